@@ -1,0 +1,86 @@
+# Two commands on a fresh Debian machine with Python 3.11: `make demo` and `make test`.
+# Each installs what it needs (Debian packages, a venv with the pinned toolchain) and is idempotent.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export SIAK_LAB_DIR ?= $(CURDIR)/.lab
+export SIAK_OUTPUT_DIR ?= $(CURDIR)/out
+# Debian packages the lab and the tests use; installed only when one is missing.
+DEB_PACKAGES := openssh-server openssh-client sshpass rsync zstd age poppler-utils util-linux iproute2 procps
+COLLECTION_LINK := build/collections/ansible_collections/dukcapil/siak
+WORKSTATIONS ?= 4
+
+.PHONY: help setup system demo test lint unit integration molecule build sanity bench lab-up lab-down clean
+
+help:
+	@echo "make demo   set everything up, start the lab and run the SIAK upgrade SOP against it"
+	@echo "make test   set everything up and run every test and gate"
+	@echo "make lab-up / make lab-down / make bench / make clean"
+
+setup: system $(VENV)/.installed $(COLLECTION_LINK)
+
+system:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(COLLECTION_LINK):
+	@mkdir -p $(dir $@) && ln -sfn ../../../.. $@
+
+lab-up: setup
+	siak-lab up --workstations $(WORKSTATIONS)
+
+lab-down:
+	@if [ -x $(BIN)/siak-lab ]; then siak-lab down; fi
+
+demo: setup lab-up
+	ansible-playbook playbooks/preflight.yml
+	@echo
+	@echo "Demo done: the lab is up ($(SIAK_LAB_DIR)); inventory inventories/lab/hosts.yml."
+	@echo "Preflight results per host: $(SIAK_OUTPUT_DIR)/preflight/"
+	@echo "Stop the lab with: make lab-down"
+
+lint: setup
+	yamllint -s .
+	ruff check src tests plugins bench
+	ruff format --check src tests plugins bench
+	ansible-lint
+
+unit: setup
+	pytest -q tests/unit
+
+integration: setup
+	pytest -q tests/integration
+
+molecule: setup
+	molecule test --all
+
+build: setup
+	ansible-galaxy collection build --force --output-path build/dist .
+
+sanity: build
+	tests/sanity/run.sh
+
+test: setup lint unit integration molecule sanity
+	@echo "make test: every gate passed"
+
+bench: setup
+	@for b in bench/bench_*.py; do python $$b; done
+
+clean: lab-down
+	rm -rf build out .pytest_cache .ruff_cache

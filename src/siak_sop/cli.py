@@ -1,0 +1,64 @@
+"""siak-sop: the thin wrapper around the SOP playbooks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from siak_sop import __version__
+from siak_sop.errors import SiakError
+from siak_sop.sop import available_sops, load_sop, load_sop_file
+
+
+def _budgets(name: str, lang: str) -> int:
+    sop = load_sop(name)
+    title = sop.nama if lang == "id" else sop.name_en
+    print(f"{sop.nomor}  {title}")
+    head = (
+        ("No.", "Kegiatan", "Pelaksana", "Waktu", "Output")
+        if lang == "id"
+        else ("No.", "Step", "Performed by", "Time", "Output")
+    )
+    print(f"{head[0]:>3}  {head[1]:<62} {head[2]:<24} {head[3]:<26} {head[4]}")
+    for step in sop.steps:
+        output = step.output if lang == "id" else step.output_en
+        print(
+            f"{step.number:>3}  {step.title(lang)[:62]:<62} {', '.join(step.pelaksana)[:24]:<24} "
+            f"{step.waktu.label(lang):<26} {output}"
+        )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="siak-sop", description=__doc__)
+    p.add_argument("--version", action="version", version=f"siak-sop {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("budgets", help="print an SOP's table with its time standards")
+    b.add_argument("sop", help=f"one of {', '.join(available_sops())}, or upgrade / backup")
+    b.add_argument("--lang", choices=("id", "en"), default="id")
+    c = sub.add_parser("check-sop", help="validate an SOP table file")
+    c.add_argument("file")
+    return p
+
+
+def run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "budgets":
+        return _budgets(args.sop, args.lang)
+    if args.command == "check-sop":
+        sop = load_sop_file(args.file)
+        print(f"{args.file}: {sop.nomor}, {len(sop.steps)} steps, valid")
+        return 0
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except SiakError as err:
+        print(f"siak-sop: {err.line()}", file=sys.stderr)
+        return err.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

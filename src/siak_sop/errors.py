@@ -1,0 +1,22 @@
+"""One error type for everything a person can fix: what is wrong, where, and what to do."""
+
+from __future__ import annotations
+
+
+class SiakError(Exception):
+    """An error meant for a person, printed as one line without a traceback.
+
+    ``where`` names the file, host or step; ``fix`` says what to do next.
+    """
+
+    exit_code = 2
+
+    def __init__(self, what: str, *, where: str = "", fix: str = "") -> None:
+        self.what = what
+        self.where = where
+        self.fix = fix
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        text = f"{self.where}: {self.what}" if self.where else self.what
+        return f"{text}. {self.fix}" if self.fix else text

@@ -1,0 +1,1 @@
+"""The lab: real test hosts on this machine, each an sshd in its own mount and UTS namespace."""

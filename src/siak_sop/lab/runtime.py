@@ -1,0 +1,425 @@
+"""Start, stop and tear down lab hosts: the I/O half of the lab.
+
+A host is ``unshare --mount --uts`` running a small shell that mounts the host's own overlays and
+directories over the machine's paths, sets its hostname and execs sshd on the host's loopback
+address. "Power off" kills every process in that mount namespace, so the host is unreachable and
+its files stay on disk for the next power-on. Nothing is written to the machine's own ~/.ssh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import yaml
+
+from siak_sop.errors import SiakError
+from siak_sop.lab import plan
+
+SSHD = "/usr/sbin/sshd"
+STATE_FILE = "lab.json"
+START_TIMEOUT_S = 10.0
+# An empty directory on the machine where each host, inside its own namespace only, binds its state.
+STAGING = "/run/siak-lab-stage"
+
+
+def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def mnt_ns(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/mnt")
+    except OSError:
+        return None
+
+
+def pids_in_ns(ns: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and mnt_ns(int(entry)) == ns:
+            found.append(int(entry))
+    return found
+
+
+def mounts_below(path: Path) -> list[str]:
+    """Mount points in this namespace at or below ``path``, deepest first."""
+    prefix = str(path.resolve())
+    points = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+        for line in fh:
+            point = line.split()[4].replace("\\040", " ")
+            if point == prefix or point.startswith(prefix + "/"):
+                points.append(point)
+    return sorted(points, key=len, reverse=True)
+
+
+class Lab:
+    """One lab, all of whose state lives in ``lab_dir``."""
+
+    def __init__(self, lab_dir: Path, inventory_dir: Path | None = None) -> None:
+        self.dir = lab_dir.resolve()
+        self.inventory_dir = inventory_dir.resolve() if inventory_dir else None
+
+    # ---- state -------------------------------------------------------------------------
+    @property
+    def state_path(self) -> Path:
+        return self.dir / STATE_FILE
+
+    def load(self) -> dict:
+        if not self.state_path.is_file():
+            raise SiakError(
+                "no lab has been set up here",
+                where=str(self.dir),
+                fix="Run 'siak-lab up' first (or pass --lab-dir)",
+            )
+        return json.loads(self.state_path.read_text())
+
+    def save(self, state: dict) -> None:
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2))
+        tmp.replace(self.state_path)
+
+    def host_dir(self, name: str) -> Path:
+        return self.dir / "hosts" / name
+
+    # ---- bring-up ----------------------------------------------------------------------
+    def up(
+        self,
+        *,
+        workstations: int,
+        net: str,
+        port: int,
+        flashdisk_mib: int,
+        inventory_source: Path | None,
+    ) -> dict:
+        hosts = plan.plan_hosts(net, workstations)
+        if any(str(self.dir).startswith(f"/{p}/") for p in plan.PRIVATE_PATHS):
+            raise SiakError(
+                "the lab directory cannot live under /media or /mnt (each host has its own)",
+                where=str(self.dir),
+                fix="Pass --lab-dir elsewhere",
+            )
+        if not Path(SSHD).exists():
+            raise SiakError(
+                f"{SSHD} is missing",
+                fix="Install it with 'apt-get install openssh-server' (make does this for you)",
+            )
+        if self.state_path.is_file():
+            old = self.load()
+            if (old["net"], old["port"]) != (net, port) or old["workstations"] != workstations:
+                raise SiakError(
+                    f"a lab with net {old['net']}, port {old['port']} and {old['workstations']} "
+                    "workstations is already set up here",
+                    where=str(self.dir),
+                    fix="Run 'siak-lab down' first to change its shape",
+                )
+        self.dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.dir, 0o700)
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation dir
+        Path(STAGING).mkdir(mode=0o700, exist_ok=True)
+        self._client_key()
+        state = {
+            "net": net,
+            "port": port,
+            "workstations": workstations,
+            "flashdisk_mib": flashdisk_mib,
+            "root_mnt_ns": mnt_ns(os.getpid()),
+            "hosts": {h.name: asdict(h) for h in hosts},
+        }
+        for host in hosts:
+            self._prepare_host(host, port, flashdisk_mib)
+        self._write_known_hosts(hosts, port)
+        self.save(state)
+        self.write_inventory(state, inventory_source)
+        to_start = [h.name for h in hosts if not h.starts_powered_off]
+        self.start(to_start, state=state)
+        return state
+
+    def _client_key(self) -> None:
+        key = self.dir / "id_ed25519"
+        if not key.exists():
+            _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "siak-lab", "-f", str(key)])
+        auth = self.dir / "authorized_keys"
+        auth.write_text((self.dir / "id_ed25519.pub").read_text())
+        auth.chmod(0o600)
+
+    def _prepare_host(self, host: plan.LabHost, port: int, flashdisk_mib: int) -> None:
+        hdir = self.host_dir(host.name)
+        for sub in plan.OVERLAY_PATHS:
+            (hdir / "upper" / sub).mkdir(parents=True, exist_ok=True)
+            (hdir / "work" / sub).mkdir(parents=True, exist_ok=True)
+        for sub in plan.PRIVATE_PATHS:
+            (hdir / sub).mkdir(parents=True, exist_ok=True)
+        (hdir / "upper" / "etc" / "hostname").write_text(host.name + "\n")
+        key = hdir / "ssh_host_ed25519_key"
+        if not key.exists():
+            _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
+        if host.server:
+            (hdir / plan.SECOND_DISK).mkdir(parents=True, exist_ok=True)
+            flash = hdir / plan.FLASHDISK
+            flash.mkdir(parents=True, exist_ok=True)
+            if not os.path.ismount(flash):
+                _run(
+                    [
+                        "mount",
+                        "-t",
+                        "tmpfs",
+                        "-o",
+                        f"size={flashdisk_mib}m,mode=0755",
+                        "siak-lab-flashdisk",
+                        str(flash),
+                    ]
+                )
+        # StrictModes is off because a lab under a world-writable /tmp (pytest's tmp_path)
+        # would otherwise refuse every key; this sshd only ever listens on loopback.
+        config = f"""\
+ListenAddress {host.address}:{port}
+HostKey {key}
+PidFile none
+AuthorizedKeysFile {self.dir}/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+MaxSessions 64
+MaxStartups 100:30:200
+AcceptEnv LANG LC_*
+Subsystem sftp /usr/lib/openssh/sftp-server
+"""
+        (hdir / "sshd_config").write_text(config)
+
+    def _write_known_hosts(self, hosts: list[plan.LabHost], port: int) -> None:
+        lines = []
+        for host in hosts:
+            pub = (self.host_dir(host.name) / "ssh_host_ed25519_key.pub").read_text().split()
+            lines.append(f"[{host.address}]:{port} {pub[0]} {pub[1]}")
+        (self.dir / "known_hosts").write_text("\n".join(lines) + "\n")
+
+    def write_inventory(self, state: dict, inventory_source: Path | None) -> Path | None:
+        if self.inventory_dir is None:
+            return None
+        hosts = [plan.LabHost(**{**h, "groups": tuple(h["groups"])}) for h in state["hosts"].values()]
+        lab_cli = shutil.which("siak-lab") or f"{sys.executable} -m siak_sop.lab.cli"
+        data = plan.inventory(hosts, port=state["port"], lab_dir=str(self.dir), lab_cli=lab_cli)
+        self.inventory_dir.mkdir(parents=True, exist_ok=True)
+        # A lab inventory outside inventories/lab (a test's own lab) borrows its group_vars.
+        if inventory_source and inventory_source.resolve() != self.inventory_dir:
+            for sub in ("group_vars", "host_vars"):
+                src, dst = inventory_source / sub, self.inventory_dir / sub
+                if src.is_dir() and not dst.exists():
+                    dst.symlink_to(src.resolve())
+        out = self.inventory_dir / "hosts.yml"
+        header = "---\n# Written by siak-lab up; rewritten on every bring-up. Do not edit.\n"
+        out.write_text(header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False))
+        return out
+
+    # ---- power -------------------------------------------------------------------------
+    @staticmethod
+    def running(name: str, state: dict) -> bool:
+        record = state["hosts"][name]
+        ns, pid = record.get("mnt_ns"), record.get("pid")
+        return ns is not None and pid is not None and mnt_ns(pid) == ns
+
+    def start(self, names: list[str], state: dict | None = None) -> list[str]:
+        state = state or self.load()
+        plan.check_host_names(names, list(state["hosts"]))
+        if mnt_ns(os.getpid()) != state["root_mnt_ns"]:
+            return self._start_from_outside(names, state)
+        started = []
+        for name in names:
+            if self.running(name, state):
+                continue
+            self._spawn(name, state)
+            started.append(name)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        for name in started:
+            self._wait_listening(name, state, deadline)
+        self.save(state)
+        return started
+
+    def _start_from_outside(self, names: list[str], state: dict) -> list[str]:
+        """Called inside a lab host (the hypervisor's power control): re-run in the lab's own
+        namespace, so a VM started from siak-host does not inherit siak-host's files."""
+        anchor = next((p for p in pids_in_ns(state["root_mnt_ns"])), None)
+        if anchor is None:
+            raise SiakError("the lab's own namespace has no process left", where=str(self.dir))
+        cmd = [
+            "nsenter",
+            f"--target={anchor}",
+            "--mount",
+            "--uts",
+            "--",
+            sys.executable,
+            "-m",
+            "siak_sop.lab.cli",
+            "--lab-dir",
+            str(self.dir),
+            "start",
+            *names,
+        ]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise SiakError(result.stderr.strip() or "power-on failed", where=", ".join(names))
+        return names
+
+    def _spawn(self, name: str, state: dict) -> None:
+        hdir = self.host_dir(name)
+        # Every layer is taken from STAGING, where the host's directory is bound first: once /root or
+        # /tmp is an overlay, an upper dir under it would sit on overlayfs, which the kernel refuses.
+        stage = STAGING
+        script = [f"hostname {shlex.quote(name)}", f"mount --bind {hdir} {stage}"]
+        for sub in plan.PRIVATE_PATHS:
+            script.append(f"mount --rbind {stage}/{sub} /{sub}")
+        if state["hosts"][name]["server"]:
+            script.append(f"mount --bind {stage}/{plan.SECOND_DISK} /{plan.SECOND_DISK}")
+        for sub in plan.OVERLAY_PATHS:
+            script.append(
+                f"mount -t overlay siak-lab -o lowerdir=/{sub},upperdir={stage}/upper/{sub},"
+                f"workdir={stage}/work/{sub} /{sub}"
+            )
+        script.append(f"exec {SSHD} -D -e -f {hdir}/sshd_config")
+        log = open(hdir / "sshd.log", "ab")  # noqa: SIM115 - handed to the child
+        proc = subprocess.Popen(
+            ["unshare", "--mount", "--uts", "--propagation", "private", "sh", "-ec", "\n".join(script)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"},
+        )
+        log.close()
+        # The child's namespace is recorded only once its mounts are done (sshd wrote its pid).
+        state["hosts"][name]["pid"] = proc.pid
+        state["hosts"][name]["mnt_ns"] = None
+
+    def _wait_listening(self, name: str, state: dict, deadline: float) -> None:
+        record = state["hosts"][name]
+        hdir = self.host_dir(name)
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((record["address"], state["port"]), timeout=0.5):
+                    pass
+                # sshd execs in place of unshare's shell, so the spawned pid is sshd itself.
+                ns = mnt_ns(record["pid"])
+                if ns and ns != state["root_mnt_ns"]:
+                    record["mnt_ns"] = ns
+                    return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        tail = (hdir / "sshd.log").read_text(errors="replace").strip().splitlines()[-3:]
+        raise SiakError(
+            f"sshd did not start within {START_TIMEOUT_S:.0f} s: {' | '.join(tail) or 'no output'}",
+            where=name,
+            fix=f"Read {hdir}/sshd.log",
+        )
+
+    def stop(self, names: list[str], state: dict | None = None) -> list[str]:
+        state = state or self.load()
+        plan.check_host_names(names, list(state["hosts"]))
+        stopped = []
+        for name in names:
+            ns = state["hosts"][name].get("mnt_ns")
+            if ns and self._kill_ns(ns):
+                stopped.append(name)
+            state["hosts"][name]["mnt_ns"] = None
+        self.save(state)
+        return stopped
+
+    @staticmethod
+    def _kill_ns(ns: str) -> bool:
+        victims = pids_in_ns(ns)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in victims:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline and pids_in_ns(ns):
+                time.sleep(0.02)
+            victims = pids_in_ns(ns)
+            if not victims:
+                break
+        return True
+
+    # ---- faults ------------------------------------------------------------------------
+    def fill(self, name: str, leave_kib: int) -> int:
+        """Fill the host's flashdisk tmpfs until only ``leave_kib`` KiB are free."""
+        state = self.load()
+        plan.check_host_names([name], list(state["hosts"]))
+        if not state["hosts"][name]["server"]:
+            raise SiakError("only server hosts have a flashdisk", where=name)
+        flash = self.host_dir(name) / plan.FLASHDISK
+        stat = os.statvfs(flash)
+        free = stat.f_bavail * stat.f_frsize
+        size = max(0, free - leave_kib * 1024)
+        with open(flash / ".lab-fill", "ab") as fh:
+            chunk = b"\0" * (1 << 20)
+            while size > 0:
+                n = min(size, len(chunk))
+                fh.write(chunk[:n])
+                size -= n
+        return size
+
+    def unfill(self, name: str) -> None:
+        (self.host_dir(name) / plan.FLASHDISK / ".lab-fill").unlink(missing_ok=True)
+
+    def exec(self, name: str, command: list[str]) -> int:
+        """Run a command inside a running host's namespaces (for tests and the curious)."""
+        state = self.load()
+        plan.check_host_names([name], list(state["hosts"]))
+        if not self.running(name, state):
+            raise SiakError("host is powered off", where=name, fix=f"Run 'siak-lab start {name}'")
+        pid = state["hosts"][name]["pid"]
+        return subprocess.call(["nsenter", f"--target={pid}", "--mount", "--uts", "--", *command])
+
+    # ---- teardown ----------------------------------------------------------------------
+    def down(self, keep_files: bool = False) -> None:
+        if not self.dir.exists():
+            return
+
+        if self.state_path.is_file():
+            state = self.load()
+            for record in state["hosts"].values():
+                if record.get("mnt_ns"):
+                    self._kill_ns(record["mnt_ns"])
+        # Also a host whose state was never saved (a crash mid-start): find sshds by config path.
+        self._kill_strays()
+        for point in mounts_below(self.dir):
+            subprocess.run(["umount", "-l", point], check=False, capture_output=True)
+        if self.inventory_dir is not None:
+            (self.inventory_dir / "hosts.yml").unlink(missing_ok=True)
+        if not keep_files:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _kill_strays(self) -> None:
+        marker = str(self.dir / "hosts") + "/"
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmdline and ("sshd" in cmdline or "unshare" in cmdline):
+                ns = mnt_ns(int(entry))
+                if ns and ns != mnt_ns(os.getpid()):
+                    self._kill_ns(ns)
+
+    def status(self) -> list[dict]:
+        state = self.load()
+        return [
+            {"name": n, "address": r["address"], "running": self.running(n, state), "groups": r["groups"]}
+            for n, r in state["hosts"].items()
+        ]

@@ -1,0 +1,299 @@
+"""The SOP tables as data: load, validate, and look up steps.
+
+This module is the single source of step names and time budgets (Mutu Baku, Waktu) for the
+playbooks, the agenda callback and the reports. It does no I/O beyond reading the YAML files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from siak_sop.errors import SiakError
+
+STEP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+SOP_FIELDS = {
+    "id": str,
+    "nomor": str,
+    "nama": str,
+    "name_en": str,
+    "instansi": str,
+    "tanggal_efektif": str,
+    "disahkan_oleh": str,
+    "playbook": str,
+    "pelaksana_columns": list,
+    "pelaksana_inferred": bool,
+    "peringatan": list,
+    "pencatatan": list,
+    "steps": list,
+}
+STEP_FIELDS = {
+    "id": str,
+    "number": int,  # the printed "No."; not `no`, which YAML 1.1 reads as false
+    "kegiatan": str,
+    "kegiatan_en": str,
+    "pelaksana": list,
+    "kelengkapan": str,
+    "waktu": (dict, type(None)),
+    "output": str,
+    "output_en": str,
+    "keterangan": str,
+    "automation": dict,
+}
+AUTOMATION_KINDS = ("role", "play", "callback", "tag")
+
+
+@dataclass(frozen=True)
+class Waktu:
+    """A step's time standard. ``None`` bounds mean the SOP sets none ("–")."""
+
+    min_minutes: int | None = None
+    max_minutes: int | None = None
+    after_service_hours: bool = False
+
+    @property
+    def has_budget(self) -> bool:
+        return self.max_minutes is not None
+
+    def label(self, lang: str = "id") -> str:
+        if self.after_service_hours:
+            return "Setelah jam pelayanan selesai" if lang == "id" else "After service hours"
+        if self.max_minutes is None:
+            return "–"
+        unit = "menit" if lang == "id" else "min"
+        if self.min_minutes == self.max_minutes:
+            return f"{self.max_minutes} {unit}"
+        return f"{self.min_minutes}–{self.max_minutes} {unit}"
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    number: int
+    kegiatan: str
+    kegiatan_en: str
+    pelaksana: tuple[str, ...]
+    kelengkapan: str
+    waktu: Waktu
+    output: str
+    output_en: str
+    keterangan: str
+    automation: dict[str, str]
+
+    def title(self, lang: str = "id") -> str:
+        return self.kegiatan if lang == "id" else self.kegiatan_en
+
+
+@dataclass(frozen=True)
+class Sop:
+    id: str
+    nomor: str
+    nama: str
+    name_en: str
+    instansi: str
+    tanggal_efektif: str
+    disahkan_oleh: str
+    playbook: str
+    pelaksana_columns: tuple[str, ...]
+    pelaksana_inferred: bool
+    peringatan: tuple[str, ...]
+    pencatatan: tuple[str, ...]
+    steps: tuple[Step, ...]
+    source: str = ""
+    _by_id: dict[str, Step] = field(default_factory=dict, repr=False, compare=False)
+
+    def step(self, step_id: str) -> Step:
+        try:
+            return self._by_id[step_id]
+        except KeyError:
+            known = ", ".join(s.id for s in self.steps)
+            raise SiakError(f"unknown step '{step_id}'", where=self.id, fix=f"Use one of: {known}") from None
+
+    def step_for_tags(self, tags: list[str] | tuple[str, ...]) -> Step | None:
+        """The step a task belongs to, from its (inherited) tags; None for untagged helpers."""
+        for tag in tags:
+            found = self._by_id.get(str(tag))
+            if found is not None:
+                return found
+        return None
+
+
+def _check_type(value: Any, expected: Any, where: str, name: str) -> None:
+    # bool is an int in Python; a YAML `no: yes` must not pass as a step number.
+    if expected is int and isinstance(value, bool):
+        raise SiakError(f"field '{name}' must be a whole number, not {value!r}", where=where)
+    if not isinstance(value, expected):
+        kinds = expected if isinstance(expected, tuple) else (expected,)
+        names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+        raise SiakError(
+            f"field '{name}' must be {names}, got {type(value).__name__} {value!r}",
+            where=where,
+            fix="Correct the value in the SOP file",
+        )
+
+
+def _check_fields(data: dict[str, Any], spec: dict[str, Any], where: str) -> None:
+    for name, expected in spec.items():
+        if name not in data:
+            raise SiakError(f"missing field '{name}'", where=where, fix="Add it (see docs/sop-tables.md)")
+        _check_type(data[name], expected, where, name)
+    unknown = sorted(set(data) - set(spec))
+    if unknown:
+        raise SiakError(
+            f"unknown field(s) {', '.join(unknown)}",
+            where=where,
+            fix="Remove them or correct the spelling",
+        )
+
+
+def _parse_waktu(raw: dict[str, Any] | None, where: str) -> Waktu:
+    if raw is None:
+        return Waktu()
+    if raw.get("after_service_hours") is True and set(raw) == {"after_service_hours"}:
+        return Waktu(after_service_hours=True)
+    if set(raw) != {"min", "max"}:
+        raise SiakError(
+            f"field 'waktu' must be {{min, max}} in minutes, {{after_service_hours: true}} or null, got {raw!r}",
+            where=where,
+        )
+    low, high = raw["min"], raw["max"]
+    for name, value in (("waktu.min", low), ("waktu.max", high)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise SiakError(
+                f"field '{name}' must be a whole number of minutes >= 0, got {value!r}", where=where
+            )
+    if low > high:
+        raise SiakError(
+            f"field 'waktu': minimum {low} min exceeds maximum {high} min",
+            where=where,
+            fix="Swap or correct the two values",
+        )
+    return Waktu(min_minutes=low, max_minutes=high)
+
+
+def parse_sop(data: Any, source: str) -> Sop:
+    """Validate one SOP document (already parsed YAML) and build the typed table."""
+    if not isinstance(data, dict):
+        raise SiakError("the file is not a YAML mapping", where=source)
+    _check_fields(data, SOP_FIELDS, source)
+    steps: list[Step] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(data["steps"], start=1):
+        label = raw.get("id", f"#{index}") if isinstance(raw, dict) else f"#{index}"
+        where = f"{source}, step {label}"
+        if not isinstance(raw, dict):
+            raise SiakError("a step must be a mapping", where=where)
+        _check_fields(raw, STEP_FIELDS, where)
+        if not STEP_ID.match(raw["id"]):
+            raise SiakError(
+                f"field 'id' {raw['id']!r} must be lower_snake_case (it is also an Ansible tag)",
+                where=where,
+            )
+        if raw["id"] in seen:
+            raise SiakError(
+                f"field 'id' {raw['id']!r} is used twice (also step #{seen[raw['id']]})",
+                where=where,
+                fix="Give every step its own id; the printed 'number' may repeat",
+            )
+        seen[raw["id"]] = index
+        if raw["number"] < 1:
+            raise SiakError(f"field 'number' must be 1 or more, got {raw['number']}", where=where)
+        if not raw["kegiatan"].strip():
+            raise SiakError("field 'kegiatan' is empty", where=where)
+        unknown_actors = [p for p in raw["pelaksana"] if p not in data["pelaksana_columns"]]
+        if not raw["pelaksana"] or unknown_actors:
+            raise SiakError(
+                f"field 'pelaksana' must name one or more of {data['pelaksana_columns']}, got {raw['pelaksana']}",
+                where=where,
+            )
+        automation = raw["automation"]
+        if automation.get("kind") not in AUTOMATION_KINDS or not automation.get("ref"):
+            raise SiakError(
+                f"field 'automation' needs kind (one of {', '.join(AUTOMATION_KINDS)}) and ref, got {automation!r}",
+                where=where,
+            )
+        steps.append(
+            Step(
+                id=raw["id"],
+                number=raw["number"],
+                kegiatan=raw["kegiatan"].strip(),
+                kegiatan_en=raw["kegiatan_en"].strip(),
+                pelaksana=tuple(raw["pelaksana"]),
+                kelengkapan=raw["kelengkapan"],
+                waktu=_parse_waktu(raw["waktu"], where),
+                output=raw["output"],
+                output_en=raw["output_en"],
+                keterangan=raw["keterangan"],
+                automation={str(k): str(v).strip() for k, v in automation.items()},
+            )
+        )
+    if not steps:
+        raise SiakError("field 'steps' is empty", where=source)
+    return Sop(
+        id=data["id"],
+        nomor=data["nomor"],
+        nama=data["nama"],
+        name_en=data["name_en"],
+        instansi=data["instansi"],
+        tanggal_efektif=data["tanggal_efektif"],
+        disahkan_oleh=data["disahkan_oleh"],
+        playbook=data["playbook"],
+        pelaksana_columns=tuple(data["pelaksana_columns"]),
+        pelaksana_inferred=data["pelaksana_inferred"],
+        peringatan=tuple(str(p).strip() for p in data["peringatan"]),
+        pencatatan=tuple(str(p).strip() for p in data["pencatatan"]),
+        steps=tuple(steps),
+        source=source,
+        _by_id={s.id: s for s in steps},
+    )
+
+
+def load_sop_file(path: Path | str) -> Sop:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SiakError(f"cannot read SOP file ({exc.strerror})", where=str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise SiakError(f"not valid YAML{at}", where=str(path)) from None
+    return parse_sop(data, str(path))
+
+
+def sop_dir() -> Path:
+    return Path(str(resources.files("siak_sop") / "sops"))
+
+
+def available_sops() -> list[str]:
+    return sorted(p.stem for p in sop_dir().glob("*.yml"))
+
+
+_CACHE: dict[str, Sop] = {}
+
+# Names people type for each SOP, besides its id.
+ALIASES = {
+    "upgrade": "sop_piak_15",
+    "piak15": "sop_piak_15",
+    "sop-piak-15": "sop_piak_15",
+    "backup": "backup_db",
+}
+
+
+def load_sop(name: str) -> Sop:
+    """Load a bundled SOP by id or alias (``upgrade``, ``backup``)."""
+    sop_id = ALIASES.get(name.lower(), name.lower())
+    if sop_id not in _CACHE:
+        path = sop_dir() / f"{sop_id}.yml"
+        if not path.is_file():
+            known = ", ".join(available_sops() + sorted(ALIASES))
+            raise SiakError(f"unknown SOP '{name}'", fix=f"Use one of: {known}")
+        _CACHE[sop_id] = load_sop_file(path)
+    return _CACHE[sop_id]

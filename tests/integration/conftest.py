@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from labkit import make_lab
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(pytest.mark.lab)
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """One lab for the session: pc01..pc04 plus the servers, torn down even when tests fail."""
+    if os.geteuid() != 0:
+        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
+    handle = make_lab(tmp_path_factory.mktemp("lab"), os.getpid())
+    try:
+        handle.up()
+        yield handle
+    finally:
+        handle.down()

@@ -1,0 +1,139 @@
+"""Test harness for the lab: start one, run Ansible against it over SSH, always tear it down.
+
+Used by every integration test. A lab is a real set of sshd hosts (siak-lab); nothing here uses
+ansible_connection=local for a managed host.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_net(seed: int) -> str:
+    """A loopback /24 unlikely to collide with the demo lab (127.77.0) or a parallel test run."""
+    return f"127.{80 + seed % 150}.{(seed // 150) % 250}"
+
+
+@dataclass
+class LabHandle:
+    dir: Path
+    out: Path
+    net: str
+    workstations: int = 4
+    env: dict = field(default_factory=dict)
+
+    @property
+    def inventory(self) -> Path:
+        return self.dir / "inventory"
+
+    def lab(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        cmd = [
+            str(BIN / "siak-lab"),
+            "--lab-dir",
+            str(self.dir),
+            "--inventory-dir",
+            str(self.inventory),
+            *args,
+        ]
+        return subprocess.run(cmd, cwd=REPO, env=self.env, capture_output=True, text=True, check=check)
+
+    def up(self) -> None:
+        self.lab("up", "--workstations", str(self.workstations), "--net", self.net)
+
+    def down(self) -> None:
+        self.lab("down", check=False)
+
+    def start(self, *hosts: str) -> None:
+        self.lab("start", *hosts)
+
+    def stop(self, *hosts: str) -> None:
+        self.lab("stop", *hosts)
+
+    def status(self) -> dict[str, bool]:
+        return {h["name"]: h["running"] for h in json.loads(self.lab("status").stdout)}
+
+    def ansible(self, pattern: str, module: str, args: str = "", *extra: str) -> subprocess.CompletedProcess:
+        cmd = [str(BIN / "ansible"), "-i", str(self.inventory), pattern, "-m", module, "-o"]
+        if args:
+            cmd += ["-a", args]
+        return subprocess.run(
+            [*cmd, *extra], cwd=REPO, env=self.env, capture_output=True, text=True, check=False
+        )
+
+    def playbook(
+        self, playbook: str, *extra: str, inventory: Path | None = None
+    ) -> subprocess.CompletedProcess:
+        cmd = [str(BIN / "ansible-playbook"), "-i", str(inventory or self.inventory), playbook, *extra]
+        return subprocess.run(cmd, cwd=REPO, env=self.env, capture_output=True, text=True, check=False)
+
+    def sh(self, host: str, command: str) -> subprocess.CompletedProcess:
+        """Run a shell command on a host over real SSH (the lab's own key and known_hosts)."""
+        state = json.loads((self.dir / "lab.json").read_text())
+        address, port = state["hosts"][host]["address"], state["port"]
+        cmd = [
+            "ssh",
+            "-i",
+            str(self.dir / "id_ed25519"),
+            "-p",
+            str(port),
+            "-o",
+            f"UserKnownHostsFile={self.dir / 'known_hosts'}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=5",
+            f"root@{address}",
+            command,
+        ]
+        return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def make_lab(base: Path, seed: int, workstations: int = 4) -> LabHandle:
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        SIAK_OUTPUT_DIR=str(base / "out"),
+        PATH=f"{BIN}:{env.get('PATH', '')}",
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+    )
+    handle = LabHandle(
+        dir=base / "lab", out=base / "out", net=free_net(seed), workstations=workstations, env=env
+    )
+    handle.out.mkdir(parents=True, exist_ok=True)
+    return handle
+
+
+def lab_processes(lab_dir: Path) -> list[str]:
+    """Live (non-zombie) processes whose command line names this lab's directory."""
+    marker = str(lab_dir)
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = Path(f"/proc/{entry}/stat").read_text().split(")")[-1].split()[0]
+        except OSError:
+            continue
+        if marker in cmdline and state != "Z":
+            found.append(f"{entry} {cmdline}")
+    return found
+
+
+def lab_mounts(lab_dir: Path) -> list[str]:
+    marker = str(lab_dir)
+    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+        return [line for line in fh if marker in line]
