@@ -57,8 +57,8 @@ demo: setup lab-up
 
 lint: setup
 	yamllint -s .
-	ruff check src tests plugins bench
-	ruff format --check src tests plugins bench
+	ruff check .
+	ruff format --check .
 	ansible-lint
 
 unit: setup
@@ -80,7 +80,7 @@ test: setup lint unit integration molecule sanity
 	@echo "make test: every gate passed"
 
 bench: setup
-	@for b in bench/bench_*.py; do python $$b; done
+	@shopt -s nullglob; for b in bench/bench_*.py; do echo "== $$b"; python $$b; done
 
 clean: lab-down
 	rm -rf build out .pytest_cache .ruff_cache

@@ -1,0 +1,66 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: service_hours
+short_description: Whether a time falls inside the office's service hours (jam pelayanan)
+version_added: 0.1.0
+description:
+  - The same rule the siak-sop wrapper applies, from the shared siak_sop.service_hours module.
+  - Returns a dictionary with C(inside) (bool), C(window) (the window's label, empty after hours),
+    C(local_time) and C(timezone).
+options:
+  _input:
+    description: The time to check, as an ISO 8601 string with a UTC offset; an empty string means now.
+    type: str
+    required: true
+  windows:
+    description: Service-hour windows, each C({days: mon-thu, start: '08:00', end: '15:00'}).
+    type: list
+    elements: dict
+    required: true
+  timezone:
+    description: The office's IANA timezone.
+    type: str
+    default: Asia/Jakarta
+"""
+
+EXAMPLES = r"""
+- name: Refuse to start inside service hours
+  ansible.builtin.assert:
+    that: not ('' | dukcapil.siak.service_hours(oracle_backup_service_hours, 'Asia/Jakarta')).inside
+"""
+
+RETURN = r"""
+_value:
+  description: The verdict.
+  type: dict
+"""
+
+from datetime import datetime, timezone as dt_timezone
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+
+
+def service_hours(when, windows, timezone="Asia/Jakarta"):
+    ensure_siak_sop()
+    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
+    from siak_sop.service_hours import check  # pylint: disable=import-outside-toplevel
+
+    try:
+        now = datetime.fromisoformat(when) if when else datetime.now(dt_timezone.utc)
+    except ValueError:
+        raise AnsibleFilterError(f"service_hours: '{when}' is not an ISO 8601 time") from None
+    try:
+        return check(now, windows, timezone)
+    except SiakError as err:
+        raise AnsibleFilterError(f"service_hours: {err.line()}") from None
+
+
+class FilterModule:
+    def filters(self):
+        return {"service_hours": service_hours}

@@ -1,0 +1,136 @@
+"""Service hours (jam pelayanan): is the office serving citizens right now?
+
+One piece of code for the backup role (through the dukcapil.siak.service_hours filter) and the
+siak-sop wrapper. Pure: the caller passes the time, so every rule is unit-tested.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from siak_sop.errors import SiakError
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+# A common Dukcapil week; every office sets its own (docs: service hours).
+DEFAULT_WINDOWS = (
+    {"days": "mon-thu", "start": "08:00", "end": "15:00"},
+    {"days": "fri", "start": "08:00", "end": "11:30"},
+)
+HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class Window:
+    days: frozenset[int]  # 0 = Monday
+    start: time
+    end: time
+
+    def label(self, lang: str = "id") -> str:
+        names = DAY_NAMES_ID if lang == "id" else tuple(d.capitalize() for d in DAYS)
+        days = sorted(self.days)
+        if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+            span = f"{names[days[0]]}–{names[days[-1]]}"
+        else:
+            span = ", ".join(names[d] for d in days)
+        return f"{span} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+# Day names an office may write: English (short or full) and Indonesian.
+DAY_ALIASES = {
+    **{d: i for i, d in enumerate(DAYS)},
+    **{
+        d: i
+        for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    },
+    **{d.lower(): i for i, d in enumerate(DAY_NAMES_ID)},
+    "jum'at": 4,
+    "ahad": 6,
+}
+
+
+def _day(name: str, where: str) -> int:
+    try:
+        return DAY_ALIASES[name.strip().lower()]
+    except KeyError:
+        raise SiakError(
+            f"unknown day '{name.strip()}'", where=where, fix="Use mon..sun or senin..minggu, e.g. mon-thu"
+        ) from None
+
+
+def _parse_days(raw: object, where: str) -> frozenset[int]:
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    days: set[int] = set()
+    for item in (str(i).strip() for i in items):
+        if "-" in item:
+            first, last = item.split("-", 1)
+            a, b = _day(first, where), _day(last, where)
+            if a > b:
+                raise SiakError(f"day range '{item}' runs backwards", where=where, fix="Write it as mon-fri")
+            days.update(range(a, b + 1))
+        elif item:
+            days.add(_day(item, where))
+    if not days:
+        raise SiakError("no days given", where=where)
+    return frozenset(days)
+
+
+def _parse_time(raw: object, where: str, name: str) -> time:
+    match = HHMM.match(str(raw).strip())
+    if not match:
+        raise SiakError(f"{name} '{raw}' is not a time of day HH:MM", where=where, fix="Write it as 08:00")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_windows(raw: object, where: str = "service hours") -> tuple[Window, ...]:
+    """Validate service-hour windows: a list of {days, start, end}, e.g. {days: mon-thu, start: '08:00', end: '15:00'}."""
+    if not isinstance(raw, list | tuple):
+        raise SiakError(f"expected a list of windows, got {type(raw).__name__}", where=where)
+    windows = []
+    for index, item in enumerate(raw, start=1):
+        here = f"{where}, window {index}"
+        if not isinstance(item, dict) or set(item) != {"days", "start", "end"}:
+            raise SiakError(f"a window needs exactly days, start and end, got {item!r}", where=here)
+        start = _parse_time(item["start"], here, "start")
+        end = _parse_time(item["end"], here, "end")
+        if start >= end:
+            raise SiakError(f"start {start:%H:%M} is not before end {end:%H:%M}", where=here)
+        windows.append(Window(_parse_days(item["days"], here), start, end))
+    return tuple(windows)
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SiakError(
+            f"unknown timezone '{name}'",
+            fix="Use Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)",
+        ) from None
+
+
+def window_at(now: datetime, windows: tuple[Window, ...], timezone: str = DEFAULT_TIMEZONE) -> Window | None:
+    """The service window ``now`` falls in (office local time), or None after hours."""
+    if now.tzinfo is None:
+        raise SiakError("the time to check has no timezone")
+    local = now.astimezone(zone(timezone))
+    for window in windows:
+        if local.weekday() in window.days and window.start <= local.time() < window.end:
+            return window
+    return None
+
+
+def check(now: datetime, raw_windows: object = DEFAULT_WINDOWS, timezone: str = DEFAULT_TIMEZONE) -> dict:
+    """A serialisable verdict: {inside, window, local_time, timezone}."""
+    windows = parse_windows(list(raw_windows) if isinstance(raw_windows, tuple) else raw_windows)
+    found = window_at(now, windows, timezone)
+    return {
+        "inside": found is not None,
+        "window": found.label() if found else "",
+        "local_time": now.astimezone(zone(timezone)).isoformat(timespec="seconds"),
+        "timezone": timezone,
+    }
