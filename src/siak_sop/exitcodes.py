@@ -27,6 +27,20 @@ MEANINGS = {
     INTERRUPTED: "interrupted by the operator (Ctrl-C)",
 }
 
+MEANINGS_ID = {
+    OK: "setiap langkah berhasil dalam Mutu Baku-nya",
+    BAD_INPUT: "masukan salah: tidak ada yang dijalankan",
+    FAILED: "playbook gagal: ada tugas yang gagal atau host yang tidak terjangkau (lihat laporan)",
+    OVER_BUDGET: "berhasil, tetapi ada langkah yang menyimpang dari Mutu Baku: isi penjelasannya di laporan",
+    CANCELLED: "sebuah langkah melewati batas kerasnya dan jalan dibatalkan",
+    AGENDA_INCOMPLETE: "agenda tidak ada atau tidak lengkap: Mutu Baku tidak dapat dibuktikan",
+    INTERRUPTED: "dihentikan oleh operator (Ctrl-C)",
+}
+
+
+def meaning(code: int, lang: str = "id") -> str:
+    return (MEANINGS_ID if lang == "id" else MEANINGS).get(code, "?")
+
 
 def epilog() -> str:
     """The exit-code table for `siak-sop --help`."""

@@ -93,12 +93,12 @@ class StepTracker:
         if kind == "task_start":
             when = parse_time(record.get("start")) or datetime.now().astimezone()
             if live is None:
+                for other in self.steps.values():
+                    other.superseded = True
+                changes += self._close_finished()
                 live = self.steps[step.id] = LiveStep(step=step, start=when)
                 self.order.append(step.id)
                 changes.append(("start", live))
-                for other in self.steps.values():
-                    if other is not live:
-                        other.superseded = True
             elif live.closed:
                 live.closed = False  # the step runs again (a later wave or play)
                 live.superseded = False
@@ -113,11 +113,16 @@ class StepTracker:
             live.last_end = parse_time(record.get("end")) or live.last_end
             if not any(n for (h, _), n in live.in_flight.items() if h == host):
                 live.hosts_done.add(host)
+        return changes + self._close_finished()
+
+    def _close_finished(self) -> list[tuple[str, LiveStep]]:
+        """Steps a later step has overtaken and that have nothing left in flight."""
+        closed = []
         for other in self.steps.values():
             if not other.closed and other.superseded and not other.busy():
                 other.closed = True
-                changes.append(("end", other))
-        return changes
+                closed.append(("end", other))
+        return closed
 
     def running(self) -> list[LiveStep]:
         return [self.steps[i] for i in self.order if not self.steps[i].closed]
@@ -146,7 +151,9 @@ class StepTracker:
         return budgets.verdict_for(live.step, run, self.config)
 
     def hosts_left(self, live: LiveStep) -> int:
-        return len((self.play_hosts | live.hosts_seen) - live.hosts_done)
+        """Hosts of the running play not yet through the step; for an ended step, its own hosts only."""
+        hosts = live.hosts_seen if live.closed else self.play_hosts | live.hosts_seen
+        return len(hosts - live.hosts_done)
 
 
 TEXT = {
@@ -280,7 +287,7 @@ class RichProgress:
                     step.title(self.lang),
                     fmt_elapsed(self.tracker.elapsed(live, now)),
                     _budget_text(step, self.lang),
-                    f"{len(live.hosts_done)}/{len(self.tracker.play_hosts | live.hosts_seen)}",
+                    f"{len(live.hosts_done)}/{len(live.hosts_done) + self.tracker.hosts_left(live)}",
                     f"[{style}]{status}[/]",
                 )
         return table

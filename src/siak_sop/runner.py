@@ -328,6 +328,9 @@ def execute(request: RunRequest, progress: Any) -> RunResult:
         "SIAK_AGENDA_DIR": str(request.agenda_dir),
         # ansible-runner turns host key checking off unless told; the lab and offices check keys.
         "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
+        # The log beside the report is for reading, not a terminal: no colour codes.
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
         **callbacks_env(request.project_dir),
     }
     if "ANSIBLE_CONFIG" not in os.environ and config_file(request.project_dir):

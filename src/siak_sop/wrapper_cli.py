@@ -183,7 +183,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(_say(lang, "report", path=path))
     if result.log:
         print(f"Log Ansible: {result.log}" if lang == "id" else f"Ansible log: {result.log}")
-    print(_say(lang, "outcome", code=code, meaning=exitcodes.MEANINGS[code]))
+    meaning = exitcodes.meaning(code, lang)
+    if code == exitcodes.CANCELLED and result.cancelled_step:
+        meaning += f": {'Langkah' if lang == 'id' else 'step'} {outcome['cancelled_label']}"
+    print(_say(lang, "outcome", code=code, meaning=meaning))
     return code
 
 
@@ -305,5 +308,5 @@ def cmd_report(args: argparse.Namespace) -> int:
     explain(run, sop, verdicts, args.lang)
     for written in render.write_report(context, folder, pdf=not args.no_pdf).values():
         print(_say(args.lang, "report", path=written))
-    print(_say(args.lang, "outcome", code=code, meaning=exitcodes.MEANINGS[code]))
+    print(_say(args.lang, "outcome", code=code, meaning=exitcodes.meaning(code, args.lang)))
     return code

@@ -31,8 +31,8 @@ def test_steps_start_and_end_with_hosts_done_and_left():
         seen += [(what, live.step.id) for what, live in tracker.feed(record)]
     assert seen == [
         ("start", "prepare"),
-        ("start", "start_server"),
         ("end", "prepare"),
+        ("start", "start_server"),
         ("end", "start_server"),
     ]
     prepare = tracker.steps["prepare"]

@@ -325,7 +325,7 @@ def build(
         "run_id": run.run_id,
         "check_mode": bool(header.get("check_mode")),
         "limit": header.get("limit") or t["all"],
-        "tags": ", ".join(header.get("tags") or []) or t["all"],
+        "tags": ", ".join(tag for tag in header.get("tags") or [] if tag != "all") or t["all"],
         "status": status,
         "status_class": status_class,
         "pelaksana_columns": list(sop.pelaksana_columns),
