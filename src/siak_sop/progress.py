@@ -146,7 +146,6 @@ class StepTracker:
             duration_s=self.elapsed(live, now),
             statuses=dict(live.statuses),
             hosts=tuple(sorted(live.hosts_seen)),
-            open=not live.closed,
         )
         return budgets.verdict_for(live.step, run, self.config)
 
@@ -281,7 +280,9 @@ class RichProgress:
                     continue
                 verdict = self.tracker.provisional(live, now)
                 style = "bold red" if verdict.deviation else ("green" if live.closed else "yellow")
-                status = verdict.label(self.lang) if live.closed or verdict.deviation else t["running"]
+                status = verdict.label(self.lang) if live.closed else t["running"]
+                if not live.closed and verdict.deviation:
+                    status = f"{t['running']}: {verdict.label(self.lang)}"
                 table.add_row(
                     str(step.number),
                     step.title(self.lang),
@@ -308,12 +309,14 @@ class RichProgress:
         return None
 
 
-def make_progress(tracker: StepTracker, lang: str, title: str, stream: TextIO | None = None) -> Any:
-    """Rich on a terminal, plain lines otherwise (AWX, CI, a pipe, or SIAK_PROGRESS=plain)."""
+def make_progress(
+    tracker: StepTracker, lang: str, title: str, stream: TextIO | None = None, *, plain: bool = False
+) -> Any:
+    """Rich on a terminal, plain lines otherwise (AWX, CI, a pipe, SIAK_PROGRESS=plain, or Ansible's output shown)."""
     import os
 
     stream = stream or sys.stdout
-    wanted = os.environ.get("SIAK_PROGRESS", "auto")
+    wanted = "plain" if plain else os.environ.get("SIAK_PROGRESS", "auto")
     if wanted == "rich" or (wanted == "auto" and stream.isatty() and os.environ.get("TERM") != "dumb"):
         return RichProgress(tracker, lang, title)
     return PlainProgress(tracker, lang, stream)

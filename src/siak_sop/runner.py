@@ -370,7 +370,8 @@ def execute(request: RunRequest, progress: Any) -> RunResult:
             signal.signal(sig, on_signal)
     progress.start()
     try:
-        runner = ansible_runner.run(
+        runner = _run(
+            ansible_runner,
             private_data_dir=str(private),
             project_dir=str(request.project_dir),
             playbook=str(request.playbook),
@@ -418,6 +419,21 @@ def execute(request: RunRequest, progress: Any) -> RunResult:
         interrupted=state["interrupted"] and cancelled is None,
         log=log if log.is_file() else None,
     )
+
+
+def _run(ansible_runner: Any, **kwargs: Any) -> Any:
+    """ansible_runner.run, with its own failures (no ansible-playbook, a bad setting) as one line."""
+    from ansible_runner.exceptions import AnsibleRunnerException
+
+    try:
+        return ansible_runner.run(**kwargs)
+    except (AnsibleRunnerException, OSError) as exc:
+        shutil.rmtree(kwargs["private_data_dir"], ignore_errors=True)
+        raise SiakError(
+            f"ansible-runner could not start the playbook ({exc})",
+            where=str(kwargs.get("playbook", "")),
+            fix="Check that ansible-playbook is installed (make setup) and the options given",
+        ) from None
 
 
 CANCEL_TEXT = {

@@ -125,6 +125,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Read the office from the inventory while the playbook runs, not before it.
         reader = threading.Thread(target=lambda: found.update(runner.office_vars(request)), daemon=True)
         reader.start()
+    if request.pdf:
+        # Load the PDF renderer while the playbook runs too: it takes seconds the ADB need not wait for.
+        threading.Thread(target=render.preload, daemon=True).start()
     sop = request.sop
     print(
         _say(
@@ -138,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         flush=True,
     )
     tracker = StepTracker(sop, request.budget)
-    progress = make_progress(tracker, lang, f"{sop.nomor} · {request.run_id}")
+    progress = make_progress(tracker, lang, f"{sop.nomor} · {request.run_id}", plain=request.verbose > 0)
     result = runner.execute(request, progress)
     if reader is not None:
         reader.join(timeout=30)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -21,6 +22,12 @@ def render_html(context: dict[str, Any]) -> str:
         lstrip_blocks=True,
     )
     return env.get_template("laporan.html.j2").render(**context)
+
+
+def preload() -> None:
+    """Import WeasyPrint ahead of time (from a thread while the run goes on); errors wait for write_pdf."""
+    with contextlib.suppress(ImportError, OSError):
+        import weasyprint  # noqa: F401
 
 
 def write_pdf(html: str, dest: Path) -> None:

@@ -1,0 +1,84 @@
+"""siak-sop run against plain ansible-playbook on the same lab run, side by side (target: ratio <= 1.1).
+
+Self-contained: starts its own lab (root, real SSH), runs the same playbook both ways, alternating
+which goes first each round, and prints the median wall times and their ratios. Both runs have the
+agenda callback on (the checkout's ansible.cfg enables it), so the difference is the wrapper itself:
+ansible-runner, the live progress, the budgets and the Laporan (HTML, and the PDF unless --no-pdf).
+
+    python bench/bench_wrapper.py [--rounds 3] [--workstations 4] [--playbook tests/playbooks/sop_steps.yml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+from labkit import BIN, make_lab  # noqa: E402
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(
+            f"bench: {' '.join(cmd[:3])} failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        )
+    return took
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workstations", type=int, default=4)
+    parser.add_argument("--playbook", default="tests/playbooks/sop_steps.yml")
+    parser.add_argument("--sop", default="upgrade", help="the SOP whose table the wrapper applies")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench: needs root (the lab uses namespaces)")
+    with tempfile.TemporaryDirectory(prefix="bench-wrapper-") as tmp:
+        lab = make_lab(Path(tmp), os.getpid() + 7, workstations=args.workstations)
+        try:
+            lab.up()
+            env = {**lab.env, "SIAK_PROGRESS": "plain"}
+            inventory = str(lab.inventory)
+            plain = [str(BIN / "ansible-playbook"), "-i", inventory, args.playbook]
+            wrapper = [str(BIN / "siak-sop"), "run", args.sop, "--playbook", args.playbook, "-i", inventory]
+            variants = {
+                "ansible-playbook": plain,
+                "siak-sop run": wrapper,
+                "siak-sop run --no-pdf": [*wrapper, "--no-pdf"],
+            }
+            timed(plain, env)  # warm up: SSH host keys, caches, Python bytecode
+            times: dict[str, list[float]] = {name: [] for name in variants}
+            for round_no in range(args.rounds):
+                order = list(variants) if round_no % 2 == 0 else list(reversed(variants))
+                for name in order:
+                    times[name].append(timed(variants[name], env))
+                print(
+                    f"round {round_no + 1}: " + ", ".join(f"{n} {times[n][-1]:.1f}s" for n in variants),
+                    flush=True,
+                )
+        finally:
+            lab.down()
+    base = statistics.median(times["ansible-playbook"])
+    print(
+        f"\n{args.playbook} against a lab of {args.workstations} workstations, {args.rounds} rounds (median wall time):"
+    )
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"  {name:<24} {median:6.1f} s   ratio {median / base:5.2f}")
+    print("target: siak-sop run / ansible-playbook <= 1.1")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
