@@ -111,7 +111,7 @@ class StepTracker:
             status = str(record.get("status"))
             live.statuses[status] = live.statuses.get(status, 0) + 1
             live.last_end = parse_time(record.get("end")) or live.last_end
-            if not any(n for (h, _), n in live.in_flight.items() if h == host):
+            if not any(n for key, n in live.in_flight.items() if key[0] == host):
                 live.hosts_done.add(host)
         return changes + self._close_finished()
 

@@ -265,7 +265,13 @@ def office_vars(request: RunRequest, group: str = "all") -> dict[str, Any]:
     )
 
 
+def _templated(value: Any) -> bool:
+    """A value the inventory leaves to Jinja (`{{ ... }}`): Ansible resolves it, this reader does not."""
+    return "{{" in json.dumps(value, default=str)
+
+
 def apply_office(request: RunRequest, found: dict[str, Any]) -> None:
+    found = {name: value for name, value in found.items() if not _templated(value)}
     office = found.get("siak_office")
     request.office = office if isinstance(office, dict) else {}
     if found.get(BACKUP_HOURS_VAR):

@@ -49,7 +49,7 @@ def test_exit_code_matches_the_recorded_run(name):
 
 
 def test_within():
-    _, run, v, code = outcome("upgrade_within")
+    _saved, run, v, code = outcome("upgrade_within")
     assert code == 0 and run.complete
     assert v["prepare"].kind == budgets.WITHIN and v["start_server"].kind == budgets.WITHIN
     assert v["update_clients"].kind == budgets.NO_BUDGET  # the SOP sets no time for step 10
@@ -58,7 +58,7 @@ def test_within():
 
 
 def test_failed():
-    _, run, v, code = outcome("upgrade_failed")
+    _saved, run, v, code = outcome("upgrade_failed")
     assert code == 3 and run.failed
     assert v["login"].kind == budgets.FAILED and v["login"].deviation
     assert v["start_server"].kind == budgets.WITHIN
@@ -74,7 +74,7 @@ def test_cancelled_at_the_hard_limit():
 
 
 def test_a_real_overrun():
-    _, run, v, code = outcome("upgrade_over")
+    _saved, run, v, code = outcome("upgrade_over")
     assert code == 4 and run.complete
     over = v["start_server"]
     assert over.kind == budgets.OVER and over.deviation
@@ -83,7 +83,7 @@ def test_a_real_overrun():
 
 
 def test_backup_after_service_hours():
-    _, _run, v, code = outcome("backup_within")
+    _saved, _run, v, code = outcome("backup_within")
     assert code == 0
     assert v["prepare_backup"].kind == budgets.AFTER_HOURS_OK
     assert v["run_export"].kind == budgets.WITHIN

@@ -81,7 +81,7 @@ def test_html_is_valid_and_has_every_sop_row():
     parser = Rows()
     parser.feed(html)
     assert len(parser.rows) == len(UPGRADE.steps)
-    numbers = [cells[0] for _, cells in parser.rows]
+    numbers = [row[1][0] for row in parser.rows]
     assert numbers == [str(s.number) for s in UPGRADE.steps]  # 9 and 10 printed twice, as in the SOP
     over = [cells for cls, cells in parser.rows if "deviation" in cls]
     assert len(over) == 1 and over[0][1] == "Menjalankan server"
