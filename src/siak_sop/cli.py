@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("budgets", help="print an SOP's table with its time standards")
     b.add_argument("sop", help=f"one of {', '.join(available_sops())}, or upgrade / backup")
     b.add_argument("--lang", choices=("id", "en"), default="id")
+    b.add_argument("--budget-file", help="also show the hard limits this budget file sets")
     c = sub.add_parser("check-sop", help="validate an SOP table file")
     c.add_argument("file")
     wrapper_cli.add_commands(sub)
@@ -50,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
 def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.command == "budgets":
-        return _budgets(args.sop, args.lang)
+        code = _budgets(args.sop, args.lang)
+        wrapper_cli.print_hard_limits(args.sop, args.budget_file, args.lang)
+        return code
     if args.command == "check-sop":
         sop = load_sop_file(args.file)
         print(f"{args.file}: {sop.nomor}, {len(sop.steps)} steps, valid")

@@ -16,7 +16,7 @@ from siak_sop import __version__, budgets, exitcodes, runner, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
 from siak_sop.inventory_vars import read_host_vars
-from siak_sop.progress import StepTracker, make_progress
+from siak_sop.progress import StepTracker, fmt_elapsed, make_progress
 from siak_sop.report import model, render
 from siak_sop.runlog import RunRecord, find_agenda, parse_time, read_agenda
 from siak_sop.sop import Sop, load_sop
@@ -97,6 +97,20 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--output", help="folder for the report (default: <output>/reports/<run id>)")
     p.add_argument("--budget-file", help="hard limits to show beside deviations")
     p.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
+
+
+def print_hard_limits(name: str, budget_file: str | None, lang: str) -> None:
+    """Under `siak-sop budgets`: the hard limit of each step (the default, or as a budget file sets it)."""
+    sop = load_sop(name)
+    sops = [load_sop("upgrade"), load_sop("backup")]
+    config = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
+    title = "Batas keras (membatalkan jalan)" if lang == "id" else "Hard limits (cancel the run)"
+    none = "tidak ada" if lang == "id" else "none"
+    source = config.source if budget_file else ("bawaan" if lang == "id" else "defaults")
+    print(f"\n{title}, {source}: {config.hard_limit_factor:g} × Waktu maks.")
+    for step in sop.steps:
+        limit = config.hard_limit_s(step)
+        print(f"{step.number:>3}  {step.id:<22} {fmt_elapsed(limit) if limit else none}")
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -214,8 +228,6 @@ def explain(run: RunRecord, sop: Sop, verdicts: list[budgets.Verdict], lang: str
     for v in verdicts:
         if v.deviation and v.kind != budgets.FAILED:
             duration = v.run.duration_s if v.run and v.run.duration_s is not None else 0
-            from siak_sop.progress import fmt_elapsed
-
             print(
                 _say(
                     lang,

@@ -129,3 +129,14 @@ def test_help_lists_the_exit_codes(capsys):
     text = capsys.readouterr().out
     for code in exitcodes.MEANINGS:
         assert f"{code:>3}  " in text
+
+
+def test_budgets_shows_the_hard_limits(capsys, tmp_path):
+    assert cli.main(["budgets", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert "Batas keras (membatalkan jalan), bawaan: 2 × Waktu maks." in out
+    assert "  6  replace_app            20:00" in out and " 10  update_clients         tidak ada" in out
+    budget = tmp_path / "b.yml"
+    budget.write_text("steps: {run_export: {hard_limit_minutes: 120}}\n")
+    assert cli.main(["budgets", "backup", "--lang", "en", "--budget-file", str(budget)]) == 0
+    assert "  2  run_export             2:00:00" in capsys.readouterr().out
