@@ -149,3 +149,37 @@ def test_pdf_renders_to_a_page_image(pdf, tmp_path):
     )
     page = next(tmp_path.glob("p*.png"))
     assert page.stat().st_size > 5000
+
+
+def test_a_backup_result_reads_down_the_page_with_sizes_and_checksums():
+    results = {
+        "oracle_backup": {
+            "siak-db": {
+                "verdict": "verified",
+                "folder": "/backup/23112026",
+                "file": "master.dmp",
+                "size": "1048576",
+                "sha256": "cd" * 32,
+                "files": [{"name": "master.dmp", "size": 1048576}, {"name": "master.log", "size": 512}],
+                "destinations": [{"name": "/media/flashdisk", "verified": True}],
+                "destinations_verified": ["/media/flashdisk"],
+                "durations_s": {"run_export": 12.5},
+            }
+        }
+    }
+    (section,) = model.result_sections(results, "id")
+    assert section["vertical"] and section["totals"] == {}
+    cells = dict(zip(section["columns"], section["rows"][0]["cells"], strict=True))
+    assert cells["Ukuran"] == "1.0 MiB (1,048,576 B)"
+    assert cells["Berkas"] == "master.dmp"
+    assert "name: /media/flashdisk; verified: ya" in cells["Tujuan (terverifikasi)"]
+    html = render.render_html({**context(), "results": [section]})
+    html5lib.HTMLParser(strict=True).parse(html)
+    assert "cd" * 32 in html and "/backup/23112026" in html
+
+
+def test_rollout_totals_count_the_result_field():
+    rows = {f"pc0{i}": {"from_version": "1", "to_version": "2", "result": "updated"} for i in range(1, 4)}
+    rows["pc04"] = {"from_version": "1", "to_version": None, "result": "offline"}
+    (section,) = model.result_sections({"client_rollout": rows}, "en")
+    assert section["totals"] == {"updated": 3, "offline": 1} and section["offline"] == ["pc04"]

@@ -161,7 +161,7 @@ RESULT_LABELS = {
         "result": "Hasil",
         "status": "Status",
         "file": "Berkas",
-        "files": "Berkas",
+        "files": "Semua berkas",
         "path": "Lokasi",
         "folder": "Folder",
         "size_bytes": "Ukuran",
@@ -172,6 +172,9 @@ RESULT_LABELS = {
     },
     "en": {"duration_s": "Duration", "size_bytes": "Size", "destinations": "Destinations (verified)"},
 }
+
+
+MAX_RESULT_COLUMNS = 7
 
 
 def local_date(when: datetime | None, lang: str) -> str:
@@ -205,8 +208,12 @@ def show_value(key: str, value: Any, lang: str = "id") -> str:
         return ("ya" if value else "tidak") if lang == "id" else ("yes" if value else "no")
     if key.endswith("_s") and isinstance(value, int | float):
         return fmt_elapsed(float(value))
-    if (key.endswith("_bytes") or key == "size") and isinstance(value, int | float):
-        return human_size(value)
+    if key.endswith("_bytes") or key.startswith("bytes") or key == "size":
+        number = value
+        if isinstance(value, str) and value.isdigit():
+            number = int(value)
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            return human_size(number)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {show_value(str(k), v, lang)}" for k, v in value.items())
     if isinstance(value, list):
@@ -231,19 +238,23 @@ def result_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]:
         ]
         totals: dict[str, int] = {}
         offline = []
-        if "status" in keys:
+        status_key = next((k for k in ("status", "result", "verdict") if k in keys), None)
+        if status_key:
             for host, data in sorted(rows_raw.items()):
-                status = str(data.get("status"))
+                status = str(data.get(status_key))
                 totals[status] = totals.get(status, 0) + 1
                 if status == "offline":
                     offline.append(host)
+        mono = [k in ("sha256", "checksum") or k.endswith("sha256") for k in keys]
         sections.append(
             {
                 "role": str(role),
                 "columns": [labels.get(k, k) for k in keys],
-                "mono": [k in ("sha256", "checksum") or k.endswith("sha256") for k in keys],
+                "mono": mono,
                 "rows": rows,
-                "totals": totals,
+                # Many fields (a backup's files, copies, durations) read better one host at a time, down the page.
+                "vertical": len(keys) > MAX_RESULT_COLUMNS,
+                "totals": totals if len(rows_raw) > 1 or offline else {},
                 "offline": offline,
             }
         )
