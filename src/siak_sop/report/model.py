@@ -175,6 +175,7 @@ RESULT_LABELS = {
 
 
 MAX_RESULT_COLUMNS = 7
+FIRST_KEYS = ("from_version", "previous_version", "to_version", "version", "result", "status", "verdict")
 
 
 def local_date(when: datetime | None, lang: str) -> str:
@@ -232,6 +233,8 @@ def result_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]:
         keys: list[str] = []
         for data in rows_raw.values():
             keys += [str(k) for k in data if str(k) not in keys]
+        # What a reader looks for first (the agenda stores keys sorted); the rest keep their order.
+        keys.sort(key=lambda k: FIRST_KEYS.index(k) if k in FIRST_KEYS else len(FIRST_KEYS))
         rows = [
             {"host": h, "cells": [show_value(k, d.get(k), lang) for k in keys]}
             for h, d in sorted(rows_raw.items())
