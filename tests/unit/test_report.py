@@ -100,7 +100,7 @@ def test_english_on_request():
 
 def test_results_show_versions_totals_and_offline_pcs():
     sections = {s["role"]: s for s in context()["results"]}
-    assert sections["siak_upgrade"]["columns"] == ["Versi lama", "Versi baru", "SHA-256", "Durasi", "Hasil"]
+    assert sections["siak_upgrade"]["columns"] == ["Versi lama", "Versi baru", "Hasil", "SHA-256", "Durasi"]
     assert sections["siak_upgrade"]["rows"][0]["cells"][:2] == ["1.0.0", "2.0.0"]
     assert sections["client_rollout"]["totals"] == {"updated": 1, "offline": 1}
     assert sections["client_rollout"]["offline"] == ["pc02"]
