@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from siak_sop import budgets, cli, runner
+from siak_sop.report import model
 from siak_sop.runlog import parse_time, read_agenda
 from siak_sop.service_hours import DEFAULT_WINDOWS
 from siak_sop.sop import load_sop
@@ -109,3 +110,18 @@ def test_report_from_a_recorded_agenda(tmp_path, monkeypatch):
     assert "KABUPATEN CONTOH (LAB)" in text  # the office the wrapper read from the lab inventory
     assert "Menjalankan server" in text and "Melebihi" in text and "05:" in text
     assert "test_upgrade" in text and "test_rollout" in text
+
+
+def test_the_real_backup_playbook_run_and_its_results():
+    """Recorded from playbooks/backup.yml (the backup SOP's own playbook) through siak-sop in the lab."""
+    _saved, run, v, code = outcome("backup_real_playbook")
+    assert code == 0 and run.complete
+    assert [
+        v[s].kind for s in ("run_export", "open_backup_folder", "make_dated_folder", "copy_to_spare")
+    ] == [budgets.WITHIN] * 4
+    assert v["prepare_backup"].kind == budgets.AFTER_HOURS_OK
+    (section,) = [s for s in model.result_sections(run.results, "id") if s["role"] == "oracle_backup"]
+    cells = dict(zip(section["columns"], section["rows"][0]["cells"], strict=True))
+    assert cells["Hasil"] == "verified" and cells["Berkas"] == "master.dmp"
+    assert cells["Tujuan terverifikasi"] == "flashdisk\ndisk2\nsiak-host"
+    assert len(cells["SHA-256"]) == 64

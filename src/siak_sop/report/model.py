@@ -159,6 +159,7 @@ RESULT_LABELS = {
         "checksum": "Checksum",
         "duration_s": "Durasi",
         "result": "Hasil",
+        "verdict": "Hasil",
         "status": "Status",
         "file": "Berkas",
         "files": "Semua berkas",
@@ -166,16 +167,35 @@ RESULT_LABELS = {
         "folder": "Folder",
         "size_bytes": "Ukuran",
         "size": "Ukuran",
-        "destinations": "Tujuan (terverifikasi)",
+        "destinations": "Salinan",
+        "destinations_verified": "Tujuan terverifikasi",
         "verified": "Terverifikasi",
         "message": "Pesan",
     },
-    "en": {"duration_s": "Duration", "size_bytes": "Size", "destinations": "Destinations (verified)"},
+    "en": {
+        "duration_s": "Duration",
+        "size_bytes": "Size",
+        "destinations": "Copies",
+        "destinations_verified": "Verified at",
+    },
 }
 
 
 MAX_RESULT_COLUMNS = 7
-FIRST_KEYS = ("from_version", "previous_version", "to_version", "version", "result", "status", "verdict")
+FIRST_KEYS = (
+    "from_version",
+    "previous_version",
+    "to_version",
+    "version",
+    "result",
+    "status",
+    "verdict",
+    "file",
+    "size",
+    "sha256",
+    "folder",
+    "destinations_verified",
+)
 
 
 def local_date(when: datetime | None, lang: str) -> str:
@@ -201,24 +221,34 @@ def human_size(value: Any) -> str:
     return str(value)
 
 
-def show_value(key: str, value: Any, lang: str = "id") -> str:
-    """One cell: sizes and durations for people, lists and mappings compact, the rest as it is."""
-    if value is None:
+def _empty(value: Any) -> bool:
+    return value is None or value in ("", [], {})
+
+
+def show_value(key: str, value: Any, lang: str = "id", depth: int = 0) -> str:
+    """One cell: sizes and durations for people, lists and mappings compact, the rest as it is.
+
+    Inside a mapping (a destination, a file) a further list of mappings is counted, not spelled out:
+    the report lists the files once, not once per copy.
+    """
+    if value is None or value == "":
         return "-"
     if isinstance(value, bool):
         return ("ya" if value else "tidak") if lang == "id" else ("yes" if value else "no")
     if key.endswith("_s") and isinstance(value, int | float):
         return fmt_elapsed(float(value))
-    if key.endswith("_bytes") or key.startswith("bytes") or key == "size":
-        number = value
-        if isinstance(value, str) and value.isdigit():
-            number = int(value)
+    if key.endswith("_bytes") or key.startswith("bytes") or key.endswith("size"):
+        number = int(value) if isinstance(value, str) and value.isdigit() else value
         if isinstance(number, int | float) and not isinstance(number, bool):
             return human_size(number)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {show_value(str(k), v, lang)}" for k, v in value.items())
+        return "; ".join(
+            f"{k}: {show_value(str(k), v, lang, depth + 1)}" for k, v in value.items() if not _empty(v)
+        )
     if isinstance(value, list):
-        return "\n".join(show_value(key, v, lang) for v in value)
+        if depth >= 1 and any(isinstance(v, dict) for v in value):
+            return f"{len(value)} {'entri' if lang == 'id' else 'entries'}"
+        return "\n".join(show_value(key, v, lang, depth) for v in value)
     return str(value)
 
 
