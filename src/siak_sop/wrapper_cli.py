@@ -210,8 +210,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def explain(run: RunRecord, sop: Sop, verdicts: list[budgets.Verdict], lang: str) -> None:
     """One line per failed task and per deviating step, for the log."""
     for task in run.tasks:
-        if task.get("status") not in ("failed", "unreachable"):
-            continue
+        if run.succeeded or task.get("status") not in ("failed", "unreachable"):
+            continue  # in a run that succeeded, a failed or unreachable task was ignored on purpose
         msg = str((task.get("summary") or {}).get("msg") or task.get("status"))
         step = task.get("step")
         if isinstance(step, dict):

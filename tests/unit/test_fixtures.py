@@ -125,3 +125,13 @@ def test_the_real_backup_playbook_run_and_its_results():
     assert cells["Hasil"] == "verified" and cells["Berkas"] == "master.dmp"
     assert cells["Tujuan terverifikasi"] == "flashdisk\ndisk2\nsiak-host"
     assert len(cells["SHA-256"]) == 64
+
+
+def test_the_real_upgrade_playbook_run():
+    """Recorded from playbooks/upgrade.yml through siak-sop in the lab, the VM off at the start: step 1's
+    preflight finds it unreachable (ignored on purpose), step 4 starts it; the run succeeds."""
+    _saved, run, v, code = outcome("upgrade_real_playbook")
+    assert code == 0 and run.complete and not run.failed
+    assert v["prepare"].kind == budgets.WITHIN and v["prepare"].run.statuses.get("ignored") == 1
+    assert v["start_vm"].kind == budgets.WITHIN
+    assert v["record_agenda"].kind == budgets.WITHIN
