@@ -21,14 +21,7 @@ options:
     type: path
     required: true
 author:
-  - dukcapil.siak developers
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - dukcapil.siak developers (@dukcapil)
 """
 
 EXAMPLES = r"""

@@ -38,14 +38,7 @@ options:
     description: Take over the lock if, and only if, its holder's token is this one.
     type: str
 author:
-  - dukcapil.siak developers
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - dukcapil.siak developers (@dukcapil)
 """
 
 EXAMPLES = r"""

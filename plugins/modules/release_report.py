@@ -30,14 +30,7 @@ options:
     description: Data written as JSON beside the report.
     type: raw
 author:
-  - dukcapil.siak developers
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - dukcapil.siak developers (@dukcapil)
 """
 
 EXAMPLES = r"""

@@ -29,14 +29,7 @@ options:
     type: str
     default: .siak-upgrade.lock
 author:
-  - dukcapil.siak developers
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - dukcapil.siak developers (@dukcapil)
 """
 
 EXAMPLES = r"""

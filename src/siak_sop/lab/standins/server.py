@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Stand-in for the SIAK application or proxy: a stdlib HTTP server shipped inside each release.
 
 It reports the version of the release directory it was started from (``<release>/VERSION``, read once at
