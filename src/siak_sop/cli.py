@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from siak_sop import __version__
+from siak_sop import __version__, agenda_cli
 from siak_sop.errors import SiakError
 from siak_sop.sop import available_sops, load_sop, load_sop_file
 
@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", choices=("id", "en"), default="id")
     c = sub.add_parser("check-sop", help="validate an SOP table file")
     c.add_argument("file")
+    agenda_cli.add_parser(sub)
     return p
 
 
@@ -49,6 +50,8 @@ def run(argv: list[str]) -> int:
         sop = load_sop_file(args.file)
         print(f"{args.file}: {sop.nomor}, {len(sop.steps)} steps, valid")
         return 0
+    if args.command == "agenda":
+        return agenda_cli.run(args)
     return 2
 
 
