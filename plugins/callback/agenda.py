@@ -189,6 +189,8 @@ class CallbackModule(CallbackBase):
         self._limits = model.Limits()
         self._agenda_dir = None
         self._run_id = None
+        self._header = None
+        self._batches = {}
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
@@ -250,7 +252,15 @@ class CallbackModule(CallbackBase):
     def _emit(self, record):
         with self._lock:
             if self._closed:
-                return
+                return None
+            # the header could not be written yet: every file starts with it, so try it first
+            pending = self._header is not None and record is not self._header
+            if pending and self._write(self._header) is None:
+                return self._fail("write", OSError("the run header is not written yet"))
+            return self._write(record)
+
+    def _write(self, record):
+        with self._lock:
             sealed, line = self._chain.seal(record)
             if self._fd is None:
                 return self._fail("not open", OSError("the file could not be created"))
@@ -268,6 +278,8 @@ class CallbackModule(CallbackBase):
                 return None
             self._size += len(data)
             self._chain.commit(sealed)
+            if record is self._header:
+                self._header = None
             return sealed
 
     # --- the run -----------------------------------------------------------------------------------
@@ -287,26 +299,25 @@ class CallbackModule(CallbackBase):
             extra = manager.extra_vars if manager is not None else {}
             self._collect_secrets(extra)
         inventory = cli.get("inventory") or []
-        self._emit(
-            {
-                "type": "run_start",
-                "schema": model.SCHEMA,
-                "run_id": self._run_id,
-                "playbook": os.path.abspath(playbook._file_name) if playbook is not None else None,
-                "inventory": [os.path.abspath(i) if os.path.exists(i) else i for i in inventory],
-                "limit": cli.get("subset"),
-                "tags": list(cli.get("tags") or []),
-                "skip_tags": list(cli.get("skip_tags") or []),
-                "user": _user(),
-                "controller": socket.gethostname(),
-                "collection_version": _collection_version(),
-                "check_mode": bool(cli.get("check")),
-                "diff_mode": bool(cli.get("diff")),
-                "extra_var_names": model.extra_var_names(extra),
-                "timezone": str(self._tz),
-                "started": model.iso(started),
-            }
-        )
+        self._header = {
+            "type": "run_start",
+            "schema": model.SCHEMA,
+            "run_id": self._run_id,
+            "playbook": os.path.abspath(playbook._file_name) if playbook is not None else None,
+            "inventory": [os.path.abspath(i) if os.path.exists(i) else i for i in inventory],
+            "limit": cli.get("subset"),
+            "tags": list(cli.get("tags") or []),
+            "skip_tags": list(cli.get("skip_tags") or []),
+            "user": _user(),
+            "controller": socket.gethostname(),
+            "collection_version": _collection_version(),
+            "check_mode": bool(cli.get("check")),
+            "diff_mode": bool(cli.get("diff")),
+            "extra_var_names": model.extra_var_names(extra),
+            "timezone": str(self._tz),
+            "started": model.iso(started),
+        }
+        self._emit(self._header)
 
     def v2_playbook_on_start(self, playbook):
         if not self._started:
@@ -317,6 +328,8 @@ class CallbackModule(CallbackBase):
             self._start_run(None)
         self._collect_play_secrets(play)
         hosts = play.hosts
+        # with serial, Ansible starts the same play once per batch of hosts
+        self._batches[play._uuid] = self._batches.get(play._uuid, 0) + 1
         self._emit(
             {
                 "type": "play",
@@ -324,6 +337,8 @@ class CallbackModule(CallbackBase):
                 "hosts": ",".join(hosts) if isinstance(hosts, list) else hosts,
                 "strategy": play.strategy or C.DEFAULT_STRATEGY,
                 "serial": list(play.serial) if play.serial else None,
+                "play_uuid": play._uuid,
+                "batch": self._batches[play._uuid],
             }
         )
 
@@ -351,9 +366,7 @@ class CallbackModule(CallbackBase):
             inventory = manager._inventory  # pylint: disable=protected-access
             hosts = inventory.get_hosts(play.hosts) if inventory is not None else []
             for host in hosts or [None]:
-                found = manager.get_vars(
-                    play=play, host=host, include_hostvars=False, include_delegate_to=False
-                )
+                found = manager.get_vars(play=play, host=host, include_hostvars=False)
                 self._collect_secrets(dict(found))
         except Exception as exc:  # pylint: disable=broad-except  # never stop a run over the agenda
             self._display.vvv(
