@@ -290,6 +290,7 @@ def test_no_log_and_vault_values_never_reach_the_agenda(lab, tmp_path):
         tmp_path,
         "agenda_secrets.yml",
         "secrets",
+        "-v",
         "--vault-password-file",
         str(password),
         "-e",
@@ -299,7 +300,7 @@ def test_no_log_and_vault_values_never_reach_the_agenda(lab, tmp_path):
         hosts=["pc01", "pc02"],
     )
     assert run.proc.returncode == 0, run.proc.stdout[-3000:]
-    # the secrets were really used: Ansible's own output shows the one task without no_log
+    # the secrets were really used: Ansible's own output (-v) shows the one task without no_log
     assert plain[1] in run.proc.stdout
     text = run.path.read_text(encoding="utf-8")
     for secret in plain:
