@@ -110,7 +110,7 @@ def main() -> int:
                 index += 1
                 times[side].append(run_once(book, cfg, side == "with", agenda_dir, index))
                 print(f"rep {rep + 1} {side:>7} the agenda: {times[side][-1]:7.2f} s", flush=True)
-        lines = sum(1 for _ in next(agenda_dir.glob(f"*/bench-{index}.jsonl"), Path(os.devnull)).open())
+        lines = sum(1 for _line in next(agenda_dir.glob(f"*/bench-{index}.jsonl"), Path(os.devnull)).open())
         without, with_ = statistics.median(times["without"]), statistics.median(times["with"])
         ratio = with_ / without
         summary = {

@@ -285,7 +285,7 @@ class CallbackModule(CallbackBase):
     # --- the run -----------------------------------------------------------------------------------
 
     def _start_run(self, playbook):
-        started, _ = self._now()
+        started = self._now()[0]
         self._started = True
         try:
             self._open(started)
@@ -456,7 +456,7 @@ class CallbackModule(CallbackBase):
     # --- the end -----------------------------------------------------------------------------------
 
     def v2_playbook_on_stats(self, stats):
-        wall, _ = self._now()
+        wall = self._now()[0]
         failed = any(stats.failures.get(h) or stats.dark.get(h) for h in stats.processed)
         custom = getattr(stats, "custom", {}) or {}
         results = dict(custom.get("_run", {}) or {})
@@ -464,7 +464,7 @@ class CallbackModule(CallbackBase):
         with self._lock:
             unfinished = [
                 {"host": fields["host"], "task": fields["task"], "task_uuid": fields["task_uuid"]}
-                for fields, _ in self._running.values()
+                for fields, _mono in self._running.values()
             ]
             totals = self._totals.as_record()
         record = {

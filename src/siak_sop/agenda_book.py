@@ -293,7 +293,7 @@ def rows_for_run(run: Run, lang: str = "id") -> list[Row]:
         if isinstance(step, dict) and step.get("sop") and step.get("id"):
             by_step.setdefault((step["sop"], step["id"]), []).append(task)
     rows: list[Row] = []
-    for sop_id in sorted({sop for sop, _ in by_step}):
+    for sop_id in sorted({key[0] for key in by_step}):
         sop = load_sop(sop_id)
         done = False
         for step in sop.steps:

@@ -17,7 +17,7 @@ from labkit import BIN, REPO
 from siak_sop import agenda, agenda_book
 from siak_sop.sop import load_sop
 
-TARGETS = ["siak-host", "siak-db", "pc01", "pc02", "pc03", "pc04"]
+TARGETS = ("siak-host", "siak-db", "pc01", "pc02", "pc03", "pc04")
 PLAYBOOKS = REPO / "tests" / "playbooks"
 
 
@@ -39,7 +39,9 @@ def _targets_inventory(tmp_path: Path, hosts: list[str]) -> Path:
     return path
 
 
-def _command(lab, tmp_path: Path, playbook: str, *extra: str, hosts: list[str] = TARGETS) -> list[str]:
+def _command(
+    lab, tmp_path: Path, playbook: str, *extra: str, hosts: tuple[str, ...] | list[str] = TARGETS
+) -> list[str]:
     return [
         str(BIN / "ansible-playbook"),
         "-i",
@@ -62,7 +64,9 @@ def _find(agenda_dir: Path, run_id: str, proc: subprocess.CompletedProcess | Non
     return found[0]
 
 
-def play(lab, tmp_path: Path, playbook: str, run_id: str, *extra: str, hosts: list[str] = TARGETS) -> Run:
+def play(
+    lab, tmp_path: Path, playbook: str, run_id: str, *extra: str, hosts: tuple[str, ...] | list[str] = TARGETS
+) -> Run:
     started = time.monotonic()
     proc = subprocess.run(
         _command(lab, tmp_path, playbook, *extra, hosts=hosts),
@@ -112,8 +116,9 @@ def golden(lab, tmp_path_factory):
     return play(lab, tmp_path_factory.mktemp("golden"), "agenda_golden.yml", "golden-linear-free-serial")
 
 
-def _expected(plays=GOLDEN_PLAYS) -> Counter:
-    return Counter((task, host) for tasks in plays.values() for task, _, hosts in tasks for host in hosts)
+def _expected(plays: dict | None = None) -> Counter:
+    plays = GOLDEN_PLAYS if plays is None else plays
+    return Counter((task, host) for tasks in plays.values() for task, _step, hosts in tasks for host in hosts)
 
 
 def test_golden_run_records_every_task_and_host_once(golden):
@@ -125,7 +130,7 @@ def test_golden_run_records_every_task_and_host_once(golden):
         (t["task_uuid"], t["host"]) for t in tasks
     )
     assert max(Counter((t["task_uuid"], t["host"]) for t in tasks).values()) == 1
-    steps = {task: step for plays in GOLDEN_PLAYS.values() for task, step, _ in plays}
+    steps = {task: step for plays in GOLDEN_PLAYS.values() for task, step, _hosts in plays}
     for t in tasks:
         assert t["step"]["id"] == steps[t["task"]], t
         assert t["step"] == agenda.step_for_tags([steps[t["task"]]])
@@ -167,7 +172,7 @@ def test_golden_run_header_plays_and_totals(golden):
     for counts in end["totals"]["hosts"].values():
         counted.update(counts)
     assert sum(counted.values()) == len(golden.of("task"))
-    assert set(end["totals"]["steps"]) == {s for p in GOLDEN_PLAYS.values() for _, s, _ in p}
+    assert set(end["totals"]["steps"]) == {s for p in GOLDEN_PLAYS.values() for _task, s, _hosts in p}
     assert verify(golden.path).returncode == 0
 
 
@@ -195,7 +200,7 @@ def test_check_mode_is_recorded(lab, tmp_path):
     )
     assert max(Counter((t["task_uuid"], t["host"]) for t in tasks).values()) == 1
     # what runs in check mode depends on what the hosts hold; these run on both hosts whatever they hold
-    always = {task for plays in GOLDEN_PLAYS.values() for task, _, hosts in plays if hosts == TARGETS}
+    always = {task for plays in GOLDEN_PLAYS.values() for task, _step, hosts in plays if hosts == TARGETS}
     seen = Counter(t["task"] for t in tasks)
     assert all(seen[task] == 2 for task in always), seen
     assert {t["status"] for t in tasks if t["task"] == "Langkah 1 | Read the host name"} == {"skipped"}
@@ -228,7 +233,7 @@ def test_buku_agenda_rows_match_the_sop_tables(golden, tmp_path):
         if r["Keterangan"].endswith("run golden-linear-free-serial")
     ]
     sop = load_sop("upgrade")
-    done = {s for p in GOLDEN_PLAYS.values() for _, s, _ in p} | {"record_agenda"}
+    done = {s for p in GOLDEN_PLAYS.values() for _task, s, _hosts in p} | {"record_agenda"}
     expected = [s for s in sop.steps if s.id in done]
     assert [(r["No."], r["Kegiatan"]) for r in rows] == [(str(s.number), s.kegiatan) for s in expected]
     for row, step in zip(rows, expected, strict=True):
