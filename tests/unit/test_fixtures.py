@@ -135,3 +135,22 @@ def test_the_real_upgrade_playbook_run():
     assert v["prepare"].kind == budgets.WITHIN and v["prepare"].run.statuses.get("ignored") == 1
     assert v["start_vm"].kind == budgets.WITHIN
     assert v["record_agenda"].kind == budgets.WITHIN
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_fixture_is_an_intact_agenda(name):
+    """The agenda callback's own check: recorded fixtures are intact; the cancelled run is a valid prefix."""
+    chain = runner.check_chain(FIXTURES / f"{name}.jsonl")
+    assert chain is not None
+    assert chain["state"] == ("prefix" if name == "upgrade_cancelled" else "complete")
+
+
+def test_a_changed_line_makes_the_report_say_so_and_exit_6(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SIAK_OUTPUT_DIR", str(tmp_path / "out"))
+    lines = (FIXTURES / "upgrade_within.jsonl").read_text().splitlines()
+    lines[5] = lines[5].replace('"status":"ok"', '"status":"changed"', 1)  # an edit after the fact
+    forged = tmp_path / "forged.jsonl"
+    forged.write_text("\n".join(lines) + "\n")
+    assert cli.main(["report", str(forged), "--no-pdf", "--output", str(tmp_path / "r")]) == 6
+    assert "line 6" in capsys.readouterr().err
+    assert "RANTAI HASH RUSAK" in (tmp_path / "r" / "laporan.html").read_text()

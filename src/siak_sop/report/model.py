@@ -73,6 +73,8 @@ TEXT: dict[str, dict[str, str]] = {
         "agenda_ok": "lengkap",
         "agenda_bad": "TIDAK LENGKAP: sebagian catatan tidak tertulis",
         "agenda_killed": "TANPA catatan penutup: jalan dihentikan sebelum selesai",
+        "chain_ok": "rantai hash utuh (siak-sop agenda verify)",
+        "chain_broken": "RANTAI HASH RUSAK: {message}",
         "signatures": "Pengesahan",
         "sig_adb": "Yang melaksanakan,\nAdministrator Database",
         "sig_subkoord": "Menerima laporan,\nSub Koordinator",
@@ -131,6 +133,8 @@ TEXT: dict[str, dict[str, str]] = {
         "agenda_ok": "complete",
         "agenda_bad": "INCOMPLETE: some records could not be written",
         "agenda_killed": "NO closing record: the run was stopped before it ended",
+        "chain_ok": "hash chain intact (siak-sop agenda verify)",
+        "chain_broken": "HASH CHAIN BROKEN: {message}",
         "signatures": "Signatures",
         "sig_adb": "Performed by,\nDatabase Administrator (ADB)",
         "sig_subkoord": "Report received by,\nSub Koordinator",
@@ -319,7 +323,9 @@ def build(
     office: dict[str, Any] | None = None,
     outcome: dict[str, Any] | None = None,
     version: str = "",
+    chain: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The report's data. `chain` is `siak-sop agenda verify`'s finding ({state, message}), when checked."""
     t = TEXT[lang]
     outcome = outcome or {}
     start = run.started
@@ -381,6 +387,14 @@ def build(
         "peringatan": list(sop.peringatan),
         "agenda_file": run.source,
         "agenda_state": complete_text,
+        "chain_state": (
+            ""
+            if chain is None
+            else t["chain_broken"].format(message=chain.get("message", ""))
+            if chain.get("state") == "broken"
+            else t["chain_ok"]
+        ),
+        "chain_broken": bool(chain and chain.get("state") == "broken"),
         "agenda_complete": run.complete,
         "generated": t["generated"].format(version=version, run_id=run.run_id),
     }
