@@ -162,7 +162,8 @@ def office_plan(office: dict, templates: list[dict], defaults: dict) -> dict:
         "credentials": credentials,
         "job_templates": jts,
         "schedule": {
-            "name": f"{prefix} | Backup harian {schedule['time']} {schedule['zone_name']}",
+            # One name whatever the time, so a new backup_time moves this schedule instead of adding one.
+            "name": f"{prefix} | Backup harian",
             "unified_job_template": backups[0]["name"],
             "rrule": schedule["rrule"],
             "description": schedule["description"],

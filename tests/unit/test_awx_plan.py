@@ -145,7 +145,7 @@ def test_playbook_syntax_and_plan_without_a_controller(tmp_path):
     assert "PRIVATE KEY" not in text
     written = json.loads(text)
     assert written == json.loads(json.dumps(plans()))
-    assert "SIAK kab-sukamara | Backup harian 18:30 WITA" in result.stdout
+    assert "kab-sukamara: Backup harian 18:30 WITA, setelah jam pelayanan" in result.stdout
 
 
 def test_playbook_stops_without_a_controller_before_touching_anything(tmp_path):
