@@ -133,11 +133,9 @@ def test_three_offices_configured_and_a_rerun_changes_nothing(controller, tmp_pa
     ] == ["SIAK kab-sukamara | Gagal"]
     upgrade = templates["SIAK kab-semarang | SOP-PIAK-15 Pemutakhiran SIAK"]
     assert upgrade["survey_enabled"] is True
-    assert [q["variable"] for q in store.surveys[upgrade["id"]]["spec"]] == [
-        "siak_version",
-        "siak_artifact",
-        "siak_artifact_sha256",
-    ]
+    asked = [q["variable"] for q in store.surveys[upgrade["id"]]["spec"]]
+    assert asked[:3] == ["siak_upgrade_version", "siak_upgrade_artifact", "siak_upgrade_sha256"]
+    assert len(asked) == 9
 
     # The schedules: on each office's backup template, in its own timezone.
     schedules = by_name(store, "schedules")

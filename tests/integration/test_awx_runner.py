@@ -157,7 +157,10 @@ def test_backup_job_as_awx_runs_it_leaves_agenda_report_and_artifacts(lab, tmp_p
     steps = {line["step"]["id"] for line in lines if line["type"] == "task" and line.get("step")}
     assert len(steps) >= 5  # the backup SOP's steps, timed
     verify = subprocess.run(
-        [str(BIN / "siak-sop"), "agenda", "verify", str(agendas[0])], capture_output=True, text=True, check=False
+        [str(BIN / "siak-sop"), "agenda", "verify", str(agendas[0])],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
