@@ -186,3 +186,9 @@ def test_rollout_totals_count_the_result_field():
     rows["pc04"] = {"from_version": "1", "to_version": None, "result": "offline"}
     (section,) = model.result_sections({"client_rollout": rows}, "en")
     assert section["totals"] == {"updated": 3, "offline": 1} and section["offline"] == ["pc04"]
+
+
+def test_a_run_with_no_sop_step_says_so():
+    record = parse_lines(Run().end().lines(), "r.jsonl")
+    ctx = model.build(record, UPGRADE, budgets.verdicts(UPGRADE, step_runs(record)), lang="en")
+    assert ctx["summary"] == "No task of this run belongs to an SOP step (no step tags)."

@@ -61,6 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
         "explain": "Penjelasan penyimpangan (wajib diisi pelaksana):",
         "hard_limit": "batas keras",
         "summary_ok": "Semua langkah yang dijalankan sesuai Mutu Baku.",
+        "summary_none": "Tidak ada tugas jalan ini yang termasuk langkah SOP (tidak ada tag langkah).",
         "summary_dev": "{n} langkah menyimpang dari Mutu Baku dan wajib dipertanggungjawabkan (baris bertanda).",
         "results": "Hasil",
         "no_results": "Playbook tidak menerbitkan hasil (set_stats) untuk laporan ini.",
@@ -121,6 +122,7 @@ TEXT: dict[str, dict[str, str]] = {
         "explain": "Explanation of the deviation (to be filled in by the performer):",
         "hard_limit": "hard limit",
         "summary_ok": "Every step that ran met its time standard.",
+        "summary_none": "No task of this run belongs to an SOP step (no step tags).",
         "summary_dev": "{n} step(s) deviated from the time standard and must be accounted for (marked rows).",
         "results": "Results",
         "no_results": "The playbook published no results (set_stats) for this report.",
@@ -382,7 +384,13 @@ def build(
         "pelaksana_inferred": sop.pelaksana_inferred,
         "rows": rows,
         "deviations": deviations,
-        "summary": t["summary_dev"].format(n=deviations) if deviations else t["summary_ok"],
+        "summary": (
+            t["summary_dev"].format(n=deviations)
+            if deviations
+            else t["summary_ok"]
+            if any(v.run is not None for v in verdicts)
+            else t["summary_none"]
+        ),
         "results": result_sections(run.results, lang),
         "peringatan": list(sop.peringatan),
         "agenda_file": run.source,
