@@ -23,7 +23,7 @@ MEANINGS = {
     OVER_BUDGET: "the run succeeded but a step deviated from its Mutu Baku (over its time, or inside "
     "service hours): the report has a row to explain",
     CANCELLED: "a step passed its hard limit and the run was cancelled; the message names the step",
-    AGENDA_INCOMPLETE: "the run ended but its agenda is missing or incomplete, so its budgets cannot be proven",
+    AGENDA_INCOMPLETE: "the run ended but its agenda is missing, incomplete or altered, so its budgets cannot be proven",
     INTERRUPTED: "interrupted by the operator (Ctrl-C)",
 }
 
@@ -33,7 +33,7 @@ MEANINGS_ID = {
     FAILED: "playbook gagal: ada tugas yang gagal atau host yang tidak terjangkau (lihat laporan)",
     OVER_BUDGET: "berhasil, tetapi ada langkah yang menyimpang dari Mutu Baku: isi penjelasannya di laporan",
     CANCELLED: "sebuah langkah melewati batas kerasnya dan jalan dibatalkan",
-    AGENDA_INCOMPLETE: "agenda tidak ada atau tidak lengkap: Mutu Baku tidak dapat dibuktikan",
+    AGENDA_INCOMPLETE: "agenda tidak ada, tidak lengkap atau diubah: Mutu Baku tidak dapat dibuktikan",
     INTERRUPTED: "dihentikan oleh operator (Ctrl-C)",
 }
 
