@@ -13,7 +13,7 @@ description:
   - Returns C(data) (the report as a dictionary, written as JSON) and C(markdown) (the document for people).
 options:
   _input:
-    description: Per-host results by role, C({siak_server: {host: {...}}, siak_upgrade: {...}, ...}).
+    description: "Per-host results by role: C({siak_server: {host: {...}}, siak_upgrade: {...}})."
     type: dict
     required: true
   meta:
