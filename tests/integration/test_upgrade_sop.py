@@ -191,7 +191,9 @@ def test_a_wrong_password_fails_at_step_3_naming_the_host(ulab, adb_user, tmp_pa
     assert result.returncode == 2, result.stdout[-3000:]
     assert "siak-host: Langkah 3 (log in): the server refused the login as adb" in result.stdout
     assert "Check ansible_user and its key or vaulted password" in result.stdout
-    assert "siak-host: answers but refused the login as adb: step 3 will stop" in result.stdout  # step 1 saw it
+    assert (
+        "siak-host: answers but refused the login as adb: step 3 will stop" in result.stdout
+    )  # step 1 saw it
     assert "Salah-999" not in result.stdout + result.stderr
     # The run stopped at step 3: step 4 never ran and the VM is still off, untouched.
     assert "4" not in STEP_OF_TASK.findall(result.stdout)
