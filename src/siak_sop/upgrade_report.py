@@ -132,7 +132,7 @@ def _row_for(section: str, host: str, data: Mapping[str, Any], lang: str) -> lis
     if cols is None:
         return [host, "; ".join(f"{k}: {v}" for k, v in sorted(data.items()))]
     row = [host]
-    for key, _, _ in cols:
+    for key in (c[0] for c in cols):
         if key == "how":
             value = data.get("backend") and f"{data['backend']} @ {data.get('hypervisor', '?')}"
             value = value or (
@@ -257,6 +257,6 @@ def render_markdown(report: Mapping, audience: str = "sub_koordinator", lang: st
         ]
     out += ["| " + " | ".join(r[0] for r in roles) + " |", "|" + "---|" * len(roles)]
     out += ["| " + " | ".join(r[1] for r in roles) + " |"]
-    out += ["| " + " | ".join("<br><br><br>" for _ in roles) + " |"]
-    out += ["| " + " | ".join(f"{_t('name_line', lang)}: ____________" for _ in roles) + " |", ""]
+    out += ["| " + " | ".join(["<br><br><br>"] * len(roles)) + " |"]
+    out += ["| " + " | ".join([f"{_t('name_line', lang)}: ____________"] * len(roles)) + " |", ""]
     return "\n".join(out)
