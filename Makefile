@@ -53,6 +53,11 @@ lab-down:
 # The demo runs SOP-PIAK-15 from the SIAK VM powered off to upgraded (a second `make demo` reruns it).
 demo: export SIAK_RUN_ID := demo-$(shell date +%Y%m%dT%H%M%S)
 demo: setup lab-up
+	@test -e build/releases/siak-proxy-2.0.tar.gz || siak-lab release --demo --out build/releases >/dev/null
+	@echo "The office before the upgrade: SIAK 1.0 on the SIAK VM (installed on the first demo), the VM off."
+	siak-lab start siak-vm
+	siak-lab exec siak-vm -- test -e /opt/siak/app/current || \
+	  ansible-playbook playbooks/server_upgrade.yml -e siak_lab_release_version=1.0
 	siak-lab stop siak-vm
 	ansible-playbook playbooks/upgrade.yml
 	@echo
