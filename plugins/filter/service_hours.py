@@ -17,7 +17,7 @@ options:
     type: str
     required: true
   windows:
-    description: Service-hour windows, each C({days: mon-thu, start: '08:00', end: '15:00'}).
+    description: "Service-hour windows, each a dictionary with C(days) (for example C(mon-thu)), C(start) and C(end) (C(HH:MM))."
     type: list
     elements: dict
     required: true

@@ -279,7 +279,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
         # Every layer is taken from STAGING, where the host's directory is bound first: once /root or
         # /tmp is an overlay, an upper dir under it would sit on overlayfs, which the kernel refuses.
         stage = STAGING
-        script = [f"hostname {shlex.quote(name)}", f"mount --bind {hdir} {stage}"]
+        script = [f"hostname {shlex.quote(name)}", f"mount --rbind {hdir} {stage}"]
         for sub in plan.PRIVATE_PATHS:
             script.append(f"mount --rbind {stage}/{sub} /{sub}")
         if state["hosts"][name]["server"]:
