@@ -57,7 +57,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
 
 
-def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y"):
+def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y"):  # noqa: PLR0917
     ensure_siak_sop()
     from siak_sop.backup_plan import retention  # pylint: disable=import-outside-toplevel
     from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel

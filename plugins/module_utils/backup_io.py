@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 
@@ -14,10 +15,8 @@ MANIFEST = "SHA256SUMS"
 def drop_cache(fd):
     """Ask the kernel to forget a file's cached pages, so the next read comes from the disk itself."""
     if hasattr(os, "posix_fadvise"):
-        try:
+        with contextlib.suppress(OSError):
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        except OSError:
-            pass
 
 
 def hash_file(path, from_disk=True, chunk=CHUNK):
@@ -28,10 +27,8 @@ def hash_file(path, from_disk=True, chunk=CHUNK):
     view = memoryview(buf)
     with open(path, "rb", buffering=0) as fh:
         if from_disk:
-            try:
+            with contextlib.suppress(OSError):
                 os.fsync(fh.fileno())  # dirty pages cannot be dropped; write them out first
-            except OSError:
-                pass
             drop_cache(fh.fileno())
         while True:
             n = fh.readinto(buf)
@@ -52,7 +49,9 @@ def fsync_dir(path):
 
 def format_manifest(entries):
     """sha256sum-compatible text: '<hex>  <name>' per line, sorted by name."""
-    return "".join("{0}  {1}\n".format(e["sha256"], e["name"]) for e in sorted(entries, key=lambda e: e["name"]))
+    return "".join(
+        "{0}  {1}\n".format(e["sha256"], e["name"]) for e in sorted(entries, key=lambda e: e["name"])
+    )
 
 
 def parse_manifest(text):

@@ -17,6 +17,7 @@ description:
   - C(state=verified) re-reads every file of the folder and compares it with its manifest (and with
     O(expected), when given).
   - C(state=absent) removes a backup folder, but only one that has a manifest (one this collection made).
+  - C(state=listed) lists the folders inside O(path) and which of them carry a manifest (changes nothing).
 options:
   path:
     description: The backup folder.
@@ -25,7 +26,7 @@ options:
   state:
     description: What to do with the folder.
     type: str
-    choices: [present, verified, absent]
+    choices: [present, verified, absent, listed]
     default: present
   files:
     description: Files to move into a new folder (C(state=present)).
@@ -74,6 +75,21 @@ path:
   description: The folder.
   type: str
   returned: always
+problems:
+  description: With C(state=verified), what is missing or does not match (on failure).
+  type: list
+  elements: str
+  returned: failure
+folders:
+  description: With C(state=listed), the names of the folders inside O(path) (empty if it does not exist).
+  type: list
+  elements: str
+  returned: when state is listed
+good:
+  description: With C(state=listed), the names among them that carry a manifest.
+  type: list
+  elements: str
+  returned: when state is listed
 """
 
 import os
@@ -88,6 +104,7 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
     parse_manifest,
     write_atomic,
 )
+import contextlib
 
 
 def move(src, dst):
@@ -134,7 +151,11 @@ def verify(path, expected, from_disk):
     listed = dict((e["name"], e["sha256"]) for e in entries)
     for item in expected:
         if listed.get(item.get("name")) != item.get("sha256"):
-            problems.append("{0} is not the file that was backed up (checksum differs from the source)".format(item.get("name")))
+            problems.append(
+                "{0} is not the file that was backed up (checksum differs from the source)".format(
+                    item.get("name")
+                )
+            )
     return files, problems
 
 
@@ -143,7 +164,9 @@ def present(module, path, sources):
         files, problems = verify(path, [], False)
         if not problems and not [s for s in sources if os.path.exists(s)]:
             module.exit_json(changed=False, path=path, files=files)
-        module.fail_json(msg="{0} already exists; a backup folder is never overwritten".format(path), path=path)
+        module.fail_json(
+            msg="{0} already exists; a backup folder is never overwritten".format(path), path=path
+        )
     missing = [s for s in sources if not os.path.isfile(s)]
     if missing:
         module.fail_json(msg="missing file(s) to back up: {0}".format(", ".join(missing)), path=path)
@@ -175,10 +198,8 @@ def present(module, path, sources):
         fsync_dir(parent)
     except (OSError, IOError) as err:
         for src, dst in reversed(moved):
-            try:
+            with contextlib.suppress(OSError):
                 move(dst, src)
-            except OSError:
-                pass
         shutil.rmtree(partial, ignore_errors=True)
         module.fail_json(msg="could not make {0}: {1}; the files were put back".format(path, err), path=path)
     module.exit_json(changed=True, path=path, files=entries)
@@ -188,7 +209,11 @@ def main():
     module = AnsibleModule(
         argument_spec={
             "path": {"type": "path", "required": True},
-            "state": {"type": "str", "choices": ["present", "verified", "absent"], "default": "present"},
+            "state": {
+                "type": "str",
+                "choices": ["present", "verified", "absent", "listed"],
+                "default": "present",
+            },
             "files": {"type": "list", "elements": "path", "default": []},
             "expected": {"type": "list", "elements": "dict", "default": []},
             "from_disk": {"type": "bool", "default": True},
@@ -199,18 +224,35 @@ def main():
     state = module.params["state"]
     if state == "present":
         present(module, path, module.params["files"])
+    if state == "listed":
+        folders = []
+        if os.path.isdir(path):
+            folders = sorted(
+                e for e in os.listdir(path) if os.path.isdir(os.path.join(path, e)) and not e.startswith(".")
+            )
+        good = [f for f in folders if os.path.isfile(os.path.join(path, f, MANIFEST))]
+        module.exit_json(changed=False, path=path, folders=folders, good=good)
     if state == "verified":
         if not os.path.isdir(path):
-            module.fail_json(msg="{0} does not exist".format(path), path=path)
+            missing = "{0} does not exist".format(path)
+            module.fail_json(msg=missing, path=path, files=[], problems=[missing])
         files, problems = verify(path, module.params["expected"], module.params["from_disk"])
         if problems:
-            module.fail_json(msg="{0}: {1}".format(path, "; ".join(problems)), path=path, files=files or [], problems=problems)
+            module.fail_json(
+                msg="{0}: {1}".format(path, "; ".join(problems)),
+                path=path,
+                files=files or [],
+                problems=problems,
+            )
         module.exit_json(changed=False, path=path, files=files)
     # absent
     if not os.path.exists(path):
         module.exit_json(changed=False, path=path)
     if not os.path.isfile(os.path.join(path, MANIFEST)):
-        module.fail_json(msg="{0} has no {1}: not a backup this collection made; left alone".format(path, MANIFEST), path=path)
+        module.fail_json(
+            msg="{0} has no {1}: not a backup this collection made; left alone".format(path, MANIFEST),
+            path=path,
+        )
     if not module.check_mode:
         shutil.rmtree(path)
         fsync_dir(os.path.dirname(path))

@@ -98,7 +98,9 @@ def write_new(path, content):
 
 def describe(holder):
     started = time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(float(holder.get("started", 0))))
-    return "run {0} by {1} since {2}".format(holder.get("run_id", "?"), holder.get("owner") or "unknown", started)
+    return "run {0} by {1} since {2}".format(
+        holder.get("run_id", "?"), holder.get("owner") or "unknown", started
+    )
 
 
 def main():
@@ -121,7 +123,12 @@ def main():
             os.unlink(path)
         module.exit_json(changed=True, holder={}, taken_over={})
 
-    mine = {"run_id": run_id, "owner": module.params["owner"], "started": time.time(), "host": socket.gethostname()}
+    mine = {
+        "run_id": run_id,
+        "owner": module.params["owner"],
+        "started": time.time(),
+        "host": socket.gethostname(),
+    }
     if holder is not None and holder.get("run_id") == run_id:
         module.exit_json(changed=False, holder=holder, taken_over={})
     taken_over = {}
@@ -152,7 +159,10 @@ def main():
         write_new(path, mine)
     except FileExistsError:
         holder = read_lock(path) or {}
-        module.fail_json(msg="another backup took the lock first ({0}; lock {1})".format(describe(holder), path), holder=holder)
+        module.fail_json(
+            msg="another backup took the lock first ({0}; lock {1})".format(describe(holder), path),
+            holder=holder,
+        )
     module.exit_json(changed=True, holder=mine, taken_over=taken_over)
 
 

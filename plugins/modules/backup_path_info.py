@@ -83,7 +83,9 @@ def mounts():
         for line in fh:
             parts = line.split()
             sep = parts.index("-")
-            found.append({"point": _unescape(parts[4]), "fstype": parts[sep + 1], "source": _unescape(parts[sep + 2])})
+            found.append(
+                {"point": _unescape(parts[4]), "fstype": parts[sep + 1], "source": _unescape(parts[sep + 2])}
+            )
     return found
 
 
@@ -111,7 +113,9 @@ def path_info(path):
 
 
 def main():
-    module = AnsibleModule(argument_spec={"path": {"type": "path", "required": True}}, supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec={"path": {"type": "path", "required": True}}, supports_check_mode=True
+    )
     try:
         info = path_info(module.params["path"])
     except OSError as err:

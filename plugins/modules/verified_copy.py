@@ -6,13 +6,16 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: verified_copy
-short_description: Copy a backup file once, checksum it on the way, and verify what landed
+short_description: Copy a backup (a file or a whole dated folder) once, checksum it on the way, verify what landed
 version_added: 0.1.0
 description:
   - Reads O(src) once, computing its SHA-256 while the bytes stream to the destination (SOP backup
     step 5), writes to a hidden partial file, fsyncs it, then reads the destination back and compares.
     Only a verified copy is renamed to O(dest). On any error (a full disk, a lost connection, a checksum
     that differs) the partial file is removed and the task fails saying why.
+  - When O(src) is a backup folder (one with a C(SHA256SUMS) manifest) the whole folder is copied into
+    C(<dest>.partial), every file checked against the manifest on the way, and the folder is renamed to
+    O(dest) only when every file was read back and matched. An existing O(dest) is never overwritten.
   - The destination is a local path (a mounted disk, flashdisk or SMB share) or, with O(ssh), a path on
     another host reached with the C(ssh) client of the managed host; that host re-reads the file itself.
   - With O(age_recipients) the copy is encrypted with C(age) to those public keys; the managed host never
@@ -20,15 +23,15 @@ description:
     encrypted one.
 options:
   src:
-    description: The file to copy, on the managed host.
+    description: The file, or backup folder with a SHA256SUMS manifest, to copy on the managed host.
     type: path
     required: true
   dest:
-    description: The destination file (its folder is made, mode 0700, if missing).
+    description: The destination file or folder (parent folders are made, mode 0700, if missing).
     type: path
     required: true
   expected_sha256:
-    description: The source must have this checksum (from the backup's manifest); a source that changed fails.
+    description: The source file must have this checksum; a source that changed fails (folders use their manifest).
     type: str
     default: ""
   mode:
@@ -96,8 +99,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 sha256:
-  description: Checksum of the source (plain) bytes.
+  description: Checksum of the source (plain) bytes (a file), or of its first manifest entry (a folder).
   type: str
+  returned: success
+files:
+  description: For a folder, each copied file with C(name), C(dest_name), C(sha256), C(dest_sha256), C(size).
+  type: list
+  elements: dict
   returned: success
 dest_sha256:
   description: Checksum of the bytes stored at the destination, read back from there.
@@ -124,12 +132,22 @@ verified:
 import hashlib
 import os
 import shlex
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import drop_cache, fsync_dir, hash_file
+from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
+    MANIFEST,
+    drop_cache,
+    format_manifest,
+    fsync_dir,
+    hash_file,
+    parse_manifest,
+)
+import contextlib
 
 try:
     import queue
@@ -160,7 +178,7 @@ class Pipe:
             if self.error is None:
                 try:
                     self.write(item)
-                except Exception as err:  # noqa: BLE001 - re-raised in the reading thread
+                except Exception as err:
                     self.error = err
 
     def put(self, data):
@@ -194,16 +212,42 @@ def stream(src, sink_write, chunk):
     return digest.hexdigest(), size
 
 
-class LocalSink:
-    def __init__(self, dest, mode):
-        self.dest = dest
-        folder = os.path.dirname(dest)
-        if not os.path.isdir(folder):
-            os.makedirs(folder, 0o700)
-        self.partial = os.path.join(folder, "." + os.path.basename(dest) + ".partial")
-        self.fd = os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        self.digest = hashlib.sha256()
-        self.size = 0
+class Local:
+    """A destination on the managed host itself (a mounted disk, flashdisk or SMB share)."""
+
+    where = "this host"
+
+    def close(self):
+        pass
+
+    def exists(self, path):
+        return os.path.lexists(path)
+
+    def makedirs(self, path):
+        if not os.path.isdir(path):
+            os.makedirs(path, 0o700)
+
+    def open(self, path, mode):
+        return LocalFile(path, mode)
+
+    def rename(self, src, dst):
+        if os.path.lexists(dst):
+            raise CopyError("{0} already exists; a backup is never overwritten".format(dst))
+        os.rename(src, dst)
+        fsync_dir(os.path.dirname(dst))
+
+    def remove(self, path):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.lexists(path):
+            os.unlink(path)
+
+
+class LocalFile:
+    def __init__(self, path, mode):
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        os.fchmod(self.fd, mode)
 
     def write(self, data):
         view = memoryview(data)
@@ -218,39 +262,96 @@ class LocalSink:
         self.fd = None
 
     def readback(self, from_disk):
-        return hash_file(self.partial, from_disk)
-
-    def commit(self):
-        os.rename(self.partial, self.dest)
-        fsync_dir(os.path.dirname(self.dest))
+        return hash_file(self.path, from_disk)
 
     def abort(self):
         if self.fd is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self.fd)
-            except OSError:
-                pass
-        try:
-            os.unlink(self.partial)
-        except OSError:
-            pass
+            self.fd = None
 
 
-class SshSink:
-    def __init__(self, dest, mode, ssh):
+class Ssh:
+    """A destination on another host, reached with this host's ssh client; that host reads the copy back."""
+
+    def __init__(self, ssh):
         self.base = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-p", str(ssh["port"])]
         if ssh.get("identity_file"):
             self.base += ["-o", "IdentitiesOnly=yes", "-i", ssh["identity_file"]]
         if ssh.get("known_hosts_file"):
             self.base += ["-o", "UserKnownHostsFile=" + ssh["known_hosts_file"]]
-        self.base.append("{0}@{1}".format(ssh["user"], ssh["host"]))
+        # One connection for the whole copy: a master started first (its output to a file, so no pipe of
+        # ours is held open by it), reused by every later command, closed in close().
+        self.control_dir = tempfile.mkdtemp(prefix="siak-ssh-")
+        control = os.path.join(self.control_dir, "cm")
         self.where = "{0}@{1}".format(ssh["user"], ssh["host"])
-        self.dest = dest
-        folder = os.path.dirname(dest)
-        self.partial = os.path.join(folder, "." + os.path.basename(dest) + ".partial")
+        with open(os.path.join(self.control_dir, "log"), "w+b") as log:
+            started = subprocess.run(
+                [*self.base, "-M", "-N", "-f", "-S", control, self.where],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                check=False,
+            )
+            log.seek(0)
+            why = log.read().decode("utf-8", "replace").strip()
+        if started.returncode != 0:
+            shutil.rmtree(self.control_dir, ignore_errors=True)
+            raise CopyError(
+                "cannot reach {0} over SSH: {1}".format(
+                    self.where, why or "exit code %d" % started.returncode
+                )
+            )
+        self.base += ["-S", control, self.where]
+
+    def close(self):
+        subprocess.run(
+            [*self.base[:-1], "-O", "exit", self.where],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+        shutil.rmtree(self.control_dir, ignore_errors=True)
+
+    def run(self, script):
+        result = subprocess.run(
+            [*self.base, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False
+        )
+        if result.returncode != 0:
+            raise CopyError("{0}: {1}".format(self.where, result.stderr.decode("utf-8", "replace").strip()))
+        return result.stdout.decode("utf-8", "replace")
+
+    def exists(self, path):
+        return (
+            self.run("if [ -e {0} ] || [ -L {0} ]; then echo yes; fi".format(shlex.quote(path))).strip()
+            == "yes"
+        )
+
+    def makedirs(self, path):
+        self.run("umask 077 && mkdir -p {0}".format(shlex.quote(path)))
+
+    def open(self, path, mode):
+        return SshFile(self, path, mode)
+
+    def rename(self, src, dst):
         q = shlex.quote
-        script = "umask 077 && mkdir -p {0} && cat > {1} && chmod {2} {1}".format(q(folder), q(self.partial), q(mode))
-        self.proc = subprocess.Popen(self.base + [script], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.run(
+            "if [ -e {1} ]; then echo '{1} already exists; a backup is never overwritten' >&2; exit 1; fi; "
+            "mv -T {0} {1} && sync -f {1} 2>/dev/null; true".format(q(src), q(dst))
+        )
+
+    def remove(self, path):
+        self.run("rm -rf -- {0}".format(shlex.quote(path)))
+
+
+class SshFile:
+    def __init__(self, host, path, mode):
+        self.host = host
+        self.path = path
+        q = shlex.quote
+        script = "umask 077 && cat > {0} && chmod {1:o} {0}".format(q(path), mode)
+        self.proc = subprocess.Popen([*host.base, script], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def write(self, data):
         self.proc.stdin.write(data)
@@ -259,36 +360,28 @@ class SshSink:
         self.proc.stdin.close()
         err = self.proc.stderr.read().decode("utf-8", "replace").strip()
         if self.proc.wait() != 0:
-            raise CopyError("writing to {0}:{1} failed: {2}".format(self.where, self.partial, err or "exit code %d" % self.proc.returncode))
-
-    def run(self, script):
-        result = subprocess.run(self.base + [script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-        if result.returncode != 0:
-            raise CopyError("{0}: {1}".format(self.where, result.stderr.decode("utf-8", "replace").strip()))
-        return result.stdout.decode("utf-8", "replace")
+            raise CopyError(
+                "writing {0} on {1} failed: {2}".format(
+                    self.path, self.host.where, err or "exit code %d" % self.proc.returncode
+                )
+            )
 
     def readback(self, from_disk):
-        q = shlex.quote(self.partial)
+        q = shlex.quote(self.path)
         drop = "dd if={0} iflag=nocache count=0 status=none 2>/dev/null; ".format(q) if from_disk else ""
-        out = self.run("sync {0} 2>/dev/null; {1}sha256sum {0} && stat -c %s {0}".format(q, drop)).split()
+        out = self.host.run(
+            "sync {0} 2>/dev/null; {1}sha256sum {0} && stat -c %s {0}".format(q, drop)
+        ).split()
         return out[0], int(out[-1])
-
-    def commit(self):
-        self.run("mv -f {0} {1} && sync {2} 2>/dev/null; true".format(
-            shlex.quote(self.partial), shlex.quote(self.dest), shlex.quote(os.path.dirname(self.dest))))
 
     def abort(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        try:
-            self.run("rm -f {0}".format(shlex.quote(self.partial)))
-        except CopyError:
-            pass
 
 
-def encrypt_into(src, sink, age_binary, recipients, chunk):
-    """Plain bytes from src into age, age's output into the sink: one read of src, two checksums."""
+def encrypt_into(src, out, age_binary, recipients, chunk):
+    """Plain bytes from src into age, age's output into out: one read of src, two checksums."""
     cmd = [age_binary]
     for r in recipients:
         cmd += ["-r", r]
@@ -298,13 +391,11 @@ def encrypt_into(src, sink, age_binary, recipients, chunk):
     def feed():
         try:
             result["plain"] = stream(src, proc.stdin.write, chunk)
-        except Exception as err:  # noqa: BLE001 - reported below
+        except Exception as err:
             result["error"] = err
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 proc.stdin.close()
-            except OSError:
-                pass
 
     feeder = threading.Thread(target=feed)
     feeder.daemon = True
@@ -318,9 +409,9 @@ def encrypt_into(src, sink, age_binary, recipients, chunk):
                 break
             out_digest.update(data)
             out_size += len(data)
-            sink.write(data)
+            out.write(data)
     except BaseException:
-        # The sink failed (a full disk): stop age, so the feeding thread is not left blocked on it.
+        # The destination failed (a full disk): stop age, so the feeding thread is not left blocked on it.
         proc.kill()
         proc.wait()
         feeder.join()
@@ -332,6 +423,109 @@ def encrypt_into(src, sink, age_binary, recipients, chunk):
     if "error" in result:
         raise result["error"]
     return result["plain"], (out_digest.hexdigest(), out_size)
+
+
+def copy_one(target, src, dest, *, mode, expected, recipients, params, chunk):
+    """Copy one file into dest on target; verify; return its record. Raises CopyError/OSError."""
+    out = target.open(dest, mode)
+    try:
+        if recipients:
+            (sha, size), (out_sha, out_size) = encrypt_into(src, out, params["age_binary"], recipients, chunk)
+        else:
+            sha, size = stream(src, out.write, chunk)
+            out_sha, out_size = sha, size
+        out.finish()
+    except BaseException:
+        out.abort()
+        raise
+    if expected and sha != expected.lower():
+        raise CopyError(
+            "the source {0} does not match its manifest (checksum {1}..., manifest {2}...): it changed or is damaged".format(
+                src, sha[:12], expected[:12]
+            )
+        )
+    back_sha, back_size = out.readback(params["from_disk"])
+    if back_sha != out_sha or back_size != out_size:
+        raise CopyError(
+            "the copy {0} read back on {1} does not match what was written (checksum {2}..., expected {3}...)".format(
+                dest, target.where, back_sha[:12], out_sha[:12]
+            )
+        )
+    return {
+        "name": os.path.basename(src),
+        "dest_name": os.path.basename(dest),
+        "sha256": sha,
+        "size": size,
+        "dest_sha256": out_sha,
+        "dest_size": out_size,
+    }
+
+
+def copy_folder(module, target, src, dest, *, mode, recipients, chunk):
+    with open(os.path.join(src, MANIFEST), encoding="utf-8") as fh:
+        try:
+            entries = parse_manifest(fh.read())
+        except ValueError as err:
+            raise CopyError("{0}/{1}: {2}".format(src, MANIFEST, err)) from None
+    if target.exists(dest):
+        raise CopyError("{0} already exists on {1}; a backup is never overwritten".format(dest, target.where))
+    partial = dest + ".partial"
+    target.remove(partial)  # left by a run that was killed: it was never a backup
+    target.makedirs(partial)
+    p = module.params
+    records = []
+    try:
+        for entry in entries:
+            name = entry["name"] + (".age" if recipients else "")
+            records.append(
+                copy_one(
+                    target,
+                    os.path.join(src, entry["name"]),
+                    partial + "/" + name,
+                    mode=mode,
+                    expected=entry["sha256"],
+                    recipients=recipients,
+                    params=p,
+                    chunk=chunk,
+                )
+            )
+        records.append(
+            copy_one(
+                target,
+                os.path.join(src, MANIFEST),
+                partial + "/" + MANIFEST + (".plain" if recipients else ""),
+                mode=mode,
+                expected="",
+                recipients=[],
+                params=p,
+                chunk=chunk,
+            )
+        )
+        if recipients:
+            # The encrypted folder's own manifest: what is stored there, checkable without the key.
+            stored = [{"name": r["dest_name"], "sha256": r["dest_sha256"]} for r in records]
+            fd, tmp = tempfile.mkstemp(prefix="siak-manifest-")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(format_manifest(stored))
+                copy_one(
+                    target,
+                    tmp,
+                    partial + "/" + MANIFEST,
+                    mode=mode,
+                    expected="",
+                    recipients=[],
+                    params=p,
+                    chunk=chunk,
+                )
+            finally:
+                os.unlink(tmp)
+        target.rename(partial, dest)
+    except BaseException:
+        with contextlib.suppress(OSError, CopyError):
+            target.remove(partial)
+        raise
+    return records
 
 
 def main():
@@ -359,55 +553,116 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    src, dest = p["src"], p["dest"]
+    src, dest = p["src"].rstrip("/"), p["dest"].rstrip("/")
     expected = p["expected_sha256"].lower()
     recipients = p["age_recipients"]
     try:
         mode = int(p["mode"], 8)
     except ValueError:
         module.fail_json(msg="mode '{0}' is not an octal mode such as 0600".format(p["mode"]))
-    if not os.path.isfile(src):
+    folder = os.path.isdir(src)
+    if folder and not os.path.isfile(os.path.join(src, MANIFEST)):
+        module.fail_json(
+            msg="{0} is a folder without a {1} manifest; only verified backups are copied".format(
+                src, MANIFEST
+            )
+        )
+    if not folder and not os.path.isfile(src):
         module.fail_json(msg="{0} does not exist".format(src))
     if recipients:
         bad = [r for r in recipients if not r.startswith("age1")]
         if bad:
             module.fail_json(msg="not age public keys (they start with age1): {0}".format(", ".join(bad)))
         if module.get_bin_path(p["age_binary"]) is None:
-            module.fail_json(msg="{0} is not installed on this host; install the age package".format(p["age_binary"]))
-    # A plain local copy that is already there and matches needs nothing (a re-run).
-    if not p["ssh"] and not recipients and expected and os.path.isfile(dest):
+            module.fail_json(
+                msg="{0} is not installed on this host; install the age package".format(p["age_binary"])
+            )
+    # A plain local file copy that is already there and matches needs nothing (a re-run).
+    if not folder and not p["ssh"] and not recipients and expected and os.path.isfile(dest):
         digest, size = hash_file(dest, False)
         if digest == expected:
-            module.exit_json(changed=False, sha256=digest, dest_sha256=digest, size=size, dest_size=size,
-                             encrypted=False, verified=True)
+            module.exit_json(
+                changed=False,
+                sha256=digest,
+                dest_sha256=digest,
+                size=size,
+                dest_size=size,
+                encrypted=False,
+                verified=True,
+                files=[],
+            )
     if module.check_mode:
-        module.exit_json(changed=True, encrypted=bool(recipients), verified=False)
-    started = time.time()
+        module.exit_json(changed=True, encrypted=bool(recipients), verified=False, files=[])
     chunk = max(64, p["chunk_kib"]) * 1024
-    sink = None
     try:
-        sink = SshSink(dest, p["mode"], p["ssh"]) if p["ssh"] else LocalSink(dest, mode)
-        if recipients:
-            (sha, size), (out_sha, out_size) = encrypt_into(src, sink, p["age_binary"], recipients, chunk)
+        target = Ssh(p["ssh"]) if p["ssh"] else Local()
+    except CopyError as err:
+        module.fail_json(msg="copy of {0} to {1} failed: {2}".format(src, dest, err))
+    try:
+        run_copy(
+            module,
+            target,
+            src,
+            dest,
+            folder=folder,
+            mode=mode,
+            expected=expected,
+            recipients=recipients,
+            chunk=chunk,
+        )
+    finally:
+        target.close()
+
+
+def run_copy(module, target, src, dest, *, folder, mode, expected, recipients, chunk):
+    p = module.params
+    started = time.time()
+    try:
+        if folder:
+            records = copy_folder(module, target, src, dest, mode=mode, recipients=recipients, chunk=chunk)
         else:
-            sha, size = stream(src, sink.write, chunk)
-            out_sha, out_size = sha, size
-        sink.finish()
-        if expected and sha != expected:
-            raise CopyError("the source {0} changed since its manifest was written (checksum {1}..., manifest {2}...)"
-                            .format(src, sha[:12], expected[:12]))
-        back_sha, back_size = sink.readback(p["from_disk"])
-        if back_sha != out_sha or back_size != out_size:
-            raise CopyError("the copy read back from {0} does not match what was written (checksum {1}..., expected {2}...)"
-                            .format(dest, back_sha[:12], out_sha[:12]))
-        sink.commit()
-    except (OSError, IOError, CopyError) as err:
-        if sink is not None:
-            sink.abort()
-        reason = err.strerror if isinstance(err, (OSError, IOError)) and err.strerror else str(err)
-        module.fail_json(msg="copy of {0} to {1} failed: {2}; the partial copy was removed".format(src, dest, reason))
-    module.exit_json(changed=True, sha256=sha, dest_sha256=out_sha, size=size, dest_size=out_size,
-                     encrypted=bool(recipients), verified=True, duration_s=round(time.time() - started, 3))
+            target.makedirs(os.path.dirname(dest))
+            partial = os.path.join(os.path.dirname(dest), "." + os.path.basename(dest) + ".partial")
+            try:
+                records = [
+                    copy_one(
+                        target,
+                        src,
+                        partial,
+                        mode=mode,
+                        expected=expected,
+                        recipients=recipients,
+                        params=p,
+                        chunk=chunk,
+                    )
+                ]
+                target.remove(dest) if target.exists(dest) else None
+                target.rename(partial, dest)
+            except BaseException:
+                with contextlib.suppress(OSError, CopyError):
+                    target.remove(partial)
+                raise
+    except (OSError, CopyError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        if isinstance(err, OSError) and err.filename:
+            reason = "{0}: {1}".format(err.filename, reason)
+        module.fail_json(
+            msg="copy of {0} to {1} on {2} failed: {3}; the partial copy was removed".format(
+                src, dest, target.where, reason
+            )
+        )
+    first = records[0]
+    module.exit_json(
+        changed=True,
+        sha256=first["sha256"],
+        dest_sha256=first["dest_sha256"],
+        size=first["size"],
+        dest_size=first["dest_size"],
+        encrypted=bool(recipients),
+        verified=True,
+        files=records,
+        duration_s=round(time.time() - started, 3),
+    )
 
 
 if __name__ == "__main__":

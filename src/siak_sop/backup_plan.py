@@ -5,9 +5,9 @@ default pattern is ``%d%m%Y`` (21 November 2026 -> ``21112026``). An office sets
 pattern (``a%d%m%Y``, ``%Y-%m-%d``, ...). A second backup on the same day gets ``-2``, a third ``-3``:
 a name is never reused, so a backup never overwrites another.
 
-Retention. Per destination: keep the newest good backup of each of the ``keep_daily`` most recent days
-that have one, and the newest good backup of each of the ``keep_monthly`` most recent months (one
-backup may count for both, as restic's --keep-daily/--keep-monthly do). "Good" means the folder has
+Retention. Per destination: keep every good backup of the ``keep_daily`` most recent days that have
+one (a second backup made the same day, say before an upgrade, stays with the first), and the newest
+good backup of each of the ``keep_monthly`` most recent months (a backup may count for both). "Good" means the folder has
 its SHA256SUMS manifest, i.e. this collection wrote and verified it. Folders that do not parse as a
 backup name, or that have no manifest, are never touched. The newest backup is always kept, and if
 the new backup is not among the good ones nothing is deleted at all.
@@ -37,7 +37,9 @@ def check_pattern(pattern: str) -> str:
     for needed, what in ((DAY_DIRECTIVES, "day"), (MONTH_DIRECTIVES, "month"), (YEAR_DIRECTIVES, "year")):
         if not any(d in pattern for d in needed):
             raise SiakError(
-                f"it has no {what}", where=where, fix="Use day, month and year, e.g. %d%m%Y (the SOP's admmmyyy)"
+                f"it has no {what}",
+                where=where,
+                fix="Use day, month and year, e.g. %d%m%Y (the SOP's admmmyyy)",
             )
     sample = date(2026, 12, 31).strftime(pattern)
     if not SAFE_NAME.match(sample) or sample.startswith((".", "-")):
@@ -92,7 +94,9 @@ class Backup:
         return (self.day, self.seq)
 
 
-def classify(names: list[str], good: list[str], pattern: str = DEFAULT_PATTERN) -> tuple[list[Backup], list[str]]:
+def classify(
+    names: list[str], good: list[str], pattern: str = DEFAULT_PATTERN
+) -> tuple[list[Backup], list[str]]:
     """Backups (newest first) and the names that are not backups of this pattern."""
     backups, others = [], []
     good_set = set(good)
@@ -143,7 +147,8 @@ def retention(
             "unmanaged": sorted(unmanaged),
             "reason": f"the new backup {new} is not the newest verified backup here; nothing deleted",
         }
-    daily = _newest_per_bucket(good_backups, lambda d: d, keep_daily)
+    days = sorted({b.day for b in good_backups}, reverse=True)[:keep_daily]
+    daily = [b.name for b in good_backups if b.day in days]
     monthly = _newest_per_bucket(good_backups, lambda d: (d.year, d.month), keep_monthly)
     keep = [b.name for b in good_backups if b.name in set(daily) | set(monthly)]
     delete = [b.name for b in good_backups if b.name not in keep]
@@ -151,7 +156,7 @@ def retention(
         "keep": keep,
         "delete": delete,
         "unmanaged": sorted(unmanaged),
-        "reason": f"kept {len(daily)} daily and {len(monthly)} monthly",
+        "reason": f"kept the backups of {len(days)} day(s) and of {len(monthly)} month(s)",
     }
 
 
@@ -159,10 +164,3 @@ def newest_good(names: list[str], good: list[str], pattern: str = DEFAULT_PATTER
     """The newest verified backup's name, or '' when there is none (for the free-space estimate)."""
     backups, _ = classify(names, good, pattern)
     return next((b.name for b in backups if b.good), "")
-
-
-def space_needed(last_size: int, margin_pct: int, minimum: int) -> int:
-    """Bytes an export needs: the last verified dump plus a margin, never less than ``minimum``."""
-    if last_size < 0 or margin_pct < 0 or minimum < 0:
-        raise SiakError("sizes and margins cannot be negative")
-    return max(minimum, last_size + last_size * margin_pct // 100)

@@ -81,8 +81,6 @@ def _datapump(rc: int, log: str) -> Verdict:
     done = DATAPUMP_DONE.search(log)
     if errors:
         return Verdict("failed", f"the export log has errors: {_quote(errors)}", "expdp", errors)
-    if rc != 0:
-        return Verdict("failed", f"expdp exited with code {rc}", "expdp", errors)
     if not done:
         ended = DATAPUMP_JOB_END.search(log)
         if ended:
@@ -93,6 +91,8 @@ def _datapump(rc: int, log: str) -> Verdict:
             "expdp",
             errors,
         )
+    if rc != 0:
+        return Verdict("failed", f"expdp exited with code {rc}", "expdp", errors)
     return Verdict("ok", done.group(0).strip() + " ...", "expdp", errors)
 
 

@@ -27,8 +27,8 @@ import sys
 import time
 from datetime import datetime
 
-CONFIG = "/etc/siak-lab/oracle-standin.json"
-CALLS = "/var/log/siak-lab/oracle-standin.log"
+CONFIG = os.environ.get("SIAK_LAB_STANDIN_CONFIG", "/etc/siak-lab/oracle-standin.json")
+CALLS = os.environ.get("SIAK_LAB_STANDIN_CALLS", "/var/log/siak-lab/oracle-standin.log")
 HEADER = b"SIAK-LAB STAND-IN DUMP: not an Oracle export; written by the lab's expdp/exp stand-in.\n"
 TABLES = ("BIODATA_WNI", "DATA_KELUARGA", "CAPIL_LAHIR", "CAPIL_MATI", "PINDAH_DATANG", "AKTA_KAWIN")
 
@@ -44,8 +44,8 @@ def parfile_args(argv: list[str]) -> dict[str, str]:
         key, _, value = arg.partition("=")
         if key.lower() == "parfile":
             with open(value, encoding="utf-8") as fh:
-                for line in fh:
-                    line = line.strip()
+                for raw in fh:
+                    line = raw.strip()
                     if line and not line.startswith("#") and "=" in line:
                         k, _, v = line.partition("=")
                         values[k.strip().upper()] = v.strip().strip('"')
@@ -87,18 +87,20 @@ def main() -> int:
     userid = args.get("USERID", "")
     if not userid and not sys.stdin.isatty():
         userid = sys.stdin.readline().strip()
-    userid = userid.replace("\"", "")
-    logon_ok = not config.get("userid") or userid == config["userid"].replace("\"", "")
+    userid = userid.replace('"', "")
+    logon_ok = not config.get("userid") or userid == config["userid"].replace('"', "")
     owner = (userid.split("/")[0] or "SYSTEM").upper()
     mode = config["mode"]
     size = int(config["size_kib"]) * 1024
     delay = float(config.get("delay_s", 0))
     if tool.startswith("expdp"):
-        return expdp(args, owner, logon_ok, mode, size, delay, config["directories"])
-    return exp(args, owner, logon_ok, mode, size, delay)
+        return expdp(
+            args, owner, logon_ok, mode=mode, size=size, delay=delay, directories=config["directories"]
+        )
+    return exp(args, owner, logon_ok, mode=mode, size=size, delay=delay)
 
 
-def expdp(args, owner, logon_ok, mode, size, delay, directories) -> int:
+def expdp(args, owner, logon_ok, *, mode, size, delay, directories) -> int:
     directory = args.get("DIRECTORY", "DATA_PUMP_DIR").upper()
     base = directories.get(directory)
     dumpfile = args.get("DUMPFILE", "expdat.dmp")
@@ -111,7 +113,9 @@ def expdp(args, owner, logon_ok, mode, size, delay, directories) -> int:
     )
     print(banner, end="")
     if not logon_ok:
-        print("UDE-01017: operation generated ORACLE error 1017\nORA-01017: invalid username/password; logon denied\n")
+        print(
+            "UDE-01017: operation generated ORACLE error 1017\nORA-01017: invalid username/password; logon denied\n"
+        )
         return 1
     if base is None:
         print(
@@ -136,9 +140,15 @@ def expdp(args, owner, logon_ok, mode, size, delay, directories) -> int:
 
         log.write(banner)
         say("Connected to: Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production")
-        say(f'Starting {job}:  {owner}/******** parfile=*** ')
-        for obj in ("TABLE_DATA", "INDEX/STATISTICS/INDEX_STATISTICS", "STATISTICS/TABLE_STATISTICS",
-                    "TABLE/TABLE", "TABLE/INDEX/INDEX", "TABLE/CONSTRAINT/CONSTRAINT"):
+        say(f"Starting {job}:  {owner}/******** parfile=*** ")
+        for obj in (
+            "TABLE_DATA",
+            "INDEX/STATISTICS/INDEX_STATISTICS",
+            "STATISTICS/TABLE_STATISTICS",
+            "TABLE/TABLE",
+            "TABLE/INDEX/INDEX",
+            "TABLE/CONSTRAINT/CONSTRAINT",
+        ):
             say(f"Processing object type {scope}_EXPORT/{obj}")
         time.sleep(delay)
         if mode == "killed":
@@ -147,12 +157,18 @@ def expdp(args, owner, logon_ok, mode, size, delay, directories) -> int:
             die_midway(log)
         write_dump(dump_path, size)
         for i, table in enumerate(TABLES):
-            say(f'. . exported "SIAK"."{table}"{"":>{28 - len(table)}}{size / len(TABLES) / 1048576:8.3f} MB '
-                f"{120034 - i * 9001:>9} rows")
+            say(
+                f'. . exported "SIAK"."{table}"{"":>{28 - len(table)}}{size / len(TABLES) / 1048576:8.3f} MB '
+                f"{120034 - i * 9001:>9} rows"
+            )
         if mode == "ora_error":
-            say("ORA-31693: Table data object \"SIAK\".\"CAPIL_MATI\" failed to load/unload and is being "
-                "skipped due to error:")
-            say("ORA-01555: snapshot too old: rollback segment number 7 with name \"_SYSSMU7_1234567$\" too small")
+            say(
+                'ORA-31693: Table data object "SIAK"."CAPIL_MATI" failed to load/unload and is being '
+                "skipped due to error:"
+            )
+            say(
+                'ORA-01555: snapshot too old: rollback segment number 7 with name "_SYSSMU7_1234567$" too small'
+            )
         say(f"Master table {job} successfully loaded/unloaded")
         say("*" * 78)
         say(f"Dump file set for {owner}.SYS_EXPORT_{scope}_01 is:")
@@ -164,7 +180,7 @@ def expdp(args, owner, logon_ok, mode, size, delay, directories) -> int:
     return 0
 
 
-def exp(args, owner, logon_ok, mode, size, delay) -> int:
+def exp(args, owner, logon_ok, *, mode, size, delay) -> int:
     dump_path = args.get("FILE", "expdat.dmp")
     log_path = args.get("LOG")
     log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
@@ -175,8 +191,10 @@ def exp(args, owner, logon_ok, mode, size, delay) -> int:
             log.flush()
         print(text, flush=True)
 
-    print(f"\nExport: Release 11.2.0.4.0 - Production on {now()}\n\n"
-          "Copyright (c) 1982, 2011, Oracle and/or its affiliates.  All rights reserved.\n\n")
+    print(
+        f"\nExport: Release 11.2.0.4.0 - Production on {now()}\n\n"
+        "Copyright (c) 1982, 2011, Oracle and/or its affiliates.  All rights reserved.\n\n"
+    )
     if not logon_ok:
         say("EXP-00056: ORACLE error 1017 encountered\nORA-01017: invalid username/password; logon denied")
         say("EXP-00000: Export terminated unsuccessfully")
@@ -197,7 +215,7 @@ def exp(args, owner, logon_ok, mode, size, delay) -> int:
         write_dump(dump_path, size, stop_at=0.3)
         say(f". . exporting table {TABLES[0]:>30}")
         say("EXP-00056: ORACLE error 1555 encountered")
-        say("ORA-01555: snapshot too old: rollback segment number 7 with name \"_SYSSMU7$\" too small")
+        say('ORA-01555: snapshot too old: rollback segment number 7 with name "_SYSSMU7$" too small')
         say("EXP-00000: Export terminated unsuccessfully")
         return 1
     write_dump(dump_path, size)
