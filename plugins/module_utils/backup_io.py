@@ -78,3 +78,43 @@ def write_atomic(path, text, mode=0o600):
         os.fsync(fh.fileno())
     os.chmod(tmp, mode)
     os.rename(tmp, path)
+
+
+def _unescape(field):
+    return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
+
+
+def mounts():
+    """Mount points of this host's mount namespace, in mount order."""
+    found = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            sep = parts.index("-")
+            found.append(
+                {"point": _unescape(parts[4]), "fstype": parts[sep + 1], "source": _unescape(parts[sep + 2])}
+            )
+    return found
+
+
+def path_info(path):
+    """Where path lives: its mount, whether it is itself a mount point, free and total bytes."""
+    exists = os.path.exists(path)
+    probe = os.path.realpath(path)
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    best = {"point": "/", "fstype": "", "source": ""}
+    for mount in mounts():  # the last match of the longest prefix is the mount that is visible
+        point = mount["point"]
+        if (probe == point or probe.startswith(point.rstrip("/") + "/")) and len(point) >= len(best["point"]):
+            best = mount
+    stat = os.statvfs(probe)
+    return {
+        "exists": exists,
+        "is_mount_point": exists and os.path.realpath(path) == best["point"],
+        "mount_point": best["point"],
+        "fstype": best["fstype"],
+        "source": best["source"],
+        "free_bytes": stat.f_bavail * stat.f_frsize,
+        "total_bytes": stat.f_blocks * stat.f_frsize,
+    }

@@ -43,13 +43,17 @@ options:
     type: bool
     default: true
 author:
-  - dukcapil.siak developers
+  - dukcapil.siak developers (@dukcapil)
 attributes:
   check_mode:
+    description: In check mode the module says what it would change and changes nothing.
     support: full
   diff_mode:
+    description: The module returns no diff.
     support: none
   platform:
+    description: The managed hosts it runs on.
+    support: full
     platforms: posix
 """
 
@@ -189,17 +193,17 @@ def present(module, path, sources):
             moved.append((src, dst))
             os.chmod(dst, 0o600)
         entries = []
-        for _, dst in moved:
-            digest, size = hash_file(dst, module.params["from_disk"])
-            entries.append({"name": os.path.basename(dst), "size": size, "sha256": digest})
+        for moved_to in (pair[1] for pair in moved):
+            digest, size = hash_file(moved_to, module.params["from_disk"])
+            entries.append({"name": os.path.basename(moved_to), "size": size, "sha256": digest})
         write_atomic(os.path.join(partial, MANIFEST), format_manifest(entries))
         fsync_dir(partial)
         os.rename(partial, path)
         fsync_dir(parent)
     except (OSError, IOError) as err:
-        for src, dst in reversed(moved):
+        for origin, moved_to in reversed(moved):
             with contextlib.suppress(OSError):
-                move(dst, src)
+                move(moved_to, origin)
         shutil.rmtree(partial, ignore_errors=True)
         module.fail_json(msg="could not make {0}: {1}; the files were put back".format(path, err), path=path)
     module.exit_json(changed=True, path=path, files=entries)

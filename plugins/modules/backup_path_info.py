@@ -19,13 +19,17 @@ options:
     type: path
     required: true
 author:
-  - dukcapil.siak developers
+  - dukcapil.siak developers (@dukcapil)
 attributes:
   check_mode:
+    description: In check mode the module says what it would change and changes nothing.
     support: full
   diff_mode:
+    description: The module returns no diff.
     support: none
   platform:
+    description: The managed hosts it runs on.
+    support: full
     platforms: posix
 """
 
@@ -68,48 +72,8 @@ total_bytes:
   returned: always
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
-
-
-def _unescape(field):
-    return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
-
-
-def mounts():
-    found = []
-    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.split()
-            sep = parts.index("-")
-            found.append(
-                {"point": _unescape(parts[4]), "fstype": parts[sep + 1], "source": _unescape(parts[sep + 2])}
-            )
-    return found
-
-
-def path_info(path):
-    exists = os.path.exists(path)
-    probe = os.path.realpath(path)
-    while not os.path.exists(probe):
-        probe = os.path.dirname(probe)
-    best = {"point": "/", "fstype": "", "source": ""}
-    for mount in mounts():  # later lines are later mounts: the last match of the longest prefix wins
-        point = mount["point"]
-        if (probe == point or probe.startswith(point.rstrip("/") + "/")) and len(point) >= len(best["point"]):
-            best = mount
-    stat = os.statvfs(probe)
-    real = os.path.realpath(path)
-    return {
-        "exists": exists,
-        "is_mount_point": exists and real == best["point"],
-        "mount_point": best["point"],
-        "fstype": best["fstype"],
-        "source": best["source"],
-        "free_bytes": stat.f_bavail * stat.f_frsize,
-        "total_bytes": stat.f_blocks * stat.f_frsize,
-    }
+from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import path_info
 
 
 def main():

@@ -38,6 +38,11 @@ options:
     description: Permissions of the copy.
     type: str
     default: "0600"
+  mount_point:
+    description:
+      - Refuse the copy unless this path (on the destination host) is a mount point, so a flashdisk that is
+        not plugged in (an empty folder on the root disk) is never written to. Omit to skip the check.
+    type: path
   age_recipients:
     description: age public keys (C(age1...)) to encrypt the copy to; empty for a plain copy.
     type: list
@@ -78,13 +83,17 @@ options:
     type: int
     default: 4096
 author:
-  - dukcapil.siak developers
+  - dukcapil.siak developers (@dukcapil)
 attributes:
   check_mode:
+    description: In check mode the module says what it would change and changes nothing.
     support: full
   diff_mode:
+    description: The module returns no diff.
     support: none
   platform:
+    description: The managed hosts it runs on.
+    support: full
     platforms: posix
 """
 
@@ -133,6 +142,7 @@ import hashlib
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -146,6 +156,7 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
     fsync_dir,
     hash_file,
     parse_manifest,
+    path_info,
 )
 import contextlib
 
@@ -156,6 +167,10 @@ except ImportError:  # pragma: no cover
 
 
 class CopyError(Exception):
+    pass
+
+
+class NotMounted(CopyError):
     pass
 
 
@@ -215,7 +230,18 @@ def stream(src, sink_write, chunk):
 class Local:
     """A destination on the managed host itself (a mounted disk, flashdisk or SMB share)."""
 
-    where = "this host"
+    def __init__(self):
+        self.where = socket.gethostname()
+
+    def check_mounted(self, path):
+        info = path_info(path)
+        if not info["is_mount_point"]:
+            why = "it does not exist" if not info["exists"] else "it is a folder on " + info["mount_point"]
+            raise NotMounted(
+                "{0} on {1} is not mounted ({2}): plug in and mount the disk or flashdisk".format(
+                    path, self.where, why
+                )
+            )
 
     def close(self):
         pass
@@ -321,6 +347,17 @@ class Ssh:
         if result.returncode != 0:
             raise CopyError("{0}: {1}".format(self.where, result.stderr.decode("utf-8", "replace").strip()))
         return result.stdout.decode("utf-8", "replace")
+
+    def check_mounted(self, path):
+        q = shlex.quote(path)
+        out = self.run(
+            "if mountpoint -q -- {0}; then echo yes; elif [ -e {0} ]; then echo folder; fi".format(q)
+        )
+        if out.strip() != "yes":
+            why = "it is a folder, not a mount point" if out.strip() == "folder" else "it does not exist"
+            raise NotMounted(
+                "{0} on {1} is not mounted ({2}): mount the disk there".format(path, self.where, why)
+            )
 
     def exists(self, path):
         return (
@@ -535,6 +572,7 @@ def main():
             "dest": {"type": "path", "required": True},
             "expected_sha256": {"type": "str", "default": ""},
             "mode": {"type": "str", "default": "0600"},
+            "mount_point": {"type": "path"},
             "age_recipients": {"type": "list", "elements": "str", "default": [], "no_log": False},
             "age_binary": {"type": "str", "default": "age"},
             "ssh": {
@@ -618,6 +656,8 @@ def run_copy(module, target, src, dest, *, folder, mode, expected, recipients, c
     p = module.params
     started = time.time()
     try:
+        if p["mount_point"]:
+            target.check_mounted(p["mount_point"])
         if folder:
             records = copy_folder(module, target, src, dest, mode=mode, recipients=recipients, chunk=chunk)
         else:
@@ -642,6 +682,8 @@ def run_copy(module, target, src, dest, *, folder, mode, expected, recipients, c
                 with contextlib.suppress(OSError, CopyError):
                     target.remove(partial)
                 raise
+    except NotMounted as err:
+        module.fail_json(msg="{0}; nothing was copied".format(err))
     except (OSError, CopyError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         if isinstance(err, OSError) and err.filename:

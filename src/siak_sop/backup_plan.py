@@ -162,5 +162,5 @@ def retention(
 
 def newest_good(names: list[str], good: list[str], pattern: str = DEFAULT_PATTERN) -> str:
     """The newest verified backup's name, or '' when there is none (for the free-space estimate)."""
-    backups, _ = classify(names, good, pattern)
+    backups = classify(names, good, pattern)[0]
     return next((b.name for b in backups if b.good), "")

@@ -55,9 +55,7 @@ def folders(lab, host: str, path: str) -> set[str]:
 
 
 def read_bytes(lab, host: str, path: str) -> bytes:
-    return subprocess.run(
-        [*lab_ssh(lab, host), f"cat {path}"], capture_output=True, check=True
-    ).stdout
+    return subprocess.run([*lab_ssh(lab, host), f"cat {path}"], capture_output=True, check=True).stdout
 
 
 def lab_ssh(lab, host: str) -> list[str]:
@@ -200,7 +198,9 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
     sh(lab, "siak-db", f'python3 -c "{flip}"')
     checked = backup(lab, playbook="playbooks/backup_verify.yml", oracle_backup_destinations=destinations)
     assert checked.returncode == 2, checked.stdout[-3000:]
-    assert "disk2: /mnt/disk2/siak-backup/22112026-2: master.dmp does not match its checksum" in checked.stdout
+    assert (
+        "disk2: /mnt/disk2/siak-backup/22112026-2: master.dmp does not match its checksum" in checked.stdout
+    )
     assert "flashdisk" not in checked.stdout.split("is damaged or missing:")[1].split("Make a new")[0]
 
 

@@ -1,8 +1,7 @@
-#!/usr/bin/python3
 """LAB STAND-IN for Oracle's expdp and exp. It is NOT Oracle and exports nothing.
 
-Installed on the lab's siak-db as $ORACLE_HOME/bin/expdp and .../exp (the same file; it acts by the name
-it is called by). It reads the parfile the way the real tools do, writes a dump of a chosen size (filled
+Installed on the lab's siak-db as $ORACLE_HOME/bin/expdp and .../exp by playbooks/lab_oracle_standin.yml,
+which puts the host's #!/usr/bin/python3 in front (the same file; it acts by the name it is called by). It reads the parfile the way the real tools do, writes a dump of a chosen size (filled
 with pseudo-random bytes behind a header that says it is a stand-in) and a log in the real tool's
 format, so the backup role's verdict, folder, checksum and copy logic run against the shapes a real
 office produces. What it does is chosen by /etc/siak-lab/oracle-standin.json on the host:
@@ -41,13 +40,13 @@ def parfile_args(argv: list[str]) -> dict[str, str]:
     """KEY=value pairs from the command line and any parfile=, keys upper-cased, like the real tools."""
     values: dict[str, str] = {}
     for arg in argv:
-        key, _, value = arg.partition("=")
+        key, value = arg.split("=", 1) if "=" in arg else (arg, "")
         if key.lower() == "parfile":
             with open(value, encoding="utf-8") as fh:
                 for raw in fh:
                     line = raw.strip()
                     if line and not line.startswith("#") and "=" in line:
-                        k, _, v = line.partition("=")
+                        k, v = line.split("=", 1)
                         values[k.strip().upper()] = v.strip().strip('"')
         elif "=" in arg:
             values[key.upper()] = value
