@@ -13,10 +13,12 @@ export SIAK_LAB_DIR ?= $(CURDIR)/.lab
 export SIAK_OUTPUT_DIR ?= $(CURDIR)/out
 # Debian packages the lab and the tests use; installed only when one is missing.
 DEB_PACKAGES := openssh-server openssh-client sshpass rsync zstd age poppler-utils util-linux iproute2 procps
+# The Laporan PDF (WeasyPrint): Pango, HarfBuzz subsetting and a font with the SOP table's marks.
+DEB_PACKAGES += libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 COLLECTION_LINK := build/collections/ansible_collections/dukcapil/siak
 WORKSTATIONS ?= 4
 
-.PHONY: help setup system demo test lint unit integration molecule build sanity bench lab-up lab-down clean
+.PHONY: help setup system demo test lint unit integration molecule build sanity bench lab-up lab-down clean ee
 
 help:
 	@echo "make demo   set everything up, start the lab and run the SIAK upgrade SOP against it"
@@ -72,6 +74,13 @@ molecule: setup
 
 build: setup
 	ansible-galaxy collection build --force --output-path build/dist .
+
+# The AWX execution environment's build context (docs/awx.md); `ansible-builder build` needs a container engine.
+ee: build
+	rm -rf build/ee && mkdir -p build/ee/siak_sop build/ee/collection
+	rsync -a --exclude __pycache__ --exclude '*.egg-info' pyproject.toml README.md src build/ee/siak_sop/
+	cp "$$(ls -t build/dist/dukcapil-siak-*.tar.gz | head -n 1)" build/ee/collection/dukcapil-siak.tar.gz
+	ansible-builder create -f execution-environment.yml --context build/ee/context --output-filename Containerfile
 
 sanity: build
 	tests/sanity/run.sh

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from siak_sop import __version__
+from siak_sop import __version__, exitcodes, wrapper_cli
 from siak_sop.errors import SiakError
 from siak_sop.sop import available_sops, load_sop, load_sop_file
 
@@ -30,25 +30,36 @@ def _budgets(name: str, lang: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="siak-sop", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog="siak-sop",
+        description=__doc__,
+        epilog=exitcodes.epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"siak-sop {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("budgets", help="print an SOP's table with its time standards")
     b.add_argument("sop", help=f"one of {', '.join(available_sops())}, or upgrade / backup")
     b.add_argument("--lang", choices=("id", "en"), default="id")
+    b.add_argument("--budget-file", help="also show the hard limits this budget file sets")
     c = sub.add_parser("check-sop", help="validate an SOP table file")
     c.add_argument("file")
+    wrapper_cli.add_commands(sub)
     return p
 
 
 def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.command == "budgets":
-        return _budgets(args.sop, args.lang)
+        code = _budgets(args.sop, args.lang)
+        wrapper_cli.print_hard_limits(args.sop, args.budget_file, args.lang)
+        return code
     if args.command == "check-sop":
         sop = load_sop_file(args.file)
         print(f"{args.file}: {sop.nomor}, {len(sop.steps)} steps, valid")
         return 0
+    if args.command in wrapper_cli.COMMANDS:
+        return wrapper_cli.dispatch(args)
     return 2
 
 

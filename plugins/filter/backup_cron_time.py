@@ -1,0 +1,69 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: backup_cron_time
+short_description: The minute and hour of an office's backup time on a host's own clock, for cron
+version_added: 0.1.0
+description:
+  - cron has no per-entry timezone, so the office's backup time (in the office's timezone) is
+    converted to the control node's timezone. Refused when either timezone changes its clock
+    during the year, since one cron entry could then not keep the office's time.
+  - Returns C(minute), C(hour) and C(host_timezone).
+options:
+  _input:
+    description: The office's settings, as for the P(dukcapil.siak.backup_schedule#filter) filter.
+    type: dict
+    required: true
+  host_timezone:
+    description: The IANA timezone the control node's clock runs in.
+    type: str
+    required: true
+  today:
+    description: The day to convert on (YYYY-MM-DD); empty means today.
+    type: str
+    default: ""
+"""
+
+EXAMPLES = r"""
+- name: Convert the backup time to the control node's clock
+  ansible.builtin.set_fact:
+    backup_at: "{{ siak_office | dukcapil.siak.backup_cron_time('UTC') }}"
+"""
+
+RETURN = r"""
+_value:
+  description: C(minute), C(hour), C(host_timezone).
+  type: dict
+"""
+
+from datetime import date
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+
+
+def backup_cron_time(office, host_timezone, today=""):
+    ensure_siak_sop()
+    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
+    from siak_sop.schedule import backup_schedule, cron_time, parse_time  # pylint: disable=import-outside-toplevel
+
+    try:
+        day = date.fromisoformat(today) if today else date.today()
+    except ValueError:
+        raise AnsibleFilterError(f"backup_cron_time: '{today}' is not a date YYYY-MM-DD") from None
+    try:
+        schedule = backup_schedule(dict(office) if hasattr(office, "keys") else office)
+        return cron_time(
+            parse_time(schedule["time"], "backup_time"), schedule["timezone"], host_timezone, day
+        )
+    except SiakError as err:
+        raise AnsibleFilterError(f"backup_cron_time: {err.line()}") from None
+
+
+class FilterModule:
+    def filters(self):
+        return {"backup_cron_time": backup_cron_time}

@@ -1,0 +1,295 @@
+"""Time budgets: each step's verdict against its Mutu Baku, and the hard limits that cancel a run.
+
+Pure logic: the caller passes the SOP table, what each step did (runlog.StepRun) and the budget
+settings; nothing here reads a clock, a file or Ansible, except `load_budget_file`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from siak_sop import service_hours
+from siak_sop.errors import SiakError
+from siak_sop.runlog import StepRun
+from siak_sop.sop import Sop, Step
+
+DEFAULT_HARD_LIMIT_FACTOR = 2.0
+DEFAULT_RUN_LIMIT_MINUTES = 720.0
+
+# Verdict kinds. A deviation is what the SOP counts as a failure someone must account for.
+WITHIN = "within"
+OVER = "over"
+NO_BUDGET = "no_budget"
+NOT_RUN = "not_run"
+SKIPPED = "skipped"
+FAILED = "failed"
+CANCELLED = "cancelled"
+INTERRUPTED = "interrupted"
+INSIDE_SERVICE_HOURS = "inside_service_hours"
+AFTER_HOURS_OK = "after_hours_ok"
+DEVIATIONS = frozenset({OVER, FAILED, CANCELLED, INTERRUPTED, INSIDE_SERVICE_HOURS})
+
+LABELS = {
+    "id": {
+        WITHIN: "Sesuai",
+        OVER: "Melebihi",
+        NO_BUDGET: "Tanpa Mutu Baku waktu",
+        NOT_RUN: "Tidak dijalankan",
+        SKIPPED: "Dilewati",
+        FAILED: "Gagal",
+        CANCELLED: "Dibatalkan",
+        INTERRUPTED: "Terputus",
+        INSIDE_SERVICE_HOURS: "Dalam jam pelayanan",
+        AFTER_HOURS_OK: "Sesuai (di luar jam pelayanan)",
+    },
+    "en": {
+        WITHIN: "Within",
+        OVER: "Over",
+        NO_BUDGET: "No time standard",
+        NOT_RUN: "Not run",
+        SKIPPED: "Skipped",
+        FAILED: "Failed",
+        CANCELLED: "Cancelled",
+        INTERRUPTED: "Interrupted",
+        INSIDE_SERVICE_HOURS: "Inside service hours",
+        AFTER_HOURS_OK: "Within (after service hours)",
+    },
+}
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """Hard limits per step: `steps[id]` in minutes (None: no hard limit), else factor × the step's maximum."""
+
+    hard_limit_factor: float = DEFAULT_HARD_LIMIT_FACTOR
+    default_hard_limit_minutes: float | None = None
+    run_limit_minutes: float = DEFAULT_RUN_LIMIT_MINUTES
+    steps: dict[str, float | None] = field(default_factory=dict)
+    source: str = "built-in defaults"
+
+    def hard_limit_s(self, step: Step) -> float | None:
+        """Seconds after which the step is cancelled, or None when it has no hard limit."""
+        if step.id in self.steps:
+            minutes = self.steps[step.id]
+            return None if minutes is None else minutes * 60
+        if step.waktu.max_minutes is not None:
+            return step.waktu.max_minutes * self.hard_limit_factor * 60
+        if self.default_hard_limit_minutes is not None:
+            return self.default_hard_limit_minutes * 60
+        return None
+
+
+def _minutes(value: Any, where: str, name: str, allow_null: bool) -> float | None:
+    if value is None and allow_null:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        null = " or null (no hard limit)" if allow_null else ""
+        raise SiakError(
+            f"'{name}' must be a number of minutes above 0{null}, got {value!r}",
+            where=where,
+            fix="Correct it (minutes may have decimals: 0.5 is 30 seconds)",
+        )
+    return float(value)
+
+
+def parse_budget(data: Any, source: str, sops: list[Sop]) -> BudgetConfig:
+    """Validate a budget document (parsed YAML) against the SOP tables; one clear error per fault."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SiakError("a budget file must be a YAML mapping", where=source, fix="See docs/siak-sop.md")
+    known = {"hard_limit_factor", "default_hard_limit_minutes", "run_limit_minutes", "steps"}
+    unknown = sorted(set(map(str, data)) - known)
+    if unknown:
+        raise SiakError(
+            f"unknown setting(s) {', '.join(unknown)}",
+            where=source,
+            fix=f"Use only {', '.join(sorted(known))}",
+        )
+    factor = data.get("hard_limit_factor", DEFAULT_HARD_LIMIT_FACTOR)
+    if isinstance(factor, bool) or not isinstance(factor, int | float) or not 1 <= factor <= 100:
+        raise SiakError(
+            f"'hard_limit_factor' must be a number from 1 to 100, got {factor!r}",
+            where=source,
+            fix="2 cancels a step at twice its Mutu Baku maximum",
+        )
+    default_limit = _minutes(
+        data.get("default_hard_limit_minutes"), source, "default_hard_limit_minutes", allow_null=True
+    )
+    run_limit = _minutes(
+        data.get("run_limit_minutes", DEFAULT_RUN_LIMIT_MINUTES),
+        source,
+        "run_limit_minutes",
+        allow_null=False,
+    )
+    raw_steps = data.get("steps") or {}
+    if not isinstance(raw_steps, dict):
+        raise SiakError("'steps' must map step ids to settings", where=source)
+    by_id = {s.id: s for sop in sops for s in sop.steps}
+    steps: dict[str, float | None] = {}
+    for step_id, settings in raw_steps.items():
+        here = f"{source}, steps.{step_id}"
+        if step_id not in by_id:
+            raise SiakError(
+                "unknown step id",
+                where=here,
+                fix=f"Use one of: {', '.join(by_id)} (siak-sop budgets <sop> lists them)",
+            )
+        if not isinstance(settings, dict) or set(settings) != {"hard_limit_minutes"}:
+            raise SiakError(
+                f"a step takes exactly 'hard_limit_minutes', got {settings!r}",
+                where=here,
+                fix="Write it as `hard_limit_minutes: 20` (or null for no hard limit)",
+            )
+        steps[str(step_id)] = _minutes(settings["hard_limit_minutes"], here, "hard_limit_minutes", True)
+    assert run_limit is not None
+    return BudgetConfig(
+        hard_limit_factor=float(factor),
+        default_hard_limit_minutes=default_limit,
+        run_limit_minutes=run_limit,
+        steps=steps,
+        source=source,
+    )
+
+
+def load_budget_file(path: Path | str, sops: list[Sop]) -> BudgetConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SiakError(f"cannot read the budget file ({exc.strerror})", where=str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise SiakError(f"not valid YAML{at}", where=str(path)) from None
+    return parse_budget(data, str(path), sops)
+
+
+def with_overrides(config: BudgetConfig, overrides: list[str], sops: list[Sop]) -> BudgetConfig:
+    """Apply `--hard-limit STEP=MINUTES` options (MINUTES may be `none`)."""
+    if not overrides:
+        return config
+    raw: dict[str, Any] = {}
+    for item in overrides:
+        step_id, sep, value = item.partition("=")
+        if not sep:
+            raise SiakError(
+                f"--hard-limit '{item}' is not STEP=MINUTES", fix="For example --hard-limit replace_app=20"
+            )
+        text = value.strip().lower()
+        if text in ("none", "null", ""):
+            raw[step_id.strip()] = {"hard_limit_minutes": None}
+            continue
+        try:
+            raw[step_id.strip()] = {"hard_limit_minutes": float(text)}
+        except ValueError:
+            raise SiakError(
+                f"--hard-limit '{item}': '{value}' is not a number of minutes",
+                fix="For example replace_app=20",
+            ) from None
+    extra = parse_budget({"steps": raw}, "--hard-limit", sops)
+    return BudgetConfig(
+        hard_limit_factor=config.hard_limit_factor,
+        default_hard_limit_minutes=config.default_hard_limit_minutes,
+        run_limit_minutes=config.run_limit_minutes,
+        steps={**config.steps, **extra.steps},
+        source=config.source,
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    step: Step
+    kind: str
+    run: StepRun | None = None
+    minutes_over: float = 0.0
+    hard_limit_s: float | None = None
+
+    @property
+    def deviation(self) -> bool:
+        return self.kind in DEVIATIONS
+
+    def label(self, lang: str = "id") -> str:
+        text = LABELS[lang][self.kind]
+        if self.minutes_over > 0:
+            unit = "menit" if lang == "id" else "min"
+            over = f"{self.minutes_over:.1f}".replace(".", "," if lang == "id" else ".")
+            word = "lebih" if lang == "id" else "over"
+            text = f"{text} ({word} {over} {unit})" if self.kind == OVER else f"{text}; {word} {over} {unit}"
+        return text
+
+
+def minutes_over(duration_s: float | None, step: Step) -> float:
+    """Whole tenths of a minute past the step's maximum, rounded up so a second over still shows."""
+    if duration_s is None or step.waktu.max_minutes is None:
+        return 0.0
+    over = duration_s - step.waktu.max_minutes * 60
+    return math.ceil(over / 6) / 10 if over > 0 else 0.0
+
+
+def verdict_for(
+    step: Step,
+    run: StepRun | None,
+    config: BudgetConfig | None = None,
+    *,
+    cancelled_step: str | None = None,
+    windows: object = service_hours.DEFAULT_WINDOWS,
+    timezone: str = service_hours.DEFAULT_TIMEZONE,
+) -> Verdict:
+    """One step's verdict. Failure and cancellation come first; then the time standard."""
+    config = config or BudgetConfig()
+    limit = config.hard_limit_s(step)
+    if run is None:
+        return Verdict(step, NOT_RUN, hard_limit_s=limit)
+    over = minutes_over(run.duration_s, step)
+    if cancelled_step == step.id:
+        return Verdict(step, CANCELLED, run, over, limit)
+    if run.open:
+        return Verdict(step, INTERRUPTED, run, over, limit)
+    if run.failed:
+        return Verdict(step, FAILED, run, over, limit)
+    if run.all_skipped:
+        return Verdict(step, SKIPPED, run, 0.0, limit)
+    if step.waktu.after_service_hours:
+        if run.start is not None and service_hours.check(run.start, windows, timezone)["inside"]:
+            return Verdict(step, INSIDE_SERVICE_HOURS, run, 0.0, limit)
+        return Verdict(step, AFTER_HOURS_OK, run, 0.0, limit)
+    if not step.waktu.has_budget:
+        return Verdict(step, NO_BUDGET, run, 0.0, limit)
+    return Verdict(step, OVER if over > 0 else WITHIN, run, over, limit)
+
+
+def verdicts(
+    sop: Sop,
+    runs: dict[str, StepRun],
+    config: BudgetConfig | None = None,
+    *,
+    cancelled_step: str | None = None,
+    windows: object = service_hours.DEFAULT_WINDOWS,
+    timezone: str = service_hours.DEFAULT_TIMEZONE,
+) -> list[Verdict]:
+    """Every step of the SOP in the table's order, each with its verdict."""
+    return [
+        verdict_for(
+            step, runs.get(step.id), config, cancelled_step=cancelled_step, windows=windows, timezone=timezone
+        )
+        for step in sop.steps
+    ]
+
+
+def over_hard_limit(step: Step, started: datetime, now: datetime, config: BudgetConfig) -> bool:
+    limit = config.hard_limit_s(step)
+    return limit is not None and (now - started).total_seconds() > limit

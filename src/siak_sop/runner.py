@@ -1,0 +1,534 @@
+"""`siak-sop run`: drive an SOP playbook through ansible-runner with the agenda callback on.
+
+`prepare()` turns the command line into a validated RunRequest (every bad input is one SiakError
+before anything runs); `execute()` runs it, follows the agenda as it grows for the live progress
+and the hard limits, cancels through ansible-runner's cancel_callback when a step runs past its
+limit, and returns a RunResult; `finish()` builds the verdicts, the Laporan and the exit code.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import secrets
+import shutil
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from siak_sop import __version__, budgets, exitcodes, service_hours
+from siak_sop.budgets import BudgetConfig
+from siak_sop.errors import SiakError
+from siak_sop.inventory_vars import read_host_vars
+from siak_sop.progress import StepTracker, fmt_elapsed
+from siak_sop.runlog import AgendaTail, RunRecord, read_agenda, step_runs
+from siak_sop.sop import Sop, Step, load_sop
+
+AGENDA_CALLBACK = "dukcapil.siak.agenda"
+
+# What `siak-sop run NAME` runs: the playbook in the collection's playbooks/ and the SOP it follows.
+PLAYBOOKS: dict[str, tuple[str, str]] = {
+    "upgrade": ("upgrade.yml", "sop_piak_15"),
+    "rollout": ("client_rollout.yml", "sop_piak_15"),
+    "backup": ("backup.yml", "backup_db"),
+    "rollback": ("rollback.yml", "sop_piak_15"),
+}
+# The backup role's own settings for the service-hours guard (roles/oracle_backup).
+BACKUP_HOURS_VAR = "oracle_backup_service_hours"
+BACKUP_TIMEZONE_VAR = "oracle_backup_timezone"
+BACKUP_FORCE_VAR = "oracle_backup_force"
+
+
+@dataclass
+class RunRequest:
+    name: str
+    sop: Sop
+    project_dir: Path
+    playbook: Path
+    inventories: list[str]
+    output_dir: Path
+    budget: BudgetConfig
+    lang: str = "id"
+    limit: str | None = None
+    tags: str | None = None
+    skip_tags: str | None = None
+    check: bool = False
+    diff: bool = False
+    extravars: dict[str, Any] = field(default_factory=dict)
+    extra_var_files: list[str] = field(default_factory=list)
+    vault_password_file: str | None = None
+    force: bool = False
+    verbose: int = 0
+    pdf: bool = True
+    run_id: str = ""
+    windows: object = service_hours.DEFAULT_WINDOWS
+    timezone: str = service_hours.DEFAULT_TIMEZONE
+    office: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def agenda_dir(self) -> Path:
+        return agenda_dir_for(self.output_dir)
+
+    @property
+    def report_dir(self) -> Path:
+        return self.output_dir / "reports" / self.run_id
+
+
+@dataclass
+class RunResult:
+    rc: int | None
+    status: str
+    agenda: Path | None
+    cancelled_step: str | None = None
+    cancelled_at: datetime | None = None
+    interrupted: bool = False
+    log: Path | None = None
+
+
+def agenda_dir_for(output_dir: Path) -> Path:
+    """Where the agenda callback writes: $SIAK_AGENDA_DIR, else <output>/agenda (docs/agenda-format.md)."""
+    env = os.environ.get("SIAK_AGENDA_DIR")
+    return Path(env).resolve() if env else output_dir / "agenda"
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The collection checkout: $SIAK_PROJECT_DIR, else the first folder up from here with galaxy.yml and playbooks/."""
+    env = os.environ.get("SIAK_PROJECT_DIR")
+    if env:
+        return Path(env).resolve()
+    candidates = [start or Path.cwd(), Path(__file__).resolve().parents[2]]
+    for base in candidates:
+        for folder in (base, *base.parents):
+            if (folder / "galaxy.yml").is_file() and (folder / "playbooks").is_dir():
+                return folder
+    raise SiakError(
+        "cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)",
+        fix="Run siak-sop inside the checkout or set SIAK_PROJECT_DIR",
+    )
+
+
+def config_file(project_dir: Path) -> Path | None:
+    env = os.environ.get("ANSIBLE_CONFIG")
+    path = Path(env) if env else project_dir / "ansible.cfg"
+    return path if path.is_file() else None
+
+
+def read_config(project_dir: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+    path = config_file(project_dir)
+    if path:
+        parser.read(path, encoding="utf-8")
+    return parser
+
+
+def default_inventories(project_dir: Path) -> list[str]:
+    """The inventory ansible.cfg names (relative to the config file), for reading the office from it."""
+    path = config_file(project_dir)
+    value = read_config(project_dir).get("defaults", "inventory", fallback="")
+    if not value or path is None:
+        return []
+    return [str((path.parent / item.strip()).resolve()) for item in value.split(",") if item.strip()]
+
+
+def callbacks_env(project_dir: Path) -> dict[str, str]:
+    """Turn the agenda callback on, keeping whatever else the configuration enables."""
+    listed = os.environ.get("ANSIBLE_CALLBACKS_ENABLED")
+    if listed is None:
+        cfg = read_config(project_dir)
+        listed = cfg.get(
+            "defaults", "callbacks_enabled", fallback=cfg.get("defaults", "callback_whitelist", fallback="")
+        )
+    names = [n.strip() for n in listed.split(",") if n.strip()]
+    if AGENDA_CALLBACK in names and "ANSIBLE_CALLBACKS_ENABLED" not in os.environ:
+        return {}
+    if AGENDA_CALLBACK not in names:
+        names.append(AGENDA_CALLBACK)
+    return {"ANSIBLE_CALLBACKS_ENABLED": ",".join(names)}
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """`-e key=value`, `-e '{"json": 1}'` / YAML mappings, and `-e @file` like ansible-playbook."""
+    values: dict[str, Any] = {}
+    files: list[str] = []
+    for item in items:
+        if item.startswith("@"):
+            path = Path(item[1:])
+            if not path.is_file():
+                raise SiakError(
+                    "extra vars file does not exist", where=str(path), fix="Check the path after -e @"
+                )
+            files.append(str(path.resolve()))
+            continue
+        text = item.strip()
+        if text.startswith("{"):
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError:
+                data = None
+            if not isinstance(data, dict):
+                raise SiakError(
+                    f"-e '{item}' is not a mapping", fix='Write -e key=value or -e \'{"key": "value"}\''
+                )
+            values.update(data)
+            continue
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise SiakError(
+                f"-e '{item}' is not key=value", fix="Write -e key=value, -e @file.yml or a JSON mapping"
+            )
+        values[key.strip()] = value
+    return values, files
+
+
+def prepare(args: Any) -> RunRequest:
+    """Validate everything `siak-sop run` was given; raise SiakError (exit 2) before anything runs."""
+    if args.sop not in PLAYBOOKS:
+        raise SiakError(f"unknown SOP run '{args.sop}'", fix=f"Use one of: {', '.join(PLAYBOOKS)}")
+    playbook_name, sop_id = PLAYBOOKS[args.sop]
+    sop = load_sop(sop_id)
+    project_dir = find_project_dir()
+    if args.playbook:
+        playbook = Path(args.playbook).resolve()
+        if not playbook.is_file():
+            raise SiakError(
+                "playbook not found", where=args.playbook, fix="Check the path given to --playbook"
+            )
+    else:
+        playbook = project_dir / "playbooks" / playbook_name
+        if not playbook.is_file():
+            raise SiakError(
+                f"playbook playbooks/{playbook_name} for '{args.sop}' is not in this collection ({project_dir})",
+                fix="Update the collection to a version that has it, or give one with --playbook",
+            )
+    inventories = []
+    for inv in args.inventory or []:
+        if not Path(inv).exists():
+            raise SiakError(
+                "inventory does not exist", where=inv, fix="Give an inventory file or folder with -i"
+            )
+        inventories.append(str(Path(inv).resolve()))
+    if args.vault_password_file and not Path(args.vault_password_file).is_file():
+        raise SiakError(
+            "vault password file does not exist",
+            where=args.vault_password_file,
+            fix="Check --vault-password-file",
+        )
+    sops = [load_sop("upgrade"), load_sop("backup")]
+    budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
+    budget = budgets.with_overrides(budget, args.hard_limit or [], sops)
+    extravars, extra_files = parse_extra_vars(args.extra_vars or [])
+    output_dir = Path(os.environ.get("SIAK_OUTPUT_DIR") or project_dir / "out").resolve()
+    return RunRequest(
+        name=args.sop,
+        sop=sop,
+        project_dir=project_dir,
+        playbook=playbook,
+        inventories=inventories,
+        output_dir=output_dir,
+        budget=budget,
+        lang=args.lang,
+        limit=args.limit,
+        tags=args.tags,
+        skip_tags=args.skip_tags,
+        check=args.check,
+        diff=args.diff,
+        extravars=extravars,
+        extra_var_files=extra_files,
+        vault_password_file=str(Path(args.vault_password_file).resolve())
+        if args.vault_password_file
+        else None,
+        force=args.force,
+        verbose=args.verbose,
+        pdf=not args.no_pdf,
+    )
+
+
+def office_vars(request: RunRequest, group: str = "all") -> dict[str, Any]:
+    inventories = request.inventories or default_inventories(request.project_dir)
+    if not inventories:
+        return {}
+    return read_host_vars(
+        inventories,
+        ("siak_office", BACKUP_HOURS_VAR, BACKUP_TIMEZONE_VAR),
+        group=group,
+        vault_password_file=request.vault_password_file,
+    )
+
+
+def _templated(value: Any) -> bool:
+    """A value the inventory leaves to Jinja (`{{ ... }}`): Ansible resolves it, this reader does not."""
+    return "{{" in json.dumps(value, default=str)
+
+
+def apply_office(request: RunRequest, found: dict[str, Any]) -> None:
+    found = {name: value for name, value in found.items() if not _templated(value)}
+    office = found.get("siak_office")
+    request.office = office if isinstance(office, dict) else {}
+    if found.get(BACKUP_HOURS_VAR):
+        request.windows = found[BACKUP_HOURS_VAR]
+    tz = found.get(BACKUP_TIMEZONE_VAR) or request.office.get("timezone")
+    if tz:
+        request.timezone = str(tz)
+
+
+def service_hours_guard(request: RunRequest, now: datetime) -> str | None:
+    """For the backup: refuse inside service hours unless forced (the role applies the same rule)."""
+    if request.name != "backup":
+        return None
+    verdict = service_hours.check(now, request.windows, request.timezone)
+    if not verdict["inside"]:
+        return None
+    where = f"{verdict['window']}, {request.timezone}, now {verdict['local_time']}"
+    if not request.force:
+        raise SiakError(
+            f"refusing to back up inside service hours ({where})",
+            fix="Run it after service hours, or add --force to back up now (the report marks the deviation)",
+        )
+    request.extravars[BACKUP_FORCE_VAR] = True
+    return f"inside service hours ({where}): backing up anyway because of --force"
+
+
+def _cmdline(request: RunRequest) -> str:
+    import shlex
+
+    parts: list[str] = []
+    if request.check:
+        parts.append("--check")
+    if request.diff:
+        parts.append("--diff")
+    if request.vault_password_file:
+        parts += ["--vault-password-file", request.vault_password_file]
+    for path in request.extra_var_files:
+        parts += ["-e", f"@{path}"]
+    return shlex.join(parts)
+
+
+def find_agenda_file(agenda_dir: Path, run_id: str) -> Path | None:
+    found = sorted(agenda_dir.glob(f"*/{run_id}.jsonl"))
+    return found[-1] if found else None
+
+
+def execute(request: RunRequest, progress: Any) -> RunResult:
+    """Run the playbook; follow its agenda; cancel at a hard limit or on Ctrl-C."""
+    import ansible_runner
+
+    tz = service_hours.zone(request.timezone)
+    private = request.output_dir / "runner" / request.run_id
+    private.mkdir(parents=True, mode=0o700)
+    tracker: StepTracker = progress.tracker
+    tail = AgendaTail(None)
+    state: dict[str, Any] = {"cancel": None, "cancelled_at": None, "interrupted": False}
+    envvars = {
+        "SIAK_RUN_ID": request.run_id,
+        "SIAK_OUTPUT_DIR": str(request.output_dir),
+        "SIAK_AGENDA_DIR": str(request.agenda_dir),
+        # ansible-runner turns host key checking off unless told; the lab and offices check keys.
+        "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
+        # The log beside the report is for reading, not a terminal: no colour codes.
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        **callbacks_env(request.project_dir),
+    }
+    if "ANSIBLE_CONFIG" not in os.environ and config_file(request.project_dir):
+        envvars["ANSIBLE_CONFIG"] = str(config_file(request.project_dir))
+
+    def poll() -> None:
+        if tail.path is None:
+            tail.path = find_agenda_file(request.agenda_dir, request.run_id)
+        now = datetime.now(tz)
+        for record in tail.read_new():
+            with tracker.lock:
+                changes = tracker.feed(record)
+            progress.changes(changes, now)
+        progress.tick(now)
+        if state["cancel"] is None and not state["interrupted"]:
+            with tracker.lock:
+                live = tracker.over_hard_limit(now)
+            if live is not None:
+                state["cancel"], state["cancelled_at"] = live.step, now
+                limit = request.budget.hard_limit_s(live.step) or 0
+                progress.message(
+                    cancel_message(
+                        live.step, fmt_elapsed((now - live.start).total_seconds()), limit, request.lang
+                    )
+                )
+
+    def cancel_callback() -> bool:
+        poll()
+        return state["cancel"] is not None or state["interrupted"]
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        state["interrupted"] = True
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    if threading.current_thread() is threading.main_thread():
+        for sig in previous:
+            signal.signal(sig, on_signal)
+    progress.start()
+    try:
+        runner = _run(
+            ansible_runner,
+            private_data_dir=str(private),
+            project_dir=str(request.project_dir),
+            playbook=str(request.playbook),
+            ident=request.run_id,
+            inventory=request.inventories or None,
+            limit=request.limit,
+            tags=request.tags,
+            skip_tags=request.skip_tags,
+            extravars=request.extravars or None,
+            cmdline=_cmdline(request) or None,
+            envvars=envvars,
+            verbosity=request.verbose or None,
+            quiet=not request.verbose,
+            fact_cache_type="memory",
+            rotate_artifacts=0,
+            settings={
+                "pexpect_timeout": 1,  # how often the cancel callback looks at the clock
+                "job_timeout": int(request.budget.run_limit_minutes * 60),
+                "idle_timeout": None,  # a long export is quiet; the per-step hard limits watch time instead
+                "suppress_ansible_output": not request.verbose,
+            },
+            event_handler=lambda _event: False,  # the agenda is the record; runner keeps no event files
+            cancel_callback=cancel_callback,
+        )
+        poll()
+    finally:
+        progress.stop()
+        if threading.current_thread() is threading.main_thread():
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    request.report_dir.mkdir(parents=True, exist_ok=True, mode=0o750)
+    log = request.report_dir / "ansible.log"
+    stdout = Path(runner.config.artifact_dir) / "stdout"
+    if stdout.is_file():
+        shutil.copyfile(stdout, log)
+        os.chmod(log, 0o640)
+    shutil.rmtree(private, ignore_errors=True)  # runner's env/ files hold the extra vars
+    cancelled: Step | None = state["cancel"]
+    return RunResult(
+        rc=runner.rc,
+        status=runner.status,
+        agenda=tail.path or find_agenda_file(request.agenda_dir, request.run_id),
+        cancelled_step=cancelled.id if cancelled else None,
+        cancelled_at=state["cancelled_at"],
+        interrupted=state["interrupted"] and cancelled is None,
+        log=log if log.is_file() else None,
+    )
+
+
+def _run(ansible_runner: Any, **kwargs: Any) -> Any:
+    """ansible_runner.run, with its own failures (no ansible-playbook, a bad setting) as one line."""
+    from ansible_runner.exceptions import AnsibleRunnerException
+
+    try:
+        return ansible_runner.run(**kwargs)
+    except (AnsibleRunnerException, OSError) as exc:
+        shutil.rmtree(kwargs["private_data_dir"], ignore_errors=True)
+        raise SiakError(
+            f"ansible-runner could not start the playbook ({exc})",
+            where=str(kwargs.get("playbook", "")),
+            fix="Check that ansible-playbook is installed (make setup) and the options given",
+        ) from None
+
+
+CANCEL_TEXT = {
+    "id": "DIBATALKAN: Langkah {n} ({kegiatan}) berjalan {elapsed}, melewati batas keras {limit} (Mutu Baku {waktu})",
+    "en": "CANCELLED: step {n} ({kegiatan}) ran {elapsed}, past its hard limit {limit} (time standard {waktu})",
+}
+
+
+def cancel_message(step: Step, elapsed: str, limit_s: float, lang: str) -> str:
+    return CANCEL_TEXT[lang].format(
+        n=step.number,
+        kegiatan=step.title(lang),
+        elapsed=elapsed,
+        limit=fmt_elapsed(limit_s),
+        waktu=step.waktu.label(lang),
+    )
+
+
+def write_outcome(request: RunRequest, result: RunResult, exit_code: int) -> Path:
+    """The wrapper's own record beside the report: what the agenda cannot know (a cancel, the office)."""
+    data = {
+        "run_id": request.run_id,
+        "sop": request.sop.id,
+        "playbook": str(request.playbook),
+        "status": result.status,
+        "rc": result.rc,
+        "exit_code": exit_code,
+        "cancelled_step": result.cancelled_step,
+        "cancelled_at": result.cancelled_at.isoformat() if result.cancelled_at else None,
+        "interrupted": result.interrupted,
+        "office": request.office,
+        "timezone": request.timezone,
+        "service_hours": request.windows if isinstance(request.windows, list) else list(request.windows),
+        "budget": {
+            "source": request.budget.source,
+            "hard_limit_factor": request.budget.hard_limit_factor,
+            "steps": request.budget.steps,
+        },
+        "agenda": str(result.agenda) if result.agenda else None,
+        "siak_sop_version": __version__,
+    }
+    path = request.report_dir / "run.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    return path
+
+
+def run_outcome(
+    run: RunRecord | None,
+    sop: Sop,
+    budget: BudgetConfig,
+    *,
+    cancelled_step: str | None,
+    cancelled_at: datetime | None,
+    interrupted: bool,
+    runner_failed: bool,
+    windows: object,
+    timezone: str,
+) -> tuple[list[budgets.Verdict], int]:
+    """Pure: the verdicts and the exit code of a finished (or stopped) run."""
+    if run is None:
+        code = exitcodes.decide(
+            exitcodes.Outcome(
+                cancelled=cancelled_step is not None,
+                interrupted=interrupted,
+                failed=runner_failed,
+                agenda_complete=False,
+            )
+        )
+        return [], code
+    verdicts = budgets.verdicts(
+        sop,
+        step_runs(run, stopped_at=cancelled_at),
+        budget,
+        cancelled_step=cancelled_step,
+        windows=windows,
+        timezone=timezone,
+    )
+    outcome = exitcodes.Outcome(
+        cancelled=cancelled_step is not None,
+        interrupted=interrupted,
+        failed=runner_failed or run.failed,
+        agenda_complete=run.complete,
+        deviations=sum(1 for v in verdicts if v.deviation),
+    )
+    return verdicts, exitcodes.decide(outcome)
+
+
+def load_run(path: Path | None) -> RunRecord | None:
+    return read_agenda(path) if path is not None and path.is_file() else None

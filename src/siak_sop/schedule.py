@@ -1,0 +1,124 @@
+"""The daily backup schedule of an office, as AWX, systemd and cron each want it.
+
+Pure: every function takes the office's settings (and, for cron, the control node's timezone) and
+returns strings; nothing here reads a clock or a file, so every rule is unit-tested.
+
+- AWX (and Ansible Automation Platform) takes an iCalendar rule with its own start and timezone:
+  ``DTSTART;TZID=Asia/Makassar:20260101T170000 RRULE:FREQ=DAILY;INTERVAL=1``. The controller works
+  out each run in the office's own timezone, whatever timezone the controller itself runs in.
+- systemd timers take a calendar expression that may name a timezone: ``*-*-* 17:00:00 Asia/Makassar``.
+- cron (Debian's) has no per-entry timezone: the time is the control node's local time, so the
+  office's time is converted, and refused when either timezone moves its clocks during the year
+  (Indonesia's do not; a control node set to a European zone would).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from siak_sop.errors import SiakError
+from siak_sop.service_hours import DEFAULT_TIMEZONE, DEFAULT_WINDOWS, HHMM, Window, parse_windows, zone
+
+# The office's clock names, for messages and docs.
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+DEFAULT_BACKUP_TIME = "17:00"
+# A fixed first day keeps the rule the same on every run of the configuration playbook (idempotent);
+# AWX schedules from the first occurrence after now, so a date in the past costs nothing.
+DEFAULT_START = date(2026, 1, 1)
+
+
+def parse_time(raw: object, where: str) -> time:
+    match = HHMM.match(str(raw).strip())
+    if not match:
+        raise SiakError(
+            f"backup time '{raw}' is not a time of day HH:MM", where=where, fix="Write it as 17:00"
+        )
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_start(raw: object, where: str) -> date:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise SiakError(
+            f"schedule start '{raw}' is not a date YYYY-MM-DD", where=where, fix="Write it as 2026-01-01"
+        ) from None
+
+
+def check_after_hours(at: time, windows: tuple[Window, ...], where: str) -> None:
+    """A daily backup must fall outside service hours on every day of the week (backup SOP step 1)."""
+    for window in windows:
+        if window.start <= at < window.end:
+            raise SiakError(
+                f"backup time {at:%H:%M} falls inside service hours ({window.label('en')})",
+                where=where,
+                fix=f"Pick a time after {max(w.end for w in windows):%H:%M}, when every service window has ended",
+            )
+
+
+def awx_rrule(at: time, timezone: str, start: date = DEFAULT_START) -> str:
+    """The rule AWX's schedule API takes: DTSTART with TZID, then a daily RRULE, separated by a space."""
+    zone(timezone)
+    return f"DTSTART;TZID={timezone}:{start:%Y%m%d}T{at:%H%M}00 RRULE:FREQ=DAILY;INTERVAL=1"
+
+
+def systemd_calendar(at: time, timezone: str) -> str:
+    """An OnCalendar= expression that fires daily at the office's local time, whatever the host's zone."""
+    zone(timezone)
+    return f"*-*-* {at:%H:%M}:00 {timezone}"
+
+
+def _offsets(timezone: str, at: time, start: date, days: int = 366) -> set[timedelta]:
+    tz = zone(timezone)
+    found = set()
+    for n in range(0, days, 7):
+        offset = datetime.combine(start + timedelta(days=n), at, tzinfo=tz).utcoffset()
+        if offset is not None:
+            found.add(offset)
+    return found
+
+
+def cron_time(at: time, office_timezone: str, host_timezone: str, today: date) -> dict:
+    """Minute and hour for a crontab on a host whose clock runs in ``host_timezone``."""
+    for name in (office_timezone, host_timezone):
+        if len(_offsets(name, at, today)) > 1:
+            raise SiakError(
+                f"timezone {name} changes its clock during the year, so a cron entry cannot keep "
+                f"{at:%H:%M} {office_timezone} all year",
+                where="schedule_backup",
+                fix="Set the control node's timezone to the office's, or install the systemd timer instead",
+            )
+    local = datetime.combine(today, at, tzinfo=zone(office_timezone)).astimezone(zone(host_timezone))
+    return {"minute": local.minute, "hour": local.hour, "host_timezone": host_timezone}
+
+
+def backup_schedule(office: dict) -> dict:
+    """Validate an office's schedule settings and return every form of its daily backup schedule.
+
+    ``office`` keys: ``name`` (for messages), ``timezone`` (IANA, default Asia/Jakarta),
+    ``backup_time`` (HH:MM local, default 17:00), ``service_hours`` (windows as in service_hours.py,
+    default the common Dukcapil week), ``schedule_start`` (YYYY-MM-DD, default 2026-01-01).
+    """
+    if not isinstance(office, dict):
+        raise SiakError(f"expected the office's settings as a mapping, got {type(office).__name__}")
+    where = f"office {office.get('name') or office.get('short_name') or '(unnamed)'}"
+    timezone = str(office.get("timezone") or DEFAULT_TIMEZONE)
+    try:
+        zone(timezone)
+    except SiakError as err:
+        raise SiakError(err.what, where=where, fix=err.fix) from None
+    at = parse_time(office.get("backup_time") or DEFAULT_BACKUP_TIME, where)
+    raw_windows = office.get("service_hours") or DEFAULT_WINDOWS
+    windows = parse_windows(list(raw_windows), where=f"{where}, service_hours")
+    check_after_hours(at, windows, where)
+    start = parse_start(office.get("schedule_start") or DEFAULT_START, where)
+    return {
+        "time": f"{at:%H:%M}",
+        "timezone": timezone,
+        "zone_name": ZONE_NAMES.get(timezone, timezone),
+        "rrule": awx_rrule(at, timezone, start),
+        "systemd_calendar": systemd_calendar(at, timezone),
+        "description": f"Backup harian {at:%H:%M} {ZONE_NAMES.get(timezone, timezone)}, setelah jam pelayanan",
+    }

@@ -1,0 +1,327 @@
+"""The `run` and `report` subcommands of siak-sop (registered by cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from siak_sop import __version__, budgets, exitcodes, runner, service_hours
+from siak_sop.budgets import BudgetConfig
+from siak_sop.errors import SiakError
+from siak_sop.inventory_vars import read_host_vars
+from siak_sop.progress import StepTracker, fmt_elapsed, make_progress
+from siak_sop.report import model, render
+from siak_sop.runlog import RunRecord, find_agenda, parse_time, read_agenda
+from siak_sop.sop import Sop, load_sop
+
+COMMANDS = ("run", "report")
+
+SAY = {
+    "id": {
+        "start": "siak-sop: {nomor} {nama}: jalan {run_id} ({playbook})",
+        "failed": "GAGAL: {host}, Langkah {number} ({kegiatan}): {msg}",
+        "failed_nostep": "GAGAL: {host}, tugas '{task}': {msg}",
+        "deviation": "MENYIMPANG: Langkah {number} ({kegiatan}): {verdict}; Mutu Baku {waktu}, durasi {duration}",
+        "report": "Laporan: {path}",
+        "outcome": "Hasil: kode keluar {code}: {meaning}",
+        "no_agenda": (
+            "Tidak ada agenda untuk jalan {run_id} di {dir}: apakah callback dukcapil.siak.agenda aktif "
+            "(ansible.cfg callbacks_enabled)? Tanpa agenda, Mutu Baku tidak dapat dibuktikan"
+        ),
+        "incomplete": "Agenda TIDAK LENGKAP ({path}): sebagian catatan gagal ditulis; periksa ruang disk dan izin",
+        "timeout": "DIHENTIKAN: seluruh jalan melewati batas {minutes} menit (run_limit_minutes)",
+        "interrupted": "DIHENTIKAN oleh operator (Ctrl-C)",
+    },
+    "en": {
+        "start": "siak-sop: {nomor} {nama}: run {run_id} ({playbook})",
+        "failed": "FAILED: {host}, step {number} ({kegiatan}): {msg}",
+        "failed_nostep": "FAILED: {host}, task '{task}': {msg}",
+        "deviation": "DEVIATION: step {number} ({kegiatan}): {verdict}; standard {waktu}, took {duration}",
+        "report": "Report: {path}",
+        "outcome": "Outcome: exit code {code}: {meaning}",
+        "no_agenda": (
+            "No agenda for run {run_id} in {dir}: is the dukcapil.siak.agenda callback enabled "
+            "(ansible.cfg callbacks_enabled)? Without it the time standards cannot be proven"
+        ),
+        "incomplete": "The agenda is INCOMPLETE ({path}): some records could not be written; check disk space and permissions",
+        "timeout": "STOPPED: the whole run passed its {minutes} minute limit (run_limit_minutes)",
+        "interrupted": "STOPPED by the operator (Ctrl-C)",
+    },
+}
+
+
+def add_commands(sub: Any) -> None:
+    r = sub.add_parser(
+        "run",
+        help="run an SOP playbook with live progress, time budgets and the Laporan",
+        description="Run an SOP playbook through ansible-runner with the agenda callback on.",
+        epilog=exitcodes.epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("sop", help=f"what to run: {', '.join(runner.PLAYBOOKS)}")
+    r.add_argument("-i", "--inventory", action="append", help="inventory file or folder (repeatable)")
+    r.add_argument("-l", "--limit", help="limit to these hosts or groups (as ansible-playbook --limit)")
+    r.add_argument("-t", "--tags", help="run only these SOP steps (step ids, comma-separated)")
+    r.add_argument("--skip-tags", help="skip these SOP steps")
+    r.add_argument("-C", "--check", action="store_true", help="trial run (uji coba): change nothing")
+    r.add_argument("-D", "--diff", action="store_true", help="show what would change")
+    r.add_argument("-e", "--extra-vars", action="append", help="key=value, a JSON/YAML mapping, or @file")
+    r.add_argument("--vault-password-file", help="file holding the vault password")
+    r.add_argument("--budget-file", help="YAML file of hard limits per step (docs/siak-sop.md)")
+    r.add_argument(
+        "--hard-limit",
+        action="append",
+        metavar="STEP=MINUTES",
+        help="hard limit for one step (none: no limit)",
+    )
+    r.add_argument("--force", action="store_true", help="backup: run even inside service hours")
+    r.add_argument("--playbook", help="run this playbook instead of the collection's own (same SOP table)")
+    r.add_argument("--lang", choices=("id", "en"), default="id", help="language of progress and report")
+    r.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
+    r.add_argument("-v", "--verbose", action="count", default=0, help="also show Ansible's own output")
+    p = sub.add_parser(
+        "report",
+        help="rebuild the Laporan (HTML and PDF) of a run from its agenda",
+        epilog="Exits with the code the run earned (see siak-sop run --help), or 2 when there is no agenda.",
+    )
+    p.add_argument("run", help="run id (the agenda file's name) or the path of an agenda .jsonl file")
+    p.add_argument("--sop", help="the SOP table to use when the agenda does not name one (upgrade, backup)")
+    p.add_argument("--lang", choices=("id", "en"), default="id")
+    p.add_argument("--output", help="folder for the report (default: <output>/reports/<run id>)")
+    p.add_argument("--budget-file", help="hard limits to show beside deviations")
+    p.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
+
+
+def print_hard_limits(name: str, budget_file: str | None, lang: str) -> None:
+    """Under `siak-sop budgets`: the hard limit of each step (the default, or as a budget file sets it)."""
+    sop = load_sop(name)
+    sops = [load_sop("upgrade"), load_sop("backup")]
+    config = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
+    title = "Batas keras (membatalkan jalan)" if lang == "id" else "Hard limits (cancel the run)"
+    none = "tidak ada" if lang == "id" else "none"
+    source = config.source if budget_file else ("bawaan" if lang == "id" else "defaults")
+    print(f"\n{title}, {source}: {config.hard_limit_factor:g} × Waktu maks.")
+    for step in sop.steps:
+        limit = config.hard_limit_s(step)
+        print(f"{step.number:>3}  {step.id:<22} {fmt_elapsed(limit) if limit else none}")
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return cmd_run(args)
+    return cmd_report(args)
+
+
+def _say(lang: str, key: str, **values: Any) -> str:
+    return SAY[lang][key].format(**values)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    request = runner.prepare(args)
+    now = datetime.now(service_hours.zone(request.timezone))
+    request.run_id = runner.new_run_id(now)
+    lang = request.lang
+    reader: threading.Thread | None = None
+    found: dict[str, Any] = {}
+    if request.name == "backup":
+        runner.apply_office(request, runner.office_vars(request, group="database_servers"))
+        note = runner.service_hours_guard(request, now)
+        if note:
+            print(f"siak-sop: {note}", file=sys.stderr)
+    else:
+        # Read the office from the inventory while the playbook runs, not before it.
+        reader = threading.Thread(target=lambda: found.update(runner.office_vars(request)), daemon=True)
+        reader.start()
+    if request.pdf:
+        # Load the PDF renderer while the playbook runs too: it takes seconds the ADB need not wait for.
+        threading.Thread(target=render.preload, daemon=True).start()
+    sop = request.sop
+    print(
+        _say(
+            lang,
+            "start",
+            nomor=sop.nomor,
+            nama=sop.nama if lang == "id" else sop.name_en,
+            run_id=request.run_id,
+            playbook=request.playbook.name,
+        ),
+        flush=True,
+    )
+    tracker = StepTracker(sop, request.budget)
+    progress = make_progress(tracker, lang, f"{sop.nomor} · {request.run_id}", plain=request.verbose > 0)
+    result = runner.execute(request, progress)
+    if reader is not None:
+        reader.join(timeout=30)
+        runner.apply_office(request, found)
+    run = runner.load_run(result.agenda)
+    timed_out = result.status == "timeout"
+    verdicts, code = runner.run_outcome(
+        run,
+        sop,
+        request.budget,
+        cancelled_step=result.cancelled_step,
+        cancelled_at=result.cancelled_at,
+        interrupted=result.interrupted,
+        runner_failed=(result.rc not in (0, None)) and not result.cancelled_step and not result.interrupted,
+        windows=request.windows,
+        timezone=request.timezone,
+    )
+    if timed_out and code not in (exitcodes.INTERRUPTED,):
+        code = exitcodes.CANCELLED
+        print(_say(lang, "timeout", minutes=f"{request.budget.run_limit_minutes:g}"), file=sys.stderr)
+    if result.interrupted:
+        print(_say(lang, "interrupted"), file=sys.stderr)
+    outcome = {
+        "cancelled_step": result.cancelled_step,
+        "status": result.status,
+        "interrupted": result.interrupted,
+    }
+    if result.cancelled_step:
+        step = sop.step(result.cancelled_step)
+        outcome["cancelled_label"] = f"{step.number} ({step.title(lang)})"
+    runner.write_outcome(request, result, code)
+    if run is None:
+        print(_say(lang, "no_agenda", run_id=request.run_id, dir=request.agenda_dir), file=sys.stderr)
+    else:
+        explain(run, sop, verdicts, lang)
+        if run.finished and not run.complete:
+            print(_say(lang, "incomplete", path=run.source), file=sys.stderr)
+        context = model.build(
+            run, sop, verdicts, lang=lang, office=request.office, outcome=outcome, version=__version__
+        )
+        for path in render.write_report(context, request.report_dir, pdf=request.pdf).values():
+            print(_say(lang, "report", path=path))
+    if result.log:
+        print(f"Log Ansible: {result.log}" if lang == "id" else f"Ansible log: {result.log}")
+    meaning = exitcodes.meaning(code, lang)
+    if code == exitcodes.CANCELLED and result.cancelled_step:
+        meaning += f": {'Langkah' if lang == 'id' else 'step'} {outcome['cancelled_label']}"
+    print(_say(lang, "outcome", code=code, meaning=meaning))
+    return code
+
+
+def explain(run: RunRecord, sop: Sop, verdicts: list[budgets.Verdict], lang: str) -> None:
+    """One line per failed task and per deviating step, for the log."""
+    for task in run.tasks:
+        if task.get("status") not in ("failed", "unreachable"):
+            continue
+        msg = str((task.get("summary") or {}).get("msg") or task.get("status"))
+        step = task.get("step")
+        if isinstance(step, dict):
+            title = step.get("kegiatan", "")
+            if lang == "en" and step.get("id"):
+                with contextlib.suppress(SiakError):
+                    title = sop.step(str(step["id"])).kegiatan_en
+            line = _say(
+                lang, "failed", host=task.get("host"), number=step.get("number"), kegiatan=title, msg=msg
+            )
+        else:
+            line = _say(lang, "failed_nostep", host=task.get("host"), task=task.get("task"), msg=msg)
+        print(line, file=sys.stderr)
+    for v in verdicts:
+        if v.deviation and v.kind != budgets.FAILED:
+            duration = v.run.duration_s if v.run and v.run.duration_s is not None else 0
+            print(
+                _say(
+                    lang,
+                    "deviation",
+                    number=v.step.number,
+                    kegiatan=v.step.title(lang),
+                    verdict=v.label(lang),
+                    waktu=v.step.waktu.label(lang),
+                    duration=fmt_elapsed(duration),
+                ),
+                file=sys.stderr,
+            )
+
+
+def sop_of(run: RunRecord, name: str | None) -> Sop:
+    if name:
+        return load_sop(name)
+    ids = run.sop_ids()
+    if len(ids) == 1:
+        return load_sop(ids[0])
+    playbook = Path(str(run.run_start.get("playbook", ""))).name
+    for file_name, sop_id in runner.PLAYBOOKS.values():
+        if playbook == file_name:
+            return load_sop(sop_id)
+    if ids:
+        raise SiakError(
+            f"the run has steps of several SOPs ({', '.join(ids)})",
+            where=run.source,
+            fix="Choose one with --sop",
+        )
+    raise SiakError(
+        "the agenda names no SOP step and its playbook is not an SOP playbook",
+        where=run.source,
+        fix="Choose the SOP table with --sop upgrade or --sop backup",
+    )
+
+
+def output_dir() -> Path:
+    env = os.environ.get("SIAK_OUTPUT_DIR")
+    if env:
+        return Path(env).resolve()
+    try:
+        return runner.find_project_dir() / "out"
+    except SiakError:
+        return Path("out").resolve()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    out = output_dir()
+    path = find_agenda(args.run, runner.agenda_dir_for(out))
+    run = read_agenda(path)
+    sop = sop_of(run, args.sop)
+    sops = [load_sop("upgrade"), load_sop("backup")]
+    budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
+    sidecar = out / "reports" / run.run_id / "run.json"
+    saved: dict[str, Any] = {}
+    if sidecar.is_file():
+        try:
+            saved = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            saved = {}
+    office = saved.get("office") or {}
+    if not office:
+        inventories = [str(i) for i in run.run_start.get("inventory") or [] if Path(str(i)).exists()]
+        if inventories:
+            found = read_host_vars(inventories, ("siak_office",))
+            office = found.get("siak_office") if isinstance(found.get("siak_office"), dict) else {}
+    timezone = str(
+        saved.get("timezone") or office.get("timezone") or run.run_start.get("timezone") or "Asia/Jakarta"
+    )
+    windows = saved.get("service_hours") or service_hours.DEFAULT_WINDOWS
+    verdicts, code = runner.run_outcome(
+        run,
+        sop,
+        budget,
+        cancelled_step=saved.get("cancelled_step"),
+        cancelled_at=parse_time(saved.get("cancelled_at")),
+        interrupted=bool(saved.get("interrupted")),
+        runner_failed=saved.get("status") == "failed",
+        windows=windows,
+        timezone=timezone,
+    )
+    if saved.get("status") == "timeout" and code != exitcodes.INTERRUPTED:
+        code = exitcodes.CANCELLED
+    outcome = {k: saved.get(k) for k in ("cancelled_step", "status", "interrupted")}
+    if saved.get("cancelled_step"):
+        step = sop.step(saved["cancelled_step"])
+        outcome["cancelled_label"] = f"{step.number} ({step.title(args.lang)})"
+    context = model.build(
+        run, sop, verdicts, lang=args.lang, office=office, outcome=outcome, version=__version__
+    )
+    folder = Path(args.output) if args.output else out / "reports" / (run.run_id or path.stem)
+    explain(run, sop, verdicts, args.lang)
+    for written in render.write_report(context, folder, pdf=not args.no_pdf).values():
+        print(_say(args.lang, "report", path=written))
+    print(_say(args.lang, "outcome", code=code, meaning=exitcodes.meaning(code, args.lang)))
+    return code

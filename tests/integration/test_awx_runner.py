@@ -1,0 +1,110 @@
+"""A backup job as AWX runs it: ansible-runner over the private data directory AWX writes.
+
+No AWX controller runs on these machines. What AWX does for a job is: check the project out, write
+the inventory, extra variables (survey answers), settings and environment into a private data
+directory, and run `ansible-runner` there inside the execution environment, where the collection is
+installed and the project's ansible.cfg is the one in force. This test does exactly that, against
+the lab over SSH: project/ is the repository's files as a clone has them (no build/, no venv link),
+the collection is installed from its built tarball into a collections folder as the EE has it, and
+ANSIBLE_CONFIG is unset so the project's ansible.cfg (which enables the agenda callback) is found
+the way AWX finds it. It then checks what an office reads after the job: the agenda, the Laporan,
+and the job's artifacts (set_stats, as AWX shows them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def tracked_files() -> list[str]:
+    """The files a clone of the repository has (tracked, plus new files not yet committed)."""
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return [name for name in out.decode().split("\0") if name and (REPO / name).is_file()]
+
+
+def install_collection(into: Path, work: Path) -> None:
+    """As the execution environment has it: the built collection under ansible_collections."""
+    subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(work), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (tarball,) = work.glob("dukcapil-siak-*.tar.gz")
+    subprocess.run(
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "install",
+            "--offline",
+            "--no-deps",
+            "-p",
+            str(into),
+            str(tarball),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def private_data_dir(base: Path, lab, extravars: dict, output: Path) -> Path:
+    pdd = base / "pdd"
+    for name in tracked_files():
+        dest = pdd / "project" / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, dest)
+    # AWX writes the inventory it holds for the job; here the lab's, as written by siak-lab.
+    shutil.copytree(lab.inventory, pdd / "inventory", symlinks=True)
+    collections = base / "ee" / "collections"
+    install_collection(collections, base / "ee")
+    env = pdd / "env"
+    env.mkdir(parents=True)
+    (env / "extravars").write_text(yaml.safe_dump(extravars))
+    (env / "settings").write_text(yaml.safe_dump({"idle_timeout": 600, "job_timeout": 1800}))
+    (env / "envvars").write_text(
+        yaml.safe_dump(
+            {
+                # What the EE and AWX's job settings (AWX_TASK_ENV) provide.
+                "ANSIBLE_COLLECTIONS_PATH": str(collections),
+                "SIAK_OUTPUT_DIR": str(output),
+            }
+        )
+    )
+    return pdd
+
+
+def run_job(pdd: Path, playbook: str, ident: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "SIAK_"))}
+    env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
+    return subprocess.run(
+        [str(BIN / "ansible-runner"), "run", str(pdd), "-p", playbook, "--ident", ident],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def job_events(pdd: Path, ident: str) -> list[dict]:
+    folder = pdd / "artifacts" / ident / "job_events"
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+
+
+def artifacts(pdd: Path, ident: str) -> dict:
+    """What AWX shows as the job's artifacts: the stats event's artifact_data (set_stats)."""
+    (stats,) = [e for e in job_events(pdd, ident) if e.get("event") == "playbook_on_stats"]
+    return stats["event_data"].get("artifact_data", {})

@@ -1,0 +1,104 @@
+"""execution-environment.yml: ansible-builder accepts it and writes a build context with what AWX needs.
+
+No container engine builds images on these machines (and the base image's registry is not reachable),
+so this stops at `ansible-builder create`: the definition validates against the version 3 schema and
+the Containerfile installs the pinned toolchain, pywinrm, siak_sop and this collection.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def test_builder_creates_the_context(tmp_path):
+    work = tmp_path / "repo"
+    work.mkdir()
+    for name in ("execution-environment.yml", "requirements.txt", "requirements.yml"):
+        shutil.copy(REPO / name, work / name)
+    (work / "awx" / "ee").mkdir(parents=True)
+    shutil.copy(REPO / "awx/ee/bindep.txt", work / "awx/ee/bindep.txt")
+    # What `make ee` puts in build/ee: the siak_sop source and the built collection.
+    pkg = work / "build/ee/siak_sop"
+    pkg.mkdir(parents=True)
+    shutil.copy(REPO / "pyproject.toml", pkg)
+    shutil.copy(REPO / "README.md", pkg)
+    shutil.copytree(REPO / "src", pkg / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (work / "build/ee/collection").mkdir()
+    (work / "build/ee/collection/dukcapil-siak.tar.gz").write_bytes(b"stand-in")
+
+    subprocess.run(
+        [
+            str(BIN / "ansible-builder"),
+            "create",
+            "-f",
+            "execution-environment.yml",
+            "--context",
+            "context",
+            "--output-filename",
+            "Containerfile",
+        ],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    context = work / "context"
+    containerfile = (context / "Containerfile").read_text()
+    assert 'ARG ANSIBLE_INSTALL_REFS="ansible-core==2.19.14 ansible-runner==2.4.3"' in containerfile
+    assert 'ARG PYCMD="/usr/bin/python3.11"' in containerfile
+    assert "COPY _build/siak_sop /build/siak_sop" in containerfile
+    assert "--no-deps /build/siak_sop" in containerfile
+    assert "/build/collection/dukcapil-siak.tar.gz" in containerfile
+    assert "-r requirements.yml" in containerfile
+    # The final stage installs what it copies itself, after the stage that provides ansible-galaxy.
+    final = containerfile.split("FROM base AS final", 1)[1]
+    assert final.index("COPY _build/collection") < final.index("ansible-galaxy collection install")
+    assert (context / "_build/requirements.txt").read_text() == (REPO / "requirements.txt").read_text()
+    assert (context / "_build/siak_sop/src/siak_sop/schedule.py").is_file()
+    assert "openssh-clients" in (context / "_build/bindep.txt").read_text()
+
+
+def test_pins_carry_what_the_jobs_need():
+    pins = {
+        line.split("==")[0].lower(): line.split("==")[1]
+        for line in (REPO / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    assert {"ansible-core", "ansible", "ansible-runner", "pywinrm"} <= set(pins)
+    ee = yaml.safe_load((REPO / "execution-environment.yml").read_text())
+    assert ee["version"] == 3
+    assert ee["dependencies"]["ansible_core"]["package_pip"] == f"ansible-core=={pins['ansible-core']}"
+    assert ee["dependencies"]["ansible_runner"]["package_pip"] == f"ansible-runner=={pins['ansible-runner']}"
+    assert ee["dependencies"]["python"] == "requirements.txt"
+    assert ee["dependencies"]["galaxy"] == "requirements.yml"
+
+
+def test_the_collection_build_ships_what_awx_runs(tmp_path):
+    """The collection the EE installs carries the config playbook, the filters and the siak_sop source."""
+    subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = tmp_path.glob("dukcapil-siak-*.tar.gz")
+    with tarfile.open(built) as tar:
+        names = tar.getnames()
+    for needed in (
+        "plugins/filter/backup_schedule.py",
+        "plugins/filter/backup_cron_time.py",
+        "plugins/filter/awx_controller_plan.py",
+        "src/siak_sop/schedule.py",
+        "awx/configure_controller.yml",
+        "playbooks/schedule_backup.yml",
+        "playbooks/templates/siak-backup.timer.j2",
+    ):
+        assert needed in names

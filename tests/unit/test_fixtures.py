@@ -1,0 +1,111 @@
+"""Verdicts and exit codes from agendas recorded in real lab runs (tests/fixtures/record_agendas.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from siak_sop import budgets, cli, runner
+from siak_sop.runlog import parse_time, read_agenda
+from siak_sop.service_hours import DEFAULT_WINDOWS
+from siak_sop.sop import load_sop
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "agendas"
+CASES = sorted(p.name.removesuffix(".run.json") for p in FIXTURES.glob("*.run.json"))
+
+
+def outcome(name: str):
+    saved = json.loads((FIXTURES / f"{name}.run.json").read_text())
+    run = read_agenda(FIXTURES / f"{name}.jsonl")
+    sop = load_sop(saved["sop"])
+    verdicts, code = runner.run_outcome(
+        run,
+        sop,
+        budgets.BudgetConfig(steps=saved["budget"]["steps"]),
+        cancelled_step=saved["cancelled_step"],
+        cancelled_at=parse_time(saved["cancelled_at"]),
+        interrupted=saved["interrupted"],
+        runner_failed=saved["status"] == "failed",
+        windows=saved.get("service_hours") or DEFAULT_WINDOWS,
+        timezone=saved["timezone"],
+    )
+    return saved, run, {v.step.id: v for v in verdicts}, code
+
+
+def test_every_recorded_case_is_here():
+    assert {"upgrade_within", "upgrade_failed", "upgrade_cancelled", "upgrade_over", "backup_within"} <= set(
+        CASES
+    )
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_exit_code_matches_the_recorded_run(name):
+    saved, _run, _verdicts, code = outcome(name)
+    assert code == saved["exit_code"]
+
+
+def test_within():
+    _saved, run, v, code = outcome("upgrade_within")
+    assert code == 0 and run.complete
+    assert v["prepare"].kind == budgets.WITHIN and v["start_server"].kind == budgets.WITHIN
+    assert v["update_clients"].kind == budgets.NO_BUDGET  # the SOP sets no time for step 10
+    assert v["start_vm"].kind == budgets.NOT_RUN
+    assert run.results["test_upgrade"]["siak-db"]["to_version"] == "2.0.0"
+
+
+def test_failed():
+    _saved, run, v, code = outcome("upgrade_failed")
+    assert code == 3 and run.failed
+    assert v["login"].kind == budgets.FAILED and v["login"].deviation
+    assert v["start_server"].kind == budgets.WITHIN
+
+
+def test_cancelled_at_the_hard_limit():
+    saved, run, v, code = outcome("upgrade_cancelled")
+    assert code == 5 and not run.finished  # killed: no closing record
+    assert saved["cancelled_step"] == "start_server"
+    assert v["start_server"].kind == budgets.CANCELLED and v["start_server"].run.open
+    assert v["start_server"].run.duration_s >= 3  # the 0.05 min hard limit had passed
+    assert v["login"].kind == budgets.NOT_RUN
+
+
+def test_a_real_overrun():
+    _saved, run, v, code = outcome("upgrade_over")
+    assert code == 4 and run.complete
+    over = v["start_server"]
+    assert over.kind == budgets.OVER and over.deviation
+    assert over.run.duration_s > 300 and 0 < over.minutes_over < 2
+    assert over.label("id").startswith("Melebihi (lebih ")
+
+
+def test_backup_after_service_hours():
+    _saved, _run, v, code = outcome("backup_within")
+    assert code == 0
+    assert v["prepare_backup"].kind == budgets.AFTER_HOURS_OK
+    assert v["run_export"].kind == budgets.WITHIN
+    assert v["copy_to_spare"].kind == budgets.NOT_RUN
+
+
+def test_report_from_a_recorded_agenda(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    monkeypatch.setenv("SIAK_OUTPUT_DIR", str(out))
+    monkeypatch.delenv("SIAK_AGENDA_DIR", raising=False)
+    saved = json.loads((FIXTURES / "upgrade_over.run.json").read_text())
+    (out / "agenda" / "2026-11-21").mkdir(parents=True)
+    shutil.copyfile(
+        FIXTURES / "upgrade_over.jsonl", out / "agenda" / "2026-11-21" / f"{saved['run_id']}.jsonl"
+    )
+    (out / "reports" / saved["run_id"]).mkdir(parents=True)
+    shutil.copyfile(FIXTURES / "upgrade_over.run.json", out / "reports" / saved["run_id"] / "run.json")
+    assert cli.main(["report", saved["run_id"]]) == 4
+    pdf = out / "reports" / saved["run_id"] / "laporan.pdf"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "KABUPATEN CONTOH (LAB)" in text  # the office the wrapper read from the lab inventory
+    assert "Menjalankan server" in text and "Melebihi" in text and "05:" in text
+    assert "test_upgrade" in text and "test_rollout" in text

@@ -1,0 +1,142 @@
+"""siak-sop run/report: every bad input is one line on stderr, exit 2, nothing run, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+from agenda_builder import Run
+
+from siak_sop import cli, exitcodes
+
+PLAYBOOK = "tests/playbooks/sop_steps.yml"
+
+
+def one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.fixture
+def out(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIAK_OUTPUT_DIR", str(tmp_path / "out"))
+    monkeypatch.delenv("SIAK_AGENDA_DIR", raising=False)
+    return tmp_path / "out"
+
+
+def test_unknown_sop(capsys, out):
+    assert cli.main(["run", "upgrad"]) == exitcodes.BAD_INPUT
+    assert (
+        one_line(capsys)
+        == "siak-sop: unknown SOP run 'upgrad'. Use one of: upgrade, rollout, backup, rollback"
+    )
+
+
+def test_playbook_not_in_the_collection(capsys, out, tmp_path, monkeypatch):
+    collection = tmp_path / "collection"
+    (collection / "playbooks").mkdir(parents=True)
+    (collection / "galaxy.yml").write_text("namespace: dukcapil\nname: siak\n")
+    monkeypatch.setenv("SIAK_PROJECT_DIR", str(collection))
+    for name, playbook in (
+        ("upgrade", "upgrade.yml"),
+        ("rollout", "client_rollout.yml"),
+        ("rollback", "rollback.yml"),
+    ):
+        assert cli.main(["run", name]) == exitcodes.BAD_INPUT
+        line = one_line(capsys)
+        assert f"playbook playbooks/{playbook} for '{name}' is not in this collection ({collection})" in line
+
+
+def test_a_given_playbook_that_does_not_exist(capsys, out):
+    assert cli.main(["run", "upgrade", "--playbook", "nope.yml"]) == exitcodes.BAD_INPUT
+    assert one_line(capsys) == "siak-sop: nope.yml: playbook not found. Check the path given to --playbook"
+
+
+def test_inventory_that_does_not_exist(capsys, out):
+    assert cli.main(["run", "upgrade", "--playbook", PLAYBOOK, "-i", "/nowhere/hosts.yml"]) == 2
+    assert one_line(capsys) == (
+        "siak-sop: /nowhere/hosts.yml: inventory does not exist. Give an inventory file or folder with -i"
+    )
+
+
+def test_budget_file_that_fails_validation(capsys, out, tmp_path):
+    bad = tmp_path / "budget.yml"
+    bad.write_text("steps:\n  replace_ap: {hard_limit_minutes: 20}\n")
+    assert cli.main(["run", "upgrade", "--playbook", PLAYBOOK, "--budget-file", str(bad)]) == 2
+    assert f"siak-sop: {bad}, steps.replace_ap: unknown step id. Use one of: prepare," in one_line(capsys)
+
+
+def test_bad_hard_limit_and_extra_vars(capsys, out):
+    assert cli.main(["run", "upgrade", "--playbook", PLAYBOOK, "--hard-limit", "login=soon"]) == 2
+    assert "'soon' is not a number of minutes" in one_line(capsys)
+    assert cli.main(["run", "upgrade", "--playbook", PLAYBOOK, "-e", "novalue"]) == 2
+    assert "-e 'novalue' is not key=value" in one_line(capsys)
+    assert cli.main(["run", "upgrade", "--playbook", PLAYBOOK, "-e", "@/nowhere.yml"]) == 2
+    assert "extra vars file does not exist" in one_line(capsys)
+
+
+def test_vault_password_file_that_does_not_exist(capsys, out):
+    assert cli.main(["run", "upgrade", "--playbook", PLAYBOOK, "--vault-password-file", "/nowhere"]) == 2
+    assert "vault password file does not exist" in one_line(capsys)
+
+
+def test_run_id_with_no_agenda(capsys, out):
+    assert cli.main(["report", "20261123T190000-abcdef"]) == exitcodes.BAD_INPUT
+    assert one_line(capsys) == (
+        f"siak-sop: no agenda for run '20261123T190000-abcdef' in {out / 'agenda'}. "
+        "Check the run id (the agenda's file name without .jsonl) or set SIAK_OUTPUT_DIR"
+    )
+
+
+def test_a_file_that_is_not_an_agenda(capsys, out, tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"type": "task"}\n')
+    assert cli.main(["report", str(path)]) == 2
+    assert "not an agenda file" in one_line(capsys)
+
+
+def test_an_agenda_of_no_sop_needs_one_named(capsys, out, tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(Run(playbook="site.yml").end().lines()) + "\n")
+    assert cli.main(["report", str(path), "--no-pdf"]) == 2
+    assert "Choose the SOP table with --sop upgrade or --sop backup" in one_line(capsys)
+    assert (
+        cli.main(["report", str(path), "--no-pdf", "--sop", "upgrade", "--output", str(tmp_path / "r")]) == 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("build", "code"),
+    [
+        (lambda: Run().task("prepare", "h", 0, 60).end(), exitcodes.OK),
+        (lambda: Run().task("start_server", "h", 0, 301).end(), exitcodes.OVER_BUDGET),
+        (lambda: Run().task("login", "h", 0, 1, "failed").end("failed"), exitcodes.FAILED),
+        (lambda: Run().task("prepare", "h", 0, 1).end(complete=False), exitcodes.AGENDA_INCOMPLETE),
+    ],
+)
+def test_report_exits_with_the_code_the_run_earned(capsys, out, tmp_path, build, code):
+    path = tmp_path / "r1.jsonl"
+    path.write_text("\n".join(build().lines()) + "\n")
+    assert cli.main(["report", str(path), "--no-pdf", "--output", str(tmp_path / "rep")]) == code
+    assert (tmp_path / "rep" / "laporan.html").is_file()
+    assert f"kode keluar {code}" in capsys.readouterr().out
+
+
+def test_help_lists_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    text = capsys.readouterr().out
+    for code in exitcodes.MEANINGS:
+        assert f"{code:>3}  " in text
+
+
+def test_budgets_shows_the_hard_limits(capsys, tmp_path):
+    assert cli.main(["budgets", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert "Batas keras (membatalkan jalan), bawaan: 2 × Waktu maks." in out
+    assert "  6  replace_app            20:00" in out and " 10  update_clients         tidak ada" in out
+    budget = tmp_path / "b.yml"
+    budget.write_text("steps: {run_export: {hard_limit_minutes: 120}}\n")
+    assert cli.main(["budgets", "backup", "--lang", "en", "--budget-file", str(budget)]) == 0
+    assert "  2  run_export             2:00:00" in capsys.readouterr().out
