@@ -68,6 +68,15 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("host")
     ex.add_argument("argv", nargs=argparse.REMAINDER)
     sub.add_parser("status", help="list hosts and whether they run")
+    rel = sub.add_parser("release", help="build stand-in release artifacts (app or proxy) with their sha256")
+    rel.add_argument("--out", type=Path, default=Path("build/releases"), help="where to write them")
+    rel.add_argument("--demo", action="store_true", help="v1.0 and v2.0 of both the app and the proxy")
+    rel.add_argument("--kind", choices=("app", "proxy"), default="app")
+    rel.add_argument("--version", dest="release_version", default="1.0")
+    rel.add_argument("--size-mib", type=float, default=0.0625, help="total size of the filler files")
+    rel.add_argument("--files", type=int, default=8, help="number of filler files")
+    rel.add_argument("--broken", action="store_true", help="a release whose health check fails")
+    rel.add_argument("--format", choices=("tar.gz", "zip"), default="tar.gz")
     return p
 
 
@@ -110,6 +119,22 @@ def run(argv: list[str]) -> int:
         return lab.exec(args.host, argv_ or ["sh"])
     elif args.command == "status":
         print(json.dumps(lab.status(), indent=2))
+    elif args.command == "release":
+        from siak_sop.lab.standins import builder
+
+        if args.demo:
+            print(json.dumps(builder.build_demo_set(args.out), indent=2))
+        else:
+            made = builder.build_release(
+                args.kind,
+                args.release_version,
+                args.out,
+                size_bytes=int(args.size_mib * 1024 * 1024),
+                files=args.files,
+                broken=args.broken,
+                fmt=args.format,
+            )
+            print(json.dumps(builder.asdict(made), indent=2))
     return 0
 
 

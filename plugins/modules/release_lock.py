@@ -1,0 +1,133 @@
+#!/usr/bin/python
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: release_lock
+short_description: Take or release the lock that keeps two upgrades of one release root apart
+version_added: 0.1.0
+description:
+  - The lock is a small JSON file naming its holder (a random token per run, the controller, the
+    controller's process and the version being installed). It is read, compared and written under an
+    C(flock) on a guard file, so two runs that arrive at once cannot both win.
+  - O(state=present) takes a free lock, keeps one this run already holds, and reports the holder of a
+    lock held by another run without failing, so the calling task can explain it. With O(steal_token)
+    it takes over a lock only if that exact holder still has it (the caller decided it is stale).
+  - O(state=absent) releases the lock only if this run holds it; another run's lock is never removed.
+options:
+  path:
+    description: The lock file.
+    type: path
+    required: true
+  state:
+    description: Take (V(present)) or release (V(absent)) the lock.
+    type: str
+    choices: [present, absent]
+    default: present
+  token:
+    description: This run's token.
+    type: str
+    required: true
+  owner:
+    description: What to record about this run beside the token (controller, pid, version, user).
+    type: dict
+    default: {}
+  steal_token:
+    description: Take over the lock if, and only if, its holder's token is this one.
+    type: str
+author:
+  - dukcapil.siak developers (@dukcapil)
+"""
+
+EXAMPLES = r"""
+- name: Langkah 6 | Take the upgrade lock
+  dukcapil.siak.release_lock:
+    path: /opt/siak/app/.siak-upgrade.lock
+    token: "{{ run_token }}"
+    owner: {controller: "{{ lookup('ansible.builtin.pipe', 'hostname') }}", version: "2.0"}
+  register: lock
+"""
+
+RETURN = r"""
+acquired:
+  description: Whether this run holds the lock after the call (O(state=present)).
+  type: bool
+  returned: always
+holder:
+  description: The lock's holder before the call, or null when it was free.
+  type: dict
+  returned: always
+stolen:
+  description: Whether a stale holder's lock was taken over.
+  type: bool
+  returned: always
+"""
+
+import fcntl
+import json
+import os
+import tempfile
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import read_lock
+
+
+def write_lock(path, data):
+    fd, tmp = tempfile.mkstemp(prefix=".lock-", dir=os.path.dirname(path))
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, sort_keys=True)
+        fh.write("\n")
+    os.chmod(tmp, 0o600)
+    os.rename(tmp, path)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "path": {"type": "path", "required": True},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "token": {"type": "str", "required": True, "no_log": False},
+            "owner": {"type": "dict", "default": {}},
+            "steal_token": {"type": "str", "no_log": False},
+        },
+        supports_check_mode=True,
+    )
+    p = module.params
+    path = p["path"]
+    if not os.path.isdir(os.path.dirname(path)):
+        module.fail_json(msg="the folder for lock %s does not exist" % path)
+    result = {"changed": False, "acquired": False, "holder": None, "stolen": False}
+    guard = os.open(path + ".guard", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        holder = read_lock(path) if os.path.exists(path) else None
+        if os.path.exists(path) and holder is None:
+            holder = {"token": None, "unreadable": True}
+        result["holder"] = holder
+        mine = holder is not None and holder.get("token") == p["token"]
+        if p["state"] == "present":
+            free = holder is None
+            steal = not free and not mine and p["steal_token"] is not None
+            steal = steal and holder.get("token") == p["steal_token"]
+            if mine:
+                result["acquired"] = True
+            elif free or steal:
+                data = dict(p["owner"], token=p["token"], since=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+                if not module.check_mode:
+                    write_lock(path, data)
+                result.update(changed=True, acquired=True, stolen=steal)
+        elif mine:
+            if not module.check_mode:
+                os.unlink(path)
+            result["changed"] = True
+    finally:
+        os.close(guard)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""Server upgrade (SOP-PIAK-15 steps 5 to 8) live against the lab's siak-vm, over real SSH.
+
+The module runs its own small lab (no workstations): some cases power siak-vm off or cut its sshd, which
+must not disturb other areas' tests in the session lab. Each case uses its own release root and port, so
+cases do not depend on one another, except the ordered story of one root in TestStory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from labkit import LabHandle, make_lab
+from siak_sop.lab.runtime import pids_in_ns
+from siak_sop.lab.standins.builder import Release, build_release
+
+APP_ONLY = "tests/playbooks/upgrade_app_only.yml"
+
+
+@pytest.fixture(scope="module")
+def vm(tmp_path_factory) -> LabHandle:
+    if os.geteuid() != 0:
+        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
+    handle = make_lab(tmp_path_factory.mktemp("upgrade"), os.getpid() + 7, workstations=0)
+    try:
+        handle.up()
+        handle.start("siak-vm")
+        yield handle
+    finally:
+        handle.down()
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory) -> dict[str, Release]:
+    out = tmp_path_factory.mktemp("releases")
+    return {
+        "app1": build_release("app", "1.0", out),
+        "app2": build_release("app", "2.0", out),
+        "app2_broken": build_release("app", "2.0", out, broken=True),
+        "proxy1": build_release("proxy", "1.0", out),
+        "proxy2": build_release("proxy", "2.0", out),
+        "app_big": build_release("app", "3.0", out, size_bytes=48 * 1024 * 1024, files=40),
+    }
+
+
+def address(vm: LabHandle) -> str:
+    return json.loads((vm.dir / "lab.json").read_text())["hosts"]["siak-vm"]["address"]
+
+
+def settings(vm: LabHandle, prefix: str, root: str, port: int, rel: Release, **extra) -> dict:
+    kind = "proxy" if prefix == "proxy_upgrade" else "app"
+    addr = address(vm)
+    script = f"/usr/bin/python3 {root}/current/bin/siak_standin.py"
+    pidfile = f"{root}/shared/run/{kind}.pid"
+    values = {
+        f"{prefix}_version": rel.version,
+        f"{prefix}_artifact": rel.path,
+        f"{prefix}_sha256": rel.sha256,
+        f"{prefix}_root": root,
+        f"{prefix}_service": {
+            "manager": "command",
+            "start_command": f"{script} start --kind {kind} --bind {addr} --port {port} --pidfile {pidfile}",
+            "stop_command": f"{script} stop --pidfile {pidfile}",
+        },
+        f"{prefix}_health": {
+            "kind": "http",
+            "url": f"http://{addr}:{port}/health",
+            "body_contains": "OK",
+            "retries": 4,
+            "delay_s": 1,
+        },
+    }
+    values.update({f"{prefix}_{k}": v for k, v in extra.items()})
+    return values
+
+
+def run(vm: LabHandle, playbook: str, values: dict, *extra: str):
+    varfile = vm.out / f"vars-{time.monotonic_ns()}.json"
+    varfile.write_text(json.dumps(values))
+    return vm.playbook(playbook, "-e", f"@{varfile}", *extra)
+
+
+def app(vm, root, port, rel, *extra, **options):
+    return run(vm, APP_ONLY, settings(vm, "siak_upgrade", root, port, rel, **options), *extra)
+
+
+def get(vm: LabHandle, port: int, path: str = "/version") -> str | None:
+    try:
+        with urllib.request.urlopen(f"http://{address(vm)}:{port}{path}", timeout=2) as resp:
+            return resp.read().decode().strip()
+    except OSError:
+        return None
+
+
+def current(vm: LabHandle, root: str) -> str:
+    return vm.sh("siak-vm", f"readlink {root}/current").stdout.strip()
+
+
+def recap(stdout: str) -> dict[str, int]:
+    line = next(x for x in stdout.splitlines() if x.startswith("siak-vm ") and "ok=" in x)
+    return {k: int(v) for k, v in (f.split("=") for f in line.split()[2:])}
+
+
+def message(result) -> str:
+    return " ".join((result.stdout + result.stderr).split())
+
+
+def ok(result) -> None:
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+class Poller(threading.Thread):
+    """Asks /version as fast as it can and remembers every distinct answer, in order."""
+
+    def __init__(self, vm: LabHandle, port: int) -> None:
+        super().__init__(daemon=True)
+        self.vm, self.port, self.seen, self.stop_flag = vm, port, [], threading.Event()
+
+    def run(self) -> None:
+        while not self.stop_flag.is_set():
+            answer = get(self.vm, self.port) or "(gap)"
+            if not self.seen or self.seen[-1] != answer:
+                self.seen.append(answer)
+            time.sleep(0.02)
+
+
+class TestStory:
+    """One application root and one proxy root through their life: install, trial, upgrade, rerun, roll back."""
+
+    ROOT, PROXY_ROOT, PORT, PROXY_PORT = "/srv/story/app", "/srv/story/proxy", 18080, 18081
+
+    def both(self, vm, releases, app_rel, proxy_rel, *extra, **options):
+        values = settings(vm, "siak_upgrade", self.ROOT, self.PORT, releases[app_rel], **options)
+        values.update(settings(vm, "proxy_upgrade", self.PROXY_ROOT, self.PROXY_PORT, releases[proxy_rel]))
+        return run(vm, "playbooks/server_upgrade.yml", values, *extra)
+
+    def test_fresh_install_of_application_and_proxy(self, vm, releases):
+        result = self.both(vm, releases, "app1", "proxy1")
+        ok(result)
+        assert get(vm, self.PORT) == "1.0" and get(vm, self.PROXY_PORT, "/health") == "OK proxy 1.0"
+        assert current(vm, self.ROOT) == "releases/1.0"
+        report = (vm.out / "reports" / "laporan-update-aplikasi-siak-siak-vm.md").read_text()
+        assert (
+            "Laporan update aplikasi SIAK pada server" in report and "terpasang (instalasi pertama)" in report
+        )
+        data = json.loads((vm.out / "reports" / "laporan-update-proxy-siak-siak-vm.json").read_text())
+        assert data["result"] == "installed" and data["to_version"] == "1.0"
+        assert data["sha256"] == releases["proxy1"].sha256 and data["from_version"] is None
+        # Shared paths are links into shared/, seeded once.
+        assert (
+            vm.sh("siak-vm", f"readlink {self.ROOT}/current/logs").stdout.strip()
+            == f"{self.ROOT}/shared/logs"
+        )
+
+    def test_check_mode_changes_nothing(self, vm, releases):
+        before = vm.sh("siak-vm", f"find {self.ROOT} -printf '%p %l\\n' | sort").stdout
+        result = self.both(vm, releases, "app2", "proxy2", "--check", "--diff")
+        ok(result)
+        assert "would replace SIAK application 1.0 with 2.0" in message(result)
+        assert vm.sh("siak-vm", f"find {self.ROOT} -printf '%p %l\\n' | sort").stdout == before
+        assert get(vm, self.PORT) == "1.0"
+
+    def test_upgrade_while_serving_shows_only_old_then_new(self, vm, releases):
+        poller = Poller(vm, self.PORT)
+        poller.start()
+        try:
+            result = self.both(vm, releases, "app2", "proxy2")
+        finally:
+            time.sleep(0.3)
+            poller.stop_flag.set()
+            poller.join()
+        ok(result)
+        seen = [s for s in poller.seen if s != "(gap)"]
+        assert seen == ["1.0", "2.0"], poller.seen  # never a mixed or missing version, only a restart gap
+        assert current(vm, self.ROOT) == "releases/2.0"
+        assert vm.sh("siak-vm", f"readlink {self.ROOT}/previous").stdout.strip() == "releases/1.0"
+        report = json.loads((vm.out / "reports" / "laporan-update-aplikasi-siak-siak-vm.json").read_text())
+        assert (report["from_version"], report["to_version"], report["result"]) == ("1.0", "2.0", "updated")
+
+    def test_second_run_changes_nothing(self, vm, releases):
+        result = self.both(vm, releases, "app2", "proxy2")
+        ok(result)
+        assert recap(result.stdout)["changed"] == 0
+        assert "SIAK application is already at version 2.0" in message(result)
+
+    def test_downgrade_is_refused(self, vm, releases):
+        result = self.both(vm, releases, "app1", "proxy2")
+        assert result.returncode == 2
+        assert "siak-vm: Langkah 5: refusing to downgrade the SIAK application from 2.0 to 1.0" in message(
+            result
+        )
+        assert current(vm, self.ROOT) == "releases/2.0" and get(vm, self.PORT) == "2.0"
+
+    def test_rollback_playbook_restores_the_previous_release(self, vm, releases):
+        values = settings(vm, "siak_upgrade", self.ROOT, self.PORT, releases["app2"])
+        result = run(vm, "playbooks/rollback.yml", values)
+        ok(result)
+        assert current(vm, self.ROOT) == "releases/1.0" and get(vm, self.PORT) == "1.0"
+        # Named and already current: nothing to do.
+        again = run(vm, "playbooks/rollback.yml", values, "-e", "rollback_to=1.0")
+        ok(again)
+        assert recap(again.stdout)["changed"] == 0
+
+
+def test_checksum_mismatch_changes_nothing(vm, releases):
+    root = "/srv/checksum/app"
+    result = app(vm, root, 18090, releases["app1"], sha256="0" * 64)
+    assert result.returncode == 2
+    text = message(result)
+    assert (
+        f"siak-vm: Langkah 5: the artifact {releases['app1'].path} has sha256 {releases['app1'].sha256}"
+        in text
+    )
+    assert "Nothing was changed" in text
+    assert vm.sh("siak-vm", f"test -e {root}").returncode == 1
+
+
+def test_too_little_disk_is_refused_before_any_change(vm, tmp_path):
+    big = build_release("app", "1.0", tmp_path, size_bytes=3 * 1024 * 1024, files=3)
+    vm.lab("fill", "siak-vm", "--leave-kib", "2048")
+    try:
+        result = app(vm, "/media/flashdisk/siak/app", 18091, big, disk_margin_mib=0)
+    finally:
+        vm.lab("unfill", "siak-vm")
+    assert result.returncode == 2
+    text = message(result)
+    assert "siak-vm: Langkah 5: not enough free disk for the SIAK application 1.0" in text
+    assert "Nothing was changed" in text
+    assert vm.sh("siak-vm", "test -e /media/flashdisk/siak").returncode == 1
+
+
+def test_failing_health_rolls_back_automatically(vm, releases):
+    root, port = "/srv/broken/app", 18092
+    ok(app(vm, root, port, releases["app1"]))
+    result = app(vm, root, port, releases["app2_broken"])
+    assert result.returncode == 2
+    text = message(result)
+    assert "siak-vm: Langkah 6 (SIAK application 2.0) failed at" in text
+    assert (
+        "Rolled back automatically: SIAK application 1.0 (releases/1.0) is current again, started and healthy"
+        in text
+    )
+    assert current(vm, root) == "releases/1.0" and get(vm, port) == "1.0"
+    assert vm.sh("siak-vm", f"test -e {root}/releases/2.0").returncode == 1, "the failed release was left"
+    assert vm.sh("siak-vm", f"test -e {root}/.siak-upgrade.lock").returncode == 1, "the lock was left"
+    report = json.loads((vm.out / "reports" / "laporan-update-aplikasi-siak-siak-vm.json").read_text())
+    assert report["result"] == "rolled_back" and report["to_version"] == "1.0"
+
+
+def test_a_second_concurrent_upgrade_is_refused_by_the_lock(vm, releases, tmp_path):
+    root, port = "/srv/lock/app", 18093
+    ok(app(vm, root, port, releases["app1"]))
+    flag = "/tmp/lock-test-go"
+    hook = tmp_path / "wait_hook.yml"
+    hook.write_text(
+        "- name: Test hook | Wait until the test lets the switch go on\n"
+        f"  ansible.builtin.wait_for:\n    path: {flag}\n    timeout: 120\n"
+    )
+    values = settings(vm, "siak_upgrade", root, port, releases["app2"], before_switch_tasks=str(hook))
+    first: dict = {}
+    thread = threading.Thread(target=lambda: first.setdefault("r", run(vm, APP_ONLY, values)))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 120
+        while vm.sh("siak-vm", f"test -e {root}/.siak-upgrade.lock").returncode != 0:
+            assert time.monotonic() < deadline, "the first upgrade never took the lock"
+            time.sleep(0.5)
+        second = app(vm, root, port, releases["app2"])
+    finally:
+        vm.sh("siak-vm", f"touch {flag}")
+        thread.join()
+    assert second.returncode == 2
+    assert f"siak-vm: Langkah 6: another upgrade of {root} is running" in message(second)
+    assert "Nothing was changed" in message(second)
+    ok(first["r"])
+    assert current(vm, root) == "releases/2.0" and get(vm, port) == "2.0"
+
+
+def test_sshd_stopped_mid_transfer_leaves_v1_and_a_rerun_completes(vm, releases):
+    root, port = "/srv/cut/app", 18094
+    ok(app(vm, root, port, releases["app1"]))
+    state = json.loads((vm.dir / "lab.json").read_text())
+    ns = state["hosts"]["siak-vm"]["mnt_ns"]
+    upper_tmp = vm.dir / "hosts" / "siak-vm" / "upper" / "root" / ".ansible" / "tmp"
+    cut: dict = {}
+
+    def cut_sshd_when_the_copy_starts() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            partial = [p for p in upper_tmp.glob("ansible-tmp-*/*") if p.is_file() and p.stat().st_size > 0]
+            if partial:
+                cut["size"] = partial[0].stat().st_size
+                for pid in pids_in_ns(ns):
+                    if Path(f"/proc/{pid}/comm").read_text().strip() == "sshd":
+                        os.kill(pid, signal.SIGKILL)
+                return
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=cut_sshd_when_the_copy_starts, daemon=True)
+    killer.start()
+    result = app(vm, root, port, releases["app_big"])
+    killer.join()
+    assert "size" in cut, "the transfer was never seen"
+    assert result.returncode != 0
+    # v1 is intact and still serving: the switch never happened.
+    link = vm.dir / "hosts" / "siak-vm" / "upper" / root.lstrip("/") / "current"
+    assert os.readlink(link) == "releases/1.0"
+    assert get(vm, port) == "1.0"
+    # Power-cycle the VM (its sshd is gone), start v1 again, and rerun: the upgrade completes.
+    vm.stop("siak-vm")
+    vm.start("siak-vm")
+    ok(app(vm, root, port, releases["app_big"]))
+    assert current(vm, root) == "releases/3.0" and get(vm, port) == "3.0"
+
+
+def test_bad_variables_are_rejected_by_the_argument_spec(vm, releases):
+    values = settings(vm, "siak_upgrade", "/srv/bad/app", 18095, releases["app1"])
+    values["siak_upgrade_health"]["kind"] = "smtp"
+    values["siak_upgrade_keep_releases"] = "many"
+    result = run(vm, APP_ONLY, values)
+    assert result.returncode == 2
+    text = message(result)
+    assert "siak_upgrade_health" in text and "smtp" in text and "siak_upgrade_keep_releases" in text
+    assert "Traceback" not in text
+    assert vm.sh("siak-vm", "test -e /srv/bad").returncode == 1
