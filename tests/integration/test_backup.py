@@ -187,6 +187,26 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
     assert "siak_results" in stats and digest in stats
     reports = sorted((lab.out / "reports").glob("laporan-backup-database_siak-db_*.md"))
     report = reports[-1].read_text()
+    assert str(reports[-1]) in stats  # the Laporan's path is published with the results
+    # The agenda (the dukcapil.siak.agenda callback) records the steps and the same results.
+    agenda = [
+        json.loads(line)
+        for path in sorted((lab.out / "agenda").glob("*/*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
+    ends = [e for e in agenda if e["type"] == "run_end" and "oracle_backup" in json.dumps(e.get("results"))]
+    result_db = ends[-1]["results"]["siak_results"]["oracle_backup"]["siak-db"]
+    assert result_db["verdict"] == "verified" and result_db["sha256"] == digest
+    assert result_db["destinations_verified"] == ["flashdisk", "disk2", "siak-host"]
+    steps = {e["step"]["id"] for e in agenda if e["type"] == "task" and e.get("step")}
+    assert {
+        "prepare_backup",
+        "run_export",
+        "open_backup_folder",
+        "make_dated_folder",
+        "copy_to_spare",
+        "record_daily_agenda",
+    } <= steps
     assert "# Laporan Data Backup Database" in report and "BERHASIL, terverifikasi" in report
     assert digest in report and "| flashdisk | path |" in report and "| ya (age) | ya |" in report
 
