@@ -22,7 +22,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        _, args = self.validate_argument_spec(
+        args = self.validate_argument_spec(
             argument_spec=dict(
                 files=dict(
                     type="list",
@@ -37,7 +37,7 @@ class ActionModule(ActionBase):
                 absent=dict(type="list", elements="path", default=[]),
                 directory_mode=dict(type="raw", default="0750"),
             ),
-        )
+        )[1]
         changed = []
         for item in args["files"]:
             data = item["content"].encode("utf-8")

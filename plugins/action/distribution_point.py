@@ -38,7 +38,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        _, args = self.validate_argument_spec(
+        args = self.validate_argument_spec(
             argument_spec=dict(
                 state=dict(type="str", default="started", choices=["checked", "started", "stopped"]),
                 packages=dict(type="list", elements="path", default=[]),
@@ -50,7 +50,7 @@ class ActionModule(ActionBase):
                 pidfile=dict(type="path", required=True),
                 max_seconds=dict(type="int", default=4 * 3600),
             ),
-        )
+        )[1]
         result.update(changed=False, sha256={}, url="", pid=None)
         if args["state"] == "stopped":
             return self._stop(result, args["pidfile"])
