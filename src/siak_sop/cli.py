@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from siak_sop import __version__, exitcodes, wrapper_cli
+from siak_sop import __version__, agenda_cli, exitcodes, wrapper_cli
 from siak_sop.errors import SiakError
 from siak_sop.sop import available_sops, load_sop, load_sop_file
 
@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--budget-file", help="also show the hard limits this budget file sets")
     c = sub.add_parser("check-sop", help="validate an SOP table file")
     c.add_argument("file")
+    agenda_cli.add_parser(sub)
     wrapper_cli.add_commands(sub)
     return p
 
@@ -58,6 +59,8 @@ def run(argv: list[str]) -> int:
         sop = load_sop_file(args.file)
         print(f"{args.file}: {sop.nomor}, {len(sop.steps)} steps, valid")
         return 0
+    if args.command == "agenda":
+        return agenda_cli.run(args)
     if args.command in wrapper_cli.COMMANDS:
         return wrapper_cli.dispatch(args)
     return 2

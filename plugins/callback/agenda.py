@@ -1,0 +1,505 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: agenda
+type: aggregate
+short_description: Writes every step of a run into a crash-safe, hash-chained agenda (JSON lines)
+version_added: 0.1.0
+description:
+  - Appends one JSON line per event to C(<agenda_dir>/<YYYY-MM-DD>/<run_id>.jsonl) and flushes it at once,
+    so a run killed at any point leaves its record up to that point.
+  - Records the run header, every play, and every task on every host with its SOP step (looked up from the
+    task's tags in the SOP tables), start and end in the office timezone, its duration by a monotonic clock,
+    its status and a short output summary; a closing record carries totals per SOP step and per host and
+    the playbook's C(set_stats) results.
+  - Each line carries the hash of the line before it; C(siak-sop agenda verify FILE) checks the chain.
+  - Tasks with C(no_log) record neither arguments nor output; extra vars are recorded by name only, and the
+    plaintext of vault-encrypted variables is blanked out of every output summary.
+  - The file format is docs/agenda-format.md in the collection.
+requirements:
+  - enable in ansible.cfg (C(callbacks_enabled = dukcapil.siak.agenda)); the collection's checkout does
+options:
+  agenda_dir:
+    description:
+      - Folder of the agenda; one sub-folder per day.
+      - When unset, C($SIAK_OUTPUT_DIR/agenda), else C(out/agenda) beside the ansible.cfg in use, else
+        C(out/agenda) in the current folder.
+    type: path
+    env:
+      - name: SIAK_AGENDA_DIR
+    ini:
+      - section: callback_agenda
+        key: agenda_dir
+  run_id:
+    description:
+      - Name of the run's file. The C(siak-sop) wrapper sets it so it knows which file to read.
+      - When unset, C(<YYYYMMDDTHHMMSS>-<6 hex digits>) from the start time.
+    type: str
+    env:
+      - name: SIAK_RUN_ID
+    ini:
+      - section: callback_agenda
+        key: run_id
+  timezone:
+    description: The office timezone (IANA name) for start and end times and the date folder.
+    type: str
+    default: Asia/Jakarta
+    env:
+      - name: SIAK_AGENDA_TIMEZONE
+    ini:
+      - section: callback_agenda
+        key: timezone
+  msg_max_chars:
+    description: A task's C(msg) is cut to this many characters.
+    type: int
+    default: 300
+    env:
+      - name: SIAK_AGENDA_MSG_MAX_CHARS
+    ini:
+      - section: callback_agenda
+        key: msg_max_chars
+  output_tail_lines:
+    description: How many last lines of stdout and of stderr a task record keeps.
+    type: int
+    default: 5
+    env:
+      - name: SIAK_AGENDA_OUTPUT_TAIL_LINES
+    ini:
+      - section: callback_agenda
+        key: output_tail_lines
+  output_max_chars:
+    description: The kept stdout and stderr lines are cut to this many characters (their end is kept).
+    type: int
+    default: 500
+    env:
+      - name: SIAK_AGENDA_OUTPUT_MAX_CHARS
+    ini:
+      - section: callback_agenda
+        key: output_max_chars
+"""
+
+import contextlib
+import getpass
+import json
+import os
+import socket
+import threading
+import time
+from datetime import datetime
+
+from ansible import constants as C
+from ansible import context
+from ansible.playbook.block import Block
+from ansible.playbook.handler import Handler
+from ansible.plugins.callback import CallbackBase
+
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+
+try:
+    from ansible.parsing.vault import EncryptedString
+except ImportError:  # ansible-core before 2.19
+    EncryptedString = None
+
+ensure_siak_sop()
+from siak_sop import agenda as model  # pylint: disable=wrong-import-position
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _collection_version():
+    root = os.path.normpath(os.path.join(HERE, "..", ".."))
+    manifest = os.path.join(root, "MANIFEST.json")
+    try:
+        if os.path.isfile(manifest):
+            with open(manifest, encoding="utf-8") as fh:
+                return json.load(fh)["collection_info"]["version"]
+        import yaml  # pylint: disable=import-outside-toplevel
+
+        with open(os.path.join(root, "galaxy.yml"), encoding="utf-8") as fh:
+            return str(yaml.safe_load(fh)["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _in_rescued_block(task):
+    """True when a failure of this task is caught by a rescue section around it.
+
+    Mirrors what the strategy checks (a block in its main section whose rescue is not empty), walking
+    the task's parents, across includes, by uuid: the iterator works on copies of the blocks.
+    """
+    child, parent = task, getattr(task, "_parent", None)
+    while parent is not None:
+        rescued = isinstance(parent, Block) and parent.rescue
+        if rescued and any(getattr(t, "_uuid", None) == child._uuid for t in parent.block):
+            return True
+        child, parent = parent, getattr(parent, "_parent", None)
+    return False
+
+
+def _own_tags(node):
+    raw = getattr(node, "_tags", None)
+    if isinstance(raw, str):
+        return [t.strip() for t in raw.split(",")]
+    return list(raw) if isinstance(raw, (list, tuple)) else []
+
+
+def _all_tags(task):
+    """The task's tags, nearest first: its own, its blocks' and includes', then what it inherits.
+
+    The walk crosses dynamic includes (tags on include_tasks, which Ansible does not pass on), and the
+    nearest step id wins when a play is tagged with one step and a block inside it with another. Play
+    tags, which Ansible copies into included tasks, come last.
+    """
+    play = getattr(getattr(task, "_parent", None), "_play", None)
+    play_tags = set(_own_tags(play)) if play is not None else set()
+    tags = []
+    node = task
+    while node is not None:
+        tags.extend(t for t in _own_tags(node) if t not in play_tags)
+        node = getattr(node, "_parent", None)
+    tags.extend(task.tags or [])
+    return tags
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "dukcapil.siak.agenda"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display=None):
+        super().__init__(display=display)
+        self._lock = threading.RLock()
+        self._chain = model.Chain()
+        self._totals = model.Totals()
+        self._redactor = model.Redactor()
+        self._running = {}
+        self._steps = {}
+        self._fd = None
+        self._path = None
+        self._size = 0
+        self._started = False
+        self._closed = False
+        self._write_errors = 0
+        self._warned = False
+        self._tz = None
+        self._limits = model.Limits()
+        self._agenda_dir = None
+        self._run_id = None
+        self._header = None
+        self._batches = {}
+
+    def set_options(self, task_keys=None, var_options=None, direct=None):
+        super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+        self._tz, problem = model.office_tz(self.get_option("timezone"))
+        if problem:
+            self._display.warning(f"dukcapil.siak.agenda: {problem}")
+        self._limits = model.Limits(
+            msg_chars=int(self.get_option("msg_max_chars")),
+            tail_lines=int(self.get_option("output_tail_lines")),
+            tail_chars=int(self.get_option("output_max_chars")),
+        )
+        self._agenda_dir = self.get_option("agenda_dir") or self._default_dir()
+        self._run_id = self.get_option("run_id")
+
+    @staticmethod
+    def _default_dir():
+        if os.environ.get("SIAK_OUTPUT_DIR"):
+            return os.path.join(os.environ["SIAK_OUTPUT_DIR"], "agenda")
+        if C.CONFIG_FILE:
+            return os.path.join(os.path.dirname(os.path.abspath(C.CONFIG_FILE)), "out", "agenda")
+        return os.path.join(os.getcwd(), "out", "agenda")
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    def _now(self):
+        return datetime.now(self._tz), time.monotonic()
+
+    def _fail(self, what, exc):
+        self._write_errors += 1
+        if not self._warned:
+            self._warned = True
+            self._display.warning(
+                f"dukcapil.siak.agenda: cannot write the agenda {self._path or self._agenda_dir} ({what}: "
+                f"{getattr(exc, 'strerror', None) or exc}). The run goes on, but its agenda is INCOMPLETE: "
+                "free space or fix the permission, and record this run in the Buku Agenda by hand."
+            )
+
+    def _open(self, started):
+        if not self._run_id:
+            self._run_id = model.new_run_id(started)
+        path = model.agenda_path(self._agenda_dir, started, self._run_id)
+        self._path = str(path)
+        os.makedirs(path.parent, mode=0o750, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        try:
+            self._fd = os.open(self._path, flags, 0o640)
+        except FileExistsError:
+            # never append a second chain to a file: keep the old one and say where this run went
+            base = self._path[: -len(".jsonl")]
+            n = 2
+            while os.path.exists(f"{base}.{n}.jsonl"):
+                n += 1
+            self._path = f"{base}.{n}.jsonl"
+            self._display.warning(
+                f"dukcapil.siak.agenda: {base}.jsonl exists already (run id reused); this run is in {self._path}"
+            )
+            self._fd = os.open(self._path, flags, 0o640)
+
+    def _emit(self, record):
+        with self._lock:
+            if self._closed:
+                return None
+            # the header could not be written yet: every file starts with it, so try it first
+            pending = self._header is not None and record is not self._header
+            if pending and self._write(self._header) is None:
+                return self._fail("write", OSError("the run header is not written yet"))
+            return self._write(record)
+
+    def _write(self, record):
+        with self._lock:
+            sealed, line = self._chain.seal(record)
+            if self._fd is None:
+                return self._fail("not open", OSError("the file could not be created"))
+            data = line.encode("utf-8")
+            try:
+                written = 0
+                while written < len(data):
+                    written += os.write(self._fd, data[written:])
+            except OSError as exc:
+                if written:
+                    # a torn line would break every line after it: take it back
+                    with contextlib.suppress(OSError):
+                        os.ftruncate(self._fd, self._size)
+                self._fail("write", exc)
+                return None
+            self._size += len(data)
+            self._chain.commit(sealed)
+            if record is self._header:
+                self._header = None
+            return sealed
+
+    # --- the run -----------------------------------------------------------------------------------
+
+    def _start_run(self, playbook):
+        started = self._now()[0]
+        self._started = True
+        try:
+            self._open(started)
+        except (OSError, model.SiakError) as exc:
+            self._fail("open", exc)
+        cli = context.CLIARGS
+        plays = playbook.get_plays() if playbook is not None else []
+        extra = {}
+        if plays:
+            manager = plays[0].get_variable_manager()
+            extra = manager.extra_vars if manager is not None else {}
+            self._collect_secrets(extra)
+        inventory = cli.get("inventory") or []
+        self._header = {
+            "type": "run_start",
+            "schema": model.SCHEMA,
+            "run_id": self._run_id,
+            "playbook": os.path.abspath(playbook._file_name) if playbook is not None else None,
+            "inventory": [os.path.abspath(i) if os.path.exists(i) else i for i in inventory],
+            "limit": cli.get("subset"),
+            "tags": list(cli.get("tags") or []),
+            "skip_tags": list(cli.get("skip_tags") or []),
+            "user": _user(),
+            "controller": socket.gethostname(),
+            "collection_version": _collection_version(),
+            "check_mode": bool(cli.get("check")),
+            "diff_mode": bool(cli.get("diff")),
+            "extra_var_names": model.extra_var_names(extra),
+            "timezone": str(self._tz),
+            "started": model.iso(started),
+        }
+        self._emit(self._header)
+
+    def v2_playbook_on_start(self, playbook):
+        if not self._started:
+            self._start_run(playbook)
+
+    def v2_playbook_on_play_start(self, play):
+        if not self._started:
+            self._start_run(None)
+        self._collect_play_secrets(play)
+        hosts = play.hosts
+        # with serial, Ansible starts the same play once per batch of hosts
+        self._batches[play._uuid] = self._batches.get(play._uuid, 0) + 1
+        self._emit(
+            {
+                "type": "play",
+                "name": self._redactor.text(play.get_name().strip()),
+                "hosts": ",".join(hosts) if isinstance(hosts, list) else hosts,
+                "strategy": play.strategy or C.DEFAULT_STRATEGY,
+                "serial": list(play.serial) if play.serial else None,
+                "play_uuid": play._uuid,
+                "batch": self._batches[play._uuid],
+            }
+        )
+
+    def _collect_secrets(self, value, depth=0):
+        if depth > 20:
+            return
+        if EncryptedString is not None and type(value) is EncryptedString:  # pylint: disable=unidiomatic-typecheck
+            # undecryptable: nothing to blank
+            with contextlib.suppress(Exception):  # pylint: disable=broad-except
+                self._redactor.add(str(value))
+        elif isinstance(value, dict):
+            for item in value.values():
+                self._collect_secrets(item, depth + 1)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                self._collect_secrets(item, depth + 1)
+
+    def _collect_play_secrets(self, play):
+        """Learn the plaintext of every vault-encrypted variable the play's hosts can see, to blank it."""
+        manager = play.get_variable_manager()
+        if manager is None:
+            return
+        try:
+            self._collect_secrets(manager.extra_vars)
+            inventory = manager._inventory  # pylint: disable=protected-access
+            hosts = inventory.get_hosts(play.hosts) if inventory is not None else []
+            for host in hosts or [None]:
+                found = manager.get_vars(play=play, host=host, include_hostvars=False)
+                self._collect_secrets(dict(found))
+        except Exception as exc:  # pylint: disable=broad-except  # never stop a run over the agenda
+            self._display.vvv(
+                f"dukcapil.siak.agenda: could not read the play's variables for redaction: {exc}"
+            )
+
+    # --- tasks -------------------------------------------------------------------------------------
+
+    def _task_fields(self, task, host_name):
+        key = task._uuid
+        step = self._steps.get(key, False)
+        if step is False:
+            step = self._steps[key] = model.step_for_tags(_all_tags(task))
+        role = task._role.get_name() if task._role else None
+        return {
+            "host": host_name,
+            "task": self._redactor.text((task.name or task.get_name() or task.action or "").strip()),
+            "task_uuid": key,
+            "action": task.action,
+            "role": role,
+            "step": step,
+        }
+
+    def v2_runner_on_start(self, host, task):
+        wall, mono = self._now()
+        fields = self._task_fields(task, host.get_name())
+        fields["start"] = model.iso(wall)
+        with self._lock:
+            self._running[(task._uuid, host.get_name())] = (fields, mono)
+        self._emit({"type": "task_start", **fields})
+
+    def _finish(self, result, event, ignore_errors=False):
+        wall, mono = self._now()
+        task, host_name = result.task, result.host.get_name()
+        with self._lock:
+            found = self._running.pop((task._uuid, host_name), None)
+        if found is None:  # an end without a start (never seen so far): a zero-length record
+            fields, mono_start = self._task_fields(task, host_name), mono
+            fields["start"] = model.iso(wall)
+        else:
+            fields, mono_start = found
+        data = result.result if hasattr(result, "result") else result._result
+        no_log = task.no_log is True or bool(data.get("_ansible_no_log"))
+        status = model.status_of(
+            event,
+            data,
+            ignore_errors=ignore_errors,
+            rescued=event == "failed" and not ignore_errors and _in_rescued_block(task),
+        )
+        end = model.iso(wall)
+        duration = max(mono - mono_start, 0.0)
+        step = fields["step"]
+        with self._lock:
+            self._totals.add(
+                host=host_name,
+                step_id=step["id"] if step else None,
+                status=status,
+                start=fields["start"],
+                end=end,
+                mono_start=mono_start,
+                mono_end=mono,
+            )
+        self._emit(
+            {
+                "type": "task",
+                **fields,
+                "end": end,
+                "duration_s": round(duration, 3),
+                "status": status,
+                "handler": isinstance(task, Handler),
+                "summary": model.summarize(data, no_log=no_log, limits=self._limits, redactor=self._redactor),
+            }
+        )
+
+    def v2_runner_on_ok(self, result):
+        self._finish(result, "ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._finish(result, "failed", ignore_errors=ignore_errors)
+
+    def v2_runner_on_skipped(self, result):
+        self._finish(result, "skipped")
+
+    def v2_runner_on_unreachable(self, result):
+        self._finish(result, "unreachable")
+
+    # --- the end -----------------------------------------------------------------------------------
+
+    def v2_playbook_on_stats(self, stats):
+        wall = self._now()[0]
+        failed = any(stats.failures.get(h) or stats.dark.get(h) for h in stats.processed)
+        custom = getattr(stats, "custom", {}) or {}
+        results = dict(custom.get("_run", {}) or {})
+        per_host = {h: v for h, v in custom.items() if h != "_run"}
+        with self._lock:
+            unfinished = [
+                {"host": fields["host"], "task": fields["task"], "task_uuid": fields["task_uuid"]}
+                for fields, _mono in self._running.values()
+            ]
+            totals = self._totals.as_record()
+        record = {
+            "type": "run_end",
+            "ended": model.iso(wall),
+            "status": "failed" if failed else "successful",
+            "complete": self._write_errors == 0 and self._fd is not None,
+            "write_errors": self._write_errors,
+            "totals": totals,
+            "results": self._redactor.deep(model.plain(results)),
+            "tasks": self._totals.tasks,
+        }
+        if per_host:
+            record["results_per_host"] = self._redactor.deep(model.plain(per_host))
+        if unfinished:
+            record["unfinished"] = unfinished
+        self._emit(record)
+        with self._lock:
+            self._closed = True
+            if self._fd is not None:
+                try:
+                    os.fsync(self._fd)
+                    os.close(self._fd)
+                except OSError as exc:
+                    self._fail("close", exc)
+                self._fd = None
+        if self._write_errors:
+            self._display.error(
+                f"dukcapil.siak.agenda: {self._write_errors} agenda line(s) could not be written; the agenda "
+                f"{self._path} is INCOMPLETE. Record this run in the Buku Agenda by hand."
+            )
+
+
+def _user():
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())

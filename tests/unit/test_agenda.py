@@ -1,0 +1,350 @@
+"""The agenda's pure logic: hash chain, verify, summaries, steps, totals, the Buku Agenda."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from siak_sop import agenda, agenda_book, cli
+from siak_sop.sop import load_sop
+
+
+def _record(kind: str, **fields):
+    return {"type": kind, **fields}
+
+
+def build(records) -> str:
+    chain = agenda.Chain()
+    lines = []
+    for record in records:
+        sealed, line = chain.seal(record)
+        chain.commit(sealed)
+        lines.append(line)
+    return "".join(lines)
+
+
+def task(host: str, step_id: str | None, status: str, start: str, end: str):
+    step = agenda.step_for_tags([step_id]) if step_id else None
+    return _record(
+        "task",
+        host=host,
+        task=f"Langkah | {step_id}",
+        task_uuid=f"u-{step_id}",
+        action="ansible.builtin.command",
+        role=None,
+        step=step,
+        start=start,
+        end=end,
+        duration_s=1.0,
+        status=status,
+        handler=False,
+        summary={},
+    )
+
+
+RUN = [
+    _record("run_start", schema=1, run_id="r1", check_mode=False, started="2026-11-21T08:00:00.000+07:00"),
+    _record("play", name="p", hosts="all", strategy="linear", serial=None),
+    task(
+        "siak-vm", "replace_app", "changed", "2026-11-21T08:00:01.000+07:00", "2026-11-21T08:00:05.000+07:00"
+    ),
+    task(
+        "siak-db", "replace_app", "failed", "2026-11-21T08:00:01.500+07:00", "2026-11-21T08:00:03.000+07:00"
+    ),
+    task("siak-vm", "prepare", "ok", "2026-11-21T07:59:59.000+07:00", "2026-11-21T08:00:00.500+07:00"),
+    task("siak-vm", None, "ok", "2026-11-21T08:00:06.000+07:00", "2026-11-21T08:00:07.000+07:00"),
+    _record(
+        "run_end",
+        ended="2026-11-21T08:00:08.000+07:00",
+        status="failed",
+        complete=True,
+        write_errors=0,
+        totals={"steps": {}, "hosts": {}},
+        results={},
+    ),
+]
+
+
+def lines_of(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+# --- chain and verify -----------------------------------------------------------------------------
+
+
+def test_chain_follows_the_contract():
+    text = build(RUN)
+    first, second = (json.loads(line) for line in lines_of(text)[:2])
+    assert first["seq"] == 0 and first["prev_hash"] is None
+    body = {k: v for k, v in first.items() if k != "hash"}
+    import hashlib
+
+    assert first["hash"] == hashlib.sha256(agenda.canonical(body).encode()).hexdigest()
+    assert second["prev_hash"] == first["hash"] and second["seq"] == 1
+
+
+def test_an_intact_run_verifies_complete():
+    verdict = agenda.verify_text(build(RUN))
+    assert verdict.state == "complete" and verdict.exit_code == 0 and verdict.lines == len(RUN)
+
+
+def test_a_prefix_is_accepted_as_a_prefix():
+    verdict = agenda.verify_text(build(RUN[:4]))
+    assert verdict.state == "prefix" and verdict.intact and verdict.lines == 4
+    assert "valid prefix" in verdict.message
+
+
+def test_a_torn_last_line_is_a_prefix():
+    text = build(RUN[:4])
+    verdict = agenda.verify_text(text[:-20])
+    assert verdict.state == "prefix" and verdict.lines == 3 and verdict.bad_line == 4
+
+
+def test_a_closed_but_incomplete_run_is_reported():
+    end = dict(RUN[-1], complete=False, write_errors=3)
+    verdict = agenda.verify_text(build([*RUN[:-1], end]))
+    assert verdict.state == "incomplete" and verdict.exit_code == 1 and "3 line(s)" in verdict.message
+
+
+def test_an_edited_line_is_named():
+    lines = lines_of(build(RUN))
+    lines[3] = lines[3].replace('"failed"', '"ok"')
+    verdict = agenda.verify_text("".join(lines))
+    assert verdict.state == "broken" and verdict.bad_line == 4 and "changed" in verdict.message
+
+
+def test_an_edited_line_with_a_recomputed_hash_is_named():
+    lines = lines_of(build(RUN))
+    obj = json.loads(lines[3])
+    obj["status"] = "ok"
+    obj["hash"] = agenda.record_hash(obj["prev_hash"], obj)
+    lines[3] = agenda.canonical(obj) + "\n"
+    verdict = agenda.verify_text("".join(lines))
+    assert verdict.bad_line == 4 and "line 5 recorded a different hash" in verdict.message
+
+
+def test_a_removed_line_is_named():
+    lines = lines_of(build(RUN))
+    del lines[3]
+    verdict = agenda.verify_text("".join(lines))
+    assert verdict.state == "broken" and verdict.bad_line == 4 and "removed" in verdict.message
+
+
+def test_an_inserted_line_is_named():
+    lines = lines_of(build(RUN))
+    forged = json.loads(lines[2])
+    forged["host"] = "pc09"
+    forged["hash"] = agenda.record_hash(forged["prev_hash"], forged)
+    lines.insert(3, agenda.canonical(forged) + "\n")
+    verdict = agenda.verify_text("".join(lines))
+    assert verdict.state == "broken" and verdict.bad_line == 4 and "added" in verdict.message
+
+
+def test_a_forged_line_with_the_right_links_is_named_by_the_next():
+    lines = lines_of(build(RUN))
+    prev = json.loads(lines[2])
+    forged = dict(prev, host="pc09", seq=3, prev_hash=prev["hash"])
+    forged["hash"] = agenda.record_hash(forged["prev_hash"], forged)
+    lines.insert(3, agenda.canonical(forged) + "\n")
+    verdict = agenda.verify_text("".join(lines))
+    assert verdict.bad_line == 4 and "was added" in verdict.message
+
+
+def test_a_repeated_line_is_named():
+    lines = lines_of(build(RUN))
+    lines.insert(3, lines[2])
+    assert agenda.verify_text("".join(lines)).bad_line == 4
+
+
+def test_lines_after_the_end_and_a_removed_header_are_named():
+    text = build(RUN)
+    lines = lines_of(text)
+    assert agenda.verify_text(text + lines[2]).bad_line == len(RUN) + 1
+    assert agenda.verify_text("".join(lines[1:])).bad_line == 1
+    assert agenda.verify_text("").state == "broken"
+    assert agenda.verify_text("".join(lines[:2]) + "not json\n" + "".join(lines[3:])).bad_line == 3
+
+
+def test_verify_cli_exit_codes(tmp_path, capsys):
+    good, prefix, bad = tmp_path / "good.jsonl", tmp_path / "prefix.jsonl", tmp_path / "bad.jsonl"
+    good.write_text(build(RUN), encoding="utf-8")
+    prefix.write_text(build(RUN[:3]), encoding="utf-8")
+    bad.write_text(build(RUN).replace('"siak-db"', '"siak-dc"'), encoding="utf-8")
+    assert cli.main(["agenda", "verify", str(good)]) == 0
+    assert cli.main(["agenda", "verify", str(prefix)]) == 1
+    assert cli.main(["agenda", "verify", str(good), str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert "COMPLETE" in out and "PREFIX" in out and "BROKEN: line 4 was changed" in out
+    assert cli.main(["agenda", "verify", "--json", str(bad)]) == 2
+    assert json.loads(capsys.readouterr().out)["bad_line"] == 4
+    assert cli.main(["agenda", "verify", str(tmp_path / "missing.jsonl")]) == 2
+    assert "cannot read the agenda file" in capsys.readouterr().err
+
+
+# --- records --------------------------------------------------------------------------------------
+
+
+def test_plain_makes_records_round_trip():
+    class Tagged(str):
+        pass
+
+    record = {"a": Tagged("x"), 1: (1, 2), "f": 0.1 + 0.2, "s": {3}}
+    sealed, line = agenda.Chain().seal(record)
+    again = json.loads(line)
+    assert again == sealed and agenda.record_hash(again["prev_hash"], again) == again["hash"]
+
+
+def test_summary_cuts_output_and_keeps_the_end():
+    result = {"msg": "m" * 1000, "rc": 3, "stdout": "\n".join(f"line {i}" for i in range(100)), "stderr": ""}
+    summary = agenda.summarize(result, no_log=False, limits=agenda.Limits(msg_chars=50, tail_lines=2))
+    assert len(summary["msg"]) == 50 and summary["msg"].endswith("…")
+    assert summary["stdout_tail"] == "line 98\nline 99" and summary["rc"] == 3
+    assert summary["stderr_tail"] is None
+    cut = agenda.summarize({"stdout": "x" * 900}, no_log=False, limits=agenda.Limits(tail_chars=100))
+    assert len(cut["stdout_tail"]) == 100 and cut["stdout_tail"].startswith("…")
+
+
+def test_no_log_and_censored_results_keep_nothing():
+    assert agenda.summarize({"msg": "secret", "stdout": "secret"}, no_log=True) == {}
+    assert agenda.summarize({"censored": "hidden", "_ansible_no_log": True}, no_log=False) == {}
+
+
+def test_loop_summary_names_the_failed_item():
+    result = {
+        "msg": "One or more items failed",
+        "results": [{"rc": 0, "stdout": "a"}, {"rc": 2, "stdout": "b", "failed": True, "msg": "bad"}],
+    }
+    summary = agenda.summarize(result, no_log=False)
+    assert summary["items"] == 2 and summary["rc"] == 2 and summary["msg"] == "bad"
+    censored = {"msg": "All items completed", "results": [{"censored": "x", "_ansible_no_log": True}]}
+    assert agenda.summarize(censored, no_log=False)["stdout_tail"] is None
+
+
+def test_redactor_blanks_vault_values():
+    red = agenda.Redactor()
+    red.add("s3cr3t-value")
+    red.add("ab")  # too short to search for
+    summary = agenda.summarize({"msg": "pw=s3cr3t-value ab"}, no_log=False, redactor=red)
+    assert summary["msg"] == "pw=******** ab"
+    assert red.deep({"k": ["s3cr3t-value"]}) == {"k": ["********"]}
+
+
+@pytest.mark.parametrize(
+    ("event", "result", "kw", "status"),
+    [
+        ("ok", {}, {}, "ok"),
+        ("ok", {"changed": True}, {}, "changed"),
+        ("failed", {}, {}, "failed"),
+        ("failed", {}, {"ignore_errors": True}, "ignored"),
+        ("failed", {}, {"rescued": True}, "rescued"),
+        ("skipped", {}, {}, "skipped"),
+        ("unreachable", {}, {}, "unreachable"),
+    ],
+)
+def test_status(event, result, kw, status):
+    assert agenda.status_of(event, result, **kw) == status
+
+
+def test_steps_come_from_the_sop_tables():
+    step = agenda.step_for_tags(["always", "replace_app"])
+    table = load_sop("upgrade").step("replace_app")
+    assert step == {
+        "sop": "sop_piak_15",
+        "id": "replace_app",
+        "number": 6,
+        "kegiatan": table.kegiatan,
+        "pelaksana": list(table.pelaksana),
+    }
+    assert agenda.step_for_tags(["copy_to_spare"])["sop"] == "backup_db"
+    assert agenda.step_for_tags(["always", "other"]) is None
+
+
+def test_totals_span_steps_and_count_hosts():
+    totals = agenda.Totals()
+    totals.add(host="a", step_id="s", status="ok", start="t1", end="t2", mono_start=10.0, mono_end=12.0)
+    totals.add(host="b", step_id="s", status="failed", start="t0", end="t3", mono_start=9.0, mono_end=11.0)
+    totals.add(host="b", step_id=None, status="ok", start="t4", end="t5", mono_start=13.0, mono_end=14.0)
+    record = totals.as_record()
+    assert record["steps"]["s"] == {
+        "start": "t0",
+        "end": "t2",
+        "duration_s": 3.0,
+        "statuses": {"ok": 1, "failed": 1},
+    }
+    assert record["hosts"] == {"a": {"ok": 1}, "b": {"failed": 1, "ok": 1}}
+
+
+def test_paths_and_run_ids(tmp_path):
+    from datetime import datetime
+
+    tz, problem = agenda.office_tz("Asia/Jakarta")
+    assert problem is None
+    started = datetime(2026, 11, 21, 23, 30, tzinfo=tz)
+    run_id = agenda.new_run_id(started)
+    assert run_id.startswith("20261121T233000-") and len(run_id) == 22
+    assert agenda.agenda_path(tmp_path, started, run_id) == tmp_path / "2026-11-21" / f"{run_id}.jsonl"
+    with pytest.raises(agenda.SiakError):
+        agenda.agenda_path(tmp_path, started, "../x")
+    assert agenda.office_tz("Mars/Base")[1] is not None
+    assert agenda.extra_var_names({"b": "secret", "a": 1}) == ["a", "b"]
+
+
+# --- the Buku Agenda ------------------------------------------------------------------------------
+
+
+def test_book_rows_match_the_sop_tables():
+    run = agenda_book.Run.from_verdict(agenda.verify_text(build(RUN), "r1.jsonl"))
+    rows = agenda_book.rows_for_run(run, "id")
+    sop = load_sop("upgrade")
+    assert [r.step_id for r in rows] == ["prepare", "replace_app", "record_agenda"]
+    for row in rows:
+        step = sop.step(row.step_id)
+        assert row.no == str(step.number) and row.kegiatan == step.kegiatan
+        assert row.pelaksana == ", ".join(step.pelaksana) and row.mutu_baku == step.waktu.label("id")
+        assert row.output == (step.output or "–")
+    replace = rows[1]
+    assert (replace.tanggal, replace.mulai, replace.selesai, replace.durasi) == (
+        "2026-11-21",
+        "08:00:01",
+        "08:00:05",
+        "4 dtk",
+    )
+    assert "gagal: siak-db" in replace.keterangan and "diubah 1" in replace.keterangan
+    assert "run r1" in replace.keterangan
+    assert rows[2].mulai == "08:00:08" and "otomatis" in rows[2].keterangan
+
+
+def test_book_marks_killed_and_check_mode_runs_and_speaks_english():
+    header = dict(RUN[0], check_mode=True)
+    long_task = task(
+        "pc01", "prepare", "ok", "2026-11-21T08:00:00.000+07:00", "2026-11-21T08:12:30.000+07:00"
+    )
+    run = agenda_book.Run.from_verdict(agenda.verify_text(build([header, long_task])))
+    rows = agenda_book.rows_for_run(run, "en")
+    assert rows[0].kegiatan == load_sop("upgrade").step("prepare").kegiatan_en
+    assert "Over the time standard (12 min 30 s > 5–10 min)" in rows[0].keterangan
+    assert "Trial run" in rows[0].keterangan and "stopped before it finished" in rows[0].keterangan
+    assert rows[-1].mulai == "–"
+
+
+def test_write_book_builds_csv_and_markdown(tmp_path):
+    day = tmp_path / "agenda" / "2026-11-21"
+    day.mkdir(parents=True)
+    (day / "r1.jsonl").write_text(build(RUN), encoding="utf-8")
+    (day / "r2.jsonl").write_text(build(RUN).replace('"siak-db"', '"siak-dc"'), encoding="utf-8")
+    assert cli.main(["agenda", "book", "--agenda-dir", str(tmp_path / "agenda"), "--out", str(tmp_path)]) == 2
+    table = list(csv.reader(io.StringIO((tmp_path / "buku-agenda.csv").read_text(encoding="utf-8-sig"))))
+    assert table[0] == list(agenda_book.HEADINGS["id"])
+    assert len(table) == 1 + 3 + 2  # r2 is broken at line 4: its intact lines give two rows
+    markdown = (tmp_path / "buku-agenda.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Buku Agenda") and "| Tanggal | No. | Kegiatan |" in markdown
+    assert "tidak utuh" in markdown
+
+
+def test_format_duration():
+    assert agenda_book.format_duration(0) == "0 dtk"
+    assert agenda_book.format_duration(3723.4) == "1 jam 2 mnt 3 dtk"
+    assert agenda_book.format_duration(600, "en") == "10 min"
