@@ -102,7 +102,9 @@ def main():
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
         if p["state"] == "absent" or module.check_mode:
-            module.exit_json(changed=p["state"] == "present", acquired=p["state"] == "present", holder=None, stolen=False)
+            module.exit_json(
+                changed=p["state"] == "present", acquired=p["state"] == "present", holder=None, stolen=False
+            )
         os.makedirs(folder, 0o755)
     result = {"changed": False, "acquired": False, "holder": None, "stolen": False}
     guard = os.open(path + ".guard", os.O_RDWR | os.O_CREAT, 0o600)
