@@ -1,0 +1,70 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Write (or remove) report files on the controller, each in one atomic rename.
+
+Runs in the controller's worker process: a report of several files costs no module start.
+Documentation: plugins/modules/controller_files.py.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = self.validate_argument_spec(
+            argument_spec=dict(
+                files=dict(
+                    type="list",
+                    elements="dict",
+                    default=[],
+                    options=dict(
+                        path=dict(type="path", required=True),
+                        content=dict(type="str", required=True),
+                        mode=dict(type="raw", default="0640"),
+                    ),
+                ),
+                absent=dict(type="list", elements="path", default=[]),
+                directory_mode=dict(type="raw", default="0750"),
+            ),
+        )[1]
+        changed = []
+        for item in args["files"]:
+            data = item["content"].encode("utf-8")
+            try:
+                with open(item["path"], "rb") as fh:
+                    same = fh.read() == data
+            except OSError:
+                same = False
+            if same:
+                continue
+            changed.append(item["path"])
+            if self._task.check_mode:
+                continue
+            folder = os.path.dirname(item["path"])
+            try:
+                os.makedirs(folder, mode=int(str(args["directory_mode"]), 8), exist_ok=True)
+                fd, tmp_path = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.chmod(tmp_path, int(str(item["mode"]), 8))
+                os.replace(tmp_path, item["path"])
+            except (OSError, ValueError) as err:
+                raise AnsibleActionFail(f"could not write {item['path']} on the controller: {err}") from err
+        for path in args["absent"]:
+            if os.path.lexists(path):
+                changed.append(path)
+                if not self._task.check_mode:
+                    os.unlink(path)
+        result.update(changed=bool(changed), paths=changed)
+        return result

@@ -1,0 +1,128 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of the client rollout: checksums of the packages and the controller's distribution point.
+
+Runs in the controller's worker process (no module is shipped anywhere), so a rollout does not pay a
+module start on the controller for each of these steps. Documentation: plugins/modules/distribution_point.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+SERVER = os.path.join(
+    os.path.dirname(__file__), "..", "..", "roles", "client_rollout", "files", "distpoint.py"
+)
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = self.validate_argument_spec(
+            argument_spec=dict(
+                state=dict(type="str", default="started", choices=["checked", "started", "stopped"]),
+                packages=dict(type="list", elements="path", default=[]),
+                expected_sha256=dict(type="dict", default={}),
+                root=dict(type="path"),
+                bind=dict(type="str", default="127.0.0.1"),
+                port=dict(type="int", default=8088),
+                log=dict(type="path"),
+                pidfile=dict(type="path", required=True),
+                max_seconds=dict(type="int", default=4 * 3600),
+            ),
+        )[1]
+        result.update(changed=False, sha256={}, url="", pid=None)
+        if args["state"] == "stopped":
+            return self._stop(result, args["pidfile"])
+
+        for path in args["packages"]:
+            if not os.path.isfile(path):
+                raise AnsibleActionFail(f"the package {path} is not a file on the controller")
+            result["sha256"][path] = sha256_file(path)
+        for path, given in args["expected_sha256"].items():
+            wanted = str(given).strip().lower().removeprefix("sha256:")
+            got = result["sha256"].get(os.path.expanduser(path))
+            if wanted and got and got != wanted:
+                raise AnsibleActionFail(
+                    f"the package {path} on the controller has SHA-256 {got}, not {wanted}. Correct the path or "
+                    "the checksum before any workstation is touched"
+                )
+        if args["state"] == "checked" or self._task.check_mode:
+            return result
+
+        root = args["root"] or (os.path.dirname(args["packages"][0]) if args["packages"] else None)
+        if not root or not os.path.isdir(root) or not args["log"]:
+            raise AnsibleActionFail("serving needs root (the folder of the package) and log")
+        os.makedirs(os.path.dirname(args["log"]), mode=0o750, exist_ok=True)
+        self._stop({}, args["pidfile"])  # a server left by a run that died holds the port
+        cmd = [
+            sys.executable,
+            os.path.normpath(SERVER),
+            "serve",
+            "--root",
+            root,
+            "--bind",
+            args["bind"],
+            "--port",
+            str(args["port"]),
+            "--log",
+            args["log"],
+            "--pidfile",
+            args["pidfile"],
+            "--max-seconds",
+            str(args["max_seconds"]),
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise AnsibleActionFail(
+                f"the distribution point did not start on {args['bind']}:{args['port']}: "
+                f"{(done.stdout + done.stderr).strip()}"
+            )
+        started = json.loads(done.stdout)
+        result.update(url=started["url"], pid=started["pid"])
+        return result
+
+    @staticmethod
+    def _stop(result, pidfile):
+        try:
+            with open(pidfile, encoding="utf-8") as fh:
+                pid = int(fh.read().strip())
+        except (OSError, ValueError):
+            return result
+        # Only a process that is this distribution point: a stale pidfile must never stop anything else.
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                mine = b"distpoint.py" in fh.read()
+        except OSError:
+            mine = False
+        if mine:
+            subprocess.run(
+                [sys.executable, os.path.normpath(SERVER), "stop", "--pidfile", pidfile],
+                capture_output=True,
+                check=False,
+            )
+            result["pid"] = pid
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(pidfile)
+        return result
