@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -8,6 +9,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from labkit import make_lab
+
+
+def _interrupt(signum, frame):
+    # SIGTERM (CI's timeout, a person's kill) becomes an interrupt, so fixtures' teardown still
+    # stops every lab sshd and unmounts its paths.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config):
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def pytest_collection_modifyitems(items):

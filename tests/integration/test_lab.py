@@ -138,3 +138,51 @@ def test_teardown_after_a_failing_test_leaves_no_process_or_mount(tmp_path):
     lab_dir = (tmp_path / "labdir").read_text()
     assert not lab_processes(lab_dir), "sshd processes survived the failing test"
     assert not lab_mounts(lab_dir), "mounts survived the failing test"
+
+
+def test_sigterm_mid_test_still_tears_the_lab_down(tmp_path):
+    marker = tmp_path / "labdir"
+    real_conftest = REPO / "tests" / "integration" / "conftest.py"
+    # The real conftest, loaded as a conftest: pytest only calls hooks (the SIGTERM handler) from there.
+    (tmp_path / "conftest.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(REPO / 'tests')!r})\n"
+        f"exec(compile(open({str(real_conftest)!r}).read(), {str(real_conftest)!r}, 'exec'))\n"
+    )
+    test_file = tmp_path / "test_killed.py"
+    test_file.write_text(
+        textwrap.dedent(f"""
+        import time
+
+        def test_runs_until_killed(lab):
+            open({str(marker)!r}, "w").write(str(lab.dir))
+            time.sleep(120)
+    """)
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            "--basetemp",
+            str(tmp_path / "base"),
+            str(test_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert marker.exists(), proc.communicate()[0]
+    proc.terminate()
+    out = proc.communicate(timeout=120)[0]
+    lab_dir = marker.read_text()
+    assert not lab_processes(lab_dir), f"sshd processes survived SIGTERM: {out[-2000:]}"
+    assert not lab_mounts(lab_dir), "mounts survived SIGTERM"

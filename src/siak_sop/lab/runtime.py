@@ -28,7 +28,7 @@ from siak_sop.lab import plan
 
 SSHD = "/usr/sbin/sshd"
 STATE_FILE = "lab.json"
-START_TIMEOUT_S = 10.0
+START_TIMEOUT_S = 30.0  # generous for a loaded machine; a quiet one starts 20 hosts in under 1 s
 # An empty directory on the machine where each host, inside its own namespace only, binds its state.
 STAGING = "/run/siak-lab-stage"
 
@@ -52,6 +52,31 @@ def pids_in_ns(ns: str) -> list[int]:
     return found
 
 
+def listener_inode(address: str, port: int) -> str | None:
+    """The socket inode listening on address:port (IPv4), from /proc/net/tcp, or None."""
+    wanted = f"{socket.inet_aton(address)[::-1].hex().upper()}:{port:04X}"
+    with open("/proc/net/tcp", encoding="ascii") as fh:
+        for line in fh.readlines()[1:]:
+            fields = line.split()
+            if fields[1] == wanted and fields[3] == "0A":  # 0A = LISTEN
+                return fields[9]
+    return None
+
+
+def holds_socket(pid: int, inode: str) -> bool:
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def mounts_below(path: Path) -> list[str]:
     """Mount points in this namespace at or below ``path``, deepest first."""
     prefix = str(path.resolve())
@@ -69,6 +94,7 @@ class Lab:
 
     def __init__(self, lab_dir: Path, inventory_dir: Path | None = None) -> None:
         self.dir = lab_dir.resolve()
+        self._children: dict[str, subprocess.Popen] = {}
         self.inventory_dir = inventory_dir.resolve() if inventory_dir else None
 
     # ---- state -------------------------------------------------------------------------
@@ -137,6 +163,12 @@ class Lab:
             "root_mnt_ns": mnt_ns(os.getpid()),
             "hosts": {h.name: asdict(h) for h in hosts},
         }
+        if self.state_path.is_file():
+            # A second `up` keeps what is running: its pid and namespace are how stop finds it.
+            old = self.load()
+            for name, record in old["hosts"].items():
+                if name in state["hosts"] and self.running(name, old):
+                    state["hosts"][name].update(pid=record["pid"], mnt_ns=record["mnt_ns"])
         for host in hosts:
             self._prepare_host(host, port, flashdisk_mib)
         self._write_known_hosts(hosts, port)
@@ -210,7 +242,11 @@ Subsystem sftp /usr/lib/openssh/sftp-server
     def write_inventory(self, state: dict, inventory_source: Path | None) -> Path | None:
         if self.inventory_dir is None:
             return None
-        hosts = [plan.LabHost(**{**h, "groups": tuple(h["groups"])}) for h in state["hosts"].values()]
+        fields = plan.LabHost.__dataclass_fields__
+        hosts = [
+            plan.LabHost(**{k: v for k, v in h.items() if k in fields} | {"groups": tuple(h["groups"])})
+            for h in state["hosts"].values()
+        ]
         lab_cli = shutil.which("siak-lab") or f"{sys.executable} -m siak_sop.lab.cli"
         data = plan.inventory(hosts, port=state["port"], lab_dir=str(self.dir), lab_cli=lab_cli)
         self.inventory_dir.mkdir(parents=True, exist_ok=True)
@@ -241,6 +277,13 @@ Subsystem sftp /usr/lib/openssh/sftp-server
         for name in names:
             if self.running(name, state):
                 continue
+            address = state["hosts"][name]["address"]
+            if listener_inode(address, state["port"]) is not None:
+                raise SiakError(
+                    f"{address}:{state['port']} is already taken (another lab, or a stray sshd)",
+                    where=name,
+                    fix="Pass another --net, or stop what listens there",
+                )
             self._spawn(name, state)
             started.append(name)
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -300,6 +343,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
             env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"},
         )
         log.close()
+        self._children[name] = proc
         # The child's namespace is recorded only once its mounts are done (sshd wrote its pid).
         state["hosts"][name]["pid"] = proc.pid
         state["hosts"][name]["mnt_ns"] = None
@@ -307,17 +351,25 @@ Subsystem sftp /usr/lib/openssh/sftp-server
     def _wait_listening(self, name: str, state: dict, deadline: float) -> None:
         record = state["hosts"][name]
         hdir = self.host_dir(name)
+        proc = self._children.get(name)
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection((record["address"], state["port"]), timeout=0.5):
-                    pass
-                # sshd execs in place of unshare's shell, so the spawned pid is sshd itself.
-                ns = mnt_ns(record["pid"])
-                if ns and ns != state["root_mnt_ns"]:
-                    record["mnt_ns"] = ns
-                    return
-            except OSError:
-                pass
+            # An sshd that exited (its address taken by another lab, a bad mount) must not be
+            # mistaken for ready because something else answers on that address.
+            if proc is not None and proc.poll() is not None:
+                tail = (hdir / "sshd.log").read_text(errors="replace").strip().splitlines()[-2:]
+                raise SiakError(
+                    f"sshd exited with code {proc.returncode}: {' | '.join(tail) or 'no output'}",
+                    where=name,
+                    fix=f"If {record['address']}:{state['port']} is taken by another lab, pass --net; "
+                    f"else read {hdir}/sshd.log",
+                )
+            # Ready means this host's own sshd (the spawned pid: sshd execs in place of the shell)
+            # holds the listening socket, not merely that something answers on the address.
+            inode = listener_inode(record["address"], state["port"])
+            ns = mnt_ns(record["pid"])
+            if inode and holds_socket(record["pid"], inode) and ns and ns != state["root_mnt_ns"]:
+                record["mnt_ns"] = ns
+                return
             time.sleep(0.02)
         tail = (hdir / "sshd.log").read_text(errors="replace").strip().splitlines()[-3:]
         raise SiakError(
