@@ -116,15 +116,26 @@ SUNDAY = "2026-11-22T20:00:00+07:00"
 
 
 def subject() -> str:
-    """The playbook the job runs: a stand-in of backup.yml's shape (tests/playbooks/awx_backup_standin.yml)
-    until backup.yml publishes its Laporan's path with its results."""
-    return "tests/playbooks/awx_backup_standin.yml"
+    """The playbook the job runs: the real backup.yml (it publishes the Laporan's path with its results)."""
+    return "playbooks/backup.yml"
 
 
 def test_backup_job_as_awx_runs_it_leaves_agenda_report_and_artifacts(lab, tmp_path):
     playbook = subject()
     if playbook == "playbooks/backup.yml":
-        standin = lab.playbook("playbooks/lab_oracle_standin.yml")
+        # The export stand-in learns the account the AWX credential injects into the job; from a
+        # file, so not even a lab password stands on a command line.
+        account = tmp_path / "account.json"
+        account.write_text(
+            json.dumps(
+                {
+                    "vault_oracle_backup_db_user": "siak_backup",
+                    "vault_oracle_backup_db_password": "lab-only-awx-secret",
+                }
+            )
+        )
+        account.chmod(0o600)
+        standin = lab.playbook("playbooks/lab_oracle_standin.yml", "-e", f"@{account}")
         assert standin.returncode == 0, standin.stdout[-3000:]
     output = tmp_path / "job-output"  # the lasting folder AWX_TASK_ENV points SIAK_OUTPUT_DIR at
     extravars = {
