@@ -115,6 +115,8 @@ def office_plan(office: dict, templates: list[dict], defaults: dict) -> dict:
         raise SiakError("'notify' is not a mapping", where=where, fix="See awx/offices.example.yml")
     jts = []
     for tpl in templates:
+        # A survey may be built from shared lists of questions (YAML anchors): flatten them.
+        survey = [q for item in tpl.get("survey") or [] for q in (item if isinstance(item, list) else [item])]
         jts.append(
             {
                 "key": tpl["key"],
@@ -122,10 +124,10 @@ def office_plan(office: dict, templates: list[dict], defaults: dict) -> dict:
                 "description": tpl.get("description", ""),
                 "playbook": tpl["playbook"],
                 "credentials": [credentials[k] for k in tpl.get("credentials", [])],
-                "survey_enabled": bool(tpl.get("survey")),
+                "survey_enabled": bool(survey),
                 "survey_spec": (
-                    {"name": tpl["title"], "description": tpl.get("description", ""), "spec": tpl["survey"]}
-                    if tpl.get("survey")
+                    {"name": tpl["title"], "description": tpl.get("description", ""), "spec": survey}
+                    if survey
                     else {}
                 ),
                 "ask_limit_on_launch": bool(tpl.get("ask_limit", False)),
@@ -162,7 +164,8 @@ def office_plan(office: dict, templates: list[dict], defaults: dict) -> dict:
         "credentials": credentials,
         "job_templates": jts,
         "schedule": {
-            "name": f"{prefix} | Backup harian {schedule['time']} {schedule['zone_name']}",
+            # One name whatever the time, so a new backup_time moves this schedule instead of adding one.
+            "name": f"{prefix} | Backup harian",
             "unified_job_template": backups[0]["name"],
             "rrule": schedule["rrule"],
             "description": schedule["description"],

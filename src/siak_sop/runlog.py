@@ -58,9 +58,14 @@ class RunRecord:
 
     @property
     def failed(self) -> bool:
-        if self.run_end is not None and self.run_end.get("status") == "failed":
-            return True
+        """The closing record's status; for a killed run, whether any task failed before it stopped."""
+        if self.run_end is not None:
+            return self.run_end.get("status") == "failed"
         return any(t.get("status") in FAILED_STATUSES for t in self.tasks)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.run_end is not None and self.run_end.get("status") == "successful"
 
     @property
     def results(self) -> dict[str, Any]:
@@ -225,6 +230,12 @@ def step_runs(run: RunRecord, stopped_at: datetime | None = None) -> dict[str, S
         if not is_open and isinstance(total, dict) and isinstance(total.get("duration_s"), int | float):
             duration = float(total["duration_s"])  # measured on a monotonic clock by the callback
         statuses = Counter(str(r.get("status")) for r in done)
+        if run.succeeded:
+            # A run that succeeded despite a failed or unreachable task had it ignored (ignore_errors,
+            # ignore_unreachable: a preflight that finds the VM still off); Ansible counts it as ignored.
+            for status in FAILED_STATUSES:
+                if statuses.get(status):
+                    statuses["ignored"] += statuses.pop(status)
         found[step_id] = StepRun(
             step_id=step_id,
             start=start,

@@ -500,6 +500,7 @@ def run_outcome(
     runner_failed: bool,
     windows: object,
     timezone: str,
+    intact: bool = True,
 ) -> tuple[list[budgets.Verdict], int]:
     """Pure: the verdicts and the exit code of a finished (or stopped) run."""
     if run is None:
@@ -524,10 +525,20 @@ def run_outcome(
         cancelled=cancelled_step is not None,
         interrupted=interrupted,
         failed=runner_failed or run.failed,
-        agenda_complete=run.complete,
+        agenda_complete=run.complete and intact,
         deviations=sum(1 for v in verdicts if v.deviation),
     )
     return verdicts, exitcodes.decide(outcome)
+
+
+def check_chain(path: Path | None) -> dict[str, Any] | None:
+    """The agenda callback's own verdict on the file's hash chain (`siak-sop agenda verify`)."""
+    if path is None or not path.is_file():
+        return None
+    from siak_sop.agenda import verify_file
+
+    found = verify_file(path)
+    return {"state": found.state, "message": found.message, "bad_line": found.bad_line}
 
 
 def load_run(path: Path | None) -> RunRecord | None:

@@ -161,6 +161,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         reader.join(timeout=30)
         runner.apply_office(request, found)
     run = runner.load_run(result.agenda)
+    chain = runner.check_chain(result.agenda)
     timed_out = result.status == "timeout"
     verdicts, code = runner.run_outcome(
         run,
@@ -172,6 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         runner_failed=(result.rc not in (0, None)) and not result.cancelled_step and not result.interrupted,
         windows=request.windows,
         timezone=request.timezone,
+        intact=not chain or chain["state"] != "broken",
     )
     if timed_out and code not in (exitcodes.INTERRUPTED,):
         code = exitcodes.CANCELLED
@@ -194,7 +196,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         if run.finished and not run.complete:
             print(_say(lang, "incomplete", path=run.source), file=sys.stderr)
         context = model.build(
-            run, sop, verdicts, lang=lang, office=request.office, outcome=outcome, version=__version__
+            run,
+            sop,
+            verdicts,
+            lang=lang,
+            office=request.office,
+            outcome=outcome,
+            version=__version__,
+            chain=chain,
         )
         for path in render.write_report(context, request.report_dir, pdf=request.pdf).values():
             print(_say(lang, "report", path=path))
@@ -210,8 +219,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def explain(run: RunRecord, sop: Sop, verdicts: list[budgets.Verdict], lang: str) -> None:
     """One line per failed task and per deviating step, for the log."""
     for task in run.tasks:
-        if task.get("status") not in ("failed", "unreachable"):
-            continue
+        if run.succeeded or task.get("status") not in ("failed", "unreachable"):
+            continue  # in a run that succeeded, a failed or unreachable task was ignored on purpose
         msg = str((task.get("summary") or {}).get("msg") or task.get("status"))
         step = task.get("step")
         if isinstance(step, dict):
@@ -279,6 +288,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = output_dir()
     path = find_agenda(args.run, runner.agenda_dir_for(out))
     run = read_agenda(path)
+    chain = runner.check_chain(path)
+    if chain and chain["state"] == "broken":
+        print(f"siak-sop: {path}: {chain['message']}", file=sys.stderr)
     sop = sop_of(run, args.sop)
     sops = [load_sop("upgrade"), load_sop("backup")]
     budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
@@ -309,6 +321,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         runner_failed=saved.get("status") == "failed",
         windows=windows,
         timezone=timezone,
+        intact=not chain or chain["state"] != "broken",
     )
     if saved.get("status") == "timeout" and code != exitcodes.INTERRUPTED:
         code = exitcodes.CANCELLED
@@ -317,7 +330,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         step = sop.step(saved["cancelled_step"])
         outcome["cancelled_label"] = f"{step.number} ({step.title(args.lang)})"
     context = model.build(
-        run, sop, verdicts, lang=args.lang, office=office, outcome=outcome, version=__version__
+        run, sop, verdicts, lang=args.lang, office=office, outcome=outcome, version=__version__, chain=chain
     )
     folder = Path(args.output) if args.output else out / "reports" / (run.run_id or path.stem)
     explain(run, sop, verdicts, args.lang)

@@ -52,6 +52,7 @@ def install_collection(into: Path, work: Path) -> None:
             "install",
             "--offline",
             "--no-deps",
+            "--force",
             "-p",
             str(into),
             str(tarball),
@@ -108,3 +109,71 @@ def artifacts(pdd: Path, ident: str) -> dict:
     """What AWX shows as the job's artifacts: the stats event's artifact_data (set_stats)."""
     (stats,) = [e for e in job_events(pdd, ident) if e.get("event") == "playbook_on_stats"]
     return stats["event_data"].get("artifact_data", {})
+
+
+# Sunday evening in Jakarta: after service hours whenever the test runs (the backup role's clock input).
+SUNDAY = "2026-11-22T20:00:00+07:00"
+
+
+def subject() -> str:
+    """The playbook the job runs: a stand-in of backup.yml's shape (tests/playbooks/awx_backup_standin.yml)
+    until backup.yml publishes its Laporan's path with its results."""
+    return "tests/playbooks/awx_backup_standin.yml"
+
+
+def test_backup_job_as_awx_runs_it_leaves_agenda_report_and_artifacts(lab, tmp_path):
+    playbook = subject()
+    if playbook == "playbooks/backup.yml":
+        standin = lab.playbook("playbooks/lab_oracle_standin.yml")
+        assert standin.returncode == 0, standin.stdout[-3000:]
+    output = tmp_path / "job-output"  # the lasting folder AWX_TASK_ENV points SIAK_OUTPUT_DIR at
+    extravars = {
+        "oracle_backup_now": SUNDAY,
+        "oracle_backup_poll_s": 1,
+        "standin_now": SUNDAY,
+        # What the "SIAK Oracle export account" credential type injects (awx/vars/controller.yml).
+        "vault_oracle_backup_db_user": "siak_backup",
+        "vault_oracle_backup_db_password": "lab-only-awx-secret",
+    }
+    pdd = private_data_dir(tmp_path, lab, extravars, output)
+    assert not (pdd / "project/build").exists()  # no checkout link: the EE's collection is the one used
+
+    job = run_job(pdd, playbook, "4711")
+    status = (pdd / "artifacts/4711/status").read_text().strip()
+    stdout = (pdd / "artifacts/4711/stdout").read_text()
+    assert job.returncode == 0 and status == "successful", stdout[-4000:] + job.stderr[-2000:]
+    assert (pdd / "artifacts/4711/rc").read_text().strip() == "0"
+
+    # The job's artifacts, as AWX shows them: the verdict, the file, and the Laporan's path.
+    results = artifacts(pdd, "4711")["siak_results"]["oracle_backup"]["siak-db"]
+    assert results["verdict"] == "verified"
+    assert results["sha256"] and int(results["size"]) > 0
+    report = Path(results["report"])
+    assert report.is_file()
+    assert report.is_relative_to(output)
+    assert "siak-db" in report.read_text()
+
+    # The agenda: written through the project's ansible.cfg (ANSIBLE_CONFIG was unset), complete.
+    agendas = list((output / "agenda").glob("*/*.jsonl"))
+    assert len(agendas) == 1
+    lines = [json.loads(line) for line in agendas[0].read_text().splitlines()]
+    assert lines[0]["type"] == "run_start"
+    assert lines[0]["playbook"].endswith(Path(playbook).name)
+    assert "vault_oracle_backup_db_password" in lines[0]["extra_var_names"]
+    assert lines[-1]["type"] == "run_end"
+    assert lines[-1]["status"] == "successful"
+    assert lines[-1]["complete"] is True
+    assert lines[-1]["results"]["siak_results"]["oracle_backup"]["siak-db"]["verdict"] == "verified"
+    steps = {line["step"]["id"] for line in lines if line["type"] == "task" and line.get("step")}
+    assert len(steps) >= 5  # the backup SOP's steps, timed
+    verify = subprocess.run(
+        [str(BIN / "siak-sop"), "agenda", "verify", str(agendas[0])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+    # The secret reached the job only as an extra variable: never the agenda, the report or the job's output.
+    for text in (agendas[0].read_text(), report.read_text(), stdout):
+        assert "lab-only-awx-secret" not in text

@@ -60,8 +60,14 @@ def test_surveys_ask_for_version_artifact_and_checksum():
     upgrade = next(j for j in plans()[0]["job_templates"] if j["key"] == "upgrade")
     assert upgrade["survey_enabled"]
     spec = {q["variable"]: q for q in upgrade["survey_spec"]["spec"]}
-    assert set(spec) == {"siak_version", "siak_artifact", "siak_artifact_sha256"}
-    assert (spec["siak_artifact_sha256"]["min"], spec["siak_artifact_sha256"]["max"]) == (64, 64)
+    assert list(spec) == [
+        f"{part}_{field}"
+        for part in ("siak_upgrade", "proxy_upgrade")
+        for field in ("version", "artifact", "sha256")
+    ] + ["client_rollout_version", "client_rollout_package_url", "client_rollout_package_sha256"]
+    assert all((q["min"], q["max"]) == (64, 64) for name, q in spec.items() if name.endswith("sha256"))
+    rollback = next(j for j in plans()[0]["job_templates"] if j["key"] == "rollback")
+    assert [q["variable"] for q in rollback["survey_spec"]["spec"]] == ["rollback_component", "rollback_to"]
     backup = next(j for j in plans()[0]["job_templates"] if j["key"] == "backup")
     assert not backup["survey_enabled"]
     assert backup["credentials"] == ["SIAK kab-semarang | SSH", "SIAK kab-semarang | Oracle export"]
@@ -145,7 +151,7 @@ def test_playbook_syntax_and_plan_without_a_controller(tmp_path):
     assert "PRIVATE KEY" not in text
     written = json.loads(text)
     assert written == json.loads(json.dumps(plans()))
-    assert "SIAK kab-sukamara | Backup harian 18:30 WITA" in result.stdout
+    assert "kab-sukamara: Backup harian 18:30 WITA, setelah jam pelayanan" in result.stdout
 
 
 def test_playbook_stops_without_a_controller_before_touching_anything(tmp_path):

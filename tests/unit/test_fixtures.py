@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from siak_sop import budgets, cli, runner
+from siak_sop.report import model
 from siak_sop.runlog import parse_time, read_agenda
 from siak_sop.service_hours import DEFAULT_WINDOWS
 from siak_sop.sop import load_sop
@@ -109,3 +110,47 @@ def test_report_from_a_recorded_agenda(tmp_path, monkeypatch):
     assert "KABUPATEN CONTOH (LAB)" in text  # the office the wrapper read from the lab inventory
     assert "Menjalankan server" in text and "Melebihi" in text and "05:" in text
     assert "test_upgrade" in text and "test_rollout" in text
+
+
+def test_the_real_backup_playbook_run_and_its_results():
+    """Recorded from playbooks/backup.yml (the backup SOP's own playbook) through siak-sop in the lab."""
+    _saved, run, v, code = outcome("backup_real_playbook")
+    assert code == 0 and run.complete
+    assert [
+        v[s].kind for s in ("run_export", "open_backup_folder", "make_dated_folder", "copy_to_spare")
+    ] == [budgets.WITHIN] * 4
+    assert v["prepare_backup"].kind == budgets.AFTER_HOURS_OK
+    (section,) = [s for s in model.result_sections(run.results, "id") if s["role"] == "oracle_backup"]
+    cells = dict(zip(section["columns"], section["rows"][0]["cells"], strict=True))
+    assert cells["Hasil"] == "verified" and cells["Berkas"] == "master.dmp"
+    assert cells["Tujuan terverifikasi"] == "flashdisk\ndisk2\nsiak-host"
+    assert len(cells["SHA-256"]) == 64
+
+
+def test_the_real_upgrade_playbook_run():
+    """Recorded from playbooks/upgrade.yml through siak-sop in the lab, the VM off at the start: step 1's
+    preflight finds it unreachable (ignored on purpose), step 4 starts it; the run succeeds."""
+    _saved, run, v, code = outcome("upgrade_real_playbook")
+    assert code == 0 and run.complete and not run.failed
+    assert v["prepare"].kind == budgets.WITHIN and v["prepare"].run.statuses.get("ignored") == 1
+    assert v["start_vm"].kind == budgets.WITHIN
+    assert v["record_agenda"].kind == budgets.WITHIN
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_fixture_is_an_intact_agenda(name):
+    """The agenda callback's own check: recorded fixtures are intact; the cancelled run is a valid prefix."""
+    chain = runner.check_chain(FIXTURES / f"{name}.jsonl")
+    assert chain is not None
+    assert chain["state"] == ("prefix" if name == "upgrade_cancelled" else "complete")
+
+
+def test_a_changed_line_makes_the_report_say_so_and_exit_6(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SIAK_OUTPUT_DIR", str(tmp_path / "out"))
+    lines = (FIXTURES / "upgrade_within.jsonl").read_text().splitlines()
+    lines[5] = lines[5].replace('"status":"ok"', '"status":"changed"', 1)  # an edit after the fact
+    forged = tmp_path / "forged.jsonl"
+    forged.write_text("\n".join(lines) + "\n")
+    assert cli.main(["report", str(forged), "--no-pdf", "--output", str(tmp_path / "r")]) == 6
+    assert "line 6" in capsys.readouterr().err
+    assert "RANTAI HASH RUSAK" in (tmp_path / "r" / "laporan.html").read_text()

@@ -100,7 +100,7 @@ def test_english_on_request():
 
 def test_results_show_versions_totals_and_offline_pcs():
     sections = {s["role"]: s for s in context()["results"]}
-    assert sections["siak_upgrade"]["columns"] == ["Versi lama", "Versi baru", "SHA-256", "Durasi", "Hasil"]
+    assert sections["siak_upgrade"]["columns"] == ["Versi lama", "Versi baru", "Hasil", "SHA-256", "Durasi"]
     assert sections["siak_upgrade"]["rows"][0]["cells"][:2] == ["1.0.0", "2.0.0"]
     assert sections["client_rollout"]["totals"] == {"updated": 1, "offline": 1}
     assert sections["client_rollout"]["offline"] == ["pc02"]
@@ -161,7 +161,9 @@ def test_a_backup_result_reads_down_the_page_with_sizes_and_checksums():
                 "size": "1048576",
                 "sha256": "cd" * 32,
                 "files": [{"name": "master.dmp", "size": 1048576}, {"name": "master.log", "size": 512}],
-                "destinations": [{"name": "/media/flashdisk", "verified": True}],
+                "destinations": [
+                    {"name": "/media/flashdisk", "verified": True, "error": "", "files": [{"n": 1}]}
+                ],
                 "destinations_verified": ["/media/flashdisk"],
                 "durations_s": {"run_export": 12.5},
             }
@@ -172,7 +174,8 @@ def test_a_backup_result_reads_down_the_page_with_sizes_and_checksums():
     cells = dict(zip(section["columns"], section["rows"][0]["cells"], strict=True))
     assert cells["Ukuran"] == "1.0 MiB (1,048,576 B)"
     assert cells["Berkas"] == "master.dmp"
-    assert "name: /media/flashdisk; verified: ya" in cells["Tujuan (terverifikasi)"]
+    assert cells["Salinan"] == "name: /media/flashdisk; verified: ya; files: 1 entri"
+    assert section["columns"][:4] == ["Hasil", "Berkas", "Ukuran", "SHA-256"]
     html = render.render_html({**context(), "results": [section]})
     html5lib.HTMLParser(strict=True).parse(html)
     assert "cd" * 32 in html and "/backup/23112026" in html

@@ -83,3 +83,14 @@ def test_tail_reads_only_complete_new_lines(tmp_path):
         fh.write(lines[1][10:] + "\n" + lines[2] + "\n")
     assert [r["type"] for r in tail.read_new()] == ["play", "task_start"]
     assert tail.read_new() == []
+
+
+def test_an_unreachable_task_in_a_successful_run_was_ignored():
+    """A preflight that finds the VM still off (ignore_unreachable): the run succeeds, the step did not fail."""
+    run = Run().task("prepare", "siak-vm", 0, 1, "unreachable").task("prepare", "siak-host", 0, 1).end()
+    record = parse_lines(run.lines(), "ok.jsonl")
+    assert not record.failed
+    assert step_runs(record)["prepare"].statuses == {"ignored": 1, "ok": 1}
+    assert not step_runs(record)["prepare"].failed
+    killed = parse_lines(Run().task("prepare", "siak-vm", 0, 1, "unreachable").lines(), "killed.jsonl")
+    assert killed.failed and step_runs(killed)["prepare"].failed

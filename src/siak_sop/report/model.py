@@ -73,6 +73,8 @@ TEXT: dict[str, dict[str, str]] = {
         "agenda_ok": "lengkap",
         "agenda_bad": "TIDAK LENGKAP: sebagian catatan tidak tertulis",
         "agenda_killed": "TANPA catatan penutup: jalan dihentikan sebelum selesai",
+        "chain_ok": "rantai hash utuh (siak-sop agenda verify)",
+        "chain_broken": "RANTAI HASH RUSAK: {message}",
         "signatures": "Pengesahan",
         "sig_adb": "Yang melaksanakan,\nAdministrator Database",
         "sig_subkoord": "Menerima laporan,\nSub Koordinator",
@@ -131,6 +133,8 @@ TEXT: dict[str, dict[str, str]] = {
         "agenda_ok": "complete",
         "agenda_bad": "INCOMPLETE: some records could not be written",
         "agenda_killed": "NO closing record: the run was stopped before it ended",
+        "chain_ok": "hash chain intact (siak-sop agenda verify)",
+        "chain_broken": "HASH CHAIN BROKEN: {message}",
         "signatures": "Signatures",
         "sig_adb": "Performed by,\nDatabase Administrator (ADB)",
         "sig_subkoord": "Report received by,\nSub Koordinator",
@@ -159,6 +163,7 @@ RESULT_LABELS = {
         "checksum": "Checksum",
         "duration_s": "Durasi",
         "result": "Hasil",
+        "verdict": "Hasil",
         "status": "Status",
         "file": "Berkas",
         "files": "Semua berkas",
@@ -166,15 +171,35 @@ RESULT_LABELS = {
         "folder": "Folder",
         "size_bytes": "Ukuran",
         "size": "Ukuran",
-        "destinations": "Tujuan (terverifikasi)",
+        "destinations": "Salinan",
+        "destinations_verified": "Tujuan terverifikasi",
         "verified": "Terverifikasi",
         "message": "Pesan",
     },
-    "en": {"duration_s": "Duration", "size_bytes": "Size", "destinations": "Destinations (verified)"},
+    "en": {
+        "duration_s": "Duration",
+        "size_bytes": "Size",
+        "destinations": "Copies",
+        "destinations_verified": "Verified at",
+    },
 }
 
 
 MAX_RESULT_COLUMNS = 7
+FIRST_KEYS = (
+    "from_version",
+    "previous_version",
+    "to_version",
+    "version",
+    "result",
+    "status",
+    "verdict",
+    "file",
+    "size",
+    "sha256",
+    "folder",
+    "destinations_verified",
+)
 
 
 def local_date(when: datetime | None, lang: str) -> str:
@@ -200,24 +225,34 @@ def human_size(value: Any) -> str:
     return str(value)
 
 
-def show_value(key: str, value: Any, lang: str = "id") -> str:
-    """One cell: sizes and durations for people, lists and mappings compact, the rest as it is."""
-    if value is None:
+def _empty(value: Any) -> bool:
+    return value is None or value in ("", [], {})
+
+
+def show_value(key: str, value: Any, lang: str = "id", depth: int = 0) -> str:
+    """One cell: sizes and durations for people, lists and mappings compact, the rest as it is.
+
+    Inside a mapping (a destination, a file) a further list of mappings is counted, not spelled out:
+    the report lists the files once, not once per copy.
+    """
+    if value is None or value == "":
         return "-"
     if isinstance(value, bool):
         return ("ya" if value else "tidak") if lang == "id" else ("yes" if value else "no")
     if key.endswith("_s") and isinstance(value, int | float):
         return fmt_elapsed(float(value))
-    if key.endswith("_bytes") or key.startswith("bytes") or key == "size":
-        number = value
-        if isinstance(value, str) and value.isdigit():
-            number = int(value)
+    if key.endswith("_bytes") or key.startswith("bytes") or key.endswith("size"):
+        number = int(value) if isinstance(value, str) and value.isdigit() else value
         if isinstance(number, int | float) and not isinstance(number, bool):
             return human_size(number)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {show_value(str(k), v, lang)}" for k, v in value.items())
+        return "; ".join(
+            f"{k}: {show_value(str(k), v, lang, depth + 1)}" for k, v in value.items() if not _empty(v)
+        )
     if isinstance(value, list):
-        return "\n".join(show_value(key, v, lang) for v in value)
+        if depth >= 1 and any(isinstance(v, dict) for v in value):
+            return f"{len(value)} {'entri' if lang == 'id' else 'entries'}"
+        return "\n".join(show_value(key, v, lang, depth) for v in value)
     return str(value)
 
 
@@ -232,6 +267,8 @@ def result_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]:
         keys: list[str] = []
         for data in rows_raw.values():
             keys += [str(k) for k in data if str(k) not in keys]
+        # What a reader looks for first (the agenda stores keys sorted); the rest keep their order.
+        keys.sort(key=lambda k: FIRST_KEYS.index(k) if k in FIRST_KEYS else len(FIRST_KEYS))
         rows = [
             {"host": h, "cells": [show_value(k, d.get(k), lang) for k in keys]}
             for h, d in sorted(rows_raw.items())
@@ -286,7 +323,9 @@ def build(
     office: dict[str, Any] | None = None,
     outcome: dict[str, Any] | None = None,
     version: str = "",
+    chain: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The report's data. `chain` is `siak-sop agenda verify`'s finding ({state, message}), when checked."""
     t = TEXT[lang]
     outcome = outcome or {}
     start = run.started
@@ -348,6 +387,14 @@ def build(
         "peringatan": list(sop.peringatan),
         "agenda_file": run.source,
         "agenda_state": complete_text,
+        "chain_state": (
+            ""
+            if chain is None
+            else t["chain_broken"].format(message=chain.get("message", ""))
+            if chain.get("state") == "broken"
+            else t["chain_ok"]
+        ),
+        "chain_broken": bool(chain and chain.get("state") == "broken"),
         "agenda_complete": run.complete,
         "generated": t["generated"].format(version=version, run_id=run.run_id),
     }
