@@ -50,11 +50,21 @@ lab-up: setup
 lab-down:
 	@if [ -x $(BIN)/siak-lab ]; then siak-lab down; fi
 
+# The demo runs SOP-PIAK-15 from the SIAK VM powered off to upgraded (a second `make demo` reruns it).
+demo: export SIAK_RUN_ID := demo-$(shell date +%Y%m%dT%H%M%S)
 demo: setup lab-up
-	ansible-playbook playbooks/preflight.yml
+	@test -e build/releases/siak-proxy-2.0.tar.gz || siak-lab release --demo --out build/releases >/dev/null
+	@echo "The office before the upgrade: SIAK 1.0 on the SIAK VM (installed on the first demo), the VM off."
+	siak-lab start siak-vm
+	siak-lab exec siak-vm -- test -e /opt/siak/app/current || \
+	  ansible-playbook playbooks/server_upgrade.yml -e siak_lab_release_version=1.0
+	siak-lab stop siak-vm
+	ansible-playbook playbooks/upgrade.yml
 	@echo
 	@echo "Demo done: the lab is up ($(SIAK_LAB_DIR)); inventory inventories/lab/hosts.yml."
-	@echo "Preflight results per host: $(SIAK_OUTPUT_DIR)/preflight/"
+	@echo "Upgrade report (Laporan): $(SIAK_OUTPUT_DIR)/reports/upgrade-$(SIAK_RUN_ID)/laporan-kepala-bidang.md"
+	@echo "Preparation (Jadwal uji coba): $(SIAK_OUTPUT_DIR)/reports/upgrade-$(SIAK_RUN_ID)/persiapan.md"
+	@echo "Agenda (Buku Agenda): $(SIAK_OUTPUT_DIR)/agenda/"
 	@echo "Stop the lab with: make lab-down"
 
 lint: setup

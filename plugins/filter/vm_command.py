@@ -1,0 +1,68 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: vm_command
+short_description: The command a hypervisor backend runs to query, start or resume a VM
+version_added: 0.1.0
+description:
+  - SOP-PIAK-15 step 4. Built by the shared siak_sop.vm module, whose unit tests check every backend's exact arguments.
+  - Returns C({argv, display}) for libvirt (virsh), VirtualBox (VBoxManage) and the generic command backend, or
+    C({script, parameters, display}) for Hyper-V (run with ansible.windows.win_powershell); C(display) is the
+    command as one line for messages. Returns C(None) for the command backend's status when none is configured.
+options:
+  _input:
+    description: The VM's name on its hypervisor.
+    type: str
+    required: true
+  action:
+    description: What to do.
+    type: str
+    choices: [status, start, resume]
+    required: true
+  backend:
+    description: The hypervisor backend.
+    type: str
+    choices: [libvirt, virtualbox, hyperv, command]
+    required: true
+  options:
+    description: C(libvirt_uri), C(vboxmanage), C(start_command), C(status_command).
+    type: dict
+    default: {}
+"""
+
+EXAMPLES = r"""
+- name: Langkah 4 | Ask libvirt whether the VM runs
+  ansible.builtin.command:
+    argv: "{{ ('siak' | dukcapil.siak.vm_command('status', 'libvirt')).argv }}"
+  changed_when: false
+"""
+
+RETURN = r"""
+_value:
+  description: The command, or None.
+  type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+
+
+def vm_command(vm, action, backend, options=None):
+    ensure_siak_sop()
+    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
+    from siak_sop.vm import command, describe  # pylint: disable=import-outside-toplevel
+
+    try:
+        cmd = command(action, backend, vm, options or {})
+    except SiakError as err:
+        raise AnsibleFilterError(f"vm_command: {err.line()}") from None
+    return None if cmd is None else {**cmd, "display": describe(cmd)}
+
+
+class FilterModule:
+    def filters(self):
+        return {"vm_command": vm_command}

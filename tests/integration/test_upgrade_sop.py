@@ -1,0 +1,253 @@
+"""playbooks/upgrade.yml, SOP-PIAK-15 end to end, against a lab of real SSH hosts.
+
+The module has its own small lab (one workstation): it powers siak-host and siak-vm off and on, which
+the session's shared lab should not see.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from labkit import make_lab
+
+PLAYBOOK = "playbooks/upgrade.yml"
+RECAP = re.compile(
+    r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)"
+    r"\s+rescued=(\d+)\s+ignored=(\d+)",
+    re.MULTILINE,
+)
+STEP_OF_TASK = re.compile(r"^TASK \[(?:[\w.]+ : )?Langkah (\d+)", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def ulab(tmp_path_factory):
+    """The office before the upgrade: SIAK 1.0 and its proxy on the SIAK VM, the VM powered off."""
+    if os.geteuid() != 0:
+        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
+    base = tmp_path_factory.mktemp("upgrade")
+    handle = make_lab(base, os.getpid() + 41, workstations=1)
+    handle.env["SIAK_LAB_RELEASES"] = str(base / "releases")
+    try:
+        handle.up()
+        handle.lab("release", "--demo", "--out", str(base / "releases"))
+        handle.start("siak-vm")
+        seeded = handle.playbook("playbooks/server_upgrade.yml", "-e", "siak_lab_release_version=1.0")
+        assert seeded.returncode == 0, seeded.stdout[-3000:]
+        handle.stop("siak-vm")
+        yield handle
+    finally:
+        handle.down()
+
+
+def served(lab, port: int) -> str | None:
+    try:
+        with urllib.request.urlopen(f"http://{lab.net}.11:{port}/version", timeout=3) as resp:
+            return resp.read().decode().strip()
+    except OSError:
+        return None
+
+
+def recap(result: subprocess.CompletedProcess) -> dict[str, dict[str, int]]:
+    names = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
+    return {m[0]: dict(zip(names, map(int, m[1:]), strict=True)) for m in RECAP.findall(result.stdout)}
+
+
+def latest_report(lab) -> Path:
+    runs = sorted((lab.out / "reports").glob("upgrade-*"), key=lambda p: p.stat().st_mtime)
+    assert runs, "no report folder was written"
+    return runs[-1]
+
+
+def run(lab, *extra: str, run_id: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    added = {"SIAK_RUN_ID": run_id or f"test-{time.time_ns()}", **(env or {})}
+    lab.env.update(added)
+    try:
+        return lab.playbook(PLAYBOOK, *extra)
+    finally:
+        for key in added:
+            lab.env.pop(key, None)
+
+
+def test_upgrade_from_vm_off_to_upgraded(ulab):
+    assert ulab.status()["siak-vm"] is False
+    result = run(ulab, run_id="first")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert ulab.status()["siak-vm"] is True
+    assert ulab.sh("siak-vm", "hostname").stdout.strip() == "siak-vm"
+    # Steps 1 to 4, 9 and 10 (the reports) and 11 ran, in the SOP's order.
+    steps = [int(n) for n in STEP_OF_TASK.findall(result.stdout)]
+    firsts = list(dict.fromkeys(steps))
+    assert firsts[:4] == [1, 2, 3, 4], firsts
+    assert firsts[-1] == 11
+    assert (served(ulab, 8080), served(ulab, 8081)) == ("2.0", "2.0")
+    folder = ulab.out / "reports" / "upgrade-first"
+    report = json.loads((folder / "laporan.json").read_text())
+    servers = report["results"]["siak_server"]
+    assert servers["siak-vm"]["result"] == "started"
+    assert servers["siak-vm"]["state_before"] == "off"
+    assert servers["siak-vm"]["backend"] == "command"
+    assert servers["siak-host"]["result"] == "already_running"
+    assert servers["siak-host"]["logged_in_as"] == "root"
+    for role in ("siak_upgrade", "proxy_upgrade"):
+        row = report["results"][role]["siak-vm"]
+        assert (row["from_version"], row["to_version"], row["result"]) == ("1.0", "2.0", "updated")
+    assert report["verdict"] == "ok"
+    prepared = json.loads((folder / "persiapan.json").read_text())
+    vm = next(h for h in prepared["hosts"] if h["host"] == "siak-vm")
+    assert vm["answers"] is False and vm["notes"] == ["off: step 4 starts it (command on siak-host)"]
+    kabid = (folder / "laporan-kepala-bidang.md").read_text()
+    assert "# Laporan Hasil Pemutakhiran Versi Aplikasi SIAK" in kabid
+    assert "| siak-vm | VM | mati | command @ siak-host | - | dinyalakan |" in kabid
+    assert "| siak-vm | 1.0 | 2.0 |" in kabid
+    assert (
+        "Kepala Bidang" in kabid
+        and "Kepala Bidang" not in (folder / "laporan-sub-koordinator.md").read_text()
+    )
+
+
+def test_a_rerun_changes_nothing(ulab):
+    ulab.start("siak-vm")
+    result = run(ulab, run_id="rerun")
+    assert result.returncode == 0, result.stdout[-4000:]
+    counts = recap(result)
+    assert counts and all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
+    report = json.loads((ulab.out / "reports" / "upgrade-rerun" / "laporan.json").read_text())
+    assert report["results"]["siak_server"]["siak-vm"]["result"] == "already_running"
+    assert report["results"]["siak_upgrade"]["siak-vm"]["result"] == "unchanged"
+
+
+def test_check_mode_changes_nothing(ulab):
+    ulab.stop("siak-vm")
+    result = run(ulab, "--check", "--diff", run_id="rehearsal")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert ulab.status()["siak-vm"] is False, "the rehearsal started the VM"
+    assert "Uji coba (check mode): siak-vm is off" in result.stdout
+    prepared = json.loads((ulab.out / "reports" / "upgrade-rehearsal" / "persiapan.json").read_text())
+    assert prepared["check_mode"] is True
+    assert (
+        "uji coba (check mode)" in (ulab.out / "reports" / "upgrade-rehearsal" / "persiapan.md").read_text()
+    )
+
+
+def test_one_step_alone_with_tags(ulab):
+    ulab.stop("siak-vm")
+    result = run(ulab, "--tags", "start_vm")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert set(STEP_OF_TASK.findall(result.stdout)) == {"4"}
+    assert ulab.status()["siak-vm"] is True
+    # Only the role's argument checks (tagged always by ansible-core) run elsewhere; they change nothing.
+    counts = recap(result)
+    assert counts["siak-vm"]["changed"] == 1
+    assert all(c["changed"] == 0 for host, c in counts.items() if host != "siak-vm"), counts
+
+
+def test_a_server_that_is_down_is_switched_on_by_its_power_method(ulab):
+    ulab.stop("siak-host")
+    try:
+        result = run(ulab, "--tags", "start_server")
+        assert result.returncode == 0, result.stdout[-4000:]
+        assert ulab.status()["siak-host"] is True
+        assert recap(result)["siak-host"]["changed"] == 1
+    finally:
+        ulab.start("siak-host")
+
+
+def test_a_server_that_is_down_without_a_power_method_is_named(ulab):
+    ulab.stop("siak-db")
+    try:
+        result = run(ulab, "--tags", "start_server", "-e", "siak_server_power_method=none")
+    finally:
+        ulab.start("siak-db")
+    assert result.returncode == 2
+    assert (
+        "siak-db: Langkah 2 (start the server): the server is down (no answer on "
+        f"{ulab.net}.12:2222 within 2 s) and has no power-on method."
+    ) in result.stdout
+
+
+def _password_inventory(lab, tmp_path: Path, password: str) -> Path:
+    extra = tmp_path / "password.yml"
+    extra.write_text(
+        "all:\n  hosts:\n    siak-host:\n"
+        "      ansible_user: adb\n"
+        f"      ansible_password: {json.dumps(password)}\n"
+        # The lab's sshd accepts its key for every user: make this login a password login.
+        "      ansible_ssh_extra_args: -o PubkeyAuthentication=no\n"
+    )
+    extra.chmod(0o600)
+    return extra
+
+
+@pytest.fixture(scope="module")
+def adb_user(ulab):
+    """A user 'adb' with a password on siak-host only (its own /etc)."""
+    hashed = subprocess.run(
+        ["openssl", "passwd", "-6", "-stdin"], input="Benar-123\n", capture_output=True, text=True, check=True
+    ).stdout.strip()
+    made = ulab.sh("siak-host", f"id adb >/dev/null 2>&1 || useradd -m -s /bin/sh -p '{hashed}' adb")
+    assert made.returncode == 0, made.stderr
+    return "adb"
+
+
+def test_a_password_login_works(ulab, adb_user, tmp_path):
+    extra = _password_inventory(ulab, tmp_path, "Benar-123")
+    # Its own SSH control sockets: a connection kept open from another run would skip the password.
+    result = run(
+        ulab, "--tags", "login", "-i", str(extra), env={"ANSIBLE_SSH_CONTROL_PATH_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "Benar-123" not in result.stdout + result.stderr
+
+
+def test_a_wrong_password_fails_at_step_3_naming_the_host(ulab, adb_user, tmp_path):
+    ulab.stop("siak-vm")
+    extra = _password_inventory(ulab, tmp_path, "Salah-999")
+    result = run(ulab, "-i", str(extra), env={"ANSIBLE_SSH_CONTROL_PATH_DIR": str(tmp_path)})
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert "siak-host: Langkah 3 (log in): the server refused the login as adb" in result.stdout
+    assert "Check ansible_user and its key or vaulted password" in result.stdout
+    assert "Salah-999" not in result.stdout + result.stderr
+    # The run stopped at step 3: step 4 never ran and the VM is still off, untouched.
+    assert "4" not in STEP_OF_TASK.findall(result.stdout)
+    assert ulab.status()["siak-vm"] is False
+
+
+def test_a_vm_that_never_answers_fails_after_the_wait(ulab):
+    ulab.stop("siak-vm")
+    result = run(
+        ulab,
+        "--tags",
+        "start_vm",
+        "-e",
+        "siak_server_vm_start_command=true",
+        "-e",
+        "siak_server_vm_wait_timeout=4",
+    )
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert "siak-vm: Langkah 4 (start the VM): the VM did not answer over SSH within 4 s." in result.stdout
+    assert "Backend command on siak-host said the VM was 'off'" in result.stdout
+    assert "it ran true and that answered rc 0, no output" in result.stdout
+    assert "does not accept connections" in result.stdout
+    assert ulab.status()["siak-vm"] is False
+
+
+def test_a_hypervisor_that_cannot_start_the_vm_is_quoted(ulab):
+    ulab.stop("siak-vm")
+    result = run(
+        ulab,
+        "--tags",
+        "start_vm",
+        "-e",
+        "siak_server_vm_start_command='sh -c \"echo no such domain >&2; exit 3\"'",
+    )
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert "siak-vm: Langkah 4 (start the VM): command on siak-host ran sh -c" in result.stdout
+    assert "rc 3, 'no such domain" in result.stdout
