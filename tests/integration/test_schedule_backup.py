@@ -26,7 +26,8 @@ UNITS = "/etc/systemd/system"
 OFFICE = {"short_name": "Kab. Uji", "timezone": "Asia/Makassar", "backup_time": "18:30"}
 
 
-def run(lab, host, *extra, office=OFFICE):
+def run(lab, host, *extra, office=None):
+    office = OFFICE if office is None else office
     return lab.playbook(
         PLAYBOOK,
         "-e",

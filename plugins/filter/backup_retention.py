@@ -1,0 +1,88 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: backup_retention
+short_description: Which backup folders of one destination to keep and which to delete
+version_added: 0.1.0
+description:
+  - Keeps the newest verified backup of each of the O(keep_daily) most recent days and of each of the
+    O(keep_monthly) most recent months. Only folders with a manifest (O(good)) are ever deleted; the new
+    backup is always kept, and if it is not the newest verified one nothing is deleted.
+options:
+  _input:
+    description: Folder names in the destination.
+    type: list
+    elements: str
+    required: true
+  good:
+    description: The names among them that have a SHA256SUMS manifest.
+    type: list
+    elements: str
+    required: true
+  new:
+    description: The backup this run made.
+    type: str
+    required: true
+  keep_daily:
+    description: Days to keep.
+    type: int
+    required: true
+  keep_monthly:
+    description: Months to keep.
+    type: int
+    required: true
+  pattern:
+    description: The folder-name strftime pattern.
+    type: str
+    default: "%d%m%Y"
+"""
+
+EXAMPLES = r"""
+- name: Plan retention
+  ansible.builtin.set_fact:
+    plan: "{{ names | dukcapil.siak.backup_retention(good, new, 7, 6) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: C(keep), C(delete), C(unmanaged) (names never touched) and a C(reason).
+  type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+
+
+def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y"):  # noqa: PLR0917
+    ensure_siak_sop()
+    from siak_sop.backup_plan import retention  # pylint: disable=import-outside-toplevel
+    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
+
+    try:
+        return retention(
+            [str(n) for n in names],
+            [str(g) for g in good],
+            keep_daily=int(keep_daily),
+            keep_monthly=int(keep_monthly),
+            new=str(new),
+            pattern=pattern,
+        )
+    except (SiakError, ValueError) as err:
+        text = err.line() if isinstance(err, SiakError) else str(err)
+        raise AnsibleFilterError(f"backup_retention: {text}") from None
+
+
+def backup_newest(names, good, pattern="%d%m%Y"):
+    ensure_siak_sop()
+    from siak_sop.backup_plan import newest_good  # pylint: disable=import-outside-toplevel
+
+    return newest_good([str(n) for n in names], [str(g) for g in good], pattern)
+
+
+class FilterModule:
+    def filters(self):
+        return {"backup_retention": backup_retention, "backup_newest": backup_newest}

@@ -1,0 +1,432 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Streaming, verified copies for the verified_copy module (runs on the managed host).
+
+A backup dump is gigabytes: it is read once and streamed, through age when encrypting and through ssh
+to another host, so these helpers use pipes (subprocess.Popen) rather than AnsibleModule.run_command,
+which holds a command's whole input and output in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+
+from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
+    MANIFEST,
+    format_manifest,
+    fsync_dir,
+    hash_file,
+    parse_manifest,
+    path_info,
+)
+
+try:
+    import queue
+except ImportError:  # pragma: no cover
+    import Queue as queue  # type: ignore
+
+
+class CopyError(Exception):
+    pass
+
+
+class NotMounted(CopyError):
+    pass
+
+
+class Pipe:
+    """Hands chunks to a writer thread, so reading and hashing overlap with writing."""
+
+    def __init__(self, write, depth=3):
+        self.write = write
+        self.q = queue.Queue(depth)
+        self.error = None
+        self.thread = threading.Thread(target=self._run)
+        self.thread.daemon = True
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            item = self.q.get()
+            if item is None:
+                return
+            if self.error is None:
+                try:
+                    self.write(item)
+                except Exception as err:
+                    self.error = err
+
+    def put(self, data):
+        if self.error is not None:
+            raise self.error
+        self.q.put(data)
+
+    def close(self):
+        self.q.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def stream(src, sink_write, chunk):
+    """Read src once; return (sha256, size). Bytes go to sink_write via a writer thread."""
+    digest = hashlib.sha256()
+    size = 0
+    pipe = Pipe(sink_write)
+    try:
+        with open(src, "rb", buffering=0) as fh:
+            while True:
+                data = fh.read(chunk)
+                if not data:
+                    break
+                digest.update(data)
+                size += len(data)
+                pipe.put(data)
+    finally:
+        pipe.close()
+    return digest.hexdigest(), size
+
+
+class Local:
+    """A destination on the managed host itself (a mounted disk, flashdisk or SMB share)."""
+
+    def __init__(self):
+        self.where = socket.gethostname()
+
+    def check_mounted(self, path):
+        info = path_info(path)
+        if not info["is_mount_point"]:
+            why = "it does not exist" if not info["exists"] else "it is a folder on " + info["mount_point"]
+            raise NotMounted(
+                "{0} on {1} is not mounted ({2}): plug in and mount the disk or flashdisk".format(
+                    path, self.where, why
+                )
+            )
+
+    def close(self):
+        pass
+
+    def exists(self, path):
+        return os.path.lexists(path)
+
+    def makedirs(self, path):
+        if not os.path.isdir(path):
+            os.makedirs(path, 0o700)
+
+    def open(self, path, mode):
+        return LocalFile(path, mode)
+
+    def rename(self, src, dst):
+        if os.path.lexists(dst):
+            raise CopyError("{0} already exists; a backup is never overwritten".format(dst))
+        os.rename(src, dst)
+        fsync_dir(os.path.dirname(dst))
+
+    def remove(self, path):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.lexists(path):
+            os.unlink(path)
+
+
+class LocalFile:
+    def __init__(self, path, mode):
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        os.fchmod(self.fd, mode)
+
+    def write(self, data):
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            view = view[n:]
+
+    def finish(self):
+        os.fsync(self.fd)
+        os.close(self.fd)
+        self.fd = None
+
+    def readback(self, from_disk):
+        return hash_file(self.path, from_disk)
+
+    def abort(self):
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = None
+
+
+class Ssh:
+    """A destination on another host, reached with this host's ssh client; that host reads the copy back."""
+
+    def __init__(self, ssh):
+        self.base = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-p", str(ssh["port"])]
+        if ssh.get("identity_file"):
+            self.base += ["-o", "IdentitiesOnly=yes", "-i", ssh["identity_file"]]
+        if ssh.get("known_hosts_file"):
+            self.base += ["-o", "UserKnownHostsFile=" + ssh["known_hosts_file"]]
+        # One connection for the whole copy: a master started first (its output to a file, so no pipe of
+        # ours is held open by it), reused by every later command, closed in close().
+        self.control_dir = tempfile.mkdtemp(prefix="siak-ssh-")
+        control = os.path.join(self.control_dir, "cm")
+        self.where = "{0}@{1}".format(ssh["user"], ssh["host"])
+        with open(os.path.join(self.control_dir, "log"), "w+b") as log:
+            started = subprocess.run(
+                [*self.base, "-M", "-N", "-f", "-S", control, self.where],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                check=False,
+            )
+            log.seek(0)
+            why = log.read().decode("utf-8", "replace").strip()
+        if started.returncode != 0:
+            shutil.rmtree(self.control_dir, ignore_errors=True)
+            raise CopyError(
+                "cannot reach {0} over SSH: {1}".format(
+                    self.where, why or "exit code %d" % started.returncode
+                )
+            )
+        self.base += ["-S", control, self.where]
+
+    def close(self):
+        subprocess.run(
+            [*self.base[:-1], "-O", "exit", self.where],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+        shutil.rmtree(self.control_dir, ignore_errors=True)
+
+    def run(self, script):
+        result = subprocess.run(
+            [*self.base, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False
+        )
+        if result.returncode != 0:
+            raise CopyError("{0}: {1}".format(self.where, result.stderr.decode("utf-8", "replace").strip()))
+        return result.stdout.decode("utf-8", "replace")
+
+    def check_mounted(self, path):
+        q = shlex.quote(path)
+        out = self.run(
+            "if mountpoint -q -- {0}; then echo yes; elif [ -e {0} ]; then echo folder; fi".format(q)
+        )
+        if out.strip() != "yes":
+            why = "it is a folder, not a mount point" if out.strip() == "folder" else "it does not exist"
+            raise NotMounted(
+                "{0} on {1} is not mounted ({2}): mount the disk there".format(path, self.where, why)
+            )
+
+    def exists(self, path):
+        return (
+            self.run("if [ -e {0} ] || [ -L {0} ]; then echo yes; fi".format(shlex.quote(path))).strip()
+            == "yes"
+        )
+
+    def makedirs(self, path):
+        self.run("umask 077 && mkdir -p {0}".format(shlex.quote(path)))
+
+    def open(self, path, mode):
+        return SshFile(self, path, mode)
+
+    def rename(self, src, dst):
+        q = shlex.quote
+        self.run(
+            "if [ -e {1} ]; then echo '{1} already exists; a backup is never overwritten' >&2; exit 1; fi; "
+            "mv -T {0} {1} && sync -f {1} 2>/dev/null; true".format(q(src), q(dst))
+        )
+
+    def remove(self, path):
+        self.run("rm -rf -- {0}".format(shlex.quote(path)))
+
+
+class SshFile:
+    def __init__(self, host, path, mode):
+        self.host = host
+        self.path = path
+        q = shlex.quote
+        script = "umask 077 && cat > {0} && chmod {1:o} {0}".format(q(path), mode)
+        self.proc = subprocess.Popen([*host.base, script], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def write(self, data):
+        self.proc.stdin.write(data)
+
+    def finish(self):
+        self.proc.stdin.close()
+        err = self.proc.stderr.read().decode("utf-8", "replace").strip()
+        if self.proc.wait() != 0:
+            raise CopyError(
+                "writing {0} on {1} failed: {2}".format(
+                    self.path, self.host.where, err or "exit code %d" % self.proc.returncode
+                )
+            )
+
+    def readback(self, from_disk):
+        q = shlex.quote(self.path)
+        drop = "dd if={0} iflag=nocache count=0 status=none 2>/dev/null; ".format(q) if from_disk else ""
+        out = self.host.run(
+            "sync {0} 2>/dev/null; {1}sha256sum {0} && stat -c %s {0}".format(q, drop)
+        ).split()
+        return out[0], int(out[-1])
+
+    def abort(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def encrypt_into(src, out, age_binary, recipients, chunk):
+    """Plain bytes from src into age, age's output into out: one read of src, two checksums."""
+    cmd = [age_binary]
+    for r in recipients:
+        cmd += ["-r", r]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    result = {}
+
+    def feed():
+        try:
+            result["plain"] = stream(src, proc.stdin.write, chunk)
+        except Exception as err:
+            result["error"] = err
+        finally:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+
+    feeder = threading.Thread(target=feed)
+    feeder.daemon = True
+    feeder.start()
+    out_digest = hashlib.sha256()
+    out_size = 0
+    try:
+        while True:
+            data = proc.stdout.read(chunk)
+            if not data:
+                break
+            out_digest.update(data)
+            out_size += len(data)
+            out.write(data)
+    except BaseException:
+        # The destination failed (a full disk): stop age, so the feeding thread is not left blocked on it.
+        proc.kill()
+        proc.wait()
+        feeder.join()
+        raise
+    feeder.join()
+    err = proc.stderr.read().decode("utf-8", "replace").strip()
+    if proc.wait() != 0:
+        raise CopyError("age failed: {0}".format(err or "exit code %d" % proc.returncode))
+    if "error" in result:
+        raise result["error"]
+    return result["plain"], (out_digest.hexdigest(), out_size)
+
+
+def copy_one(target, src, dest, *, mode, expected, recipients, params, chunk):
+    """Copy one file into dest on target; verify; return its record. Raises CopyError/OSError."""
+    out = target.open(dest, mode)
+    try:
+        if recipients:
+            (sha, size), (out_sha, out_size) = encrypt_into(src, out, params["age_binary"], recipients, chunk)
+        else:
+            sha, size = stream(src, out.write, chunk)
+            out_sha, out_size = sha, size
+        out.finish()
+    except BaseException:
+        out.abort()
+        raise
+    if expected and sha != expected.lower():
+        raise CopyError(
+            "the source {0} does not match its manifest (checksum {1}..., manifest {2}...): it changed or is damaged".format(
+                src, sha[:12], expected[:12]
+            )
+        )
+    back_sha, back_size = out.readback(params["from_disk"])
+    if back_sha != out_sha or back_size != out_size:
+        raise CopyError(
+            "the copy {0} read back on {1} does not match what was written (checksum {2}..., expected {3}...)".format(
+                dest, target.where, back_sha[:12], out_sha[:12]
+            )
+        )
+    return {
+        "name": os.path.basename(src),
+        "dest_name": os.path.basename(dest),
+        "sha256": sha,
+        "size": size,
+        "dest_sha256": out_sha,
+        "dest_size": out_size,
+    }
+
+
+def copy_folder(target, src, dest, *, mode, recipients, params, chunk):
+    with open(os.path.join(src, MANIFEST), encoding="utf-8") as fh:
+        try:
+            entries = parse_manifest(fh.read())
+        except ValueError as err:
+            raise CopyError("{0}/{1}: {2}".format(src, MANIFEST, err)) from None
+    if target.exists(dest):
+        raise CopyError("{0} already exists on {1}; a backup is never overwritten".format(dest, target.where))
+    partial = dest + ".partial"
+    target.remove(partial)  # left by a run that was killed: it was never a backup
+    target.makedirs(partial)
+    p = params
+    records = []
+    try:
+        for entry in entries:
+            name = entry["name"] + (".age" if recipients else "")
+            records.append(
+                copy_one(
+                    target,
+                    os.path.join(src, entry["name"]),
+                    partial + "/" + name,
+                    mode=mode,
+                    expected=entry["sha256"],
+                    recipients=recipients,
+                    params=p,
+                    chunk=chunk,
+                )
+            )
+        records.append(
+            copy_one(
+                target,
+                os.path.join(src, MANIFEST),
+                partial + "/" + MANIFEST + (".plain" if recipients else ""),
+                mode=mode,
+                expected="",
+                recipients=[],
+                params=p,
+                chunk=chunk,
+            )
+        )
+        if recipients:
+            # The encrypted folder's own manifest: what is stored there, checkable without the key.
+            stored = [{"name": r["dest_name"], "sha256": r["dest_sha256"]} for r in records]
+            fd, tmp = tempfile.mkstemp(prefix="siak-manifest-")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(format_manifest(stored))
+                copy_one(
+                    target,
+                    tmp,
+                    partial + "/" + MANIFEST,
+                    mode=mode,
+                    expected="",
+                    recipients=[],
+                    params=p,
+                    chunk=chunk,
+                )
+            finally:
+                os.unlink(tmp)
+        target.rename(partial, dest)
+    except BaseException:
+        with contextlib.suppress(OSError, CopyError):
+            target.remove(partial)
+        raise
+    return records

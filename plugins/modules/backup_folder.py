@@ -1,0 +1,267 @@
+#!/usr/bin/python
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: backup_folder
+short_description: Make, verify or remove a dated backup folder with its SHA256SUMS manifest
+version_added: 0.1.0
+description:
+  - C(state=present) (SOP backup step 4) makes C(<path>.partial) (mode 0700), moves O(files) into it
+    (a rename, or a copy with fsync across file systems), makes them readable by their owner only,
+    writes a C(SHA256SUMS) manifest read back from the disk, and only then renames the folder to O(path).
+    A folder that already exists is never overwritten. On any error the files go back where they were and
+    the partial folder is removed.
+  - C(state=verified) re-reads every file of the folder and compares it with its manifest (and with
+    O(expected), when given).
+  - C(state=absent) removes a backup folder, but only one that has a manifest (one this collection made).
+  - C(state=listed) lists the folders inside O(path) and which of them carry a manifest (changes nothing).
+options:
+  path:
+    description: The backup folder.
+    type: path
+    required: true
+  state:
+    description: What to do with the folder.
+    type: str
+    choices: [present, verified, absent, listed]
+    default: present
+  files:
+    description: Files to move into a new folder (C(state=present)).
+    type: list
+    elements: path
+    default: []
+  expected:
+    description: Checksums the folder's files must have, as C({name, sha256}) items (C(state=verified)).
+    type: list
+    elements: dict
+    default: []
+  from_disk:
+    description: Drop cached pages before reading, so checksums are computed from what the disk holds.
+    type: bool
+    default: true
+author:
+  - dukcapil.siak developers (@dukcapil)
+attributes:
+  check_mode:
+    description: In check mode the module says what it would change and changes nothing.
+    support: full
+  diff_mode:
+    description: The module returns no diff.
+    support: none
+  platform:
+    description: The managed hosts it runs on.
+    support: full
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Langkah 4 | Put master.dmp and its log in a new dated folder with a manifest
+  dukcapil.siak.backup_folder:
+    path: /srv/siak-backup/21112026
+    files: [/srv/siak-backup/export/master.dmp, /srv/siak-backup/export/master.log]
+
+- name: Check a copy against its manifest
+  dukcapil.siak.backup_folder:
+    path: /media/flashdisk/siak-backup/21112026
+    state: verified
+"""
+
+RETURN = r"""
+files:
+  description: Each file of the folder with C(name), C(size) and C(sha256).
+  type: list
+  elements: dict
+  returned: success
+path:
+  description: The folder.
+  type: str
+  returned: always
+problems:
+  description: With C(state=verified), what is missing or does not match (on failure).
+  type: list
+  elements: str
+  returned: failure
+folders:
+  description: With C(state=listed), the names of the folders inside O(path) (empty if it does not exist).
+  type: list
+  elements: str
+  returned: when state is listed
+good:
+  description: With C(state=listed), the names among them that carry a manifest.
+  type: list
+  elements: str
+  returned: when state is listed
+"""
+
+import os
+import shutil
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
+    MANIFEST,
+    format_manifest,
+    fsync_dir,
+    hash_file,
+    parse_manifest,
+    write_atomic,
+)
+import contextlib
+
+
+def move(src, dst):
+    try:
+        os.rename(src, dst)
+    except OSError as err:
+        if err.errno != 18:  # EXDEV: another file system
+            raise
+        fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
+                shutil.copyfileobj(fin, fout, 4 << 20)
+                fout.flush()
+                os.fsync(fout.fileno())
+        except Exception:
+            os.unlink(dst)
+            raise
+        os.unlink(src)
+
+
+def verify(path, expected, from_disk):
+    manifest = os.path.join(path, MANIFEST)
+    if not os.path.isfile(manifest):
+        return None, ["{0} has no {1}".format(path, MANIFEST)]
+    with open(manifest, encoding="utf-8") as fh:
+        try:
+            entries = parse_manifest(fh.read())
+        except ValueError as err:
+            return None, ["{0}: {1}".format(manifest, err)]
+    problems, files = [], []
+    for entry in entries:
+        full = os.path.join(path, entry["name"])
+        if not os.path.isfile(full):
+            problems.append("{0} is missing".format(entry["name"]))
+            continue
+        digest, size = hash_file(full, from_disk)
+        files.append({"name": entry["name"], "size": size, "sha256": digest})
+        if digest != entry["sha256"]:
+            problems.append(
+                "{0} does not match its checksum (manifest {1}..., file {2}...)".format(
+                    entry["name"], entry["sha256"][:12], digest[:12]
+                )
+            )
+    listed = dict((e["name"], e["sha256"]) for e in entries)
+    for item in expected:
+        if listed.get(item.get("name")) != item.get("sha256"):
+            problems.append(
+                "{0} is not the file that was backed up (checksum differs from the source)".format(
+                    item.get("name")
+                )
+            )
+    return files, problems
+
+
+def present(module, path, sources):
+    if os.path.exists(path):
+        files, problems = verify(path, [], False)
+        if not problems and not [s for s in sources if os.path.exists(s)]:
+            module.exit_json(changed=False, path=path, files=files)
+        module.fail_json(
+            msg="{0} already exists; a backup folder is never overwritten".format(path), path=path
+        )
+    missing = [s for s in sources if not os.path.isfile(s)]
+    if missing:
+        module.fail_json(msg="missing file(s) to back up: {0}".format(", ".join(missing)), path=path)
+    names = [os.path.basename(s) for s in sources]
+    if len(set(names)) != len(names) or MANIFEST in names:
+        module.fail_json(msg="file names must be unique and not {0}: {1}".format(MANIFEST, names), path=path)
+    if module.check_mode:
+        module.exit_json(changed=True, path=path, files=[{"name": n} for n in names])
+    partial = path + ".partial"
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        os.makedirs(parent, 0o700)
+    os.mkdir(partial, 0o700)
+    moved = []
+    try:
+        os.chmod(partial, 0o700)
+        for src in sources:
+            dst = os.path.join(partial, os.path.basename(src))
+            move(src, dst)
+            moved.append((src, dst))
+            os.chmod(dst, 0o600)
+        entries = []
+        for moved_to in (pair[1] for pair in moved):
+            digest, size = hash_file(moved_to, module.params["from_disk"])
+            entries.append({"name": os.path.basename(moved_to), "size": size, "sha256": digest})
+        write_atomic(os.path.join(partial, MANIFEST), format_manifest(entries))
+        fsync_dir(partial)
+        os.rename(partial, path)
+        fsync_dir(parent)
+    except (OSError, IOError) as err:
+        for origin, moved_to in reversed(moved):
+            with contextlib.suppress(OSError):
+                move(moved_to, origin)
+        shutil.rmtree(partial, ignore_errors=True)
+        module.fail_json(msg="could not make {0}: {1}; the files were put back".format(path, err), path=path)
+    module.exit_json(changed=True, path=path, files=entries)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "path": {"type": "path", "required": True},
+            "state": {
+                "type": "str",
+                "choices": ["present", "verified", "absent", "listed"],
+                "default": "present",
+            },
+            "files": {"type": "list", "elements": "path", "default": []},
+            "expected": {"type": "list", "elements": "dict", "default": []},
+            "from_disk": {"type": "bool", "default": True},
+        },
+        supports_check_mode=True,
+    )
+    path = module.params["path"].rstrip("/")
+    state = module.params["state"]
+    if state == "present":
+        present(module, path, module.params["files"])
+    if state == "listed":
+        folders = []
+        if os.path.isdir(path):
+            folders = sorted(
+                e for e in os.listdir(path) if os.path.isdir(os.path.join(path, e)) and not e.startswith(".")
+            )
+        good = [f for f in folders if os.path.isfile(os.path.join(path, f, MANIFEST))]
+        module.exit_json(changed=False, path=path, folders=folders, good=good)
+    if state == "verified":
+        if not os.path.isdir(path):
+            missing = "{0} does not exist".format(path)
+            module.fail_json(msg=missing, path=path, files=[], problems=[missing])
+        files, problems = verify(path, module.params["expected"], module.params["from_disk"])
+        if problems:
+            module.fail_json(
+                msg="{0}: {1}".format(path, "; ".join(problems)),
+                path=path,
+                files=files or [],
+                problems=problems,
+            )
+        module.exit_json(changed=False, path=path, files=files)
+    # absent
+    if not os.path.exists(path):
+        module.exit_json(changed=False, path=path)
+    if not os.path.isfile(os.path.join(path, MANIFEST)):
+        module.fail_json(
+            msg="{0} has no {1}: not a backup this collection made; left alone".format(path, MANIFEST),
+            path=path,
+        )
+    if not module.check_mode:
+        shutil.rmtree(path)
+        fsync_dir(os.path.dirname(path))
+    module.exit_json(changed=True, path=path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Backup folders: their names (SOP step 4) and which ones retention keeps (step 5). Pure logic.
+
+Names. The SOP names a new folder by the pattern "admmmyyy"; this reads it as day-month-year, so the
+default pattern is ``%d%m%Y`` (21 November 2026 -> ``21112026``). An office sets its own strftime
+pattern (``a%d%m%Y``, ``%Y-%m-%d``, ...). A second backup on the same day gets ``-2``, a third ``-3``:
+a name is never reused, so a backup never overwrites another.
+
+Retention. Per destination: keep every good backup of the ``keep_daily`` most recent days that have
+one (a second backup made the same day, say before an upgrade, stays with the first), and the newest
+good backup of each of the ``keep_monthly`` most recent months (a backup may count for both). "Good" means the folder has
+its SHA256SUMS manifest, i.e. this collection wrote and verified it. Folders that do not parse as a
+backup name, or that have no manifest, are never touched. The newest backup is always kept, and if
+the new backup is not among the good ones nothing is deleted at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from siak_sop.errors import SiakError
+
+DEFAULT_PATTERN = "%d%m%Y"
+SUFFIX = re.compile(r"^(?P<base>.+)-(?P<seq>[2-9]|[1-9]\d+)$")
+SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+DAY_DIRECTIVES = ("%d", "%j")
+MONTH_DIRECTIVES = ("%m", "%b", "%B", "%j")
+YEAR_DIRECTIVES = ("%Y", "%y")
+
+
+def check_pattern(pattern: str) -> str:
+    """A strftime pattern that names one folder per day, safe on Linux and Windows."""
+    where = f"folder pattern '{pattern}'"
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise SiakError("the folder pattern is empty", fix="Use a strftime pattern such as %d%m%Y")
+    for needed, what in ((DAY_DIRECTIVES, "day"), (MONTH_DIRECTIVES, "month"), (YEAR_DIRECTIVES, "year")):
+        if not any(d in pattern for d in needed):
+            raise SiakError(
+                f"it has no {what}",
+                where=where,
+                fix="Use day, month and year, e.g. %d%m%Y (the SOP's admmmyyy)",
+            )
+    sample = date(2026, 12, 31).strftime(pattern)
+    if not SAFE_NAME.match(sample) or sample.startswith((".", "-")):
+        raise SiakError(
+            f"it makes names like '{sample}'",
+            where=where,
+            fix="Use letters, digits, '.', '_' or '-' only (no slashes or spaces), not starting with '.' or '-'",
+        )
+    if re.search(r"%[HIMSfpzZcxX]", pattern):
+        raise SiakError("it has a time of day", where=where, fix="Use the date only; a second backup gets -2")
+    return pattern
+
+
+def parse_name(name: str, pattern: str = DEFAULT_PATTERN) -> tuple[date, int] | None:
+    """(day, sequence) of a backup folder name, or None if it is not one (sequence 1 for no suffix)."""
+    candidates = [(name, 1)]
+    match = SUFFIX.match(name)
+    if match:
+        candidates.append((match.group("base"), int(match.group("seq"))))
+    for base, seq in candidates:
+        try:
+            day = datetime.strptime(base, pattern).date()
+        except ValueError:
+            continue
+        if day.strftime(pattern) == base:
+            return day, seq
+    return None
+
+
+def folder_name(day: date, existing: list[str], pattern: str = DEFAULT_PATTERN) -> str:
+    """The name for a new backup made on ``day``: never one in ``existing`` (including .partial names)."""
+    check_pattern(pattern)
+    base = day.strftime(pattern)
+    taken = {e.removesuffix(".partial") for e in existing}
+    if base not in taken:
+        return base
+    seq = 2
+    while f"{base}-{seq}" in taken:
+        seq += 1
+    return f"{base}-{seq}"
+
+
+@dataclass(frozen=True)
+class Backup:
+    name: str
+    day: date
+    seq: int
+    good: bool
+
+    @property
+    def key(self) -> tuple[date, int]:
+        return (self.day, self.seq)
+
+
+def classify(
+    names: list[str], good: list[str], pattern: str = DEFAULT_PATTERN
+) -> tuple[list[Backup], list[str]]:
+    """Backups (newest first) and the names that are not backups of this pattern."""
+    backups, others = [], []
+    good_set = set(good)
+    for name in names:
+        parsed = None if name.endswith(".partial") else parse_name(name, pattern)
+        if parsed is None:
+            others.append(name)
+        else:
+            backups.append(Backup(name, parsed[0], parsed[1], name in good_set))
+    backups.sort(key=lambda b: b.key, reverse=True)
+    return backups, sorted(others)
+
+
+def _newest_per_bucket(backups: list[Backup], bucket, count: int) -> list[str]:
+    kept: list[str] = []
+    seen: set = set()
+    for b in backups:  # newest first
+        if len(seen) >= count:
+            break
+        k = bucket(b.day)
+        if k not in seen:
+            seen.add(k)
+            kept.append(b.name)
+    return kept
+
+
+def retention(
+    names: list[str],
+    good: list[str],
+    *,
+    keep_daily: int,
+    keep_monthly: int,
+    new: str,
+    pattern: str = DEFAULT_PATTERN,
+) -> dict:
+    """What to keep and delete in one destination. Returns {keep, delete, unmanaged, reasons}."""
+    for label, value, least in (("keep_daily", keep_daily, 1), ("keep_monthly", keep_monthly, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise SiakError(f"{label} is {value!r}", fix=f"Use a whole number of {least} or more")
+    backups, others = classify(names, good, pattern)
+    good_backups = [b for b in backups if b.good]
+    unmanaged = others + [b.name for b in backups if not b.good]
+    if not good_backups or good_backups[0].name != new:
+        # The new backup must be the newest verified one here; otherwise delete nothing.
+        return {
+            "keep": [b.name for b in good_backups],
+            "delete": [],
+            "unmanaged": sorted(unmanaged),
+            "reason": f"the new backup {new} is not the newest verified backup here; nothing deleted",
+        }
+    days = sorted({b.day for b in good_backups}, reverse=True)[:keep_daily]
+    daily = [b.name for b in good_backups if b.day in days]
+    monthly = _newest_per_bucket(good_backups, lambda d: (d.year, d.month), keep_monthly)
+    keep = [b.name for b in good_backups if b.name in set(daily) | set(monthly)]
+    delete = [b.name for b in good_backups if b.name not in keep]
+    return {
+        "keep": keep,
+        "delete": delete,
+        "unmanaged": sorted(unmanaged),
+        "reason": f"kept the backups of {len(days)} day(s) and of {len(monthly)} month(s)",
+    }
+
+
+def newest_good(names: list[str], good: list[str], pattern: str = DEFAULT_PATTERN) -> str:
+    """The newest verified backup's name, or '' when there is none (for the free-space estimate)."""
+    backups = classify(names, good, pattern)[0]
+    return next((b.name for b in backups if b.good), "")

@@ -1,0 +1,270 @@
+"""playbooks/client_rollout.yml against a lab of 20 Linux workstations (SOP-PIAK-15 steps 9 and 10).
+
+One module-scoped lab; the tests run in order and each starts from the state the previous one left:
+1.0 everywhere, then 2.0 with three PCs offline, then 3.0 faults. The distribution point is the role's
+own server; its access log (which names the workstation of every download) proves what was transferred.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from client_rollout_kit import DistPoint, free_port, make_package
+from labkit import make_lab
+
+PCS = [f"pc{i:02d}" for i in range(1, 21)]
+OFFLINE = ["pc05", "pc11", "pc17"]
+
+
+@pytest.fixture(scope="module")
+def rollout(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
+    base = tmp_path_factory.mktemp("client_rollout")
+    lab = make_lab(base, os.getpid() + 7919, workstations=len(PCS))
+    packages = {v: make_package(base / "dist", v) for v in ("1.0", "2.0", "3.0")}
+    lab.up()
+    dist = DistPoint(base / "dist", f"{lab.net}.1", base / "distpoint-access.log")
+    try:
+        yield lab, dist, packages
+    finally:
+        dist.stop()
+        lab.down()
+
+
+def run(lab, version, packages, *extra, url=None, inventory=None):
+    _path, sha = packages[version]
+    args = ["-e", f"client_rollout_version={version}", "-e", f"client_rollout_package_sha256={sha}"]
+    if url is not None:
+        args += ["-e", f"client_rollout_package_url={url}"]
+    return lab.playbook("playbooks/client_rollout.yml", *args, *extra, inventory=inventory)
+
+
+def latest_report(lab) -> dict:
+    newest = sorted((lab.out / "reports").glob("client-rollout-*.json"))[-1]
+    return json.loads(newest.read_text())
+
+
+def statuses(report) -> dict[str, str]:
+    return {w["host"]: w["status"] for w in report["workstations"]}
+
+
+def current(lab) -> dict[str, str]:
+    """Where /opt/siak-client/current points on every running workstation (one ad-hoc run over SSH)."""
+    result = lab.ansible("workstations", "ansible.builtin.command", "readlink /opt/siak-client/current")
+    found = {}
+    for line in result.stdout.splitlines():
+        m = re.match(r"^(pc\d+) \| (?:CHANGED|SUCCESS) \| rc=0 \| \(stdout\) (\S+)", line)
+        if m:
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+def recap(stdout: str) -> dict[str, dict[str, int]]:
+    rows = {}
+    for m in re.finditer(
+        r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", stdout, re.M
+    ):
+        rows[m.group(1)] = {
+            "changed": int(m.group(3)),
+            "unreachable": int(m.group(4)),
+            "failed": int(m.group(5)),
+        }
+    return rows
+
+
+def test_first_rollout_updates_all_20_from_the_controllers_distribution_point(rollout):
+    lab, _dist, packages = rollout
+    port = free_port(f"{lab.net}.1")
+    serve = [
+        "-e",
+        f"client_rollout_package_path={packages['1.0'][0]}",
+        "-e",
+        "client_rollout_serve=true",
+        "-e",
+        f"client_rollout_serve_address={lab.net}.1",
+        "-e",
+        f"client_rollout_serve_port={port}",
+        "-e",
+        "client_rollout_release_notes='Perbaikan cetak KK.'",
+    ]
+    result = run(lab, "1.0", packages, *serve)
+    assert result.returncode == 0, result.stdout[-3000:]
+    report = latest_report(lab)
+    assert statuses(report) == dict.fromkeys(PCS, "updated")
+    assert report["totals"]["updated"] == 20
+    assert {w["from_version"] for w in report["workstations"]} == {None}
+    assert [w["host"] for w in report["workstations"] if w["wave"] == 1] == ["pc01"]  # the canary, alone
+    assert set(current(lab).values()) == {"releases/1.0"} and len(current(lab)) == 20
+    log = lab.out / "client_rollout" / "distpoint-access.log"
+    gets = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sorted(g["host"] for g in gets) == PCS and all(g["status"] == 200 for g in gets)
+    notice = lab.sh("pc07", "cat /etc/siak-client/pemberitahuan-update-siak.txt").stdout
+    assert (
+        "PEMBERITAHUAN UPDATE APLIKASI SIAK" in notice
+        and "versi 1.0" in notice
+        and "Perbaikan cetak KK." in notice
+    )
+    md = sorted((lab.out / "reports").glob("client-rollout-*.md"))[-1].read_text()
+    assert "# Laporan update aplikasi SIAK pada klien" in md and "| diperbarui | 20 |" in md
+
+    # A rerun with nothing to do: no task changes anything, and nothing is downloaded.
+    again = run(lab, "1.0", packages, *serve)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert all(r["changed"] == 0 for r in recap(again.stdout).values()), again.stdout[-2500:]
+    assert statuses(latest_report(lab)) == dict.fromkeys(PCS, "already_current")
+    assert len(log.read_text().splitlines()) == len(gets)
+
+
+def test_offline_pcs_are_reported_and_a_rerun_picks_up_exactly_them(rollout):
+    lab, dist, packages = rollout
+    url = dist.url("siak-client-2.0.tar.gz")
+    lab.stop(*OFFLINE)
+    result = run(lab, "2.0", packages, url=url)
+    assert result.returncode == 0, result.stdout[-3000:]
+    report = latest_report(lab)
+    expected = {pc: ("offline" if pc in OFFLINE else "updated") for pc in PCS}
+    assert statuses(report) == expected
+    assert report["totals"]["offline"] == 3 and report["totals"]["updated"] == 17
+    pending = (lab.out / "reports" / "client-rollout-pending.txt").read_text().split()
+    assert pending == [*OFFLINE, "localhost"]
+    assert sorted(r["host"] for r in dist.records()) == sorted(set(PCS) - set(OFFLINE))
+    assert "releases/1.0" in lab.sh("pc01", "ls -d /opt/siak-client/releases/*").stdout.replace(
+        "/opt/siak-client/", ""
+    )
+    assert lab.sh("pc05", "true").returncode != 0  # really offline
+
+    lab.start(*OFFLINE)
+    before = len(dist.records())
+    rerun = run(lab, "2.0", packages, url=url)
+    assert rerun.returncode == 0, rerun.stdout[-3000:]
+    report = latest_report(lab)
+    assert statuses(report) == {pc: ("updated" if pc in OFFLINE else "already_current") for pc in PCS}
+    assert sorted(r["host"] for r in dist.records()[before:]) == OFFLINE
+    assert set(current(lab).values()) == {"releases/2.0"}
+    assert not (lab.out / "reports" / "client-rollout-pending.txt").exists()
+
+
+def test_a_package_url_that_does_not_answer_fails_the_canary_and_touches_nothing_else(rollout):
+    lab, dist, packages = rollout
+    dead = f"http://{lab.net}.1:{free_port(lab.net + '.1')}/siak-client-3.0.tar.gz"
+    before = len(dist.records())
+    result = run(lab, "3.0", packages, url=dead)
+    assert result.returncode == 2
+    assert "the rollout stopped after wave 1 (1 of 1 failed" in result.stdout
+    report = latest_report(lab)
+    assert report["stopped"]["wave"] == 1
+    failed = [w for w in report["workstations"] if w["status"] == "failed"]
+    assert [w["host"] for w in failed] == ["pc01"] and "did not answer" in failed[0]["message"]
+    assert statuses(report) == {pc: ("failed" if pc == "pc01" else "not_started") for pc in PCS}
+    assert set(current(lab).values()) == {"releases/2.0"} and len(current(lab)) == 20
+    leftovers = lab.ansible(
+        "workstations", "ansible.builtin.shell", "ls -A /opt/siak-client/.incoming /opt/siak-client/releases"
+    )
+    assert (
+        "partial" not in leftovers.stdout
+        and ".part" not in leftovers.stdout
+        and "3.0" not in leftovers.stdout
+    )
+    assert len(dist.records()) == before
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_checksum_mismatch_fails_one_pc_and_a_pc_in_use_is_left_running(rollout, tmp_path):
+    lab, _dist, packages = rollout
+    corrupting = DistPoint(
+        packages["3.0"][0].parent, f"{lab.net}.1", tmp_path / "corrupt-access.log", corrupt_for=["pc07"]
+    )
+    started = lab.sh(
+        "pc02",
+        "setsid /opt/siak-client/current/bin/siak-client </dev/null >/dev/null 2>&1 & echo $!",
+    )
+    client_pid = started.stdout.strip()
+    try:
+        result = run(lab, "3.0", packages, url=corrupting.url("siak-client-3.0.tar.gz"))
+    finally:
+        corrupting.stop()
+    try:
+        assert result.returncode == 2, result.stdout[-3000:]
+        report = latest_report(lab)
+        expected = {pc: "updated" for pc in PCS} | {"pc07": "failed", "pc02": "in_use"}
+        assert statuses(report) == expected
+        row = next(w for w in report["workstations"] if w["host"] == "pc07")
+        assert "checksum mismatch" in row["message"] and row["to_version"] == "2.0"
+        links = current(lab)
+        assert (
+            links["pc07"] == "releases/2.0"
+            and links["pc02"] == "releases/2.0"
+            and links["pc03"] == "releases/3.0"
+        )
+        assert lab.sh("pc07", "ls /opt/siak-client/releases").stdout.split() == ["1.0", "2.0"]
+        assert lab.sh("pc02", f"kill -0 {client_pid}").returncode == 0  # never closed by force
+        # Current and previous are kept, older ones pruned.
+        assert lab.sh("pc03", "ls /opt/siak-client/releases").stdout.split() == ["2.0", "3.0"]
+    finally:
+        lab.sh("pc02", f"kill {client_pid}")
+
+
+def test_check_mode_changes_nothing(rollout):
+    lab, dist, packages = rollout
+    before = len(dist.records())
+    pending = lab.out / "reports" / "client-rollout-pending.txt"
+    result = run(
+        lab,
+        "3.0",
+        packages,
+        "--check",
+        "--diff",
+        "--limit",
+        f"@{pending}",
+        url=dist.url("siak-client-3.0.tar.gz"),
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "current -> 3.0" in result.stdout
+    links = current(lab)
+    assert links["pc07"] == "releases/2.0" and links["pc02"] == "releases/2.0"
+    assert len(dist.records()) == before
+
+
+def test_the_rerun_list_limits_a_rerun_to_the_pcs_not_yet_updated(rollout):
+    lab, dist, packages = rollout
+    pending = lab.out / "reports" / "client-rollout-pending.txt"
+    assert pending.read_text().split() == ["pc02", "pc07", "localhost"]
+    before = len(dist.records())
+    result = run(lab, "3.0", packages, "--limit", f"@{pending}", url=dist.url("siak-client-3.0.tar.gz"))
+    assert result.returncode == 0, result.stdout[-3000:]
+    # pc02 unpacked 3.0 while its client ran: now it only switches, so only pc07 downloads.
+    assert [r["host"] for r in dist.records()[before:]] == ["pc07"]
+    assert set(current(lab).values()) == {"releases/3.0"}
+    assert statuses(latest_report(lab)) == {"pc02": "updated", "pc07": "updated"}
+    assert set(recap(result.stdout)) == {"localhost", "pc02", "pc07"}
+
+
+@pytest.mark.parametrize(
+    ("inventory", "message"),
+    [
+        (
+            "all:\n  children:\n    siak_servers:\n      hosts:\n        siak-vm: {}\n",
+            "missing group(s) workstations",
+        ),
+        (
+            "all:\n  children:\n    workstations:\n      children:\n        windows_workstations: {}\n",
+            "group(s) workstations have no hosts",
+        ),
+    ],
+)
+def test_a_missing_or_empty_workstation_group_is_named(rollout, tmp_path, inventory, message):
+    lab, _dist, packages = rollout
+    office = tmp_path / "office.yml"
+    office.write_text(inventory)
+    result = run(lab, "3.0", packages, url="http://127.0.0.1:9/x", inventory=office)
+    assert result.returncode == 2
+    assert f"Inventory {office}: {message}" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
