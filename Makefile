@@ -56,15 +56,18 @@ demo: setup lab-up
 	@test -e build/releases/siak-proxy-2.0.tar.gz || siak-lab release --demo --out build/releases >/dev/null
 	@echo "The office before the upgrade: SIAK 1.0 on the SIAK VM (installed on the first demo), the VM off."
 	siak-lab start siak-vm
-	siak-lab exec siak-vm -- test -e /opt/siak/app/current || \
+	siak-lab exec siak-vm -- test -e /opt/siak/app/current || SIAK_RUN_ID=$(SIAK_RUN_ID)-seed \
 	  ansible-playbook playbooks/server_upgrade.yml -e siak_lab_release_version=1.0
 	siak-lab stop siak-vm
 	ansible-playbook playbooks/upgrade.yml
 	@echo
+	siak-sop report $(SIAK_RUN_ID) --sop upgrade || echo "siak-sop report: see its message above"
+	@echo
 	@echo "Demo done: the lab is up ($(SIAK_LAB_DIR)); inventory inventories/lab/hosts.yml."
 	@echo "Upgrade report (Laporan): $(SIAK_OUTPUT_DIR)/reports/upgrade-$(SIAK_RUN_ID)/laporan-kepala-bidang.md"
 	@echo "Preparation (Jadwal uji coba): $(SIAK_OUTPUT_DIR)/reports/upgrade-$(SIAK_RUN_ID)/persiapan.md"
-	@echo "Agenda (Buku Agenda): $(SIAK_OUTPUT_DIR)/agenda/"
+	@echo "Agenda (Buku Agenda): $$(ls $(SIAK_OUTPUT_DIR)/agenda/*/$(SIAK_RUN_ID).jsonl)"
+	@echo "Printable Laporan (PDF): $(SIAK_OUTPUT_DIR)/reports/$(SIAK_RUN_ID)/"
 	@echo "Stop the lab with: make lab-down"
 
 lint: setup

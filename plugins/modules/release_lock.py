@@ -16,6 +16,7 @@ description:
     lock held by another run without failing, so the calling task can explain it. With O(steal_token)
     it takes over a lock only if that exact holder still has it (the caller decided it is stale).
   - O(state=absent) releases the lock only if this run holds it; another run's lock is never removed.
+  - The lock's folder (the application root) is created when it does not exist yet (a first install).
 options:
   path:
     description: The lock file.
@@ -98,8 +99,13 @@ def main():
     )
     p = module.params
     path = p["path"]
-    if not os.path.isdir(os.path.dirname(path)):
-        module.fail_json(msg="the folder for lock %s does not exist" % path)
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        if p["state"] == "absent" or module.check_mode:
+            module.exit_json(
+                changed=p["state"] == "present", acquired=p["state"] == "present", holder=None, stolen=False
+            )
+        os.makedirs(folder, 0o755)
     result = {"changed": False, "acquired": False, "holder": None, "stolen": False}
     guard = os.open(path + ".guard", os.O_RDWR | os.O_CREAT, 0o600)
     try:

@@ -150,6 +150,14 @@ def _row_for(section: str, host: str, data: Mapping[str, Any], lang: str) -> lis
     return row
 
 
+def _row(data: Mapping) -> dict:
+    """One host's result; a role that calls its outcome ``status`` (client_rollout) is read the same way."""
+    row = dict(data)
+    if "result" not in row and "status" in row:
+        row["result"] = row["status"]
+    return row
+
+
 def verdict(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
     """ok, pending (some hosts not yet done: offline, in use, trial) or bad (a failure anywhere); empty."""
     seen = [str(d.get("result", "")) for hosts in results.values() for d in hosts.values()]
@@ -184,7 +192,7 @@ def build(results: Mapping, meta: Mapping) -> dict:
     """
     if not isinstance(results, Mapping):
         raise SiakError(f"results must be a mapping of role to hosts, got {type(results).__name__}")
-    clean = {str(k): {str(h): dict(v) for h, v in dict(hosts or {}).items()} for k, hosts in results.items()}
+    clean = {str(k): {str(h): _row(v) for h, v in dict(hosts or {}).items()} for k, hosts in results.items()}
     totals = {}
     for key, hosts in clean.items():
         counts: dict[str, int] = {}

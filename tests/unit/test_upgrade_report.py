@@ -114,3 +114,9 @@ def test_local_date():
     assert local_date("2026-11-21T01:00:00", "Asia/Makassar") == "2026-11-21 09:00 WITA"
     assert local_date("") == ""
     assert local_date("not a time") == "not a time"
+
+
+def test_a_status_is_read_as_the_result():
+    report = build({"client_rollout": {"pc01": {"status": "offline", "from_version": "1.0"}}}, META)
+    assert report["results"]["client_rollout"]["pc01"]["result"] == "offline"
+    assert report["verdict"] == "pending"
