@@ -12,12 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from siak_sop import service_hours
 from siak_sop.errors import SiakError
 from siak_sop.runlog import StepRun
-from siak_sop.sop import Sop, Step
+from siak_sop.sop import Sop, Step, read_yaml_file
 
 DEFAULT_HARD_LIMIT_FACTOR = 2.0
 DEFAULT_RUN_LIMIT_MINUTES = 720.0
@@ -164,17 +162,7 @@ def parse_budget(data: Any, source: str, sops: list[Sop]) -> BudgetConfig:
 
 
 def load_budget_file(path: Path | str, sops: list[Sop]) -> BudgetConfig:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SiakError(f"cannot read the budget file ({exc.strerror})", where=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise SiakError(f"not valid YAML{at}", where=str(path)) from None
+    data = read_yaml_file(path, "the budget file")
     return parse_budget(data, str(path), sops)
 
 

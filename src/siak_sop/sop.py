@@ -253,18 +253,23 @@ def parse_sop(data: Any, source: str) -> Sop:
     )
 
 
-def load_sop_file(path: Path | str) -> Sop:
+def read_yaml_file(path: Path | str, what: str) -> Any:
+    """Parse a YAML file people edit; errors name the file and the line, never a traceback."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SiakError(f"cannot read SOP file ({exc.strerror})", where=str(path)) from None
+        raise SiakError(f"cannot read {what} ({exc.strerror})", where=str(path)) from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
         raise SiakError(f"not valid YAML{at}", where=str(path)) from None
+
+
+def load_sop_file(path: Path | str) -> Sop:
+    data = read_yaml_file(path, "SOP file")
     return parse_sop(data, str(path))
 
 

@@ -28,7 +28,7 @@ APP_ONLY = "tests/playbooks/upgrade_app_only.yml"
 def vm(tmp_path_factory) -> LabHandle:
     if os.geteuid() != 0:
         pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
-    handle = make_lab(tmp_path_factory.mktemp("upgrade"), os.getpid() + 7, workstations=0)
+    handle = make_lab(tmp_path_factory.mktemp("upgrade"), os.getpid() + 13, workstations=0)
     try:
         handle.up()
         handle.start("siak-vm")
