@@ -20,7 +20,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+
+from labkit import make_lab
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -113,6 +116,17 @@ def artifacts(pdd: Path, ident: str) -> dict:
 
 # Sunday evening in Jakarta: after service hours whenever the test runs (the backup role's clock input).
 SUNDAY = "2026-11-22T20:00:00+07:00"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A lab of its own: the real backup.yml leaves backups on siak-db that other tests must not see."""
+    handle = make_lab(tmp_path_factory.mktemp("awxlab"), os.getpid() + 29, workstations=0)
+    try:
+        handle.up()
+        yield handle
+    finally:
+        handle.down()
 
 
 def subject() -> str:
