@@ -1,9 +1,10 @@
 """LAB STAND-IN for Oracle's expdp and exp. It is NOT Oracle and exports nothing.
 
 Installed on the lab's siak-db as $ORACLE_HOME/bin/expdp and .../exp by playbooks/lab_oracle_standin.yml,
-which puts the host's #!/usr/bin/python3 in front (the same file; it acts by the name it is called by). It reads the parfile the way the real tools do, writes a dump of a chosen size (filled
-with pseudo-random bytes behind a header that says it is a stand-in) and a log in the real tool's
-format, so the backup role's verdict, folder, checksum and copy logic run against the shapes a real
+which puts the host's #!/usr/bin/python3 in front (the same file; it acts by the name it is called by).
+It reads the parfile the way the real tools do, writes a dump of a chosen size (filled with
+pseudo-random bytes behind a header that says it is a stand-in) and a log in the real tool's format,
+so the backup role's verdict, folder, checksum and copy logic run against the shapes a real
 office produces. What it does is chosen by /etc/siak-lab/oracle-standin.json on the host:
 
   {"mode": "success" | "ora_error" | "warnings" | "killed",
