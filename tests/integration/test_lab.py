@@ -99,6 +99,23 @@ def test_twenty_hosts_come_up_and_go_down_cleanly(tmp_path):
     assert not big.dir.exists()
 
 
+def inner_pytest(tmp_path, test_file) -> list[str]:
+    """A pytest run of its own, for the tests that watch what a failed or killed run leaves behind."""
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(tmp_path),
+        "--basetemp",
+        str(tmp_path / "base"),
+        str(test_file),
+    ]
+
+
 def test_teardown_after_a_failing_test_leaves_no_process_or_mount(tmp_path):
     test_file = tmp_path / "test_fails.py"
     test_file.write_text(
@@ -115,19 +132,7 @@ def test_teardown_after_a_failing_test_leaves_no_process_or_mount(tmp_path):
     """)
     )
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--rootdir",
-            str(tmp_path),
-            "--basetemp",
-            str(tmp_path / "base"),
-            str(test_file),
-        ],
+        inner_pytest(tmp_path, test_file),
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -159,19 +164,7 @@ def test_sigterm_mid_test_still_tears_the_lab_down(tmp_path):
     """)
     )
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--rootdir",
-            str(tmp_path),
-            "--basetemp",
-            str(tmp_path / "base"),
-            str(test_file),
-        ],
+        inner_pytest(tmp_path, test_file),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
