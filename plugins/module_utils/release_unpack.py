@@ -152,9 +152,12 @@ class _Writer:
 
     def symlink(self, name, link_target):
         rel, path = self._target(name)
-        if not is_safe_link(rel, link_target):
-            raise UnpackError("member %s -> %s points outside the release" % (name, link_target))
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        # Lexically inside, and inside from where the link really lands (its folder may be a link too).
+        lands = os.path.normpath(os.path.join(os.path.realpath(os.path.dirname(path)), link_target))
+        inside = lands == self.dest or lands.startswith(self.dest + os.sep)
+        if not is_safe_link(rel, link_target) or not inside:
+            raise UnpackError("member %s -> %s points outside the release" % (name, link_target))
         self._clear(path)
         os.symlink(link_target, path)
         self.links.add(rel)

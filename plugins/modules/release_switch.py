@@ -48,6 +48,15 @@ options:
     description: Remove releases beyond O(keep) after a healthy start.
     type: bool
     default: true
+  unlock_path:
+    description:
+      - The upgrade lock (see M(dukcapil.siak.release_lock)) to give back once the release is healthy and old
+        releases are removed, saving a round trip. It is removed only if O(unlock_token) holds it; on failure
+        it stays, for the caller's rollback, which gives it back itself.
+    type: path
+  unlock_token:
+    description: The token of the run that holds O(unlock_path).
+    type: str
 author:
   - dukcapil.siak developers (@dukcapil)
 """
@@ -79,6 +88,10 @@ pruned:
   type: list
   elements: str
   returned: always
+unlocked:
+  description: Whether the upgrade lock was given back.
+  type: bool
+  returned: always
 """
 
 import os
@@ -90,7 +103,7 @@ import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import read_state
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import read_state, unlock
 
 
 def relink(root, link, target):
@@ -192,12 +205,21 @@ def main():
             "health": {"type": "dict", "default": {"kind": "none"}},
             "keep": {"type": "int", "default": 3},
             "prune": {"type": "bool", "default": True},
+            "unlock_path": {"type": "path"},
+            "unlock_token": {"type": "str", "no_log": False},
         },
         supports_check_mode=False,
     )
     p = module.params
     root, name = p["root"], p["name"]
-    result = {"changed": False, "switched": False, "phase": "stop", "attempts": 0, "pruned": []}
+    result = {
+        "changed": False,
+        "switched": False,
+        "phase": "stop",
+        "attempts": 0,
+        "pruned": [],
+        "unlocked": False,
+    }
     if "/" in name or name.startswith(".") or not os.path.isdir(os.path.join(root, "releases", name)):
         module.fail_json(msg="release %s is not staged under %s/releases" % (name, root), **result)
     if p["stop_first"]:
@@ -223,6 +245,8 @@ def main():
     result["phase"] = "done"
     if p["prune"]:
         result["pruned"] = prune(module, root, p["keep"])
+    if p["unlock_path"]:
+        result["unlocked"] = unlock(p["unlock_path"], p["unlock_token"])
     module.exit_json(**result)
 
 
