@@ -11,6 +11,7 @@ unpacks; the temporary folder (and the artifact in it) is removed whatever happe
 from __future__ import annotations
 
 import os
+import time
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -31,7 +32,9 @@ class ActionModule(ActionBase):
                     raise AnsibleActionFail("artifact %s does not exist on the controller" % src)
                 tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
                 remote = self._connection._shell.join_path(tmpdir, os.path.basename(src))
+                started = time.monotonic()
                 self._transfer_file(src, remote)
+                result["transfer_s"] = round(time.monotonic() - started, 2)
                 args.update(artifact=remote, remove_artifact=True)
             result.update(
                 self._execute_module(

@@ -109,11 +109,16 @@ shared:
   type: list
   elements: str
   returned: success
+unpack_s:
+  description: Seconds the hashing unpack took (wall clock); C(unpack_cpu_s) its CPU seconds.
+  type: float
+  returned: success
 """
 
 import json
 import os
 import shutil
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -172,8 +177,12 @@ def main():
             shutil.rmtree(os.path.join(releases, name), ignore_errors=True)
         shutil.rmtree(partial, ignore_errors=True)
         os.mkdir(partial, 0o755)
+        started, cpu = time.monotonic(), time.process_time()
         digest, files, size = unpack_artifact(artifact, partial, p["sha256"], p["reserve_bytes"])
         result.update(sha256=digest, files=files, unpacked_bytes=size)
+        result.update(
+            unpack_s=round(time.monotonic() - started, 2), unpack_cpu_s=round(time.process_time() - cpu, 2)
+        )
         specs = [("d", x) for x in p["shared_paths"]] + [("f", x) for x in p["shared_files"]]
         for _kind, rel in specs:
             if not _inside(partial, os.path.join(partial, rel)):
