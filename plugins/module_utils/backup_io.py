@@ -85,7 +85,7 @@ def fan_out(read_into, consumers, chunk=CHUNK, depth=4):
             if not errors:
                 try:
                     consume(view)
-                except BaseException as err:  # handed to the reading thread, raised there
+                except Exception as err:  # handed to the reading thread, raised there
                     errors.append(err)
             release(index)
 
