@@ -21,6 +21,8 @@ description:
   - When the SIAK client is running (an operator is serving a citizen) the module never stops it; it waits
     for it to close, or reports the workstation as in use, leaving the new release unpacked but not active.
   - One task does all of this, so a rollout to tens of workstations costs one round trip per workstation.
+  - With O(state=probe) on a POSIX shell the action plugin reads the same facts with one shell command, so
+    no Python starts on the workstation (a rerun where every PC is current costs one short SSH exchange each).
 options:
   root:
     description: Folder that holds C(releases/) and the C(current) link.
@@ -47,6 +49,12 @@ options:
   src:
     description: Path of the package already copied onto the workstation (push). Mutually exclusive with O(url).
     type: path
+  remote_src:
+    description:
+      - C(true) when O(src) is already on the workstation. C(false) when O(src) is a file on the controller,
+        which the action plugin copies to the workstation (push) only when the workstation needs it.
+    type: bool
+    default: true
   remove_src:
     description: Delete O(src) once it is unpacked.
     type: bool
@@ -146,18 +154,13 @@ pruned:
   elements: str
 """
 
-import http.client
 import json
 import os
 import shutil
 import socket
 import time
-import urllib.error
-import zipfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
-from ansible.module_utils.urls import open_url
 
 from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
 
@@ -217,6 +220,12 @@ def running_clients(name):
 def download(module, url, dest, timeout, validate_certs):
     """Stream ``url`` into ``dest`` while hashing it. Returns (sha256, bytes)."""
     import hashlib
+    import http.client
+    import urllib.error
+
+    # Imported here: a workstation that is already current never pays for the HTTP and TLS imports.
+    from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
+    from ansible.module_utils.urls import open_url
 
     digest = hashlib.sha256()
     size = 0
@@ -255,6 +264,8 @@ def file_sha256(path):
 
 
 def unpack(module, archive, dest):
+    import zipfile
+
     with open(archive, "rb") as fh:
         kind = cr.archive_kind(fh.read(4))
     if kind == "zip":
@@ -272,23 +283,7 @@ def unpack(module, archive, dest):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            root=dict(type="path", default="/opt/siak-client"),
-            version=dict(type="str", required=True),
-            sha256=dict(type="str", required=True),
-            state=dict(type="str", default="present", choices=["present", "probe"]),
-            url=dict(type="str"),
-            src=dict(type="path"),
-            remove_src=dict(type="bool", default=True),
-            entrypoint=dict(type="str", default=""),
-            process_name=dict(type="str", default="siak-client"),
-            in_use=dict(type="str", default="skip", choices=["skip", "wait"]),
-            wait_timeout=dict(type="int", default=300),
-            wait_interval=dict(type="int", default=5),
-            keep_releases=dict(type="int", default=2),
-            timeout=dict(type="int", default=60),
-            validate_certs=dict(type="bool", default=True),
-        ),
+        argument_spec=cr.ARGUMENT_SPEC,
         mutually_exclusive=[("url", "src")],
         required_if=[("state", "present", ("url", "src"), True)],
         supports_check_mode=True,
