@@ -65,7 +65,9 @@ class ActionModule(ActionBase):
         try:
             int(args["mode"], 8)
         except ValueError:
-            raise AnsibleActionFail(f"mode {args['mode']!r} is not an octal permission such as 0644") from None
+            raise AnsibleActionFail(
+                f"mode {args['mode']!r} is not an octal permission such as 0644"
+            ) from None
         values = {
             "P": path,
             "D": posixpath.dirname(path) or "/",
@@ -76,7 +78,9 @@ class ActionModule(ActionBase):
         script = " ".join(f"{k}={shlex.quote(v)}" for k, v in values.items()) + SCRIPT.rstrip()
         out = self._low_level_execute_command(script, in_data=content.encode("utf-8"))
         if out["rc"] != 0:
-            raise AnsibleActionFail(f"could not leave the notice at {path}: {out['stderr'].strip() or out['rc']}")
+            raise AnsibleActionFail(
+                f"could not leave the notice at {path}: {out['stderr'].strip() or out['rc']}"
+            )
         seen = parse(out["stdout"])
         result.update(changed=not seen["same"], wall_sent=seen["wall"], path=path)
         if self._play_context.diff:

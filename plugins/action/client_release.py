@@ -74,7 +74,7 @@ class ActionModule(ActionBase):
         if sha256 is None:
             raise AnsibleActionFail(f"sha256 {args['sha256']!r} is not 64 hexadecimal digits")
         root = args["root"].rstrip("/") or "/"
-        script = cr.probe_script(root, version, args["process_name"])
+        script = cr.probe_script(root, version, args["process_name"], sha256)
         # The script goes on standard input: no terminal is allocated, and the values stay off the process list.
         out = self._low_level_execute_command("/bin/sh", in_data=script.encode("utf-8"))
         try:

@@ -46,7 +46,7 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.client_release impor
 def _get(hv, name, default=None):
     try:
         value = hv.get(name, default)
-    except Exception:  # noqa: BLE001 - an undefined or broken variable of one PC must not hide the others
+    except Exception:  # an undefined or broken variable of one PC must not hide the others
         return default
     return default if value is None else value
 
@@ -64,7 +64,7 @@ def _probed(hosts):
             yield hv, probe
 
 
-def row(host: str, windows: bool, probe: dict, install, record, notice, wave) -> dict:
+def row(host: str, *, windows: bool, probe: dict, install, record, notice, wave) -> dict:
     """One workstation's row of the report (pure: the registered results are plain dictionaries)."""
     state = rollout_state(probe, windows)
     base = {
@@ -104,7 +104,12 @@ def row(host: str, windows: bool, probe: dict, install, record, notice, wave) ->
                 duration_s=float(install.get("duration_s") or 0),
                 bytes_transferred=int(install.get("bytes_transferred") or 0),
             )
-    briefed = bool(notice) and not notice.get("skipped") and not notice.get("failed") and not notice.get("unreachable")
+    briefed = (
+        bool(notice)
+        and not notice.get("skipped")
+        and not notice.get("failed")
+        and not notice.get("unreachable")
+    )
     base["briefed"] = briefed
     base["from_version"] = base["from_version"] or None
     base["to_version"] = base["to_version"] or None
@@ -122,12 +127,12 @@ def client_rollout_rows(hosts, waves=None) -> list[dict]:
         rows.append(
             row(
                 name,
-                _windows(hv),
-                probe,
-                _get(hv, "__client_rollout_install"),
-                _get(hv, "__client_rollout_result"),
-                _get(hv, "__client_rollout_notice"),
-                wave_of.get(name),
+                windows=_windows(hv),
+                probe=probe,
+                install=_get(hv, "__client_rollout_install"),
+                record=_get(hv, "__client_rollout_result"),
+                notice=_get(hv, "__client_rollout_notice"),
+                wave=wave_of.get(name),
             )
         )
     return sorted(rows, key=lambda r: r["host"])

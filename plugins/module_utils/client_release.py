@@ -128,13 +128,16 @@ def archive_kind(head: bytes) -> str:
 # Running clients: pgrep (procps) matches the process name (comm, the first 15 bytes) or argv[0]'s basename,
 # in the probe's own mount namespace, as process_matches does; without pgrep, a loop over /proc with shell
 # builtins matches comm (and argv[0] for a process whose command line names the client).
-PROBE_SCRIPT = r"""R={root} V={version} N={name} C={comm} CX={comm_re} NX={name_re}
+PROBE_SCRIPT = r"""R={root} V={version} S={sha256} N={name} C={comm} CX={comm_re} NX={name_re} m=
 printf '@@link\n'
 if [ -L "$R/current" ]; then
   cur=$(readlink "$R/current"); printf '%s\n' "$cur"
   while [ "${{cur%/}}" != "$cur" ]; do cur=${{cur%/}}; done
-  printf '@@current\n'; cat "$R/releases/${{cur##*/}}/{marker}" 2>/dev/null
+  m=$(cat "$R/releases/${{cur##*/}}/{marker}" 2>/dev/null); printf '@@current\n%s\n' "$m"
 elif [ -e "$R/current" ]; then printf '@@notalink\n'; fi
+# A PC whose marker names the target version and checksum (as the module writes it) is current: the
+# controller still decides from the parsed marker, and whether the client runs does not matter there.
+case "$m" in *"\"version\": \"$V\","*"\"sha256\": \"$S\""*) printf '@@target\n@@pids\n@@end\n'; exit 0 ;; esac
 printf '@@target\n'
 if [ -d "$R/releases/$V" ]; then printf '@@isdir\n'; cat "$R/releases/$V/{marker}" 2>/dev/null; fi
 printf '@@pids\n'
@@ -166,8 +169,9 @@ def ere_escape(text: str) -> str:
     return "".join("\\" + ch if ch in ".[]{}()\\*+?^$|" else ch for ch in text)
 
 
-def probe_script(root: str, version: str, process_name: str) -> str:
-    """The shell probe for one workstation; every value is quoted for the shell."""
+def probe_script(root: str, version: str, process_name: str, sha256: str | None = None) -> str:
+    """The shell probe for one workstation; every value is quoted for the shell. With ``sha256`` (normalised),
+    a PC already at the target release answers without looking for running clients."""
     import shlex
 
     # The kernel keeps the first 15 bytes of a process name in comm.
@@ -175,6 +179,7 @@ def probe_script(root: str, version: str, process_name: str) -> str:
     return PROBE_SCRIPT.format(
         root=shlex.quote(root.rstrip("/") or "/"),
         version=shlex.quote(version),
+        sha256=shlex.quote(sha256 or "-"),
         name=shlex.quote(process_name),
         comm=shlex.quote(comm),
         comm_re=shlex.quote(ere_escape(comm)),
@@ -234,7 +239,12 @@ def rollout_state(probe: dict | None, windows: bool = False) -> dict:
     if not probe or probe.get("skipped"):
         return {"status": "not_probed", "current_version": None, "in_use": False, "message": ""}
     if probe.get("unreachable"):
-        return {"status": "offline", "current_version": None, "in_use": False, "message": probe.get("msg", "")}
+        return {
+            "status": "offline",
+            "current_version": None,
+            "in_use": False,
+            "message": probe.get("msg", ""),
+        }
     data = probe.get("result", {}) if windows else probe
     if probe.get("failed"):
         return {
