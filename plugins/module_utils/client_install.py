@@ -106,10 +106,10 @@ def download(url: str, dest: str, timeout: int, validate_certs: bool) -> tuple[s
     buf = bytearray(CHUNK)
     view = memoryview(buf)
     try:
-        with (
-            urllib.request.urlopen(request, timeout=timeout, context=context) as response,
-            open(dest, "wb") as out,
-        ):
+        # Standard library only (this runs as a bare script too): an opener, with the TLS context when https.
+        handlers = [urllib.request.HTTPSHandler(context=context)] if context is not None else []
+        response = urllib.request.build_opener(*handlers).open(request, timeout=timeout)
+        with response, open(dest, "wb") as out:
             while True:
                 n = response.readinto(view)
                 if not n:

@@ -281,3 +281,35 @@ def test_a_current_pc_answers_without_the_process_scan(tmp_path):
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_the_install_download_hashes_what_it_writes_and_names_a_dead_address(tmp_path):
+    import hashlib
+    import socket
+    import sys
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    sys.path.insert(0, str(REPO / "build" / "collections"))
+    from ansible_collections.dukcapil.siak.plugins.module_utils import client_install as ci
+
+    (tmp_path / "pkg.tar.gz").write_bytes(b"x" * 3_000_000)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *_args: None  # type: ignore[attr-defined]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/pkg.tar.gz"
+        got, size = ci.download(url, str(tmp_path / "out"), 10, True)
+        assert size == 3_000_000 and got == hashlib.sha256(b"x" * 3_000_000).hexdigest()
+        assert (tmp_path / "out").read_bytes() == b"x" * 3_000_000
+        with pytest.raises(ci.InstallError, match="answered 404"):
+            ci.download(url + ".missing", str(tmp_path / "out2"), 10, True)
+    finally:
+        server.shutdown()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    with pytest.raises(ci.InstallError, match="did not answer"):
+        ci.download(f"http://127.0.0.1:{dead}/pkg.tar.gz", str(tmp_path / "out3"), 5, True)
