@@ -5,6 +5,9 @@ which goes first each round, and prints the median wall and CPU times and their 
 run and for an SOP-like run where one step waits 30 s on its work. Both runs have the
 agenda callback on (the checkout's ansible.cfg enables it), so the difference is the wrapper itself:
 ansible-runner, the live progress, the budgets and the Laporan (HTML, and the PDF unless --no-pdf).
+The quick run shows the wrapper's fixed cost: starting before the playbook (imports, checks), and
+finishing after it (the verdicts and the Laporan; the PDF is rendered while Ansible exits). The load
+average is printed before and after: compare ratios measured side by side, not absolute times.
 
     python bench/bench_wrapper.py [--rounds 3] [--workstations 4] [--playbook tests/playbooks/sop_steps.yml]
 """
@@ -77,6 +80,9 @@ def main() -> int:
     if os.geteuid() != 0:
         sys.exit("bench: needs root (the lab uses namespaces)")
     results = {}
+    print(
+        "load average (1, 5, 15 min) at start: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True
+    )
     with tempfile.TemporaryDirectory(prefix="bench-wrapper-") as tmp:
         lab = make_lab(Path(tmp), os.getpid() + 7, workstations=args.workstations)
         try:
@@ -119,6 +125,7 @@ def main() -> int:
             print(
                 f"  {name:<10} {variant:<24} {wall:7.1f}s {wall / base:6.2f}   {used:6.1f}s {used / base_cpu:6.2f}"
             )
+    print("load average (1, 5, 15 min) at end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print("target: siak-sop run / ansible-playbook <= 1.1 (wall). CPU is printed too: on a shared, loaded")
     print("machine the wall times swing with other work, the CPU each run used much less.")
     return 0

@@ -147,6 +147,24 @@ def read_state(root, keep=3, lock_name=".siak-upgrade.lock"):
     return state
 
 
+def unlock(path, token):
+    """Remove the upgrade lock at path if, and only if, the run with this token holds it (under its guard)."""
+    import fcntl  # POSIX only, like the modules that call this
+
+    if not token or not os.path.exists(path):
+        return False
+    guard = os.open(path + ".guard", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        holder = read_lock(path) or {}
+        if holder.get("token") != token:
+            return False
+        os.unlink(path)
+        return True
+    finally:
+        os.close(guard)
+
+
 def read_lock(path):
     try:
         with open(path, encoding="utf-8") as fh:

@@ -28,16 +28,29 @@ options:
     choices: [present, absent]
     default: present
   token:
-    description: This run's token.
+    description:
+      - This run's token. The action generates one when it is not given and returns it, to release the lock.
     type: str
-    required: true
   owner:
-    description: What to record about this run beside the token (controller, pid, version, user).
+    description:
+      - What to record about this run beside the token (kind, version). The action adds the controller,
+        the C(ansible-playbook) process there and its start time, the user and the time.
     type: dict
     default: {}
   steal_token:
     description: Take over the lock if, and only if, its holder's token is this one.
     type: str
+  stale_after_min:
+    description:
+      - Handled on the controller by the action. When the lock is held by another run, it is taken over
+        (with O(steal_token) set to the holder's token, compare and swap) if that run is gone, that is its
+        C(ansible-playbook) process no longer runs on this controller, or it is older than this many minutes.
+    type: int
+    default: 120
+  break_lock:
+    description: Handled on the controller by the action. Take over the lock whoever holds it.
+    type: bool
+    default: false
 author:
   - dukcapil.siak developers (@dukcapil)
 """
@@ -63,6 +76,14 @@ holder:
 stolen:
   description: Whether a stale holder's lock was taken over.
   type: bool
+  returned: always
+token:
+  description: This run's token (from the action), needed to release the lock.
+  type: str
+  returned: always
+owner:
+  description: What was recorded about this run (from the action).
+  type: dict
   returned: always
 """
 
@@ -91,13 +112,17 @@ def main():
         argument_spec={
             "path": {"type": "path", "required": True},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "token": {"type": "str", "required": True, "no_log": False},
+            "token": {"type": "str", "no_log": False},
             "owner": {"type": "dict", "default": {}},
             "steal_token": {"type": "str", "no_log": False},
+            "stale_after_min": {"type": "int", "default": 120},
+            "break_lock": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
     p = module.params
+    if not p["token"]:
+        module.fail_json(msg="release_lock needs this run's token")
     path = p["path"]
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):

@@ -7,8 +7,6 @@ import json
 import os
 from pathlib import Path
 
-from siak_sop.agenda import verify_file
-from siak_sop.agenda_book import write_book
 from siak_sop.errors import SiakError
 
 
@@ -39,6 +37,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: every siak-sop command loads this module, `siak-sop run` needs
+    # neither (it starts the playbook sooner without them).
+    from siak_sop.agenda import verify_file
+    from siak_sop.agenda_book import write_book
+
     if args.agenda_command == "verify":
         worst = 0
         for name in args.files:

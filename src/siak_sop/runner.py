@@ -15,6 +15,7 @@ import secrets
 import shutil
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -318,8 +319,49 @@ def find_agenda_file(agenda_dir: Path, run_id: str) -> Path | None:
     return found[-1] if found else None
 
 
-def execute(request: RunRequest, progress: Any) -> RunResult:
-    """Run the playbook; follow its agenda; cancel at a hard limit or on Ctrl-C."""
+# How often the closing-record watch looks at the agenda: Ansible takes a few tenths of a second to
+# exit after writing it, time in which the Laporan can already be rendered.
+CLOSE_WATCH_S = 0.05
+
+
+class CloseWatch:
+    """Reads the bytes appended to an agenda until one line is its closing record (`run_end`).
+
+    Cheaper than AgendaTail for this one question: only a line that mentions run_end is parsed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._offset = 0
+        self._partial = b""
+
+    def closed(self) -> bool:
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self._offset)
+                chunk = fh.read()
+        except OSError:
+            return False
+        self._offset += len(chunk)
+        *lines, self._partial = (self._partial + chunk).split(b"\n")
+        for line in lines:
+            if b"run_end" not in line:
+                continue
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            if isinstance(record, dict) and record.get("type") == "run_end":
+                return True
+        return False
+
+
+def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None] | None = None) -> RunResult:
+    """Run the playbook; follow its agenda; cancel at a hard limit or on Ctrl-C.
+
+    `on_closed(agenda)` is called (from a thread) once the agenda's closing record is written while
+    Ansible is still exiting, unless the run is being cancelled: the caller may start on the report.
+    """
     import ansible_runner
 
     tz = service_hours.zone(request.timezone)
@@ -370,11 +412,30 @@ def execute(request: RunRequest, progress: Any) -> RunResult:
     def on_signal(signum: int, _frame: Any) -> None:
         state["interrupted"] = True
 
+    finished = threading.Event()
+
+    def watch_close(notify: Callable[[Path], None]) -> None:
+        watch: CloseWatch | None = None
+        while not finished.wait(CLOSE_WATCH_S):
+            if state["cancel"] is not None or state["interrupted"]:
+                return
+            if watch is None:
+                path = tail.path or find_agenda_file(request.agenda_dir, request.run_id)
+                if path is None:
+                    continue
+                watch = CloseWatch(path)
+            if watch.closed():
+                if state["cancel"] is None and not state["interrupted"]:
+                    notify(watch.path)
+                return
+
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     if threading.current_thread() is threading.main_thread():
         for sig in previous:
             signal.signal(sig, on_signal)
     progress.start()
+    if on_closed is not None:
+        threading.Thread(target=watch_close, args=(on_closed,), name="siak-close-watch", daemon=True).start()
     try:
         runner = _run(
             ansible_runner,
@@ -404,6 +465,7 @@ def execute(request: RunRequest, progress: Any) -> RunResult:
         )
         poll()
     finally:
+        finished.set()
         progress.stop()
         if threading.current_thread() is threading.main_thread():
             for sig, handler in previous.items():

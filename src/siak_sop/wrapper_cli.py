@@ -128,20 +128,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     now = datetime.now(service_hours.zone(request.timezone))
     request.run_id = runner.new_run_id(now)
     lang = request.lang
-    reader: threading.Thread | None = None
-    found: dict[str, Any] = {}
+    office = OfficeReader(request)
     if request.name == "backup":
-        runner.apply_office(request, runner.office_vars(request, group="database_servers"))
+        office.read_now(group="database_servers")
         note = runner.service_hours_guard(request, now)
         if note:
             print(f"siak-sop: {note}", file=sys.stderr)
     else:
         # Read the office from the inventory while the playbook runs, not before it.
-        reader = threading.Thread(target=lambda: found.update(runner.office_vars(request)), daemon=True)
-        reader.start()
-    if request.pdf:
-        # Load the PDF renderer while the playbook runs too: it takes seconds the ADB need not wait for.
-        threading.Thread(target=render.preload, daemon=True).start()
+        office.start()
+    # Load what the report needs (Jinja2, the chain check, WeasyPrint: seconds of CPU for the last)
+    # while the playbook runs too: the ADB need not wait for it.
+    threading.Thread(target=_preload, args=(request.pdf,), name="siak-preload", daemon=True).start()
     sop = request.sop
     print(
         _say(
@@ -154,15 +152,104 @@ def cmd_run(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
+    early = render.EarlyPdf() if request.pdf else None
+
+    def on_closed(agenda: Path) -> None:
+        """The agenda is closed while Ansible still exits: render the Laporan as the run most likely ended."""
+        if early is None:
+            return
+
+        def make_html() -> str:
+            office.wait()
+            run = runner.load_run(agenda)
+            if run is None:
+                raise SiakError("the agenda went away", where=str(agenda))
+            chain = runner.check_chain(agenda)
+            ok = run.succeeded
+            guess = runner.RunResult(
+                rc=0 if ok else 2, status="successful" if ok else "failed", agenda=agenda
+            )
+            *_, context = laporan(request, guess, run, chain)
+            return render.render_html(context)
+
+        early.start(make_html, request.report_dir)
+
     tracker = StepTracker(sop, request.budget)
     progress = make_progress(tracker, lang, f"{sop.nomor} · {request.run_id}", plain=request.verbose > 0)
-    result = runner.execute(request, progress)
-    if reader is not None:
-        reader.join(timeout=30)
-        runner.apply_office(request, found)
+    result = runner.execute(request, progress, on_closed=on_closed if early is not None else None)
+    office.wait()
     run = runner.load_run(result.agenda)
     chain = runner.check_chain(result.agenda)
-    timed_out = result.status == "timeout"
+    verdicts, code, outcome, context = laporan(request, result, run, chain)
+    if result.status == "timeout" and code == exitcodes.CANCELLED:
+        print(_say(lang, "timeout", minutes=f"{request.budget.run_limit_minutes:g}"), file=sys.stderr)
+    if result.interrupted:
+        print(_say(lang, "interrupted"), file=sys.stderr)
+    runner.write_outcome(request, result, code)
+    if run is None:
+        print(_say(lang, "no_agenda", run_id=request.run_id, dir=request.agenda_dir), file=sys.stderr)
+    else:
+        explain(run, sop, verdicts, lang)
+        if run.finished and not run.complete:
+            print(_say(lang, "incomplete", path=run.source), file=sys.stderr)
+        for path in render.write_report(context, request.report_dir, pdf=request.pdf, early=early).values():
+            print(_say(lang, "report", path=path))
+    if result.log:
+        print(f"Log Ansible: {result.log}" if lang == "id" else f"Ansible log: {result.log}")
+    meaning = exitcodes.meaning(code, lang)
+    if code == exitcodes.CANCELLED and result.cancelled_step:
+        meaning += f": {'Langkah' if lang == 'id' else 'step'} {outcome['cancelled_label']}"
+    print(_say(lang, "outcome", code=code, meaning=meaning))
+    return code
+
+
+def _preload(pdf: bool) -> None:
+    with contextlib.suppress(ImportError):
+        import siak_sop.agenda  # noqa: F401  (the chain check after the run)
+    render.preload(pdf)
+
+
+class OfficeReader:
+    """The office's variables from the inventory (siak_office, the backup's service hours), read once.
+
+    In a thread while the playbook runs (start), or at once (read_now) when the backup's
+    service-hours guard needs them before it; wait() applies them to the request, only once.
+    """
+
+    def __init__(self, request: runner.RunRequest) -> None:
+        self.request = request
+        self._found: dict[str, Any] = {}
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._applied = False
+
+    def read_now(self, group: str = "all") -> None:
+        self._found = runner.office_vars(self.request, group=group)
+        self.wait()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=lambda: self._found.update(runner.office_vars(self.request)),
+            name="siak-office",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def wait(self) -> None:
+        with self._lock:
+            if self._applied:
+                return
+            if self._thread is not None:
+                self._thread.join(timeout=30)
+            runner.apply_office(self.request, dict(self._found))
+            self._applied = True
+
+
+def laporan(
+    request: runner.RunRequest, result: runner.RunResult, run: RunRecord | None, chain: dict[str, Any] | None
+) -> tuple[list[budgets.Verdict], int, dict[str, Any], dict[str, Any]]:
+    """The verdicts, the exit code, the outcome and the report's context of a finished or stopped run."""
+    sop = request.sop
     verdicts, code = runner.run_outcome(
         run,
         sop,
@@ -175,45 +262,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         timezone=request.timezone,
         intact=not chain or chain["state"] != "broken",
     )
-    if timed_out and code not in (exitcodes.INTERRUPTED,):
+    if result.status == "timeout" and code not in (exitcodes.INTERRUPTED,):
         code = exitcodes.CANCELLED
-        print(_say(lang, "timeout", minutes=f"{request.budget.run_limit_minutes:g}"), file=sys.stderr)
-    if result.interrupted:
-        print(_say(lang, "interrupted"), file=sys.stderr)
-    outcome = {
+    outcome: dict[str, Any] = {
         "cancelled_step": result.cancelled_step,
         "status": result.status,
         "interrupted": result.interrupted,
     }
     if result.cancelled_step:
         step = sop.step(result.cancelled_step)
-        outcome["cancelled_label"] = f"{step.number} ({step.title(lang)})"
-    runner.write_outcome(request, result, code)
-    if run is None:
-        print(_say(lang, "no_agenda", run_id=request.run_id, dir=request.agenda_dir), file=sys.stderr)
-    else:
-        explain(run, sop, verdicts, lang)
-        if run.finished and not run.complete:
-            print(_say(lang, "incomplete", path=run.source), file=sys.stderr)
+        outcome["cancelled_label"] = f"{step.number} ({step.title(request.lang)})"
+    context: dict[str, Any] = {}
+    if run is not None:
         context = model.build(
             run,
             sop,
             verdicts,
-            lang=lang,
+            lang=request.lang,
             office=request.office,
             outcome=outcome,
             version=__version__,
             chain=chain,
         )
-        for path in render.write_report(context, request.report_dir, pdf=request.pdf).values():
-            print(_say(lang, "report", path=path))
-    if result.log:
-        print(f"Log Ansible: {result.log}" if lang == "id" else f"Ansible log: {result.log}")
-    meaning = exitcodes.meaning(code, lang)
-    if code == exitcodes.CANCELLED and result.cancelled_step:
-        meaning += f": {'Langkah' if lang == 'id' else 'step'} {outcome['cancelled_label']}"
-    print(_say(lang, "outcome", code=code, meaning=meaning))
-    return code
+    return verdicts, code, outcome, context
 
 
 def explain(run: RunRecord, sop: Sop, verdicts: list[budgets.Verdict], lang: str) -> None:

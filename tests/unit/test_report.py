@@ -192,3 +192,37 @@ def test_a_run_with_no_sop_step_says_so():
     record = parse_lines(Run().end().lines(), "r.jsonl")
     ctx = model.build(record, UPGRADE, budgets.verdicts(UPGRADE, step_runs(record)), lang="en")
     assert ctx["summary"] == "No task of this run belongs to an SOP step (no step tags)."
+
+
+def test_an_early_pdf_is_taken_only_for_the_same_html(tmp_path):
+    html = render.render_html(context())
+    early = render.EarlyPdf()
+    early.start(lambda: html, tmp_path)
+    assert early.take(html + "<!-- changed -->") is None  # another outcome: the caller renders anew
+    data = early.take(html)
+    assert data is not None
+    assert data.startswith(b"%PDF")
+
+
+def test_an_early_pdf_that_fails_or_never_started_leaves_nothing(tmp_path):
+    assert render.EarlyPdf().take("<p>x</p>") is None
+    early = render.EarlyPdf()
+
+    def broken() -> str:
+        raise ValueError("the agenda went away")
+
+    early.start(broken, tmp_path)
+    assert early.take("<p>x</p>") is None
+
+
+def test_write_report_uses_the_early_pdf_of_its_html(tmp_path):
+    ctx = context()
+    early = render.EarlyPdf()
+    early.start(lambda: render.render_html(ctx), tmp_path)
+    early.take(render.render_html(ctx))  # wait for it
+    early._pdf = b"%PDF-early"  # what write_report writes tells which PDF it took
+    written = render.write_report(ctx, tmp_path / "same", early=early)
+    assert written["pdf"].read_bytes() == b"%PDF-early"
+    assert oct(written["pdf"].stat().st_mode & 0o777) == "0o640"
+    other = render.write_report(context(lang="en"), tmp_path / "other", early=early)
+    assert other["pdf"].read_bytes().startswith(b"%PDF-1.")

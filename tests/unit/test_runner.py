@@ -101,3 +101,17 @@ def test_run_ids_sort_by_time():
     first = runner.new_run_id(MONDAY_10)
     assert first.startswith("20261123T100000-") and len(first) == 22
     assert runner.new_run_id(MONDAY_10) != first
+
+
+def test_close_watch_sees_the_closing_record_once_it_is_whole(tmp_path):
+    agenda = tmp_path / "run.jsonl"
+    watch = runner.CloseWatch(agenda)
+    assert not watch.closed()  # not written yet
+    agenda.write_text('{"type":"run_start","seq":0}\n{"type":"task","task":"run_end of nothing"}\n')
+    assert not watch.closed()  # "run_end" in a task's text is not the closing record
+    with agenda.open("a") as fh:
+        fh.write('{"seq":9,"type":"run_')
+    assert not watch.closed()  # half a line
+    with agenda.open("a") as fh:
+        fh.write('end","status":"successful"}\n')
+    assert watch.closed()

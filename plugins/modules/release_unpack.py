@@ -1,0 +1,215 @@
+#!/usr/bin/python
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: release_unpack
+short_description: Stage a release from its artifact in one pass, verified, beside the live one
+version_added: 0.2.0
+description:
+  - Makes the release layout under O(root), removes unpacks an interrupted run left (O(stale_partials)),
+    then reads the artifact once, computing its sha256 while it unpacks into O(partial), a folder whose
+    name starts with a dot so it is never taken for a release.
+  - Every member is checked before it is written (no absolute paths, no C(..), no device files, links only
+    inside the release, nothing written through a link); the disk is checked as it fills.
+  - When the sha256 is not O(sha256), or anything else fails, O(partial) is removed and the task fails,
+    so nothing is switched. Otherwise the shared paths are linked in, the completion marker is written and
+    O(partial) becomes C(<root>/releases/<name>) in one rename.
+  - With O(src) (an action runs on the controller first) the artifact is copied from the controller into
+    the connection's temporary folder on the target and removed again afterwards, whatever happens.
+  - Linux and other POSIX targets; the Windows path of the release role uses ansible.windows modules.
+options:
+  root:
+    description: The application root (C(releases/), C(shared/), C(current)).
+    type: path
+    required: true
+  name:
+    description: Name of the new release directory under C(releases/).
+    type: str
+    required: true
+  partial:
+    description: The folder the release is unpacked into before its rename (under C(<root>/releases/)).
+    type: path
+    required: true
+  src:
+    description: The artifact on the controller; it is transferred to the target first.
+    type: path
+  artifact:
+    description: The artifact on the target (when O(src) is not given).
+    type: path
+  remove_artifact:
+    description: Remove O(artifact) afterwards (a downloaded copy). A transferred O(src) is always removed.
+    type: bool
+    default: false
+  sha256:
+    description: Expected sha256 of the artifact; empty when the check was explicitly waived.
+    type: str
+    default: ""
+  reserve_bytes:
+    description: Free space that must remain on the disk while unpacking.
+    type: int
+    default: 0
+  shared_paths:
+    description: Directories, relative to the release, linked to C(<root>/shared/<path>).
+    type: list
+    elements: str
+    default: []
+  shared_files:
+    description: Files, relative to the release, linked to C(<root>/shared/<path>).
+    type: list
+    elements: str
+    default: []
+  stale_partials:
+    description: Names under C(<root>/releases/) of unpacks an interrupted run left, removed first.
+    type: list
+    elements: str
+    default: []
+  marker:
+    description: What the completion marker C(.siak-release.json) records besides the sha256.
+    type: dict
+    default: {}
+author:
+  - dukcapil.siak developers (@dukcapil)
+"""
+
+EXAMPLES = r"""
+- name: Langkah 6 | Stage the SIAK application 2.0 beside the current release
+  dukcapil.siak.release_unpack:
+    root: /opt/siak/app
+    name: "2.0"
+    partial: /opt/siak/app/releases/.2.0.partial-abc
+    src: /srv/releases/siak-app-2.0.tar.gz
+    sha256: "{{ published_sha256 }}"
+    shared_paths: [logs, uploads]
+    shared_files: [config/database.properties]
+    marker: {kind: app, version: "2.0"}
+"""
+
+RETURN = r"""
+path:
+  description: The staged release.
+  type: str
+  returned: success
+sha256:
+  description: sha256 of the artifact, computed while it was unpacked.
+  type: str
+  returned: always
+files:
+  description: Files written.
+  type: int
+  returned: success
+unpacked_bytes:
+  description: Bytes written.
+  type: int
+  returned: success
+shared:
+  description: What was seeded or linked in C(shared/).
+  type: list
+  elements: str
+  returned: success
+unpack_s:
+  description: Seconds the hashing unpack took (wall clock); C(unpack_cpu_s) its CPU seconds.
+  type: float
+  returned: success
+"""
+
+import json
+import os
+import shutil
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import MARKER
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import (
+    UnpackError,
+    link_shared,
+    unpack_artifact,
+)
+
+
+def _inside(root, path):
+    root = os.path.realpath(root)
+    real = os.path.realpath(os.path.dirname(path))
+    return real == root or real.startswith(root + os.sep)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "root": {"type": "path", "required": True},
+            "name": {"type": "str", "required": True},
+            "partial": {"type": "path", "required": True},
+            "src": {"type": "path"},
+            "artifact": {"type": "path"},
+            "remove_artifact": {"type": "bool", "default": False},
+            "sha256": {"type": "str", "default": ""},
+            "reserve_bytes": {"type": "int", "default": 0},
+            "shared_paths": {"type": "list", "elements": "str", "default": []},
+            "shared_files": {"type": "list", "elements": "str", "default": []},
+            "stale_partials": {"type": "list", "elements": "str", "default": []},
+            "marker": {"type": "dict", "default": {}},
+        },
+        required_one_of=[("src", "artifact")],
+        supports_check_mode=False,
+    )
+    p = module.params
+    root = p["root"]
+    releases = os.path.join(root, "releases")
+    final = os.path.join(releases, p["name"])
+    partial = p["partial"]
+    artifact = p["artifact"]
+    if "/" in p["name"] or p["name"].startswith("."):
+        module.fail_json(msg="release name %s is not a plain folder name" % p["name"])
+    for path in [os.path.join(releases, n) for n in p["stale_partials"]] + [partial]:
+        if os.path.dirname(path) != releases or not os.path.basename(path).startswith("."):
+            module.fail_json(msg="%s is not an unpack folder under %s" % (path, releases))
+    if not artifact or not os.path.isfile(artifact):
+        module.fail_json(msg="artifact %s does not exist on the server or is not a file" % artifact)
+
+    result = {"changed": True, "sha256": ""}
+    try:
+        for folder in (releases, os.path.join(root, "shared")):
+            os.makedirs(folder, exist_ok=True)
+        for name in p["stale_partials"]:
+            shutil.rmtree(os.path.join(releases, name), ignore_errors=True)
+        shutil.rmtree(partial, ignore_errors=True)
+        os.mkdir(partial, 0o755)
+        started, cpu = time.monotonic(), time.process_time()
+        digest, files, size = unpack_artifact(artifact, partial, p["sha256"], p["reserve_bytes"])
+        result.update(sha256=digest, files=files, unpacked_bytes=size)
+        result.update(
+            unpack_s=round(time.monotonic() - started, 2), unpack_cpu_s=round(time.process_time() - cpu, 2)
+        )
+        specs = [("d", x) for x in p["shared_paths"]] + [("f", x) for x in p["shared_files"]]
+        for _kind, rel in specs:
+            if not _inside(partial, os.path.join(partial, rel)):
+                raise UnpackError("shared path %s leads out of the release through a link" % rel)
+        result["shared"] = link_shared(root, partial, specs)
+        marker = dict(p["marker"], sha256=digest)
+        with open(os.path.join(partial, MARKER), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(marker, sort_keys=True) + "\n")
+        if os.path.lexists(final):
+            if os.path.isdir(final) and not os.path.islink(final):
+                shutil.rmtree(final)
+            else:
+                os.unlink(final)
+        os.rename(partial, final)
+        result["path"] = final
+    except (UnpackError, OSError) as err:
+        shutil.rmtree(partial, ignore_errors=True)
+        module.fail_json(
+            msg="cannot stage release %s from %s: %s; the unfinished unpack was removed, nothing was switched"
+            % (p["name"], os.path.basename(artifact), err),
+            **result,
+        )
+    finally:
+        if p["remove_artifact"] and os.path.exists(artifact):
+            os.unlink(artifact)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
