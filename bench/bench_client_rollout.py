@@ -7,8 +7,12 @@
 - the role: playbooks/client_rollout.yml pulling from the controller's distribution point (client_rollout_serve);
 - the rerun: the same command again, with nothing to do.
 
-Prints the times and the ratios the issue names (targets: naive/role >= 3, role/lower bound <= 1.5,
-rerun/first run <= 0.15). Never asserted. Usage: python bench/bench_client_rollout.py [--pcs 32] [--mib 50]
+Prints, per phase, the wall time and the CPU seconds spent on the controller side (ansible, ssh, scp: the
+children of this script; the lab hosts' own sshd and commands are not counted), the load average before and
+after, and the ratios the issue names (targets: naive/role >= 3, role/lower bound <= 1.5, rerun/first run
+<= 0.15). The machine is shared: compare the ratios of one run, and the load, not absolute times. Never
+asserted. Run it under the benchmark lock: flock /work/.bench.lock python bench/bench_client_rollout.py
+Usage: python bench/bench_client_rollout.py [--pcs 32] [--mib 50]
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -51,11 +56,21 @@ NAIVE = """---
 """
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(label: str, fn) -> float:
+    load = os.getloadavg()[0]
+    cpu = _children_cpu()
     start = time.monotonic()
     fn()
     took = time.monotonic() - start
-    print(f"  {label:<44} {took:8.1f} s", flush=True)
+    print(
+        f"  {label:<44} {took:8.1f} s   controller CPU {_children_cpu() - cpu:6.1f} s   load {load:5.1f}",
+        flush=True,
+    )
     return took
 
 
@@ -127,6 +142,9 @@ def main() -> int:
         naive = base / "naive.yml"
         naive.write_text(NAIVE.format(package=package))
         print(f"bench_client_rollout: {args.pcs} workstations, package {package.stat().st_size / 1e6:.1f} MB")
+        print(
+            f"  uptime: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}"
+        )
         lab.up()
         try:
             # Warm every SSH host key and the package in the page cache, equally for everyone.
@@ -157,6 +175,9 @@ def main() -> int:
     print(f"  role / lower bound     {t_role / t_lower:6.2f}x   (target <= 1.5)")
     print(f"  rerun / first run      {t_rerun / t_role:6.2f}    (target <= 0.15)")
     print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"  uptime: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}"
+    )
     return 0
 
 

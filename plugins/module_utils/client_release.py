@@ -24,6 +24,26 @@ SWITCH = "switch"  # the target release is unpacked already (a PC that was in us
 INSTALL = "install"  # fetch, verify, unpack, then switch
 CONFLICT = "conflict"  # a release of that version exists with another checksum: refuse
 
+# The options of dukcapil.siak.client_release, shared by the module and its action plugin.
+ARGUMENT_SPEC = dict(
+    root=dict(type="path", default="/opt/siak-client"),
+    version=dict(type="str", required=True),
+    sha256=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "probe"]),
+    url=dict(type="str"),
+    src=dict(type="path"),
+    remote_src=dict(type="bool", default=True),
+    remove_src=dict(type="bool", default=True),
+    entrypoint=dict(type="str", default=""),
+    process_name=dict(type="str", default="siak-client"),
+    in_use=dict(type="str", default="skip", choices=["skip", "wait"]),
+    wait_timeout=dict(type="int", default=300),
+    wait_interval=dict(type="int", default=5),
+    keep_releases=dict(type="int", default=2),
+    timeout=dict(type="int", default=60),
+    validate_certs=dict(type="bool", default=True),
+)
+
 
 def check_version(version: str) -> str | None:
     """An error text when ``version`` cannot name a release folder, else None."""
@@ -101,3 +121,142 @@ def process_matches(comm: str, argv0: str, name: str) -> bool:
 def archive_kind(head: bytes) -> str:
     """``zip`` or ``tar`` (any compression GNU tar reads by itself) from the first bytes of a file."""
     return "zip" if head[:4] == b"PK\x03\x04" else "tar"
+
+
+# The probe, run by the action plugin as one shell script on the workstation: no Python starts there, so a
+# rerun where every PC is current costs one short SSH exchange per PC. The output is parsed by parse_probe.
+# Running clients: pgrep (procps) matches the process name (comm, the first 15 bytes) or argv[0]'s basename,
+# in the probe's own mount namespace, as process_matches does; without pgrep, a loop over /proc with shell
+# builtins matches comm (and argv[0] for a process whose command line names the client).
+PROBE_SCRIPT = r"""R={root} V={version} S={sha256} N={name} C={comm} CX={comm_re} NX={name_re} m=
+printf '@@link\n'
+if [ -L "$R/current" ]; then
+  cur=$(readlink "$R/current"); printf '%s\n' "$cur"
+  while [ "${{cur%/}}" != "$cur" ]; do cur=${{cur%/}}; done
+  m=$(cat "$R/releases/${{cur##*/}}/{marker}" 2>/dev/null); printf '@@current\n%s\n' "$m"
+elif [ -e "$R/current" ]; then printf '@@notalink\n'; fi
+# A PC whose marker names the target version and checksum (as the module writes it) is current: the
+# controller still decides from the parsed marker, and whether the client runs does not matter there.
+case "$m" in *"\"version\": \"$V\","*"\"sha256\": \"$S\""*) printf '@@target\n@@pids\n@@end\n'; exit 0 ;; esac
+printf '@@target\n'
+if [ -d "$R/releases/$V" ]; then printf '@@isdir\n'; cat "$R/releases/$V/{marker}" 2>/dev/null; fi
+printf '@@pids\n'
+fb=1
+if command -v pgrep >/dev/null 2>&1; then
+  fb=0
+  pgrep --ns $$ --nslist mnt -x -- "$CX" 2>/dev/null; [ $? -le 1 ] || fb=1
+  if [ $fb = 0 ]; then pgrep --ns $$ --nslist mnt -f -- "^([^ ]*/)?$NX( |\$)" 2>/dev/null; [ $? -le 1 ] || fb=1; fi
+fi
+if [ $fb = 1 ]; then
+  own=$(readlink /proc/$$/ns/mnt 2>/dev/null)
+  for d in /proc/[0-9]*; do
+    p=${{d#/proc/}}; [ "$p" = "$$" ] && continue
+    c=; read -r c < "$d/comm" || continue
+    if [ "$c" != "$C" ]; then
+      a=; read -r a < "$d/cmdline"
+      case "$a" in *"$N"*) ;; *) continue ;; esac
+      a=$(tr '\0' '\n' < "$d/cmdline" | head -n 1); [ "${{a##*/}}" = "$N" ] || continue
+    fi
+    ns=$(readlink "$d/ns/mnt"); if [ -z "$ns" ] || [ -z "$own" ] || [ "$ns" = "$own" ]; then printf '%s\n' "$p"; fi
+  done 2>/dev/null
+fi
+printf '@@end\n'
+"""
+
+
+def ere_escape(text: str) -> str:
+    """``text`` as a POSIX extended regular expression that matches exactly it."""
+    return "".join("\\" + ch if ch in ".[]{}()\\*+?^$|" else ch for ch in text)
+
+
+def probe_script(root: str, version: str, process_name: str, sha256: str | None = None) -> str:
+    """The shell probe for one workstation; every value is quoted for the shell. With ``sha256`` (normalised),
+    a PC already at the target release answers without looking for running clients."""
+    import shlex
+
+    # The kernel keeps the first 15 bytes of a process name in comm.
+    comm = process_name.encode("utf-8")[:15].decode("utf-8", "ignore")
+    return PROBE_SCRIPT.format(
+        root=shlex.quote(root.rstrip("/") or "/"),
+        version=shlex.quote(version),
+        sha256=shlex.quote(sha256 or "-"),
+        name=shlex.quote(process_name),
+        comm=shlex.quote(comm),
+        comm_re=shlex.quote(ere_escape(comm)),
+        name_re=shlex.quote(ere_escape(process_name)),
+        marker=MARKER,
+    )
+
+
+def _marker(text: str) -> tuple[str | None, str | None]:
+    import json
+
+    try:
+        data = json.loads(text)
+        return data.get("version"), normalise_sha256(data.get("sha256", ""))
+    except (ValueError, AttributeError):
+        return None, None
+
+
+def parse_probe(output: str) -> dict:
+    """What the probe saw: the ``current`` link, the markers of the current and target releases, the pids.
+
+    Returns link (release name or None), link_is_not_a_link, current_version, current_sha256,
+    target_exists, target_sha256, pids. Raises ValueError when the output is cut short.
+    """
+    sections: dict[str, list[str]] = {}
+    name = None
+    for line in output.splitlines():
+        if line.startswith("@@"):
+            name = line[2:].strip()
+            sections.setdefault(name, [])
+        elif name is not None:
+            sections[name].append(line)
+    if "end" not in sections or "pids" not in sections:
+        raise ValueError("the probe's output is incomplete")
+    link_lines = sections.get("link", [])
+    link = link_lines[0].rstrip("/").rsplit("/", 1)[-1] if link_lines and link_lines[0].strip() else None
+    current = _marker("\n".join(sections["current"])) if "current" in sections else (None, None)
+    target = _marker("\n".join(sections["isdir"])) if "isdir" in sections else (None, None)
+    return {
+        "link": link,
+        "link_is_not_a_link": "notalink" in sections,
+        "current_version": current[0] if link else None,
+        "current_sha256": current[1] if link else None,
+        "target_exists": "isdir" in sections,
+        "target_sha256": target[1],
+        "pids": sorted({int(p) for p in sections["pids"] if p.strip().isdigit()}),
+    }
+
+
+def rollout_state(probe: dict | None, windows: bool = False) -> dict:
+    """One workstation's state after the probe, from its registered result: offline, failed,
+    already_current or pending, the version it runs, whether the client is open, and why.
+
+    ``probe`` is the registered result of the probe task (client_release state=probe on Linux,
+    win_powershell probe.ps1 on Windows), None when the PC was never probed.
+    """
+    if not probe or probe.get("skipped"):
+        return {"status": "not_probed", "current_version": None, "in_use": False, "message": ""}
+    if probe.get("unreachable"):
+        return {
+            "status": "offline",
+            "current_version": None,
+            "in_use": False,
+            "message": probe.get("msg", ""),
+        }
+    data = probe.get("result", {}) if windows else probe
+    if probe.get("failed"):
+        return {
+            "status": "failed",
+            "current_version": data.get("previous_version") if isinstance(data, dict) else None,
+            "in_use": False,
+            "message": f"Langkah 10 | Read the client version: {probe.get('msg', 'failed')}",
+        }
+    data = data if isinstance(data, dict) else {}
+    return {
+        "status": "already_current" if data.get("status") == ALREADY_CURRENT else "pending",
+        "current_version": data.get("previous_version"),
+        "in_use": bool(data.get("in_use")),
+        "message": "",
+    }

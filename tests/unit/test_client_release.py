@@ -96,3 +96,220 @@ def test_the_access_log_names_the_workstation(tmp_path):
     log.write_text(dp.log_line("127.0.0.1", "x/1 (pc07)", "GET", "/p", status=200, sent=10))
     (record,) = dp.read_log(log)
     assert record["host"] == "pc07" and record["bytes"] == 10 and record["status"] == 200
+
+
+# The probe the action plugin runs on a workstation: a real /bin/sh against a folder laid out like a PC.
+
+
+def _probe(root: Path, version: str = "2.0", name: str = "siak-client", sha: str | None = None) -> dict:
+    import subprocess
+
+    out = subprocess.run(
+        ["/bin/sh"],
+        input=cr.probe_script(str(root), version, name),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return cr.parse_probe(out.stdout)
+
+
+def _release(root: Path, version: str, sha: str) -> None:
+    import json
+
+    folder = root / "releases" / version
+    folder.mkdir(parents=True)
+    (folder / cr.MARKER).write_text(json.dumps({"version": version, "sha256": sha}, indent=2) + "\n")
+
+
+def test_the_probe_reads_a_pc_without_the_client(tmp_path):
+    seen = _probe(tmp_path / "none")
+    assert seen["link"] is None and seen["current_version"] is None and not seen["target_exists"]
+    assert seen["pids"] == [] and not seen["link_is_not_a_link"]
+
+
+def test_the_probe_reads_current_and_target_markers(tmp_path):
+    _release(tmp_path, "1.0", SHA)
+    _release(tmp_path, "2.0", OTHER)
+    (tmp_path / "current").symlink_to("releases/1.0/")
+    seen = _probe(tmp_path)
+    assert (seen["link"], seen["current_version"], seen["current_sha256"]) == ("1.0", "1.0", SHA)
+    assert seen["target_exists"] and seen["target_sha256"] == OTHER
+    assert (
+        cr.decide("2.0", SHA, seen["current_version"], seen["current_sha256"], seen["target_sha256"])
+        == cr.CONFLICT
+    )
+
+
+def test_the_probe_sees_a_folder_where_the_link_should_be_and_a_half_written_release(tmp_path):
+    (tmp_path / "current").mkdir()
+    (tmp_path / "releases" / "2.0").mkdir(parents=True)
+    seen = _probe(tmp_path)
+    assert seen["link_is_not_a_link"] and seen["link"] is None
+    assert seen["target_exists"] and seen["target_sha256"] is None  # no marker: rebuilt by the install
+
+
+def test_the_probe_finds_a_running_client_by_comm_and_by_argv0(tmp_path):
+    import subprocess
+    import time
+
+    by_comm = subprocess.Popen([f"{tmp_path}/siak-probe-t.x", "30"], executable="/bin/sleep")
+    try:
+        deadline = time.monotonic() + 5
+        while (
+            b"siak-probe" not in Path(f"/proc/{by_comm.pid}/cmdline").read_bytes()
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.01)
+        # argv[0] is .../siak-probe-t.x while comm is "sleep": found by argv[0]'s basename.
+        assert by_comm.pid in _probe(tmp_path, name="siak-probe-t.x")["pids"]
+        # A regular-expression character in the name matches only itself.
+        assert by_comm.pid not in _probe(tmp_path, name="siak-probe-tax")["pids"]
+        assert by_comm.pid in _probe(tmp_path, name="sleep")["pids"]
+    finally:
+        by_comm.kill()
+        by_comm.wait()
+
+
+def test_a_cut_probe_output_is_an_error():
+    with pytest.raises(ValueError, match="incomplete"):
+        cr.parse_probe("@@link\nreleases/1.0\n@@current\n")
+
+
+def test_ere_escape_matches_only_the_name():
+    assert cr.ere_escape("siak.client+x") == r"siak\.client\+x"
+
+
+@pytest.mark.parametrize(
+    ("probe", "windows", "status", "version"),
+    [
+        (None, False, "not_probed", None),
+        ({"skipped": True}, False, "not_probed", None),
+        ({"unreachable": True, "msg": "Failed to connect"}, False, "offline", None),
+        ({"failed": True, "msg": "boom"}, False, "failed", None),
+        (
+            {"status": "already_current", "previous_version": "2.0", "in_use": []},
+            False,
+            "already_current",
+            "2.0",
+        ),
+        ({"status": "pending", "previous_version": "1.0", "in_use": [42]}, False, "pending", "1.0"),
+        ({"result": {"status": "pending", "previous_version": "1.0", "in_use": []}}, True, "pending", "1.0"),
+    ],
+)
+def test_the_state_of_a_pc_after_the_probe(probe, windows, status, version):
+    state = cr.rollout_state(probe, windows)
+    assert (state["status"], state["current_version"]) == (status, version)
+
+
+def _filter():
+    import sys
+
+    sys.path.insert(0, str(REPO / "build" / "collections"))
+    return _load("client_rollout_rows", REPO / "plugins" / "filter" / "client_rollout_rows.py")
+
+
+def test_report_rows_come_from_what_each_pc_registered():
+    rows = _filter().client_rollout_rows
+    hosts = [
+        {
+            "inventory_hostname": "pc02",
+            "group_names": ["workstations"],
+            "__client_rollout_probe": {"status": "pending", "previous_version": "1.0", "in_use": []},
+            "__client_rollout_install": {
+                "status": "updated",
+                "version": "2.0",
+                "duration_s": 1.5,
+                "bytes_transferred": 10,
+            },
+            "__client_rollout_notice": {"changed": True},
+        },
+        {
+            "inventory_hostname": "pc01",
+            "group_names": ["workstations"],
+            "__client_rollout_probe": {"status": "pending", "previous_version": "1.0", "in_use": []},
+            "__client_rollout_install": {"failed": True, "msg": "checksum mismatch for x"},
+        },
+        {"inventory_hostname": "pc03", "__client_rollout_probe": {"unreachable": True, "msg": "down"}},
+        {
+            "inventory_hostname": "pc04",
+            "__client_rollout_probe": {"status": "pending", "previous_version": "1.0", "in_use": [7]},
+        },
+        {"inventory_hostname": "pc05"},  # left out by --limit: not probed, not reported
+        {
+            "inventory_hostname": "win01",
+            "group_names": ["workstations", "windows_workstations"],
+            "__client_rollout_probe": {
+                "result": {"status": "pending", "previous_version": "1.0", "in_use": []}
+            },
+            "__client_rollout_result": {"status": "failed", "message": "unpack failed"},
+        },
+    ]
+    got = {r["host"]: r for r in rows(hosts, [["pc01"], ["pc02", "win01"]])}
+    assert sorted(got) == ["pc01", "pc02", "pc03", "pc04", "win01"]
+    assert (got["pc01"]["status"], got["pc01"]["to_version"], got["pc01"]["wave"]) == ("failed", "1.0", 1)
+    assert "checksum mismatch" in got["pc01"]["message"]
+    assert (got["pc02"]["status"], got["pc02"]["to_version"], got["pc02"]["wave"]) == ("updated", "2.0", 2)
+    assert got["pc02"]["briefed"] and got["pc02"]["bytes_transferred"] == 10
+    assert (got["pc03"]["status"], got["pc03"]["from_version"]) == ("offline", None)
+    assert (got["pc04"]["status"], got["pc04"]["in_use"], got["pc04"]["wave"]) == ("not_started", True, None)
+    assert (got["win01"]["os"], got["win01"]["status"], got["win01"]["to_version"]) == (
+        "windows",
+        "failed",
+        "1.0",
+    )
+
+
+def test_a_current_pc_answers_without_the_process_scan(tmp_path):
+    import subprocess
+
+    _release(tmp_path, "2.0", SHA)
+    (tmp_path / "current").symlink_to("releases/2.0")
+    script = cr.probe_script(str(tmp_path), "2.0", "sleep", SHA)
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        out = subprocess.run(["/bin/sh"], input=script, capture_output=True, text=True, check=True).stdout
+        seen = cr.parse_probe(out)
+        assert seen["pids"] == [] and "pgrep" not in out
+        assert (
+            cr.decide("2.0", SHA, seen["current_version"], seen["current_sha256"], None) == cr.ALREADY_CURRENT
+        )
+        # Another checksum under the same version: the scan runs, the sleeper is seen.
+        other = cr.probe_script(str(tmp_path), "2.0", "sleep", OTHER)
+        out = subprocess.run(["/bin/sh"], input=other, capture_output=True, text=True, check=True).stdout
+        assert sleeper.pid in cr.parse_probe(out)["pids"]
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_the_install_download_hashes_what_it_writes_and_names_a_dead_address(tmp_path):
+    import hashlib
+    import socket
+    import sys
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    sys.path.insert(0, str(REPO / "build" / "collections"))
+    from ansible_collections.dukcapil.siak.plugins.module_utils import client_install as ci
+
+    (tmp_path / "pkg.tar.gz").write_bytes(b"x" * 3_000_000)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *_args: None  # type: ignore[attr-defined]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/pkg.tar.gz"
+        got, size = ci.download(url, str(tmp_path / "out"), 10, True)
+        assert size == 3_000_000 and got == hashlib.sha256(b"x" * 3_000_000).hexdigest()
+        assert (tmp_path / "out").read_bytes() == b"x" * 3_000_000
+        with pytest.raises(ci.InstallError, match="answered 404"):
+            ci.download(url + ".missing", str(tmp_path / "out2"), 10, True)
+    finally:
+        server.shutdown()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    with pytest.raises(ci.InstallError, match="did not answer"):
+        ci.download(f"http://127.0.0.1:{dead}/pkg.tar.gz", str(tmp_path / "out3"), 5, True)

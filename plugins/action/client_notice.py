@@ -1,0 +1,88 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of dukcapil.siak.client_notice (documentation: plugins/modules/client_notice.py).
+
+On a POSIX shell the notice travels on the command's standard input and one shell command compares it with
+the notice already there, writes it through a temporary file and a rename when it is new or changed, and
+runs wall only then: no Python starts on the workstation. Other shells run the module.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+MODULE = "dukcapil.siak.client_notice"
+
+# Preceded by the line of quoted values (P D M WRITE WALL). The new notice is on standard input.
+SCRIPT = r"""
+if [ -f "$P" ]; then printf '@@old\n'; cat "$P"; printf '\n@@endold\n'; fi
+if [ "$WRITE" != 1 ]; then
+  if [ -f "$P" ] && cmp -s - "$P"; then printf '@@same\n'; else cat >/dev/null; printf '@@differs\n'; fi
+  exit 0
+fi
+mkdir -p "$D" || exit 3
+t=$(umask 077 && mktemp "$D/.notice-XXXXXX") || exit 3
+cat > "$t" || { rm -f "$t"; exit 3; }
+if [ -f "$P" ] && cmp -s "$t" "$P"; then rm -f "$t"; printf '@@same\n'; exit 0; fi
+chmod "$M" "$t" && mv -f "$t" "$P" || { rm -f "$t"; exit 3; }
+printf '@@written\n'
+if [ "$WALL" = 1 ] && command -v wall >/dev/null 2>&1 && wall "$P" >/dev/null 2>&1; then printf '@@wall\n'; fi
+"""
+
+
+def parse(output: str) -> dict:
+    """Old notice (None when there was none), whether the new one differs, was written, went out by wall."""
+    old = None
+    if "@@old\n" in output and "\n@@endold\n" in output:
+        old = output.split("@@old\n", 1)[1].rsplit("\n@@endold\n", 1)[0]
+    tail = output.rsplit("\n@@endold\n", 1)[-1]
+    flags = {line[2:] for line in tail.splitlines() if line.startswith("@@")}
+    return {"old": old, "same": "same" in flags, "written": "written" in flags, "wall": "wall" in flags}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        _validation, args = self.validate_argument_spec(
+            argument_spec=dict(
+                path=dict(type="path", required=True),
+                content=dict(type="str", required=True),
+                mode=dict(type="str", default="0644"),
+                wall=dict(type="bool", default=True),
+            )
+        )
+        if getattr(self._connection._shell, "SHELL_FAMILY", "") != "sh":
+            result.update(self._execute_module(MODULE, module_args=self._task.args, task_vars=task_vars))
+            return result
+        path, content = args["path"], args["content"]
+        try:
+            int(args["mode"], 8)
+        except ValueError:
+            raise AnsibleActionFail(
+                f"mode {args['mode']!r} is not an octal permission such as 0644"
+            ) from None
+        values = {
+            "P": path,
+            "D": posixpath.dirname(path) or "/",
+            "M": args["mode"],
+            "WRITE": "0" if self._task.check_mode else "1",
+            "WALL": "1" if args["wall"] else "0",
+        }
+        script = " ".join(f"{k}={shlex.quote(v)}" for k, v in values.items()) + SCRIPT.rstrip()
+        out = self._low_level_execute_command(script, in_data=content.encode("utf-8"))
+        if out["rc"] != 0:
+            raise AnsibleActionFail(
+                f"could not leave the notice at {path}: {out['stderr'].strip() or out['rc']}"
+            )
+        seen = parse(out["stdout"])
+        result.update(changed=not seen["same"], wall_sent=seen["wall"], path=path)
+        if self._play_context.diff:
+            result["diff"] = dict(before=seen["old"] or "", after=content, after_header=path)
+        return result
