@@ -20,18 +20,18 @@ import tempfile
 import threading
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
+    CHUNK,
     MANIFEST,
+    SEGMENT,
+    fan_out,
     format_manifest,
     fsync_dir,
     hash_file,
     parse_manifest,
     path_info,
+    queue,
+    start_writeback,
 )
-
-try:
-    import queue
-except ImportError:  # pragma: no cover
-    import Queue as queue  # type: ignore
 
 
 class CopyError(Exception):
@@ -42,56 +42,14 @@ class NotMounted(CopyError):
     pass
 
 
-class Pipe:
-    """Hands chunks to a writer thread, so reading and hashing overlap with writing."""
-
-    def __init__(self, write, depth=3):
-        self.write = write
-        self.q = queue.Queue(depth)
-        self.error = None
-        self.thread = threading.Thread(target=self._run)
-        self.thread.daemon = True
-        self.thread.start()
-
-    def _run(self):
-        while True:
-            item = self.q.get()
-            if item is None:
-                return
-            if self.error is None:
-                try:
-                    self.write(item)
-                except Exception as err:
-                    self.error = err
-
-    def put(self, data):
-        if self.error is not None:
-            raise self.error
-        self.q.put(data)
-
-    def close(self):
-        self.q.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-
 def stream(src, sink_write, chunk):
-    """Read src once; return (sha256, size). Bytes go to sink_write via a writer thread."""
+    """Read src once; return (sha256, size). Each chunk is hashed on one thread and given to sink_write
+    on another, so the SHA-256 of the source costs no time on top of the copy when there is a core for it."""
     digest = hashlib.sha256()
-    size = 0
-    pipe = Pipe(sink_write)
-    try:
-        with open(src, "rb", buffering=0) as fh:
-            while True:
-                data = fh.read(chunk)
-                if not data:
-                    break
-                digest.update(data)
-                size += len(data)
-                pipe.put(data)
-    finally:
-        pipe.close()
+    with open(src, "rb", buffering=0) as fh:
+        with contextlib.suppress(OSError, AttributeError):
+            os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        size = fan_out(fh.readinto, [digest.update, sink_write], chunk)
     return digest.hexdigest(), size
 
 
@@ -121,8 +79,8 @@ class Local:
         if not os.path.isdir(path):
             os.makedirs(path, 0o700)
 
-    def open(self, path, mode):
-        return LocalFile(path, mode)
+    def open(self, path, mode, readback, chunk):
+        return LocalFile(path, mode, readback, chunk)
 
     def rename(self, src, dst):
         if os.path.lexists(dst):
@@ -138,30 +96,128 @@ class Local:
 
 
 class LocalFile:
-    def __init__(self, path, mode):
+    """A copy being written on this host.
+
+    Every SEGMENT written is handed to the kernel for writeback at once (sync_file_range), so the medium
+    is busy while later bytes are still being copied and the final fsync has little left to do.
+
+    How the copy is read back (readback):
+      - "medium" (the default): after the whole file is written and fsynced, its cached pages are
+        dropped and it is read back from the medium in one pass (reading and hashing on two threads).
+        Only a read after the last write catches a fake-capacity flashdisk whose later writes wrap
+        around onto the blocks of earlier ones, so this read is not pipelined with the copy.
+      - "cached": each segment is read back from the page cache by a thread of its own as soon as it
+        is written, while later segments are copied; it proves what the kernel holds, not the medium.
+    """
+
+    def __init__(self, path, mode, readback="medium", chunk=CHUNK):
         self.path = path
+        self.chunk = chunk
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         os.fchmod(self.fd, mode)
+        self.written = 0
+        self.kicked = 0
+        self.verifier = None
+        if readback != "medium":
+            self.verifier = SegmentVerifier(path, chunk)
 
     def write(self, data):
         view = memoryview(data)
         while view:
             n = os.write(self.fd, view)
             view = view[n:]
+            self.written += n
+        if self.written - self.kicked >= SEGMENT:
+            self._segment_done()
+
+    def _segment_done(self):
+        start, self.kicked = self.kicked, self.written
+        if start == self.written:
+            return
+        start_writeback(self.fd, start, self.written - start)
+        if self.verifier is not None:
+            self.verifier.check(start, self.written)
 
     def finish(self):
+        self._segment_done()
+        if self.verifier is not None:
+            self.verifier.close()
         os.fsync(self.fd)
         os.close(self.fd)
         self.fd = None
 
     def readback(self, from_disk):
-        return hash_file(self.path, from_disk)
+        if self.verifier is not None:
+            return self.verifier.result()
+        return hash_file(self.path, from_disk, self.chunk)
 
     def abort(self):
+        if self.verifier is not None:
+            self.verifier.stop()
         if self.fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self.fd)
             self.fd = None
+
+
+class SegmentVerifier:
+    """Reads a copy back from the page cache, segment by segment in order, on a thread of its own while
+    later segments are still being written; its SHA-256 is of every byte read back, in file order."""
+
+    def __init__(self, path, chunk):
+        self.fd = os.open(path, os.O_RDONLY)
+        self.buffer = bytearray(chunk)
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.error = None
+        self.inbox = queue.Queue()
+        self.thread = threading.Thread(target=self._run)
+        self.thread.daemon = True
+        self.thread.start()
+
+    def check(self, start, end):
+        if self.error is not None:
+            raise self.error
+        self.inbox.put((start, end))
+
+    def _run(self):
+        view = memoryview(self.buffer)
+        while True:
+            item = self.inbox.get()
+            if item is None:
+                return
+            if self.error is not None:
+                continue
+            start, end = item
+            try:
+                offset = start
+                while offset < end:
+                    n = os.preadv(self.fd, [view[: min(len(view), end - offset)]], offset)
+                    if not n:
+                        break  # the file is shorter than what was written: the size check fails
+                    self.digest.update(view[:n])
+                    self.size += n
+                    offset += n
+            except OSError as err:
+                self.error = err
+
+    def close(self):
+        self.inbox.put(None)
+        self.thread.join()
+        os.close(self.fd)
+        if self.error is not None:
+            raise self.error
+
+    def stop(self):
+        if self.thread.is_alive():
+            self.error = self.error or CopyError("stopped")
+            self.inbox.put(None)
+            self.thread.join()
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+    def result(self):
+        return self.digest.hexdigest(), self.size
 
 
 class Ssh:
@@ -235,7 +291,7 @@ class Ssh:
     def makedirs(self, path):
         self.run("umask 077 && mkdir -p {0}".format(shlex.quote(path)))
 
-    def open(self, path, mode):
+    def open(self, path, mode, readback, chunk):
         return SshFile(self, path, mode)
 
     def rename(self, src, dst):
@@ -305,15 +361,8 @@ def encrypt_into(src, out, age_binary, recipients, chunk):
     feeder.daemon = True
     feeder.start()
     out_digest = hashlib.sha256()
-    out_size = 0
     try:
-        while True:
-            data = proc.stdout.read(chunk)
-            if not data:
-                break
-            out_digest.update(data)
-            out_size += len(data)
-            out.write(data)
+        out_size = fan_out(proc.stdout.readinto, [out_digest.update, out.write], chunk)
     except BaseException:
         # The destination failed (a full disk): stop age, so the feeding thread is not left blocked on it.
         proc.kill()
@@ -331,7 +380,7 @@ def encrypt_into(src, out, age_binary, recipients, chunk):
 
 def copy_one(target, src, dest, *, mode, expected, recipients, params, chunk):
     """Copy one file into dest on target; verify; return its record. Raises CopyError/OSError."""
-    out = target.open(dest, mode)
+    out = target.open(dest, mode, "medium" if params["from_disk"] else "cached", chunk)
     try:
         if recipients:
             (sha, size), (out_sha, out_size) = encrypt_into(src, out, params["age_binary"], recipients, chunk)

@@ -9,8 +9,9 @@ module: verified_copy
 short_description: Copy a backup (a file or a whole dated folder) once, checksum it on the way, verify what landed
 version_added: 0.1.0
 description:
-  - Reads O(src) once, computing its SHA-256 while the bytes stream to the destination (SOP backup
-    step 5), writes to a hidden partial file, fsyncs it, then reads the destination back and compares.
+  - Reads O(src) once, computing its SHA-256 on one thread while another writes the bytes to the
+    destination (SOP backup step 5), into a hidden partial file whose writeback to the medium is started
+    every 64 MiB; fsyncs it, then reads the destination back and compares.
     Only a verified copy is renamed to O(dest). On any error (a full disk, a lost connection, a checksum
     that differs) the partial file is removed and the task fails saying why.
   - When O(src) is a backup folder (one with a C(SHA256SUMS) manifest) the whole folder is copied into
@@ -75,7 +76,12 @@ options:
         description: known_hosts file on the managed host; host keys are always checked strictly.
         type: path
   from_disk:
-    description: Drop the copy's cached pages before reading it back, so the check reads the medium itself.
+    description:
+      - Drop the copy's cached pages after the whole copy is written and fsynced, and read it back from
+        the medium, so the check reads the medium itself (a fake-capacity flashdisk that wraps later
+        writes onto earlier blocks is caught).
+      - With V(false) each 64 MiB of a local copy is read back from the page cache while the next is
+        copied; faster, but it proves only what the kernel holds.
     type: bool
     default: true
   chunk_kib:

@@ -1,0 +1,158 @@
+"""The verified copy's streaming core (plugins/module_utils), on local files in tmp_path.
+
+Segments and chunks are made tiny so a small file crosses many of them; the lab tests
+(tests/integration/test_backup.py) cover the module, a full tmpfs, ssh and age end to end.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "build" / "collections"))
+
+from ansible_collections.dukcapil.siak.plugins.module_utils import backup_copy, backup_io
+
+CHUNK = 16 << 10
+
+
+@pytest.fixture(autouse=True)
+def small_segments(monkeypatch):
+    monkeypatch.setattr(backup_copy, "SEGMENT", 48 << 10)
+
+
+def make_source(tmp_path: Path, size: int = (300 << 10) + 123) -> tuple[Path, bytes]:
+    data = hashlib.shake_256(b"siak").digest(size)
+    src = tmp_path / "master.dmp"
+    src.write_bytes(data)
+    return src, data
+
+
+def copy(tmp_path, src, from_disk, target=None):
+    return backup_copy.copy_one(
+        target or backup_copy.Local(),
+        str(src),
+        str(tmp_path / "copy.dmp"),
+        mode=0o600,
+        expected="",
+        recipients=[],
+        params={"from_disk": from_disk},
+        chunk=CHUNK,
+    )
+
+
+@pytest.mark.parametrize("from_disk", [True, False], ids=["medium", "cached"])
+def test_a_copy_is_identical_and_its_read_back_checksum_is_the_sources(tmp_path, from_disk):
+    src, data = make_source(tmp_path)
+    record = copy(tmp_path, src, from_disk)
+    want = hashlib.sha256(data).hexdigest()
+    assert (tmp_path / "copy.dmp").read_bytes() == data
+    assert (record["sha256"], record["size"]) == (want, len(data))
+    assert (record["dest_sha256"], record["dest_size"]) == (want, len(data))
+    assert (tmp_path / "copy.dmp").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("size", [0, CHUNK, 48 << 10, (48 << 10) + 1])
+def test_empty_and_boundary_sizes(tmp_path, size):
+    src, data = make_source(tmp_path, size)
+    for from_disk in (True, False):
+        record = copy(tmp_path, src, from_disk)
+        assert record["dest_sha256"] == hashlib.sha256(data).hexdigest()
+        assert record["dest_size"] == size
+
+
+class Corrupting(backup_copy.LocalFile):
+    """Writes one byte wrong, as a bad medium or a buggy write path would."""
+
+    def write(self, data):
+        if self.written <= 100_000 < self.written + len(data):
+            data = bytearray(data)
+            data[100_000 - self.written] ^= 0x01
+        super().write(data)
+
+
+class CorruptingTarget(backup_copy.Local):
+    def open(self, path, mode, readback, chunk):
+        return Corrupting(path, mode, readback, chunk)
+
+
+@pytest.mark.parametrize("from_disk", [True, False], ids=["medium", "cached"])
+def test_a_byte_written_wrong_is_found_by_the_read_back(tmp_path, from_disk):
+    src, _ = make_source(tmp_path)
+    with pytest.raises(backup_copy.CopyError, match="does not match what was written"):
+        copy(tmp_path, src, from_disk, CorruptingTarget())
+
+
+class FillingUp(backup_copy.LocalFile):
+    def write(self, data):
+        if self.written > 200_000:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.path)
+        super().write(data)
+
+
+class FullTarget(backup_copy.Local):
+    def open(self, path, mode, readback, chunk):
+        return FillingUp(path, mode, readback, chunk)
+
+
+@pytest.mark.parametrize("from_disk", [True, False], ids=["medium", "cached"])
+def test_a_full_disk_fails_the_folder_copy_and_leaves_no_partial_folder(tmp_path, from_disk):
+    folder = tmp_path / "21112026"
+    folder.mkdir()
+    src, data = make_source(folder)
+    (folder / "SHA256SUMS").write_text(
+        backup_io.format_manifest([{"name": src.name, "sha256": hashlib.sha256(data).hexdigest()}])
+    )
+    dest = tmp_path / "disk2" / "21112026"
+    dest.parent.mkdir()
+    with pytest.raises(OSError) as caught:
+        backup_copy.copy_folder(
+            FullTarget(),
+            str(folder),
+            str(dest),
+            mode=0o600,
+            recipients=[],
+            params={"from_disk": from_disk},
+            chunk=CHUNK,
+        )
+    assert caught.value.errno == errno.ENOSPC
+    assert list((tmp_path / "disk2").iterdir()) == []
+
+
+def test_fan_out_hands_every_chunk_in_order_to_every_consumer(tmp_path):
+    src, data = make_source(tmp_path)
+    seen: list[list[bytes]] = [[], []]
+    with open(src, "rb", buffering=0) as fh:
+        size = backup_io.fan_out(
+            fh.readinto,
+            [lambda v: seen[0].append(bytes(v)), lambda v: seen[1].append(bytes(v))],
+            CHUNK,
+            depth=2,
+        )
+    assert size == len(data)
+    assert b"".join(seen[0]) == b"".join(seen[1]) == data
+
+
+def test_fan_out_stops_reading_and_raises_a_consumers_error():
+    reads = []
+
+    def read_into(buf):
+        reads.append(1)
+        return len(buf)  # an endless source: only the consumer's error ends it
+
+    def fail(view):
+        raise OSError(errno.EIO, "medium error")
+
+    with pytest.raises(OSError, match="medium error"):
+        backup_io.fan_out(read_into, [lambda v: None, fail], CHUNK, depth=2)
+    assert len(reads) < 10
+
+
+def test_hash_file_matches_hashlib(tmp_path):
+    src, data = make_source(tmp_path)
+    assert backup_io.hash_file(str(src), True, CHUNK) == (hashlib.sha256(data).hexdigest(), len(data))
