@@ -17,6 +17,9 @@ DEB_PACKAGES := openssh-server openssh-client sshpass rsync zstd age poppler-uti
 DEB_PACKAGES += libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 COLLECTION_LINK := build/collections/ansible_collections/dukcapil/siak
 WORKSTATIONS ?= 4
+# Integration test files run in this many pytest-xdist workers (one file stays on one worker: its
+# module-scoped lab is built once). Much of a lab test is waiting on SSH, sleeps and timeouts.
+TEST_WORKERS ?= 2
 
 .PHONY: help setup system demo test lint unit integration molecule build sanity bench lab-up lab-down clean ee
 
@@ -80,7 +83,7 @@ unit: setup
 	pytest -q tests/unit
 
 integration: setup
-	pytest -q tests/integration
+	pytest -q -n $(TEST_WORKERS) --dist loadfile tests/integration
 
 molecule: setup
 	molecule test --all

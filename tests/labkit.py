@@ -22,6 +22,18 @@ def free_net(seed: int) -> str:
     return f"127.{80 + seed % 150}.{(seed // 150) % 250}"
 
 
+def lab_seed(slot: int) -> int:
+    """The seed of this process's lab number `slot` (0-63).
+
+    pytest-xdist runs test files in worker processes with nearby pids: spreading each pid over 64
+    slots keeps every worker's labs on their own /24s (pid + offset would let one worker's
+    pid + 13 meet another worker's pid).
+    """
+    if not 0 <= slot < 64:
+        raise ValueError(f"lab slot {slot} is outside 0-63")
+    return os.getpid() * 64 + slot
+
+
 @dataclass
 class LabHandle:
     dir: Path

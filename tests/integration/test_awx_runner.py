@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labkit import make_lab
+from labkit import lab_seed, make_lab
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -121,7 +121,7 @@ SUNDAY = "2026-11-22T20:00:00+07:00"
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A lab of its own: the real backup.yml leaves backups on siak-db that other tests must not see."""
-    handle = make_lab(tmp_path_factory.mktemp("awxlab"), os.getpid() + 29, workstations=0)
+    handle = make_lab(tmp_path_factory.mktemp("awxlab"), lab_seed(3), workstations=0)
     try:
         handle.up()
         yield handle

@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from client_rollout_kit import DistPoint, free_port, make_package
-from labkit import make_lab
+from labkit import lab_seed, make_lab
 
 PCS = [f"pc{i:02d}" for i in range(1, 21)]
 OFFLINE = ["pc05", "pc11", "pc17"]
@@ -28,7 +28,7 @@ def rollout(tmp_path_factory):
     if os.geteuid() != 0:
         pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
     base = tmp_path_factory.mktemp("client_rollout")
-    lab = make_lab(base, os.getpid() + 7919, workstations=len(PCS))
+    lab = make_lab(base, lab_seed(5), workstations=len(PCS))
     packages = {v: make_package(base / "dist", v) for v in ("1.0", "2.0", "3.0")}
     lab.up()
     dist = DistPoint(base / "dist", f"{lab.net}.1", base / "distpoint-access.log")
@@ -182,11 +182,16 @@ def test_a_checksum_mismatch_fails_one_pc_and_a_pc_in_use_is_left_running(rollou
     corrupting = DistPoint(
         packages["3.0"][0].parent, f"{lab.net}.1", tmp_path / "corrupt-access.log", corrupt_for=["pc07"]
     )
+    # The client must be running before the rollout looks at pc02: on a loaded machine the background
+    # start can lag behind the SSH session that launched it, so wait until the process is there.
     started = lab.sh(
         "pc02",
-        "setsid /opt/siak-client/current/bin/siak-client </dev/null >/dev/null 2>&1 & echo $!",
+        "setsid /opt/siak-client/current/bin/siak-client </dev/null >/dev/null 2>&1 & pid=$!; "
+        "for _ in $(seq 100); do grep -qx siak-client /proc/$pid/comm 2>/dev/null && break; sleep 0.1; done; "
+        "grep -qx siak-client /proc/$pid/comm && echo $pid",
     )
     client_pid = started.stdout.strip()
+    assert client_pid, f"the SIAK client stand-in did not start on pc02: {started.stderr}"
     try:
         result = run(lab, "3.0", packages, url=corrupting.url("siak-client-3.0.tar.gz"))
     finally:

@@ -8,7 +8,7 @@ import sys
 import textwrap
 import time
 
-from labkit import REPO, lab_mounts, lab_processes, make_lab
+from labkit import REPO, lab_mounts, lab_processes, lab_seed, make_lab
 
 
 def test_hosts_are_reached_over_real_ssh(lab):
@@ -81,7 +81,7 @@ def test_bad_input_gets_one_clear_line(lab):
 
 
 def test_twenty_hosts_come_up_and_go_down_cleanly(tmp_path):
-    big = make_lab(tmp_path, os.getpid() + 7, workstations=17)
+    big = make_lab(tmp_path, lab_seed(1), workstations=17)
     try:
         began = time.monotonic()
         big.up()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit import LabHandle, make_lab
+from labkit import LabHandle, lab_seed, make_lab
 from siak_sop.lab.runtime import pids_in_ns
 from siak_sop.lab.standins.builder import Release, build_release
 
@@ -28,7 +28,7 @@ APP_ONLY = "tests/playbooks/upgrade_app_only.yml"
 def vm(tmp_path_factory) -> LabHandle:
     if os.geteuid() != 0:
         pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
-    handle = make_lab(tmp_path_factory.mktemp("upgrade"), os.getpid() + 13, workstations=0)
+    handle = make_lab(tmp_path_factory.mktemp("upgrade"), lab_seed(2), workstations=0)
     try:
         handle.up()
         handle.start("siak-vm")

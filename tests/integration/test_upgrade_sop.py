@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit import make_lab
+from labkit import lab_seed, make_lab
 
 PLAYBOOK = "playbooks/upgrade.yml"
 RECAP = re.compile(
@@ -33,7 +33,7 @@ def ulab(tmp_path_factory):
     if os.geteuid() != 0:
         pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
     base = tmp_path_factory.mktemp("upgrade")
-    handle = make_lab(base, os.getpid() + 41, workstations=1)
+    handle = make_lab(base, lab_seed(4), workstations=1)
     handle.env["SIAK_LAB_RELEASES"] = str(base / "releases")
     try:
         handle.up()
