@@ -72,7 +72,7 @@ class ActionModule(ActionBase):
         break_lock = boolean(args.get("break_lock", False), strict=False)
         for key in ACTION_ONLY:
             args.pop(key, None)
-        args["token"] = args.get("token") or "".join(secrets.choice(ALPHABET) for _ in range(20))
+        args["token"] = args.get("token") or "".join(secrets.choice(ALPHABET) for _position in range(20))
         controller = socket.gethostname()
         if args.get("state", "present") == "present":
             pid, start = playbook_process()

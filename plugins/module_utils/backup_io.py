@@ -61,7 +61,7 @@ def fan_out(read_into, consumers, chunk=CHUNK, depth=4):
     every consumer is done with it, so nothing is copied in between. The first error of a consumer stops
     the reading and is raised here once every thread has finished. Returns the number of bytes read.
     """
-    buffers = [bytearray(chunk) for _ in range(depth)]
+    buffers = [bytearray(chunk) for _slot in range(depth)]
     free = queue.Queue()
     for index in range(depth):
         free.put(index)

@@ -13,9 +13,9 @@ description:
     so the service is down only for the stop, the rename and the start.
   - The switch is atomic. C(previous) is pointed at the release C(current) left, then C(current) at the new
     release, each by creating a link under a temporary name and renaming it over the old one.
-  - The health check probes at once and then backs off (0.1 s, 0.2 s, ... up to O(health.delay_s)) until
-    it passes or O(health.retries) times O(health.delay_s) seconds have gone by.
-  - On failure the task fails with the phase (C(stop), C(switch), C(start), C(health)) and O(switch) says
+  - The health check probes at once and then backs off (0.1 s, 0.2 s, ... up to C(health.delay_s)) until
+    it passes or C(health.retries) times C(health.delay_s) seconds have gone by.
+  - On failure the task fails with the phase (C(stop), C(switch), C(start), C(health)) and RV(switched) says
     whether C(current) was already moved, so the caller can put the previous release back.
   - After a healthy start, with O(prune), complete releases beyond O(keep) are removed (never the current
     or the previous one). A release that cannot be removed is a warning, not a reason to roll back.
@@ -99,9 +99,10 @@ import shutil
 import socket
 import time
 import urllib.error
-import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import ConnectionError as UrlConnectionError
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import read_state, unlock
 
@@ -144,11 +145,12 @@ def probe(module, health):
         want = int(health.get("status") or 200)
         text = health.get("body_contains") or ""
         try:
-            with urllib.request.urlopen(health["url"], timeout=timeout) as resp:
+            # The service is probed where it runs: no proxy from the environment in between.
+            with open_url(health["url"], timeout=timeout, use_proxy=False) as resp:
                 status, body = resp.status, resp.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as err:
             status, body = err.code, err.read().decode("utf-8", "replace")
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, UrlConnectionError) as err:
             return "%s did not answer: %s" % (health["url"], getattr(err, "reason", err))
         if status != want:
             return "%s answered status %d, not %d (%s)" % (health["url"], status, want, body.strip()[:100])

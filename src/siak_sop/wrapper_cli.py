@@ -169,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             guess = runner.RunResult(
                 rc=0 if ok else 2, status="successful" if ok else "failed", agenda=agenda
             )
-            *_, context = laporan(request, guess, run, chain)
+            context = laporan(request, guess, run, chain)[-1]
             return render.render_html(context)
 
         early.start(make_html, request.report_dir)

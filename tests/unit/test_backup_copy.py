@@ -83,7 +83,7 @@ class CorruptingTarget(backup_copy.Local):
 
 @pytest.mark.parametrize("from_disk", [True, False], ids=["medium", "cached"])
 def test_a_byte_written_wrong_is_found_by_the_read_back(tmp_path, from_disk):
-    src, _ = make_source(tmp_path)
+    src = make_source(tmp_path)[0]
     with pytest.raises(backup_copy.CopyError, match="does not match what was written"):
         copy(tmp_path, src, from_disk, CorruptingTarget())
 
