@@ -20,17 +20,8 @@ options:
     required: true
 author:
   - dukcapil.siak developers (@dukcapil)
-attributes:
-  check_mode:
-    description: In check mode the module says what it would change and changes nothing.
-    support: full
-  diff_mode:
-    description: The module returns no diff.
-    support: none
-  platform:
-    description: The managed hosts it runs on.
-    support: full
-    platforms: posix
+extends_documentation_fragment:
+  - dukcapil.siak.posix_module
 """
 
 EXAMPLES = r"""
