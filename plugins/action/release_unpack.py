@@ -1,46 +1,95 @@
 # Copyright: dukcapil.siak developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Bring a controller artifact to the target once, then stage the release from it (module release_unpack).
+"""Bring a controller artifact to the target once and stage the release from it (module release_unpack).
 
 ansible.builtin.copy reads a large artifact three times (its sha1 on the controller, its sha1 on the
-target, the move) and costs three module runs; the release is then unpacked by a fourth read. Here the
-artifact is transferred once into the connection's temporary folder, and the module hashes it while it
-unpacks; the temporary folder (and the artifact in it) is removed whatever happens.
+target, the move) and costs three module runs; the release is then unpacked by a fourth read.
+
+A tar.gz or tar is streamed: the module and the artifact go down one SSH command's standard input (the
+module first, as with pipelining, then the artifact), and the module hashes, inflates and writes the
+members while the rest is still arriving. Transfer, checksum and unpack overlap in one pass, the artifact
+is never stored on the target, and there is one round trip instead of four (temporary folder, copy, module,
+removal). The module reads the stream to its end even after a failure, so its answer always comes back.
+
+A zip cannot be unpacked as it arrives (it is read from its end), and an artifact too large to hold in the
+controller's memory is not streamed either: those are transferred once into the connection's temporary
+folder (removed whatever happens) and unpacked from there.
 """
 
 from __future__ import annotations
 
 import os
 import time
+import zipfile
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible.utils.vars import merge_hash
+from ansible.vars.clean import remove_internal_keys
+
+MODULE = "dukcapil.siak.release_unpack"
+# The artifact is held in the controller's memory while it is sent (the connection takes bytes).
+STREAM_MAX_BYTES = 1 << 30
+
+# Runs on the target: read the module (its length is the argument) from standard input and run it as
+# pipelining would; the module then reads the artifact from the same, still open, standard input.
+BOOTSTRAP = (
+    "import sys\n"
+    "code = sys.stdin.buffer.read(int(sys.argv[1]))\n"
+    "del sys.argv[1:]\n"
+    "exec(compile(code, 'AnsiballZ_release_unpack', 'exec'), {'__name__': '__main__'})\n"
+)
 
 
 class ActionModule(ActionBase):
-    TRANSFERS_FILES = True
+    # False: ActionBase.run would make the temporary folder up front (a round trip) even for a stream.
+    TRANSFERS_FILES = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
         src = args.pop("src", None)
+        made_tmp = False
         try:
             if src:
                 src = os.path.abspath(os.path.expanduser(str(src)))
                 if not os.path.isfile(src):
                     raise AnsibleActionFail("artifact %s does not exist on the controller" % src)
+                if os.path.getsize(src) <= STREAM_MAX_BYTES and not zipfile.is_zipfile(src):
+                    started = time.monotonic()
+                    args.update(stream=True, artifact_name=os.path.basename(src))
+                    result = merge_hash(result, self._stream(src, args, task_vars))
+                    result["stream_s"] = round(time.monotonic() - started, 2)
+                    return result
+                made_tmp = not self._connection._shell.tmpdir
                 tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
                 remote = self._connection._shell.join_path(tmpdir, os.path.basename(src))
                 started = time.monotonic()
                 self._transfer_file(src, remote)
                 result["transfer_s"] = round(time.monotonic() - started, 2)
                 args.update(artifact=remote, remove_artifact=True)
-            result.update(
-                self._execute_module(
-                    module_name="dukcapil.siak.release_unpack", module_args=args, task_vars=task_vars
-                )
-            )
+            result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
         finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+            if made_tmp:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
+
+    def _stream(self, src, args, task_vars):
+        """Run the module with the artifact following it on standard input: one command, one pass."""
+        self._update_module_args(MODULE, args, task_vars)
+        bits, _path = self._configure_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+        if bits.module_style != "new" or not bits.shebang:
+            raise AnsibleActionFail(
+                "%s cannot be streamed to (module style %s)" % (MODULE, bits.module_style)
+            )
+        shell = self._connection._shell
+        interpreter = shell.build_module_command(self._compute_environment_string(), bits.shebang, "")
+        cmd = "%s -c %s %d" % (interpreter, shell.quote(BOOTSTRAP), len(bits.b_module_data))
+        with open(src, "rb") as fh:
+            data = bits.b_module_data + fh.read()
+        res = self._low_level_execute_command(cmd, sudoable=True, in_data=data)
+        del data
+        parsed = self._parse_returned_data(res, bits.serialization_profile)
+        remove_internal_keys(parsed)
+        return parsed

@@ -36,11 +36,14 @@ class UnpackError(Exception):
 class _Pipe:
     """File-like reader of the decompressed stream, filled by a thread that reads, hashes and inflates."""
 
-    def __init__(self, path, gzipped):
-        self._fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by finish() or abort()
+    def __init__(self, fh, close=True):
+        # fh: the artifact file, or standard input when the artifact is streamed to the server as it is
+        # sent (the action release_unpack): then transfer, checksum and unpack are one overlapping pass.
+        self._fh = fh
+        self._close = close
         self.digest = hashlib.sha256()
         self.compressed = 0
-        self._inflate = zlib.decompressobj(31) if gzipped else None
+        self._inflate = None  # decided by the first bytes: gzip (1f 8b) or a plain tar
         self._q = queue.Queue(maxsize=8)
         self._buf = b""
         self._pos = 0
@@ -56,6 +59,8 @@ class _Pipe:
                 raw = self._fh.read(CHUNK)
                 if not raw:
                     break
+                if not self.compressed and raw[:2] == b"\x1f\x8b":
+                    self._inflate = zlib.decompressobj(31)
                 self.compressed += len(raw)
                 self.digest.update(raw)
                 if self._inflate is None:
@@ -93,7 +98,7 @@ class _Pipe:
             if self._q.get() is None:
                 self._done = True
         self._thread.join()
-        self._fh.close()
+        self._release()
         if self.error is not None:
             raise UnpackError(str(self.error))
         return self.digest.hexdigest()
@@ -103,12 +108,11 @@ class _Pipe:
         while self._thread.is_alive():
             with contextlib.suppress(queue.Empty):
                 self._q.get(timeout=0.1)
-        self._fh.close()
+        self._release()
 
-
-def _is_gzip(path):
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
+    def _release(self):
+        if self._close:
+            self._fh.close()
 
 
 class _Writer:
@@ -194,8 +198,8 @@ class _Writer:
         self.bytes += size
 
 
-def _unpack_tar(path, writer):
-    pipe = _Pipe(path, _is_gzip(path))
+def _unpack_tar(fh, writer, close=True):
+    pipe = _Pipe(fh, close)
     try:
         with tarfile.open(fileobj=pipe, mode="r|", bufsize=1 << 16) as tar:
             for member in tar:
@@ -260,13 +264,40 @@ def unpack_artifact(path, dest, expected_sha256="", reserve_bytes=0):
     expected = (expected_sha256 or "").lower()
     writer = _Writer(dest, reserve_bytes)
     is_zip = zipfile.is_zipfile(path)
-    digest = _unpack_zip(path, writer, expected) if is_zip else _unpack_tar(path, writer)
+    if is_zip:
+        digest = _unpack_zip(path, writer, expected)
+    else:
+        digest = _unpack_tar(open(path, "rb", buffering=0), writer)  # noqa: SIM115 - the pipe closes it
+    _verify(digest, expected)
+    return digest, writer.files, writer.bytes
+
+
+def unpack_stream(fh, dest, expected_sha256="", reserve_bytes=0):
+    """As unpack_artifact() for a tar.gz or tar read from ``fh`` as it arrives (standard input).
+
+    The stream is read to its end whatever the members are, so the sha256 covers all of it. A zip
+    cannot be streamed (it is read from its end); the action sends it as a file instead.
+    """
+    expected = (expected_sha256 or "").lower()
+    writer = _Writer(dest, reserve_bytes)
+    digest = _unpack_tar(fh, writer, close=False)
+    _verify(digest, expected)
+    return digest, writer.files, writer.bytes
+
+
+def drain(fh):
+    """Read ``fh`` to its end (after a failure), so the sender finishes and gets the module's answer."""
+    with contextlib.suppress(OSError, ValueError):
+        while fh.read(CHUNK):
+            pass
+
+
+def _verify(digest, expected):
     if expected and digest != expected:
         raise UnpackError(
             "the artifact that reached the server has sha256 %s, not the %s that was given"
             % (digest, expected)
         )
-    return digest, writer.files, writer.bytes
 
 
 def link_shared(root, release, specs):

@@ -17,8 +17,10 @@ description:
   - When the sha256 is not O(sha256), or anything else fails, O(partial) is removed and the task fails,
     so nothing is switched. Otherwise the shared paths are linked in, the completion marker is written and
     O(partial) becomes C(<root>/releases/<name>) in one rename.
-  - With O(src) (an action runs on the controller first) the artifact is copied from the controller into
-    the connection's temporary folder on the target and removed again afterwards, whatever happens.
+  - With O(src) (an action runs on the controller first) a tar.gz or tar artifact is streamed to the module
+    on its standard input as it is sent, so the transfer, the sha256 and the unpack overlap in one pass and
+    the artifact is never stored on the target; a zip (read from its end) is copied into the connection's
+    temporary folder on the target first and removed again afterwards, whatever happens.
   - Linux and other POSIX targets; the Windows path of the release role uses ansible.windows modules.
 options:
   root:
@@ -39,6 +41,17 @@ options:
   artifact:
     description: The artifact on the target (when O(src) is not given).
     type: path
+  stream:
+    description:
+      - Set by the action for O(src). The artifact arrives on standard input (a tar.gz or tar) and is
+        unpacked as it arrives; after a failure the rest of the stream is read and dropped, so the
+        controller always gets the module's answer.
+    type: bool
+    default: false
+  artifact_name:
+    description: The artifact's file name, for messages (with O(stream)).
+    type: str
+    default: ""
   remove_artifact:
     description: Remove O(artifact) afterwards (a downloaded copy). A transferred O(src) is always removed.
     type: bool
@@ -118,6 +131,7 @@ unpack_s:
 import json
 import os
 import shutil
+import sys
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -125,8 +139,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import MARKER
 from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import (
     UnpackError,
+    drain,
     link_shared,
     unpack_artifact,
+    unpack_stream,
 )
 
 
@@ -144,6 +160,8 @@ def main():
             "partial": {"type": "path", "required": True},
             "src": {"type": "path"},
             "artifact": {"type": "path"},
+            "stream": {"type": "bool", "default": False},
+            "artifact_name": {"type": "str", "default": ""},
             "remove_artifact": {"type": "bool", "default": False},
             "sha256": {"type": "str", "default": ""},
             "reserve_bytes": {"type": "int", "default": 0},
@@ -152,7 +170,7 @@ def main():
             "stale_partials": {"type": "list", "elements": "str", "default": []},
             "marker": {"type": "dict", "default": {}},
         },
-        required_one_of=[("src", "artifact")],
+        required_one_of=[("src", "artifact", "stream")],
         supports_check_mode=False,
     )
     p = module.params
@@ -161,13 +179,21 @@ def main():
     final = os.path.join(releases, p["name"])
     partial = p["partial"]
     artifact = p["artifact"]
+    stdin = sys.stdin.buffer if p["stream"] else None
+    shown = p["artifact_name"] or os.path.basename(artifact or "") or "the artifact"
+
+    def fail(msg, **extra):
+        if stdin is not None:
+            drain(stdin)
+        module.fail_json(msg=msg, **extra)
+
     if "/" in p["name"] or p["name"].startswith("."):
-        module.fail_json(msg="release name %s is not a plain folder name" % p["name"])
+        fail("release name %s is not a plain folder name" % p["name"])
     for path in [os.path.join(releases, n) for n in p["stale_partials"]] + [partial]:
         if os.path.dirname(path) != releases or not os.path.basename(path).startswith("."):
-            module.fail_json(msg="%s is not an unpack folder under %s" % (path, releases))
-    if not artifact or not os.path.isfile(artifact):
-        module.fail_json(msg="artifact %s does not exist on the server or is not a file" % artifact)
+            fail("%s is not an unpack folder under %s" % (path, releases))
+    if stdin is None and (not artifact or not os.path.isfile(artifact)):
+        fail("artifact %s does not exist on the server or is not a file" % artifact)
 
     result = {"changed": True, "sha256": ""}
     try:
@@ -178,7 +204,10 @@ def main():
         shutil.rmtree(partial, ignore_errors=True)
         os.mkdir(partial, 0o755)
         started, cpu = time.monotonic(), time.process_time()
-        digest, files, size = unpack_artifact(artifact, partial, p["sha256"], p["reserve_bytes"])
+        if stdin is not None:
+            digest, files, size = unpack_stream(stdin, partial, p["sha256"], p["reserve_bytes"])
+        else:
+            digest, files, size = unpack_artifact(artifact, partial, p["sha256"], p["reserve_bytes"])
         result.update(sha256=digest, files=files, unpacked_bytes=size)
         result.update(
             unpack_s=round(time.monotonic() - started, 2), unpack_cpu_s=round(time.process_time() - cpu, 2)
@@ -200,13 +229,13 @@ def main():
         result["path"] = final
     except (UnpackError, OSError) as err:
         shutil.rmtree(partial, ignore_errors=True)
-        module.fail_json(
-            msg="cannot stage release %s from %s: %s; the unfinished unpack was removed, nothing was switched"
-            % (p["name"], os.path.basename(artifact), err),
+        fail(
+            "cannot stage release %s from %s: %s; the unfinished unpack was removed, nothing was switched"
+            % (p["name"], shown, err),
             **result,
         )
     finally:
-        if p["remove_artifact"] and os.path.exists(artifact):
+        if p["remove_artifact"] and artifact and os.path.exists(artifact):
             os.unlink(artifact)
     module.exit_json(**result)
 

@@ -290,12 +290,19 @@ def test_sshd_stopped_mid_transfer_leaves_v1_and_a_rerun_completes(vm, releases)
     state = json.loads((vm.dir / "lab.json").read_text())
     ns = state["hosts"]["siak-vm"]["mnt_ns"]
     upper_tmp = vm.dir / "hosts" / "siak-vm" / "upper" / "root" / ".ansible" / "tmp"
+    # A tar.gz is streamed into the unpack (no copy lands in ansible-tmp): the transfer is under way once
+    # the unpack folder has a file with data in it; a zip would be copied into ansible-tmp first.
+    upper_releases = vm.dir / "hosts" / "siak-vm" / "upper" / root.lstrip("/") / "releases"
     cut: dict = {}
+
+    def arriving() -> list[Path]:
+        found = list(upper_tmp.glob("ansible-tmp-*/*")) + list(upper_releases.glob(".3.0.partial-*/**/*"))
+        return [p for p in found if p.is_file() and p.stat().st_size > 0]
 
     def cut_sshd_when_the_copy_starts() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            partial = [p for p in upper_tmp.glob("ansible-tmp-*/*") if p.is_file() and p.stat().st_size > 0]
+            partial = arriving()
             if partial:
                 cut["size"] = partial[0].stat().st_size
                 for pid in pids_in_ns(ns):

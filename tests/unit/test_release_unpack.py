@@ -7,6 +7,7 @@ import io
 import os
 import sys
 import tarfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -88,6 +89,42 @@ def test_a_truncated_artifact_is_refused(tmp_path):
     dest.mkdir()
     with pytest.raises(ru.UnpackError):
         ru.unpack_artifact(str(art), str(dest))
+
+
+@pytest.mark.parametrize("mode", ["w:gz", "w"])
+def test_a_streamed_artifact_unpacks_as_it_arrives_and_is_hashed_whole(tmp_path, mode):
+    art = tmp_path / "r.tar"
+    payload = os.urandom(2 << 20)
+    digest = make_tar(art, [("bin", None, None), ("bin/app", payload, None)], mode=mode)
+    dest = tmp_path / "out"
+    dest.mkdir()
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(write_fd, "wb") as sender, os.fdopen(read_fd, "rb") as stdin:
+        thread = threading.Thread(target=lambda: (sender.write(art.read_bytes()), sender.close()))
+        thread.start()
+        assert ru.unpack_stream(stdin, str(dest), digest) == (digest, 1, len(payload))
+        thread.join()
+    assert (dest / "bin/app").read_bytes() == payload
+
+
+def test_a_streamed_artifact_with_another_checksum_or_cut_short_is_refused(tmp_path):
+    art = tmp_path / "r.tar.gz"
+    make_tar(art, [("big", os.urandom(1 << 20), None)])
+    dest = tmp_path / "out"
+    dest.mkdir()
+    with pytest.raises(ru.UnpackError, match="not the " + "0" * 64):
+        ru.unpack_stream(io.BytesIO(art.read_bytes()), str(dest), "0" * 64)
+    again = tmp_path / "again"
+    again.mkdir()
+    with pytest.raises(ru.UnpackError):
+        ru.unpack_stream(io.BytesIO(art.read_bytes()[:-5000]), str(again))
+
+
+def test_drain_reads_what_is_left_of_a_stream():
+    stream = io.BytesIO(b"x" * (3 << 20))
+    stream.read(10)
+    ru.drain(stream)
+    assert stream.read() == b""
 
 
 def test_the_disk_reserve_stops_an_unpack_that_would_fill_the_disk(tmp_path):
