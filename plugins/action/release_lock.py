@@ -61,6 +61,34 @@ def holder_is_gone(holder, controller, stale_after_min, now):
     return since > 0 and now - since > int(stale_after_min) * 60
 
 
+def this_run(owner):
+    """The lock's record of this run: what the caller gave plus the controller, process, user and time."""
+    pid, start = playbook_process()
+    return dict(
+        owner or {},
+        controller=socket.gethostname(),
+        pid=pid,
+        pid_start=start,
+        user=os.environ.get("USER", "?"),
+        since_epoch=int(time.time()),
+    )
+
+
+def steal_token(taken, stale_after_min, break_lock):
+    """The holder's token when the lock another run holds may be taken over (break_lock, or that run is
+    gone), else None. ``taken`` is the module's answer to a take."""
+    if taken.get("failed") or taken.get("acquired") or taken.get("unreachable"):
+        return None
+    holder = taken.get("holder") or {}
+    if break_lock or holder_is_gone(holder, socket.gethostname(), stale_after_min, time.time()):
+        return holder.get("token") or ""
+    return None
+
+
+def new_token():
+    return "".join(secrets.choice(ALPHABET) for _position in range(20))
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
@@ -72,31 +100,21 @@ class ActionModule(ActionBase):
         break_lock = boolean(args.get("break_lock", False), strict=False)
         for key in ACTION_ONLY:
             args.pop(key, None)
-        args["token"] = args.get("token") or "".join(secrets.choice(ALPHABET) for _position in range(20))
-        controller = socket.gethostname()
+        args["token"] = args.get("token") or new_token()
         if args.get("state", "present") == "present":
-            pid, start = playbook_process()
-            args["owner"] = dict(
-                args.get("owner") or {},
-                controller=controller,
-                pid=pid,
-                pid_start=start,
-                user=os.environ.get("USER", "?"),
-                since_epoch=int(time.time()),
-            )
+            args["owner"] = this_run(args.get("owner"))
         taken = self._execute_module(
             module_name="dukcapil.siak.release_lock", module_args=args, task_vars=task_vars
         )
-        if (
-            args.get("state", "present") == "present"
-            and not taken.get("failed")
-            and not taken.get("acquired")
-            and (break_lock or holder_is_gone(taken.get("holder"), controller, stale_after_min, time.time()))
-        ):
+        steal = None
+        if args.get("state", "present") == "present":
+            steal = steal_token(taken, stale_after_min, break_lock)
+        if steal is not None:
             holder = taken.get("holder") or {}
-            retry = dict(args, steal_token=holder.get("token") or "")
             stolen = self._execute_module(
-                module_name="dukcapil.siak.release_lock", module_args=retry, task_vars=task_vars
+                module_name="dukcapil.siak.release_lock",
+                module_args=dict(args, steal_token=steal),
+                task_vars=task_vars,
             )
             stolen["holder"] = holder
             taken = stolen

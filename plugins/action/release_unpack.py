@@ -19,12 +19,15 @@ folder (removed whatever happens) and unpacked from there.
 from __future__ import annotations
 
 import os
+import socket
 import time
 import zipfile
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
-from ansible.utils.vars import merge_hash
+
+from ansible_collections.dukcapil.siak.plugins.action.release_lock import new_token, steal_token, this_run
 from ansible.vars.clean import remove_internal_keys
 
 MODULE = "dukcapil.siak.release_unpack"
@@ -49,6 +52,32 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
+        lock = dict(args.pop("lock", None) or {})
+        if lock:
+            # The upgrade lock is taken by the same module run, before anything changes (one round trip
+            # less); whether a holder's run is gone is decided here, on the controller, as release_lock does.
+            stale_after_min = int(lock.pop("stale_after_min", None) or 120)
+            break_lock = boolean(lock.pop("break_lock", False), strict=False)
+            lock["token"] = lock.get("token") or new_token()
+            lock["owner"] = this_run(lock.get("owner"))
+            args["lock"] = lock
+        if isinstance(args.get("marker"), dict) and not args["marker"].get("installed_from_controller"):
+            args["marker"] = dict(args["marker"], installed_from_controller=socket.gethostname())
+        taken = self._stage(args, task_vars)
+        steal = steal_token(taken, stale_after_min, break_lock) if lock else None
+        if steal is not None:
+            holder = taken.get("holder") or {}
+            args["lock"] = dict(lock, steal_token=steal)
+            taken = self._stage(args, task_vars)
+            taken["holder"] = holder
+        result.update(taken)
+        if lock:
+            result.update(token=lock["token"], owner=lock["owner"])
+        return result
+
+    def _stage(self, args, task_vars):
+        args = dict(args)
+        result = {}
         src = args.pop("src", None)
         made_tmp = False
         try:
@@ -59,7 +88,7 @@ class ActionModule(ActionBase):
                 if os.path.getsize(src) <= STREAM_MAX_BYTES and not zipfile.is_zipfile(src):
                     started = time.monotonic()
                     args.update(stream=True, artifact_name=os.path.basename(src))
-                    result = merge_hash(result, self._stream(src, args, task_vars))
+                    result.update(self._stream(src, args, task_vars))
                     result["stream_s"] = round(time.monotonic() - started, 2)
                     return result
                 made_tmp = not self._connection._shell.tmpdir

@@ -165,6 +165,48 @@ def unlock(path, token):
         os.close(guard)
 
 
+def take_lock(path, token, owner, steal_token=None, check_mode=False):
+    """Take the upgrade lock at path for the run with this token, under its guard (flock).
+
+    A free lock is taken, one this run holds is kept, and one held by another run is taken over only
+    when its holder's token is steal_token (the caller decided that run is gone). Returns a dict:
+    acquired, holder (the lock's holder before the call, or None), stolen, changed. The lock's folder
+    is created when it does not exist yet (a first install), except in check mode.
+    """
+    import fcntl  # POSIX only, like the modules that call this
+    import tempfile
+    import time
+
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        if check_mode:
+            return {"changed": True, "acquired": True, "holder": None, "stolen": False}
+        os.makedirs(folder, 0o755)
+    result = {"changed": False, "acquired": False, "holder": None, "stolen": False}
+    guard = os.open(path + ".guard", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        holder = read_lock(path) if os.path.exists(path) else None
+        if os.path.exists(path) and holder is None:
+            holder = {"token": None, "unreadable": True}
+        result["holder"] = holder
+        if holder is not None and holder.get("token") == token:
+            result["acquired"] = True
+        elif holder is None or (steal_token is not None and holder.get("token") == steal_token):
+            if not check_mode:
+                data = dict(owner, token=token, since=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+                fd, tmp = tempfile.mkstemp(prefix=".lock-", dir=folder)
+                with os.fdopen(fd, "w") as fh:
+                    json.dump(data, fh, sort_keys=True)
+                    fh.write("\n")
+                os.chmod(tmp, 0o600)
+                os.rename(tmp, path)
+            result.update(changed=True, acquired=True, stolen=holder is not None)
+    finally:
+        os.close(guard)
+    return result
+
+
 def read_lock(path):
     try:
         with open(path, encoding="utf-8") as fh:

@@ -87,24 +87,11 @@ owner:
   returned: always
 """
 
-import fcntl
-import json
 import os
-import tempfile
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import read_lock
-
-
-def write_lock(path, data):
-    fd, tmp = tempfile.mkstemp(prefix=".lock-", dir=os.path.dirname(path))
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, sort_keys=True)
-        fh.write("\n")
-    os.chmod(tmp, 0o600)
-    os.rename(tmp, path)
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import read_lock, take_lock, unlock
 
 
 def main():
@@ -124,39 +111,15 @@ def main():
     if not p["token"]:
         module.fail_json(msg="release_lock needs this run's token")
     path = p["path"]
-    folder = os.path.dirname(path)
-    if not os.path.isdir(folder):
-        if p["state"] == "absent" or module.check_mode:
-            module.exit_json(
-                changed=p["state"] == "present", acquired=p["state"] == "present", holder=None, stolen=False
-            )
-        os.makedirs(folder, 0o755)
+    if p["state"] == "present":
+        module.exit_json(**take_lock(path, p["token"], p["owner"], p["steal_token"], module.check_mode))
     result = {"changed": False, "acquired": False, "holder": None, "stolen": False}
-    guard = os.open(path + ".guard", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(guard, fcntl.LOCK_EX)
-        holder = read_lock(path) if os.path.exists(path) else None
-        if os.path.exists(path) and holder is None:
-            holder = {"token": None, "unreadable": True}
-        result["holder"] = holder
-        mine = holder is not None and holder.get("token") == p["token"]
-        if p["state"] == "present":
-            free = holder is None
-            steal = not free and not mine and p["steal_token"] is not None
-            steal = steal and holder.get("token") == p["steal_token"]
-            if mine:
-                result["acquired"] = True
-            elif free or steal:
-                data = dict(p["owner"], token=p["token"], since=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-                if not module.check_mode:
-                    write_lock(path, data)
-                result.update(changed=True, acquired=True, stolen=steal)
-        elif mine:
-            if not module.check_mode:
-                os.unlink(path)
-            result["changed"] = True
-    finally:
-        os.close(guard)
+    if os.path.isdir(os.path.dirname(path)):
+        if module.check_mode:
+            holder = read_lock(path) if os.path.exists(path) else None
+            result["changed"] = bool(holder) and holder.get("token") == p["token"]
+        else:
+            result["changed"] = unlock(path, p["token"])
     module.exit_json(**result)
 
 

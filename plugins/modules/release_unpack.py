@@ -83,6 +83,14 @@ options:
     description: What the completion marker C(.siak-release.json) records besides the sha256.
     type: dict
     default: {}
+  lock:
+    description:
+      - Take the upgrade lock first, in the same run (as M(dukcapil.siak.release_lock) does), and change
+        nothing when another run holds it (the result says C(acquired=false) and names the holder; the
+        task does not fail, so the play can explain it).
+      - Keys C(path), C(token), C(owner) and C(steal_token); the action adds C(owner)'s controller, process
+        and time, and handles C(stale_after_min) and C(break_lock) on the controller like release_lock.
+    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
 """
@@ -122,6 +130,14 @@ shared:
   type: list
   elements: str
   returned: success
+acquired:
+  description: With O(lock), whether this run holds the upgrade lock.
+  type: bool
+  returned: when O(lock) is given
+holder:
+  description: With O(lock), the lock's holder before this run took it (or that keeps it).
+  type: dict
+  returned: when O(lock) is given
 unpack_s:
   description: Seconds the hashing unpack took (wall clock); C(unpack_cpu_s) its CPU seconds.
   type: float
@@ -136,7 +152,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import MARKER
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import MARKER, take_lock
 from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import (
     UnpackError,
     drain,
@@ -169,6 +185,7 @@ def main():
             "shared_files": {"type": "list", "elements": "str", "default": []},
             "stale_partials": {"type": "list", "elements": "str", "default": []},
             "marker": {"type": "dict", "default": {}},
+            "lock": {"type": "dict", "no_log": False},
         },
         required_one_of=[("src", "artifact", "stream")],
         supports_check_mode=False,
@@ -196,6 +213,17 @@ def main():
         fail("artifact %s does not exist on the server or is not a file" % artifact)
 
     result = {"changed": True, "sha256": ""}
+    if p["lock"]:
+        lock = p["lock"]
+        try:
+            taken = take_lock(lock["path"], lock["token"], lock.get("owner") or {}, lock.get("steal_token"))
+        except (OSError, KeyError) as err:
+            fail("cannot take the upgrade lock %s: %s" % (lock.get("path"), err))
+        result.update(acquired=taken["acquired"], holder=taken["holder"], stolen=taken["stolen"])
+        if not taken["acquired"]:
+            if stdin is not None:
+                drain(stdin)
+            module.exit_json(**dict(result, changed=False))
     try:
         for folder in (releases, os.path.join(root, "shared")):
             os.makedirs(folder, exist_ok=True)
