@@ -59,7 +59,9 @@ def installer_script(params: dict, check_mode: bool, diff: bool) -> str:
 
 
 class ActionModule(ActionBase):
-    TRANSFERS_FILES = True
+    # No remote temporary folder: making it (echo ~, mkdir) and removing it would cost three SSH round trips
+    # per PC on top of the one this action needs. A pushed package goes to <root>/.incoming instead.
+    TRANSFERS_FILES = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
