@@ -8,8 +8,10 @@ A rollout to tens of workstations pays, on every PC, for each Python start there
   command (module_utils/client_release.py PROBE_SCRIPT) and decides on the controller with the same pure
   ``decide`` the module uses: no Python starts on the workstation. A rerun where every PC is current is one
   short SSH exchange per PC.
-- ``remote_src: false`` (push): the same probe first, then the package is copied only to a PC that needs it,
-  and the module installs it from there.
+- ``remote_src: false`` (push): the same probe first, then the package is copied only to a PC that needs it
+  (into ``<root>/.incoming``), and the module installs it from there.
+- No remote temporary folder: Ansible would make one before the call and remove it after (three more SSH
+  exchanges per PC and task, each a new login shell on the PC).
 - ``state: present``: the module's own code (module_utils/client_install.py, standard library only) runs as
   a bare ``python3 -`` script, sent on standard input after client_release.py's source: it checks,
   downloads, verifies, unpacks and switches in one call, without the module wrapper (AnsiballZ and
@@ -59,7 +61,9 @@ def installer_script(params: dict, check_mode: bool, diff: bool) -> str:
 
 
 class ActionModule(ActionBase):
-    TRANSFERS_FILES = True
+    # No remote temporary folder: making it (echo ~, mkdir) and removing it would cost three SSH round trips
+    # per PC on top of the one this action needs. A pushed package goes to <root>/.incoming instead.
+    TRANSFERS_FILES = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
