@@ -5,7 +5,9 @@ Targets (issue 3): upgrade / (rsync + restart) <= 1.5; rerun < 10 s. Printed, ne
 The upgrade time is the whole ansible-playbook run (start-up included); the baseline is rsync -a of the
 unpacked tree into a fresh folder over the same SSH, then the same stop and start commands. Load averages
 are printed before and after, with the controller-side CPU seconds of each, since wall times on a shared
-machine move with the load. Run under the bench lock:
+machine move with the load (both sides write the same 5,000 files, whose cost on the lab's overlay varies
+several-fold from run to run). The upgrade streams the tar.gz into its unpack in one SSH command; figures
+and where the time goes: docs/server-upgrade.md. Run under the bench lock:
     flock /work/.bench.lock python bench/bench_server_upgrade.py [--size-mib 200] [--files 5000]
 """
 
