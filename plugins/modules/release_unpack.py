@@ -223,7 +223,8 @@ def main():
         if not taken["acquired"]:
             if stdin is not None:
                 drain(stdin)
-            module.exit_json(**dict(result, changed=False))
+            result["changed"] = False
+            module.exit_json(**result)
     try:
         for folder in (releases, os.path.join(root, "shared")):
             os.makedirs(folder, exist_ok=True)
