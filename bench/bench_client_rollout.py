@@ -171,9 +171,9 @@ def main() -> int:
         finally:
             lab.down()
     print()
-    print(f"  naive push / role      {t_naive / t_role:6.2f}x   (target >= 3)")
-    print(f"  role / lower bound     {t_role / t_lower:6.2f}x   (target <= 1.5)")
-    print(f"  rerun / first run      {t_rerun / t_role:6.2f}    (target <= 0.15)")
+    print(f"  naive push / role      {t_naive / t_role:7.3f}x  (target >= 3)")
+    print(f"  role / lower bound     {t_role / t_lower:7.3f}x  (target <= 1.5)")
+    print(f"  rerun / first run      {t_rerun / t_role:7.3f}   (target <= 0.15)")
     print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"  uptime: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}"

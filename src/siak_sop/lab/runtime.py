@@ -194,6 +194,13 @@ class Lab:
         for sub in plan.PRIVATE_PATHS:
             (hdir / sub).mkdir(parents=True, exist_ok=True)
         (hdir / "upper" / "etc" / "hostname").write_text(host.name + "\n")
+        # root's shell start-up files are Debian's stock ones, not this machine's: bash reads ~/.bashrc
+        # for every command sshd runs, and a developer's own (pyenv, cargo) costs ~0.1 CPU-s per SSH
+        # command in every test and benchmark, which no office server's root does.
+        for name in (".bashrc", ".profile"):
+            stock, upper = Path("/usr/share/base-files/dot" + name), hdir / "upper" / "root" / name
+            if not upper.exists():
+                upper.write_bytes(stock.read_bytes() if stock.is_file() else b"")
         key = hdir / "ssh_host_ed25519_key"
         if not key.exists():
             _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
