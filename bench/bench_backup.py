@@ -2,8 +2,6 @@
 
 Starts its own lab, writes a 2 GiB dump-like file on siak-db, then on siak-db itself (over SSH):
   - `cp` of the file to /mnt/disk2, and `cp` followed by `sync` of the copy (what a durable copy costs);
-  - the floor of any copy checked on the medium: `cp`, `sync`, drop the copy's cached pages, read it back
-    (no hashing at all): the least a copy can cost that is verified where it is stored;
   - dukcapil.siak.verified_copy of the same file: the source is read once and hashed (SHA-256) on one
     thread while another writes the copy, whose writeback is started every 64 MiB; then fsync and the
     read-back, once from the medium after the whole copy is written (the role's default: reading and
@@ -102,7 +100,6 @@ def main() -> int:
         rows = {
             "cp": [],
             "cp+sync": [],
-            "floor: cp+sync+read back": [],
             "verified (read back from disk)": [],
             "verified (read back cached)": [],
         }
@@ -112,16 +109,6 @@ def main() -> int:
             lab.sh("siak-db", f"sync; rm -f {DISK2}/cp.dmp")
             cold(lab, SRC)
             rows["cp+sync"].append(timed_inside(lab, f"cp {SRC} {DISK2}/cp.dmp && sync {DISK2}/cp.dmp"))
-            lab.sh("siak-db", f"rm -f {DISK2}/cp.dmp")
-            cold(lab, SRC)
-            rows["floor: cp+sync+read back"].append(
-                timed_inside(
-                    lab,
-                    f"cp {SRC} {DISK2}/cp.dmp && sync {DISK2}/cp.dmp && "
-                    f"dd if={DISK2}/cp.dmp iflag=nocache count=0 status=none && "
-                    f"cat {DISK2}/cp.dmp >/dev/null",
-                )
-            )
             lab.sh("siak-db", f"rm -f {DISK2}/cp.dmp")
             cold(lab, SRC)
             rows["verified (read back from disk)"].append(verified_copy(lab, f"{DISK2}/v.dmp", True))
