@@ -1,6 +1,7 @@
 """Benchmark: the client rollout against a naive push and against the lower bound, side by side in one run.
 
-32 lab workstations, a 50 MB client package. Measured in this order, each on fresh target folders:
+32 lab workstations, a 50 MB client package. Measured in this order, each on fresh target folders and
+after a sync (so that no phase pays for the writeback of the one before):
 
 - lower bound: parallel scp and untar of the package to every PC, without Ansible (one ssh per PC at once);
 - naive push: ansible.builtin.copy, then ansible.builtin.unarchive, with Ansible's default 5 forks;
@@ -62,6 +63,8 @@ def _children_cpu() -> float:
 
 
 def timed(label: str, fn) -> float:
+    # Each phase writes 1.7 GB to the lab's disk; without this the next phase would pay for its writeback.
+    os.sync()
     load = os.getloadavg()[0]
     cpu = _children_cpu()
     start = time.monotonic()

@@ -6,7 +6,8 @@ The upgrade time is the whole ansible-playbook run (start-up included); the base
 unpacked tree into a fresh folder over the same SSH, then the same stop and start commands. Load averages
 are printed before and after, with the controller-side CPU seconds of each, since wall times on a shared
 machine move with the load (both sides write the same 5,000 files, whose cost on the lab's overlay varies
-several-fold from run to run). The upgrade streams the tar.gz into its unpack in one SSH command; figures
+several-fold from run to run; each timed part starts after a sync, so none pays for the writeback of
+the one before). The upgrade streams the tar.gz into its unpack in one SSH command; figures
 and where the time goes: docs/server-upgrade.md. Run under the bench lock:
     flock /work/.bench.lock python bench/bench_server_upgrade.py [--size-mib 200] [--files 5000]
 """
@@ -89,6 +90,7 @@ def main() -> int:
             }
             varfile = base / f"vars-{time.monotonic_ns()}.json"
             varfile.write_text(json.dumps(values))
+            os.sync()  # no run pays for the writeback of the one before (each writes 200 MB)
             start, cpu = time.monotonic(), children_cpu()
             result = lab.playbook("tests/playbooks/upgrade_app_only.yml", "-e", f"@{varfile}")
             took = time.monotonic() - start
@@ -108,6 +110,7 @@ def main() -> int:
             "-o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o BatchMode=yes"
         )
         restart = f"{service(addr, root)['stop_command']} && {service(addr, root)['start_command']}"
+        os.sync()
         start, cpu = time.monotonic(), children_cpu()
         subprocess.run(
             ["rsync", "-a", "-e", ssh, f"{tree}/", f"root@{addr}:/srv/bench/rsync-copy/"], check=True
