@@ -4,7 +4,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Debian's own Python 3.11 first: it is built with PGO and LTO, and Ansible's controller (start-up, every task)
+# runs 10-15% faster on it than on a plain source build such as pyenv's, which may come first on PATH.
+PYTHON ?= $(shell command -v /usr/bin/python3.11 || command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -12,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export SIAK_LAB_DIR ?= $(CURDIR)/.lab
 export SIAK_OUTPUT_DIR ?= $(CURDIR)/out
 # Debian packages the lab and the tests use; installed only when one is missing.
-DEB_PACKAGES := openssh-server openssh-client sshpass rsync zstd age poppler-utils util-linux iproute2 procps
+DEB_PACKAGES := python3-venv openssh-server openssh-client sshpass rsync zstd age poppler-utils util-linux iproute2 procps
 # The Laporan PDF (WeasyPrint): Pango, HarfBuzz subsetting and a font with the SOP table's marks.
 DEB_PACKAGES += libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 COLLECTION_LINK := build/collections/ansible_collections/dukcapil/siak
