@@ -27,7 +27,13 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.dukcapil.siak.plugins.action.release_lock import new_token, steal_token, this_run
+from ansible_collections.dukcapil.siak.plugins.action.release_lock import (
+    new_token,
+    refusal,
+    steal_token,
+    taken_over,
+    this_run,
+)
 from ansible.vars.clean import remove_internal_keys
 
 MODULE = "dukcapil.siak.release_unpack"
@@ -53,6 +59,7 @@ class ActionModule(ActionBase):
         del tmp
         args = dict(self._task.args)
         lock = dict(args.pop("lock", None) or {})
+        refuse_step = lock.pop("refuse_step", None)
         if lock:
             # The upgrade lock is taken by the same module run, before anything changes (one round trip
             # less); whether a holder's run is gone is decided here, on the controller, as release_lock does.
@@ -73,6 +80,13 @@ class ActionModule(ActionBase):
         result.update(taken)
         if lock:
             result.update(token=lock["token"], owner=lock["owner"])
+        if refuse_step is not None and lock and not taken.get("failed") and "acquired" in taken:
+            # The play's answer to the lock, here rather than as tasks after this one (each a round of its own).
+            host = (task_vars or {}).get("inventory_hostname", "?")
+            if not taken["acquired"]:
+                result.update(failed=True, msg=refusal(host, refuse_step, args["root"], taken.get("holder")))
+            elif taken.get("stolen"):
+                result.setdefault("warnings", []).append(taken_over(host, taken.get("holder")))
         return result
 
     def _stage(self, args, task_vars):
