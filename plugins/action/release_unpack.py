@@ -41,13 +41,42 @@ MODULE = "dukcapil.siak.release_unpack"
 STREAM_MAX_BYTES = 1 << 30
 
 # Runs on the target: read the module (its length is the argument) from standard input and run it as
-# pipelining would; the module then reads the artifact from the same, still open, standard input.
-BOOTSTRAP = (
-    "import sys\n"
-    "code = sys.stdin.buffer.read(int(sys.argv[1]))\n"
-    "del sys.argv[1:]\n"
-    "exec(compile(code, 'AnsiballZ_release_unpack', 'exec'), {'__name__': '__main__'})\n"
-)
+# pipelining would; the module then reads the artifact from the same, still open, standard input. While the
+# module starts (its imports take a while), a thread already reads the artifact ahead, up to 32 MiB, so the
+# transfer does not wait for the start: the module takes the stream from sys.siak_read_ahead.
+BOOTSTRAP = """import queue, sys, threading
+code = sys.stdin.buffer.read(int(sys.argv[1]))
+del sys.argv[1:]
+class ReadAhead:
+    def __init__(self, raw):
+        self.raw, self.q, self.rest, self.eof = raw, queue.Queue(32), b'', False
+        threading.Thread(target=self.fill, daemon=True).start()
+    def fill(self):
+        try:
+            while True:
+                block = self.raw.read(1 << 20)
+                self.q.put(block)
+                if not block:
+                    return
+        except (OSError, ValueError):
+            self.q.put(b'')
+    def read(self, n=-1):
+        parts, have = ([self.rest] if self.rest else []), len(self.rest)
+        self.rest = b''
+        while not self.eof and (n < 0 or have < n):
+            block = self.q.get()
+            if not block:
+                self.eof = True
+                break
+            parts.append(block)
+            have += len(block)
+        data = parts[0] if len(parts) == 1 else b''.join(parts)
+        if 0 <= n < len(data):
+            data, self.rest = data[:n], data[n:]
+        return data
+sys.siak_read_ahead = ReadAhead(sys.stdin.buffer)
+exec(compile(code, 'AnsiballZ_release_unpack', 'exec'), {'__name__': '__main__'})
+"""
 
 
 class ActionModule(ActionBase):

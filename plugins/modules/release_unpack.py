@@ -224,7 +224,8 @@ def main():
     final = os.path.join(releases, p["name"])
     partial = p["partial"]
     artifact = p["artifact"]
-    stdin = sys.stdin.buffer if p["stream"] else None
+    # The action's bootstrap reads the stream ahead while this module starts (sys.siak_read_ahead).
+    stdin = (getattr(sys, "siak_read_ahead", None) or sys.stdin.buffer) if p["stream"] else None
     shown = p["artifact_name"] or os.path.basename(artifact or "") or "the artifact"
 
     def fail(msg, **extra):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "build" / "collections"))
 from ansible.plugins.test.core import version_compare  # noqa: E402
-
 from ansible_collections.dukcapil.siak.plugins.action import release_open  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.module_utils import release_switch as rs  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import release_plan as rp  # noqa: E402
@@ -60,7 +59,9 @@ def rel(name, version=None, sha=SHA, complete=True) -> dict:
 
 
 def decide(s, st, info=None, location="controller", check_mode=False):
-    info = {"sha256": SHA, "size_bytes": 100, "unpacked_bytes": 1000, "format": "tar"} if info is None else info
+    info = (
+        {"sha256": SHA, "size_bytes": 100, "unpacked_bytes": 1000, "format": "tar"} if info is None else info
+    )
     return rp.decide(
         s,
         st,
@@ -68,7 +69,7 @@ def decide(s, st, info=None, location="controller", check_mode=False):
         location=location,
         check_mode=check_mode,
         version_lt=lambda a, b: version_compare(a, b, "<"),
-        now=datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc),
+        now=datetime(2026, 11, 21, 9, 30, tzinfo=UTC),
     )
 
 
@@ -115,7 +116,12 @@ def test_the_location_is_a_url_or_the_controller_unless_given():
 def test_a_first_install_uses_the_versions_own_folder():
     out = decide(settings(), state())
     plan = out["plan"]
-    assert (plan["action"], plan["release_name"], plan["from_version"], plan["reuse"]) == ("install", "2.0", None, False)
+    assert (plan["action"], plan["release_name"], plan["from_version"], plan["reuse"]) == (
+        "install",
+        "2.0",
+        None,
+        False,
+    )
     assert out["change"] and not out["refusal"]
     assert out["artifact_transfer"] == 100 and out["artifact_unpacked"] == 1000
     assert rp.saying(settings(), plan, False) == (
@@ -138,7 +144,9 @@ def test_an_upgrade_in_check_mode_changes_nothing_and_says_so():
 
 def test_a_live_or_foreign_release_of_the_same_name_is_never_rewritten():
     # previous is 2.0 (another artifact): the new one goes to a timestamped folder.
-    out = decide(settings(), state(current=rel("1.0"), previous=rel("2.0"), releases=[rel("1.0"), rel("2.0")]))
+    out = decide(
+        settings(), state(current=rel("1.0"), previous=rel("2.0"), releases=[rel("1.0"), rel("2.0")])
+    )
     assert out["plan"]["release_name"] == "2.0-20261121T093000" and not out["plan"]["reuse"]
     # A complete 2.0 of the same artifact that is neither current nor previous is kept and reused.
     out = decide(settings(), state(current=rel("1.0"), releases=[rel("1.0"), rel("2.0")]))
@@ -163,7 +171,9 @@ def test_a_downgrade_is_refused_unless_allowed():
 
 
 def test_too_little_disk_is_refused_with_the_figures():
-    out = decide(settings(disk_margin_mib=0), state(free=1024 * 1024), info={"sha256": SHA, "unpacked_bytes": 3 << 20})
+    out = decide(
+        settings(disk_margin_mib=0), state(free=1024 * 1024), info={"sha256": SHA, "unpacked_bytes": 3 << 20}
+    )
     assert out["refusal"] == (
         "siak-vm: Langkah 5: not enough free disk for the SIAK application 2.0 under /opt/siak/app: 3.0 MiB needed "
         "(release, artifact and a 0 MiB margin), 1.0 MiB free on /opt. Nothing was changed. Free space there, or "
@@ -180,7 +190,7 @@ def test_the_state_script_reads_the_folder_as_the_module_does(tmp_path):
     source = release_open._source().replace("_sys.stdout.write", "_out = ")
     sys.argv, saved = ["-c", str(root), "3"], sys.argv
     try:
-        exec(compile(source, "siak_release_state", "exec"), scope)  # noqa: S102 - the script the target runs
+        exec(compile(source, "siak_release_state", "exec"), scope)
     finally:
         sys.argv = saved
     import json
@@ -197,7 +207,7 @@ class FakeModule:
 
     def run_command(self, cmd):
         self.ran.append(cmd)
-        return (1, "", "%s failed" % cmd) if cmd in self.fail else (0, "", "")
+        return (1, "", f"{cmd} failed") if cmd in self.fail else (0, "", "")
 
     def warn(self, msg):
         self.ran.append("warn " + msg)
@@ -218,7 +228,9 @@ def test_go_live_switches_in_one_rename_and_keeps_the_old_one_as_previous(tmp_pa
     root = layout(tmp_path)
     why, result = rs.go_live(FakeModule(), str(root), "2.0", service=SERVICE)
     assert why is None and result["switched"] and result["phase"] == "done"
-    assert os.readlink(root / "current") == "releases/2.0" and os.readlink(root / "previous") == "releases/1.0"
+    assert (
+        os.readlink(root / "current") == "releases/2.0" and os.readlink(root / "previous") == "releases/1.0"
+    )
 
 
 @pytest.mark.parametrize(("fail", "phase", "switched"), [("stop", "stop", False), ("start", "start", True)])
@@ -247,4 +259,6 @@ def test_restore_reports_a_restored_release_that_does_not_start(tmp_path):
     root = layout(tmp_path)
     rs.go_live(FakeModule(), str(root), "2.0", service=SERVICE)
     done = rs.restore(FakeModule(fail={"start"}), str(root), True, from_release="1.0", service=SERVICE)
-    assert done["restored"] and not done["started"] and not done["healthy"] and "did not start" in done["error"]
+    assert (
+        done["restored"] and not done["started"] and not done["healthy"] and "did not start" in done["error"]
+    )
