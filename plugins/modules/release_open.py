@@ -22,31 +22,90 @@ description:
   - Windows targets read the folder (and a remote artifact) with ansible.windows modules and pass the
     answers as O(state) and O(artifact_info); with O(windows) and no O(state) only the settings are checked.
 options:
-  version: {description: The version to install., type: raw, required: true}
-  artifact: {description: The artifact (a path on the controller or the target, or a URL)., type: str, required: true}
+  version:
+    description: The version to install.
+    type: raw
+    required: true
+  artifact:
+    description: The artifact (a path on the controller or the target, or a URL).
+    type: str
+    required: true
   location:
     description: Where the artifact is; C(auto) is C(url) for an http(s) URL and C(controller) otherwise.
     type: str
     default: auto
     choices: [auto, controller, remote, url]
-  sha256: {description: The artifact's published sha256., type: str, default: ""}
-  skip_checksum: {description: The checksum is explicitly waived., type: bool, default: false}
-  root: {description: The application root., type: str, required: true}
-  kind: {description: C(app) or C(proxy)., type: str, required: true}
-  label: {description: The release's name in messages., type: str, default: release}
-  steps: {description: The SOP steps (C(open) and C(replace), each with C(id) and C(number))., type: dict, required: true}
-  shared_paths: {description: Folders that survive versions., type: list, elements: str, default: []}
-  shared_files: {description: Files that survive versions., type: list, elements: str, default: []}
-  keep_releases: {description: Complete releases to keep., type: raw, default: 3}
-  force: {description: Install again when the version is already current., type: bool, default: false}
-  allow_downgrade: {description: Allow a lower version than the current one., type: bool, default: false}
-  disk_margin_mib: {description: Free disk that must remain besides the release and the artifact., type: int, default: 64}
-  service: {description: How the service is stopped and started (the role's C(service))., type: dict, default: {}}
-  health: {description: How health is checked (the role's C(health))., type: dict, default: {}}
-  token: {description: This run's lock token (a new one when not given)., type: str}
-  windows: {description: The target is Windows., type: bool, default: false}
-  state: {description: The folder's state, read by the caller (Windows)., type: dict}
-  artifact_info: {description: The measurements of an artifact on the target, read by the caller (Windows)., type: dict}
+  sha256:
+    description: The artifact's published sha256.
+    type: str
+    default: ""
+  skip_checksum:
+    description: The checksum is explicitly waived.
+    type: bool
+    default: false
+  root:
+    description: The application root.
+    type: str
+    required: true
+  kind:
+    description: C(app) or C(proxy).
+    type: str
+    required: true
+  label:
+    description: The release's name in messages.
+    type: str
+    default: release
+  steps:
+    description: The SOP steps (C(open) and C(replace), each with C(id) and C(number)).
+    type: dict
+    required: true
+  shared_paths:
+    description: Folders that survive versions.
+    type: list
+    elements: str
+    default: []
+  shared_files:
+    description: Files that survive versions.
+    type: list
+    elements: str
+    default: []
+  keep_releases:
+    description: Complete releases to keep.
+    type: raw
+    default: 3
+  force:
+    description: Install again when the version is already current.
+    type: bool
+    default: false
+  allow_downgrade:
+    description: Allow a lower version than the current one.
+    type: bool
+    default: false
+  disk_margin_mib:
+    description: Free disk that must remain besides the release and the artifact.
+    type: int
+    default: 64
+  service:
+    description: How the service is stopped and started (the role's C(service)).
+    type: dict
+    default: {}
+  health:
+    description: How health is checked (the role's C(health)).
+    type: dict
+    default: {}
+  token:
+    description: This run's lock token (a new one when not given).
+    type: str
+  windows:
+    description: The target is Windows.
+    type: bool
+    default: false
+  state:
+    description: The folder's state, read by the caller (Windows).
+    type: dict
+  artifact_info:
+    description: The measurements of an artifact on the target, read by the caller (Windows).
+    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
 """

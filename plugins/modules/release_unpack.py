@@ -96,7 +96,7 @@ options:
   switch:
     description:
       - Make the staged release live in the same run, right after its rename, as M(dukcapil.siak.release_switch)
-        does (one round trip for the whole change): stop the service (C(stop_first)), switch C(current) in
+        does, for one round trip for the whole change. It stops the service (C(stop_first)), switch C(current) in
         one rename, start, health-check, remove releases beyond C(keep) (with C(prune)) and give the upgrade
         lock back (C(unlock_path), C(unlock_token)). Keys C(service) and C(health) as the role's options.
       - When any of that fails, the release that was current before (C(from_release); C(previous_link) is
