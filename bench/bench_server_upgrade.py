@@ -132,7 +132,7 @@ def main() -> int:
                 up_s, up_cpu = upgrade(v2, root)
                 base_s, base_cpu = baseline(root, f"/srv/bench/rsync-copy{n}")
                 # the baseline restarted what the upgrade had switched to: still 2.0 from this root
-            rerun_s, _ = upgrade(v2, root)
+            rerun_s = upgrade(v2, root)[0]
             with urllib.request.urlopen(f"http://{addr}:{PORT}/version", timeout=5) as resp:
                 served = resp.read().decode().strip()
             rounds.append(
