@@ -164,6 +164,10 @@ restore:
       before), C(started), C(healthy), C(first_install) and C(error).
   type: dict
   returned: when O(switch) is given and it failed
+live_s:
+  description: With O(switch), seconds from the stop to the healthy start (and the cleanup).
+  type: float
+  returned: when O(switch) is given
 unpack_s:
   description: Seconds the hashing unpack took (wall clock); C(unpack_cpu_s) its CPU seconds.
   type: float
@@ -303,6 +307,7 @@ def main():
 def go_live_and_answer(module, root, name, sw, result):
     """The switch in this same run (release_switch's steps); on failure, the previous release put back."""
     service, health = sw.get("service") or {"manager": "none"}, sw.get("health") or {"kind": "none"}
+    started = time.monotonic()
     why, went = go_live(
         module,
         root,
@@ -315,7 +320,7 @@ def go_live_and_answer(module, root, name, sw, result):
         unlock_path=sw.get("unlock_path"),
         unlock_token=sw.get("unlock_token"),
     )
-    result.update(went, changed=True)
+    result.update(went, changed=True, live_s=round(time.monotonic() - started, 2))
     if why is None:
         return
     result["restore"] = restore(
