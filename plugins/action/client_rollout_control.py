@@ -1,0 +1,132 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The client rollout's controller steps, each one task (documentation: plugins/modules/client_rollout_control.py).
+
+A controller task costs a rollout about 20-40 ms whatever it does, so each phase does all its work at once:
+
+- ``phase: queue``: the workstations to update per OS, idle ones first, and the controller's distribution point
+  started only when one of them will pull from it (a rerun with nothing to do starts nothing);
+- ``phase: report``: the Laporan update aplikasi SIAK pada klien (Markdown and JSON), the rerun list, the agenda's
+  ``siak_results`` (the same run-wide custom stats ``ansible.builtin.set_stats`` publishes), the distribution
+  point stopped, and the verdict (``verdict``: why the run must fail, or empty), which the next task acts on so
+  that the results are published even when the run fails.
+
+Pure logic: plugins/plugin_utils/client_rollout_report.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible.template import trust_as_template
+
+from ansible_collections.dukcapil.siak.plugins.action.controller_files import write_files
+from ansible_collections.dukcapil.siak.plugins.action.distribution_point import start_server, stop_server
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import client_rollout_report as crr
+
+ARGUMENT_SPEC = dict(
+    phase=dict(type="str", required=True, choices=["queue", "report"]),
+    rows=dict(type="list", elements="dict", required=True),
+    plan=dict(type="dict", default={}),
+    serve=dict(type="bool", default=False),
+    root=dict(type="path"),
+    bind=dict(type="str", default="127.0.0.1"),
+    port=dict(type="int", default=8088),
+    log=dict(type="path"),
+    pidfile=dict(type="path"),
+    stop=dict(type="dict", default={}),
+    report_dir=dict(type="path"),
+    title=dict(type="str", default="Laporan update aplikasi SIAK pada klien"),
+    template=dict(type="str", default="report.md.j2"),
+    stop_distribution_point=dict(type="bool", default=False),
+)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        rows = [dict(r) for r in args["rows"]]
+        if args["phase"] == "queue":
+            result.update(self._queue(args, rows))
+        else:
+            result.update(self._report(args, rows, task_vars))
+        return result
+
+    def _queue(self, args, rows):
+        queued = crr.queue(rows)
+        out = dict(changed=False, started=False, url="", pid=None, **queued)
+        if args["serve"] and queued["all"] and not self._task.check_mode:
+            if not args["root"] or not os.path.isdir(args["root"]) or not args["log"] or not args["pidfile"]:
+                raise AnsibleActionFail("serving needs root (the folder of the package), log and pidfile")
+            started = start_server(args["root"], args["bind"], args["port"], args["log"], args["pidfile"])
+            out.update(changed=True, started=True, url=started["url"], pid=started["pid"])
+        return out
+
+    def _report(self, args, rows, task_vars):
+        plan, stop, folder = args["plan"], args["stop"] or {"stop": False}, args["report_dir"]
+        if not folder:
+            raise AnsibleActionFail("report needs report_dir")
+        check_mode = bool(task_vars.get("ansible_check_mode", False))
+        base = f"{folder}/client-rollout-{plan.get('stamp', '')}"
+        pending = crr.pending(rows)
+        pending_file = f"{folder}/client-rollout-pending.txt"
+        document = crr.report_document(
+            rows,
+            plan,
+            stop,
+            title=args["title"],
+            ended=datetime.datetime.now().isoformat(timespec="seconds"),
+            check_mode=check_mode,
+            pending_file=pending_file,
+        )
+        files = [
+            {"path": base + ".md", "content": self._markdown(args["template"], rows, stop, task_vars)},
+            {"path": base + ".json", "content": json.dumps(document, indent=4, sort_keys=True) + "\n"},
+        ]
+        absent = []
+        if not check_mode:
+            # localhost is in the rerun list too: --limit applies to every play, and the controller's plays
+            # prepare and report.
+            if pending:
+                files.append({"path": pending_file, "content": "\n".join([*pending, "localhost"]) + "\n"})
+            else:
+                absent.append(pending_file)
+        # The report is the controller's record of the run, written in check mode too (a rehearsal's report).
+        paths = write_files(files, absent, False)
+        stopped_pid = None
+        if args["stop_distribution_point"] and args["pidfile"]:
+            stopped_pid = stop_server({}, args["pidfile"]).get("pid")
+        text = crr.summary(plan.get("version", ""), rows, folder, plan.get("stamp", ""))
+        return dict(
+            changed=False,
+            msg=text,
+            paths=paths,
+            totals=crr.totals(rows),
+            pending=pending,
+            verdict=crr.verdict(rows, stop, text, folder),
+            distribution_point_pid=stopped_pid,
+            # Run-wide custom stats, as ansible.builtin.set_stats with its defaults (per_host false, aggregate true).
+            ansible_stats=dict(
+                data={"siak_results": {"client_rollout": crr.agenda_results(rows, plan.get("sha256", ""))}},
+                per_host=False,
+                aggregate=True,
+            ),
+            _ansible_verbose_always=True,
+        )
+
+    def _markdown(self, template, rows, stop, task_vars):
+        source = self._find_needle("templates", template)
+        data = trust_as_template(self._loader.get_text_file_contents(source))
+        variables = dict(task_vars)
+        variables.update(__rows=rows, __totals=crr.totals(rows), __stop=stop)
+        templar = self._templar.copy_with_new_env(available_variables=variables)
+        return templar.template(data, escape_backslashes=False)

@@ -1,0 +1,115 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure decisions of the client rollout's controller steps: the queue, the totals, the agenda results and the verdict.
+
+No I/O: the action plugin client_rollout_control reads the rows and writes the files; this is unit-tested alone.
+A row is one workstation's outcome (plugins/filter/client_rollout_rows.py).
+"""
+
+from __future__ import annotations
+
+STATUSES = ("updated", "already_current", "offline", "in_use", "failed", "not_started")
+# A rerun (--limit @client-rollout-pending.txt) picks these up.
+PENDING = ("offline", "in_use", "failed", "not_started")
+
+
+def queue(rows: list[dict]) -> dict[str, list[str]]:
+    """The workstations waiting for the update, per OS, idle ones first (the canary is one nobody uses).
+
+    The sort is stable: within the idle and the busy PCs the order of ``rows`` (the inventory's) is kept.
+    """
+    waiting = sorted((r for r in rows if r["status"] == "not_started"), key=lambda r: bool(r.get("in_use")))
+    return {
+        "all": [r["host"] for r in waiting],
+        "linux": [r["host"] for r in waiting if r.get("os") != "windows"],
+        "windows": [r["host"] for r in waiting if r.get("os") == "windows"],
+    }
+
+
+def totals(rows: list[dict]) -> dict[str, int]:
+    """The report's count per status, every status present (zero included), in the report's order."""
+    return {s: sum(1 for r in rows if r["status"] == s) for s in STATUSES}
+
+
+def pending(rows: list[dict]) -> list[str]:
+    """Workstations a rerun must pick up."""
+    return [r["host"] for r in rows if r["status"] in PENDING]
+
+
+def agenda_results(rows: list[dict], sha256: str) -> dict[str, dict]:
+    """``siak_results.client_rollout`` per workstation, as docs/agenda-format.md names its fields."""
+    return {
+        r["host"]: {
+            "from_version": r["from_version"],
+            "to_version": r["to_version"],
+            "result": r["status"],
+            "duration_s": r["duration_s"],
+            "sha256": sha256,
+            "bytes_transferred": r["bytes_transferred"],
+            "wave": r["wave"],
+            "briefed": r["briefed"],
+            "message": r["message"],
+        }
+        for r in rows
+    }
+
+
+def _stopped(stop: dict | None) -> bool:
+    value = (stop or {}).get("stop", False)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1", "on")
+    return bool(value)
+
+
+def summary(version: str, rows: list[dict], report_dir: str, stamp: str) -> str:
+    """One line for the operator: how many PCs ended in which status, where the report is, how to rerun."""
+    count = totals(rows)
+    parts = ", ".join(f"{s} {n}" for s, n in count.items() if n) or "none"
+    text = (
+        f"Langkah 10 (update_clients): {version} on {len(rows)} workstation(s): {parts}. "
+        f"Report {report_dir}/client-rollout-{stamp}.md. "
+    )
+    if count["offline"] + count["in_use"] + count["not_started"] > 0:
+        text += f"Offline or busy PCs: rerun with --limit @{report_dir}/client-rollout-pending.txt"
+    return text
+
+
+def verdict(rows: list[dict], stop: dict | None, summary_text: str, report_dir: str) -> str:
+    """Why the run fails (a stopped rollout or a failed workstation), or "" when it does not."""
+    failed = [r for r in rows if r["status"] == "failed"]
+    if not _stopped(stop) and not failed:
+        return ""
+    if _stopped(stop):
+        why = (
+            f"the rollout stopped after wave {stop.get('wave')} ({len(stop.get('failed') or [])} of "
+            f"{stop.get('size')} failed, threshold {stop.get('threshold')}%)."
+        )
+    else:
+        why = f"{len(failed)} workstation(s) failed."
+    listed = "; ".join(f"{r['host']}: {r['message']}" for r in failed)
+    return (
+        f"{summary_text} Langkah 10 (update_clients): {why} Failed: {listed}. The other workstations keep "
+        "their old version. Fix the cause (the distribution point, the package or its checksum), then rerun "
+        f"with --limit @{report_dir}/client-rollout-pending.txt."
+    )
+
+
+def report_document(
+    rows: list[dict], plan: dict, stop: dict | None, *, title: str, ended: str, check_mode: bool, pending_file: str
+) -> dict:
+    """The JSON report (docs/client-rollout.md, "Reading the rollout report")."""
+    return {
+        "title": title,
+        "sop": "sop_piak_15",
+        "steps": ["brief_operators", "update_clients"],
+        "version": plan.get("version"),
+        "sha256": plan.get("sha256"),
+        "started": plan.get("started"),
+        "ended": ended,
+        "check_mode": check_mode,
+        "waves": plan.get("waves"),
+        "stopped": stop if _stopped(stop) else None,
+        "totals": totals(rows),
+        "workstations": rows,
+        "rerun_limit_file": pending_file if pending(rows) else None,
+    }
