@@ -4,6 +4,7 @@
 
 A controller task costs a rollout about 20-40 ms whatever it does, so each phase does all its work at once:
 
+- ``phase: plan``: the inputs checked, the packages checksummed and the plan for every workstation decided;
 - ``phase: queue``: the workstations to update per OS, idle ones first, and the controller's distribution point
   started only when one of them will pull from it (a rerun with nothing to do starts nothing);
 - ``phase: report``: the Laporan update aplikasi SIAK pada klien (Markdown and JSON), the rerun list, the agenda's
@@ -25,12 +26,16 @@ from ansible.plugins.action import ActionBase
 from ansible.template import trust_as_template
 
 from ansible_collections.dukcapil.siak.plugins.action.controller_files import write_files
-from ansible_collections.dukcapil.siak.plugins.action.distribution_point import start_server, stop_server
+from ansible_collections.dukcapil.siak.plugins.action.distribution_point import (
+    sha256_file,
+    start_server,
+    stop_server,
+)
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import client_rollout_report as crr
 
 ARGUMENT_SPEC = dict(
-    phase=dict(type="str", required=True, choices=["queue", "report"]),
-    rows=dict(type="list", elements="dict", required=True),
+    phase=dict(type="str", required=True, choices=["plan", "queue", "report"]),
+    rows=dict(type="list", elements="dict", default=[]),
     plan=dict(type="dict", default={}),
     serve=dict(type="bool", default=False),
     root=dict(type="path"),
@@ -43,6 +48,16 @@ ARGUMENT_SPEC = dict(
     title=dict(type="str", default="Laporan update aplikasi SIAK pada klien"),
     template=dict(type="str", default="report.md.j2"),
     stop_distribution_point=dict(type="bool", default=False),
+    version=dict(type="str", default=""),
+    package_sha256=dict(type="str", default=""),
+    package_url=dict(type="str", default=""),
+    package_path=dict(type="str", default=""),
+    windows_package_sha256=dict(type="str", default=""),
+    windows_package_url=dict(type="str", default=""),
+    windows_package_path=dict(type="str", default=""),
+    transfer=dict(type="str", default="pull", choices=["pull", "push"]),
+    waves=dict(type="raw", default=[1, "25%", "100%"]),
+    max_fail_percentage=dict(type="raw", default=20),
 )
 
 
@@ -55,11 +70,30 @@ class ActionModule(ActionBase):
         del tmp
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         rows = [dict(r) for r in args["rows"]]
-        if args["phase"] == "queue":
+        if args["phase"] == "plan":
+            result.update(self._plan(args))
+        elif args["phase"] == "queue":
             result.update(self._queue(args, rows))
         else:
             result.update(self._report(args, rows, task_vars))
         return result
+
+    def _plan(self, args):
+        problem = crr.check_inputs(args)
+        if problem:
+            raise AnsibleActionFail(problem)
+        paths = [p for p in dict.fromkeys([args["package_path"], args["windows_package_path"]]) if p]
+        sums = {}
+        for path in paths:
+            if not os.path.isfile(os.path.expanduser(path)):
+                raise AnsibleActionFail(f"the package {path} is not a file on the controller")
+            sums[path] = sha256_file(os.path.expanduser(path))
+        problem = crr.checksum_mismatch(args, sums)
+        if problem:
+            raise AnsibleActionFail(problem)
+        now = datetime.datetime.now()
+        # The plan's keys at the top of the result: registered as __client_rollout_plan_fact, it is the plan.
+        return dict(crr.plan(args, sums, now), changed=False)
 
     def _queue(self, args, rows):
         queued = crr.queue(rows)

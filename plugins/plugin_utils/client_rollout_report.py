@@ -8,6 +8,12 @@ A row is one workstation's outcome (plugins/filter/client_rollout_rows.py).
 
 from __future__ import annotations
 
+import datetime
+import os
+import re
+
+VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
+
 STATUSES = ("updated", "already_current", "offline", "in_use", "failed", "not_started")
 # A rerun (--limit @client-rollout-pending.txt) picks these up.
 PENDING = ("offline", "in_use", "failed", "not_started")
@@ -112,4 +118,81 @@ def report_document(
         "totals": totals(rows),
         "workstations": rows,
         "rerun_limit_file": pending_file if pending(rows) else None,
+    }
+
+
+def _sha(value: str) -> str:
+    text = (value or "").strip().lower()
+    return text[len("sha256:") :] if text.startswith("sha256:") else text
+
+
+def check_inputs(args: dict) -> str:
+    """Why the rollout's inputs do not hang together (for the operator, with the fix), or ""."""
+    version = args.get("version") or ""
+    path = args.get("package_path") or ""
+    serve = bool(args.get("serve"))
+    push = args.get("transfer") == "push"
+    ok = (
+        bool(VERSION_RE.match(version))
+        and ".." not in version
+        and (bool(args.get("package_sha256")) or bool(path))
+        and (bool(args.get("package_url")) or serve or push)
+        and (not (serve or push) or bool(path))
+    )
+    if ok:
+        return ""
+    return (
+        "Langkah 10 (update_clients): the client rollout needs client_rollout_version (letters, digits, '.', '_', "
+        f"'+', '-'; got '{version}'), the package's SHA-256 or its path on the controller, and where workstations "
+        "get it (client_rollout_package_url, client_rollout_serve with client_rollout_package_path, or "
+        "client_rollout_transfer=push). Set them in group_vars or with -e, see docs/client-rollout.md."
+    )
+
+
+def checksum_mismatch(args: dict, sums: dict[str, str]) -> str:
+    """The error when a package on the controller does not have the SHA-256 given for it, or ""."""
+    path, windows_path = args.get("package_path") or "", args.get("windows_package_path") or ""
+    expected = {}
+    if path and args.get("package_sha256"):
+        expected[path] = args["package_sha256"]
+    windows_given = args.get("windows_package_sha256") or args.get("package_sha256")
+    if windows_path and windows_given:
+        expected[windows_path] = windows_given
+    for name, given in expected.items():
+        wanted, got = _sha(given), sums.get(name)
+        if wanted and got and got != wanted:
+            return (
+                f"the package {name} on the controller has SHA-256 {got}, not {wanted}. Correct the path or "
+                "the checksum before any workstation is touched"
+            )
+    return ""
+
+
+def plan(args: dict, sums: dict[str, str], now: datetime.datetime) -> dict:
+    """The plan decided once for every workstation: what to install, from where, in which waves."""
+    path = args.get("package_path") or ""
+    windows_path = args.get("windows_package_path") or path
+    given, given_windows = _sha(args.get("package_sha256")), _sha(args.get("windows_package_sha256"))
+    serve = bool(args.get("serve"))
+    # Where the controller's distribution point will listen (the queue step starts it there).
+    base = f"http://{args.get('bind')}:{args.get('port')}/" if serve else ""
+    log = args.get("log") or ""
+    return {
+        "version": args.get("version"),
+        "sha256": sums.get(path, given),
+        "url": (base + os.path.basename(path)) if base else args.get("package_url") or "",
+        "windows_sha256": sums.get(windows_path, given_windows or given),
+        "windows_url": (base + os.path.basename(windows_path))
+        if base
+        else (args.get("windows_package_url") or args.get("package_url") or ""),
+        "transfer": args.get("transfer") or "pull",
+        "package_path": path,
+        "windows_package_path": windows_path,
+        "served": bool(base),
+        "pidfile": f"{os.path.dirname(log)}/distpoint.pid",
+        "serve_root": os.path.dirname(path) if serve else "",
+        "waves": args.get("waves"),
+        "max_fail_percentage": args.get("max_fail_percentage"),
+        "started": now.isoformat(timespec="seconds"),
+        "stamp": now.strftime("%Y%m%dT%H%M%S"),
     }
