@@ -31,7 +31,7 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
-def start_server(root, bind, port, log, pidfile, max_seconds=4 * 3600):
+def start_server(root, bind, port, log, pidfile, *, max_seconds=4 * 3600):
     """Start the distribution point detached, serving ``root``; its url and pid (also used by client_rollout_control)."""
     os.makedirs(os.path.dirname(log), mode=0o750, exist_ok=True)
     stop_server({}, pidfile)  # a server left by a run that died holds the port
@@ -129,7 +129,7 @@ class ActionModule(ActionBase):
         if not root or not os.path.isdir(root) or not args["log"]:
             raise AnsibleActionFail("serving needs root (the folder of the package) and log")
         started = start_server(
-            root, args["bind"], args["port"], args["log"], args["pidfile"], args["max_seconds"]
+            root, args["bind"], args["port"], args["log"], args["pidfile"], max_seconds=args["max_seconds"]
         )
         result.update(url=started["url"], pid=started["pid"])
         return result

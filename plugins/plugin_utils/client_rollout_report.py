@@ -101,7 +101,14 @@ def verdict(rows: list[dict], stop: dict | None, summary_text: str, report_dir: 
 
 
 def report_document(
-    rows: list[dict], plan: dict, stop: dict | None, *, title: str, ended: str, check_mode: bool, pending_file: str
+    rows: list[dict],
+    plan: dict,
+    stop: dict | None,
+    *,
+    title: str,
+    ended: str,
+    check_mode: bool,
+    pending_file: str,
 ) -> dict:
     """The JSON report (docs/client-rollout.md, "Reading the rollout report")."""
     return {
