@@ -154,7 +154,6 @@ class ActionModule(ActionBase):
                 per_host=False,
                 aggregate=True,
             ),
-            _ansible_verbose_always=True,
         )
 
     def _markdown(self, template, rows, stop, task_vars):
