@@ -6,12 +6,16 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: client_rollout_control
-short_description: The client rollout's controller steps (queue, report), each in one task
+short_description: The client rollout's controller steps (plan, queue, report), each in one task
 version_added: 0.3.0
 author: dukcapil.siak developers (@dukcapil)
 description:
   - SOP-PIAK-15 step 10, on the controller. Used by the role C(dukcapil.siak.client_rollout); an action plugin that
     runs on the controller only and ships nothing to a managed host.
+  - With O(phase=plan), checks that the inputs hang together (a version that can name a release folder, the
+    package's SHA-256 or its path, where workstations get it), computes the SHA-256 of the packages on the
+    controller (a mismatch with a given checksum fails before any workstation is touched), and returns the plan
+    decided once for every workstation, with step 9's notice rendered from O(notice_template).
   - With O(phase=queue), lists the workstations waiting for the update per OS, idle ones first (so the canary is
     one nobody uses), and starts the controller's distribution point when O(serve) is true and one of them will
     pull the package. A run with nothing to do starts nothing.
@@ -24,19 +28,66 @@ options:
   phase:
     description: Which step to run.
     type: str
-    choices: [queue, report]
+    choices: [plan, queue, report]
     required: true
   rows:
     description: One row per workstation probed in this run (the filter C(dukcapil.siak.client_rollout_rows)).
     type: list
     elements: dict
-    required: true
+    default: []
+  version:
+    description: With O(phase=plan), the client version to roll out.
+    type: str
+    default: ""
+  package_sha256:
+    description: With O(phase=plan), the package's SHA-256 (optional C(sha256:) prefix).
+    type: str
+    default: ""
+  package_url:
+    description: With O(phase=plan), where workstations pull the package when the controller does not serve it.
+    type: str
+    default: ""
+  package_path:
+    description: With O(phase=plan), the package on the controller (served or pushed).
+    type: str
+    default: ""
+  windows_package_sha256:
+    description: With O(phase=plan), the Windows package's SHA-256; empty means O(package_sha256).
+    type: str
+    default: ""
+  windows_package_url:
+    description: With O(phase=plan), the Windows package's address; empty means O(package_url).
+    type: str
+    default: ""
+  windows_package_path:
+    description: With O(phase=plan), the Windows package on the controller; empty means O(package_path).
+    type: str
+    default: ""
+  transfer:
+    description: With O(phase=plan), C(pull) from the distribution point or C(push) from the controller.
+    type: str
+    choices: [pull, push]
+    default: pull
+  waves:
+    description: With O(phase=plan), the waves (Ansible C(serial)), carried in the plan.
+    type: raw
+    default: [1, "25%", "100%"]
+  max_fail_percentage:
+    description: With O(phase=plan), the failure threshold of a wave, carried in the plan.
+    type: raw
+    default: 20
+  notice_template:
+    description: With O(phase=plan), the template of step 9's notice, rendered once into the plan's C(notice).
+    type: str
+    default: ""
   plan:
     description: The plan decided once for every workstation (version, sha256, started, stamp, waves).
     type: dict
     default: {}
   serve:
-    description: With O(phase=queue), start the distribution point when a workstation waits for the package.
+    description: >-
+      With O(phase=queue), start the distribution point when a workstation waits for the package; with
+      O(phase=plan), the workstations' address is the controller's (O(bind), O(port)).
     type: bool
     default: false
   root:
@@ -103,18 +154,24 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+version:
+  description: With O(phase=plan), the plan's version; the plan's other keys (C(sha256), C(url), C(windows_sha256),
+    C(windows_url), C(transfer), C(package_path), C(windows_package_path), C(served), C(pidfile), C(serve_root),
+    C(waves), C(max_fail_percentage), C(started), C(stamp), C(notice)) are returned beside it.
+  returned: phase is plan
+  type: str
 all:
   description: With O(phase=queue), every workstation waiting for the update, idle ones first.
   returned: phase is queue
   type: list
   elements: str
 linux:
-  description: With O(phase=queue), the Linux workstations of O(all), in the same order.
+  description: With O(phase=queue), the Linux workstations of RV(all), in the same order.
   returned: phase is queue
   type: list
   elements: str
 windows:
-  description: With O(phase=queue), the Windows workstations of O(all), in the same order.
+  description: With O(phase=queue), the Windows workstations of RV(all), in the same order.
   returned: phase is queue
   type: list
   elements: str
