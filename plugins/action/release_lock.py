@@ -85,6 +85,41 @@ def steal_token(taken, stale_after_min, break_lock):
     return None
 
 
+def refusal(host, step, root, holder):
+    """Why a second upgrade of root stops before it changes anything (the role's lock_check says the same)."""
+    holder = holder or {}
+    return (
+        "%s: Langkah %s: another upgrade of %s is running (locked since %s by %s on %s, process %s, installing "
+        "%s %s). Nothing was changed. Wait for it to finish; if it is certainly dead, rerun with break_lock set "
+        "to true."
+        % (
+            host,
+            step,
+            root,
+            holder.get("since") or "?",
+            holder.get("user") or "?",
+            holder.get("controller") or "?",
+            holder.get("pid") or "?",
+            holder.get("kind") or "",
+            holder.get("version") or "?",
+        )
+    )
+
+
+def taken_over(host, holder):
+    """The warning when a stale lock was taken over (the role's lock_check says the same)."""
+    holder = holder or {}
+    return (
+        "%s: took over the upgrade lock left by an earlier run (%s, process %s, since %s), which no longer runs."
+        % (
+            host,
+            holder.get("controller") or "?",
+            holder.get("pid") or "?",
+            holder.get("since") or "?",
+        )
+    )
+
+
 def new_token():
     return "".join(secrets.choice(ALPHABET) for _position in range(20))
 

@@ -27,7 +27,13 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.dukcapil.siak.plugins.action.release_lock import new_token, steal_token, this_run
+from ansible_collections.dukcapil.siak.plugins.action.release_lock import (
+    new_token,
+    refusal,
+    steal_token,
+    taken_over,
+    this_run,
+)
 from ansible.vars.clean import remove_internal_keys
 
 MODULE = "dukcapil.siak.release_unpack"
@@ -35,13 +41,42 @@ MODULE = "dukcapil.siak.release_unpack"
 STREAM_MAX_BYTES = 1 << 30
 
 # Runs on the target: read the module (its length is the argument) from standard input and run it as
-# pipelining would; the module then reads the artifact from the same, still open, standard input.
-BOOTSTRAP = (
-    "import sys\n"
-    "code = sys.stdin.buffer.read(int(sys.argv[1]))\n"
-    "del sys.argv[1:]\n"
-    "exec(compile(code, 'AnsiballZ_release_unpack', 'exec'), {'__name__': '__main__'})\n"
-)
+# pipelining would; the module then reads the artifact from the same, still open, standard input. While the
+# module starts (its imports take a while), a thread already reads the artifact ahead, up to 32 MiB, so the
+# transfer does not wait for the start: the module takes the stream from sys.siak_read_ahead.
+BOOTSTRAP = """import queue, sys, threading
+code = sys.stdin.buffer.read(int(sys.argv[1]))
+del sys.argv[1:]
+class ReadAhead:
+    def __init__(self, raw):
+        self.raw, self.q, self.rest, self.eof = raw, queue.Queue(32), b'', False
+        threading.Thread(target=self.fill, daemon=True).start()
+    def fill(self):
+        try:
+            while True:
+                block = self.raw.read(1 << 20)
+                self.q.put(block)
+                if not block:
+                    return
+        except (OSError, ValueError):
+            self.q.put(b'')
+    def read(self, n=-1):
+        parts, have = ([self.rest] if self.rest else []), len(self.rest)
+        self.rest = b''
+        while not self.eof and (n < 0 or have < n):
+            block = self.q.get()
+            if not block:
+                self.eof = True
+                break
+            parts.append(block)
+            have += len(block)
+        data = parts[0] if len(parts) == 1 else b''.join(parts)
+        if 0 <= n < len(data):
+            data, self.rest = data[:n], data[n:]
+        return data
+sys.siak_read_ahead = ReadAhead(sys.stdin.buffer)
+exec(compile(code, 'AnsiballZ_release_unpack', 'exec'), {'__name__': '__main__'})
+"""
 
 
 class ActionModule(ActionBase):
@@ -53,6 +88,7 @@ class ActionModule(ActionBase):
         del tmp
         args = dict(self._task.args)
         lock = dict(args.pop("lock", None) or {})
+        refuse_step = lock.pop("refuse_step", None)
         if lock:
             # The upgrade lock is taken by the same module run, before anything changes (one round trip
             # less); whether a holder's run is gone is decided here, on the controller, as release_lock does.
@@ -73,6 +109,13 @@ class ActionModule(ActionBase):
         result.update(taken)
         if lock:
             result.update(token=lock["token"], owner=lock["owner"])
+        if refuse_step is not None and lock and not taken.get("failed") and "acquired" in taken:
+            # The play's answer to the lock, here rather than as tasks after this one (each a round of its own).
+            host = (task_vars or {}).get("inventory_hostname", "?")
+            if not taken["acquired"]:
+                result.update(failed=True, msg=refusal(host, refuse_step, args["root"], taken.get("holder")))
+            elif taken.get("stolen"):
+                result.setdefault("warnings", []).append(taken_over(host, taken.get("holder")))
         return result
 
     def _stage(self, args, task_vars):

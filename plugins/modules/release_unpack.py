@@ -90,6 +90,18 @@ options:
         task does not fail, so the play can explain it).
       - Keys C(path), C(token), C(owner) and C(steal_token); the action adds C(owner)'s controller, process
         and time, and handles C(stale_after_min) and C(break_lock) on the controller like release_lock.
+        With C(refuse_step) (the SOP step's number; action only) the action fails the task instead, with a
+        message that names the host, the step and the holder.
+    type: dict
+  switch:
+    description:
+      - Make the staged release live in the same run, right after its rename, as M(dukcapil.siak.release_switch)
+        does, for one round trip for the whole change. It stops the service (C(stop_first)), switch C(current) in
+        one rename, start, health-check, remove releases beyond C(keep) (with C(prune)) and give the upgrade
+        lock back (C(unlock_path), C(unlock_token)). Keys C(service) and C(health) as the role's options.
+      - When any of that fails, the release that was current before (C(from_release); C(previous_link) is
+        where C(previous) pointed) is put back at once, in the same run, started and health-checked; the
+        task fails with RV(phase) and RV(restore) saying what happened. The lock then stays for the caller.
     type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
@@ -138,6 +150,20 @@ holder:
   description: With O(lock), the lock's holder before this run took it (or that keeps it).
   type: dict
   returned: when O(lock) is given
+switched:
+  description: With O(switch), whether C(current) was moved to the new release (before any restore).
+  type: bool
+  returned: when O(switch) is given
+phase:
+  description: With O(switch), where it failed (C(stop), C(switch), C(start), C(health)) or C(done).
+  type: str
+  returned: when O(switch) is given
+restore:
+  description:
+    - With O(switch), after a failure, what the restore did; keys C(restored) (current points where it did
+      before), C(started), C(healthy), C(first_install) and C(error).
+  type: dict
+  returned: when O(switch) is given and it failed
 unpack_s:
   description: Seconds the hashing unpack took (wall clock); C(unpack_cpu_s) its CPU seconds.
   type: float
@@ -153,6 +179,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import MARKER, take_lock
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_switch import go_live, restore
 from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import (
     UnpackError,
     drain,
@@ -186,6 +213,7 @@ def main():
             "stale_partials": {"type": "list", "elements": "str", "default": []},
             "marker": {"type": "dict", "default": {}},
             "lock": {"type": "dict", "no_log": False},
+            "switch": {"type": "dict"},
         },
         required_one_of=[("src", "artifact", "stream")],
         supports_check_mode=False,
@@ -196,7 +224,8 @@ def main():
     final = os.path.join(releases, p["name"])
     partial = p["partial"]
     artifact = p["artifact"]
-    stdin = sys.stdin.buffer if p["stream"] else None
+    # The action's bootstrap reads the stream ahead while this module starts (sys.siak_read_ahead).
+    stdin = (getattr(sys, "siak_read_ahead", None) or sys.stdin.buffer) if p["stream"] else None
     shown = p["artifact_name"] or os.path.basename(artifact or "") or "the artifact"
 
     def fail(msg, **extra):
@@ -266,7 +295,39 @@ def main():
     finally:
         if p["remove_artifact"] and artifact and os.path.exists(artifact):
             os.unlink(artifact)
+    if p["switch"]:
+        go_live_and_answer(module, root, p["name"], p["switch"], result)
     module.exit_json(**result)
+
+
+def go_live_and_answer(module, root, name, sw, result):
+    """The switch in this same run (release_switch's steps); on failure, the previous release put back."""
+    service, health = sw.get("service") or {"manager": "none"}, sw.get("health") or {"kind": "none"}
+    why, went = go_live(
+        module,
+        root,
+        name,
+        stop_first=bool(sw.get("stop_first", True)),
+        service=service,
+        health=health,
+        keep=int(sw.get("keep") or 3),
+        do_prune=bool(sw.get("prune", True)),
+        unlock_path=sw.get("unlock_path"),
+        unlock_token=sw.get("unlock_token"),
+    )
+    result.update(went, changed=True)
+    if why is None:
+        return
+    result["restore"] = restore(
+        module,
+        root,
+        went["switched"],
+        from_release=sw.get("from_release"),
+        previous_link=sw.get("previous_link"),
+        service=service,
+        health=health,
+    )
+    module.fail_json(msg=why, **result)
 
 
 if __name__ == "__main__":

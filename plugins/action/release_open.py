@@ -1,0 +1,201 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A release's first step (SOP-PIAK-15 step 5 or 7) in one task: check, read, measure, decide, refuse.
+
+It was a chain of tasks (check the settings, decide the artifact's location, read the folder, measure the
+artifact, decide, refuse), each a controller round of its own and the folder read an AnsiballZ module run.
+Here the settings are checked first (nothing is read on a bad setting), then the folder's state is read on
+a Linux target by the standard library code of module_utils/release.py run as a plain Python script over
+the connection (one command, no module payload to build, unpack and import), while the controller hashes
+the artifact in a thread: hashlib lets go of the GIL, so the sha256 costs no wall time of its own. Then the
+plan of the run is decided (plugin_utils/release_plan.py) and a wrong checksum, a downgrade or too little
+disk fails the task with the role's own message, having changed nothing.
+
+On Windows the caller reads the folder (and a remote artifact) with ansible.windows modules first and passes
+the answers in (state, artifact_info); without them the action only checks the settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import tarfile
+import threading
+import zipfile
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+from ansible.plugins.test.core import version_compare
+
+from ansible_collections.dukcapil.siak.plugins.action.release_artifact_local import (
+    sha256_of,
+    unpacked_estimate,
+)
+from ansible_collections.dukcapil.siak.plugins.action.release_lock import new_token
+from ansible_collections.dukcapil.siak.plugins.module_utils import release as release_utils
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_plan import (
+    decide,
+    location_of,
+    saying,
+    setting_problems,
+)
+
+# Runs on the target with its Python: the module_utils source (standard library only) on standard input,
+# then this tail. Changes nothing; prints the state as one line of JSON.
+STATE_TAIL = (
+    "\nimport sys as _sys, json as _json\n"
+    "_sys.stdout.write(_json.dumps(read_state(_sys.argv[1], int(_sys.argv[2]))))\n"
+)
+BOOTSTRAP = "import sys; exec(compile(sys.stdin.read(), 'siak_release_state', 'exec'))"
+
+
+def _source():
+    with open(release_utils.__file__, encoding="utf-8") as fh:
+        return fh.read() + STATE_TAIL
+
+
+class _Measure(threading.Thread):
+    """The controller artifact's sha256 and unpacked size, while the folder is read on the target."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path, self.info, self.error = path, None, None
+
+    def run(self):
+        try:
+            size = os.path.getsize(self.path)
+            fmt, files, unpacked = unpacked_estimate(self.path, size)
+            digest = sha256_of(self.path)
+            self.info = {
+                "sha256": digest,
+                "size_bytes": size,
+                "format": fmt,
+                "files": files,
+                "unpacked_bytes": unpacked,
+            }
+        except AnsibleActionFail as err:
+            self.error = str(err.message)
+        except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile) as err:
+            self.error = "artifact %s is not a readable tar.gz, tar or zip archive: %s" % (self.path, err)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        args = dict(self._task.args)
+        host = task_vars.get("inventory_hostname", "?")
+        steps = args.get("steps") or {}
+        settings = dict(
+            args,
+            host=host,
+            step=(steps.get("open") or {}).get("number", "?"),
+            label=args.get("label") or "release",
+        )
+        problems = setting_problems(settings)
+        if problems:
+            return dict(
+                result,
+                failed=True,
+                msg="%s: Langkah %s: the settings for the %s are not usable: %s. Correct them in the inventory or "
+                "the extra variables." % (host, settings["step"], settings["label"], "; ".join(problems)),
+            )
+        location = location_of(str(args.get("location") or "auto"), str(args["artifact"]))
+        windows = boolean(args.get("windows", False), strict=False)
+        token = str(args.get("token") or new_token())
+        result.update(location=location, windows=windows, token=token, changed=False)
+        state = args.get("state")
+        if windows and state is None:
+            return result  # the caller reads the folder with ansible.windows modules, then asks again
+        check_mode = bool(self._task.check_mode)
+
+        measure = None
+        if location == "controller":
+            path = os.path.abspath(os.path.expanduser(str(args["artifact"])))
+            if not os.path.isfile(path):
+                return dict(
+                    result,
+                    failed=True,
+                    msg="artifact %s does not exist on the controller or is not a file" % path,
+                )
+            measure = _Measure(path)
+            measure.start()
+        try:
+            if state is None:
+                state = self._read_state(args, task_vars)
+            info = {}
+            if location == "remote":
+                info = args.get("artifact_info")
+                if info is None:
+                    info = self._execute_module(
+                        module_name="dukcapil.siak.release_archive_info",
+                        module_args={"path": args["artifact"]},
+                        task_vars=task_vars,
+                    )
+                    if info.get("failed"):
+                        return dict(
+                            result, failed=True, msg=info.get("msg") or "cannot measure %s" % args["artifact"]
+                        )
+        finally:
+            if measure is not None:
+                measure.join()
+        if measure is not None:
+            if measure.error:
+                return dict(result, failed=True, msg=measure.error)
+            info = measure.info
+        decided = decide(
+            settings,
+            state,
+            info,
+            location=location,
+            check_mode=check_mode,
+            version_lt=lambda a, b: version_compare(a, b, "<"),
+        )
+        result.update(
+            decided, state=state, artifact_info=info, message=saying(settings, decided["plan"], check_mode)
+        )
+        if decided["refusal"]:
+            result.update(failed=True, msg=decided["refusal"])
+        return result
+
+    def _read_state(self, args, task_vars):
+        """release.read_state() on the target: a plain Python script when its interpreter is known, else the
+        release_state module."""
+        root, keep = str(args["root"]), int(args.get("keep_releases") or 3)
+        interpreter = task_vars.get("ansible_python_interpreter")
+        if interpreter:
+            interpreter = self._templar.template(interpreter)
+        if not interpreter or not getattr(self._connection, "has_pipelining", False):
+            state = self._execute_module(
+                module_name="dukcapil.siak.release_state",
+                module_args={"root": root, "keep": keep},
+                task_vars=task_vars,
+            )
+            if state.get("failed"):
+                raise AnsibleActionFail(state.get("msg") or "cannot read the release root %s" % root)
+            return state
+        shell = self._connection._shell
+        cmd = "%s -c %s %s %d" % (
+            shlex.quote(str(interpreter)),
+            shell.quote(BOOTSTRAP),
+            shell.quote(root),
+            keep,
+        )
+        res = self._low_level_execute_command(cmd, sudoable=True, in_data=_source().encode("utf-8"))
+        if res.get("rc") != 0:
+            raise AnsibleActionFail(
+                "cannot read the release root %s: %s"
+                % (root, (res.get("stderr") or res.get("stdout") or "").strip()[-400:])
+            )
+        try:
+            return json.loads(res.get("stdout") or "")
+        except ValueError:
+            raise AnsibleActionFail(
+                "cannot read the release root %s: %r" % (root, (res.get("stdout") or "")[:200])
+            ) from None

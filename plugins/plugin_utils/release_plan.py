@@ -1,0 +1,195 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a release's first step (SOP-PIAK-15 step 5 or 7) decides, as pure functions (no I/O).
+
+The action release_open calls these with the caller's settings, the folder's state on the target (the
+module_utils release.read_state() answer, or its Windows twin) and the artifact's measurements; they were
+a chain of assert and set_fact tasks (each a controller round of its own). The messages are the ones the
+role always gave: tests and operators read them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+~-]{0,63}$")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+ROOT_RE = re.compile(r"^(/|[A-Za-z]:\\)")
+SHARED_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+DOTDOT_RE = re.compile(r"(^|/)[.][.](/|$)")
+MIB = 1048576
+
+
+def _truthy(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on", "y", "t")
+    return bool(value)
+
+
+def _dumps(value) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def setting_problems(s: dict) -> list[str]:
+    """What is wrong with the settings (empty when they are usable), in the role's order and words."""
+    problems = []
+    version = s.get("version")
+    if not VERSION_RE.match(str(version if version is not None else "")):
+        problems.append("version %s is not a plain version such as 2.0" % _dumps(str(version)))
+    if not str(s.get("artifact") or ""):
+        problems.append("no artifact given")
+    if not (_truthy(s.get("skip_checksum")) or SHA256_RE.match(str(s.get("sha256") or "").lower())):
+        problems.append("the sha256 must be 64 hex digits (or waive it explicitly with skip_checksum)")
+    root = str(s.get("root") or "")
+    if not ROOT_RE.match(root):
+        problems.append("the root %s is not an absolute path" % root)
+    service = s.get("service") or {}
+    manager = service.get("manager")
+    if manager == "command" and not (service.get("start_command") and service.get("stop_command")):
+        problems.append("service manager command needs start_command and stop_command")
+    if manager in ("systemd", "windows") and not service.get("name"):
+        problems.append("service manager %s needs the service name" % manager)
+    health = s.get("health") or {}
+    kind = health.get("kind")
+    if kind == "http" and not health.get("url"):
+        problems.append("health kind http needs a url")
+    if kind == "tcp":
+        try:
+            port = int(health.get("port") or 0)
+        except (TypeError, ValueError):
+            port = 0
+        if port <= 0:
+            problems.append("health kind tcp needs a port")
+    if kind == "command" and not health.get("command"):
+        problems.append("health kind command needs a command")
+    try:
+        keep = int(s.get("keep_releases"))
+    except (TypeError, ValueError):
+        keep = 0
+    if keep < 1:
+        problems.append("keep_releases must be 1 or more")
+    shared = list(s.get("shared_paths") or []) + list(s.get("shared_files") or [])
+    bad = [p for p in shared if not SHARED_RE.match(str(p))]
+    bad += [p for p in shared if DOTDOT_RE.search(str(p)) and p not in bad]
+    problems += ["shared path not relative inside the release: %s" % p for p in bad]
+    return problems
+
+
+def location_of(location: str, artifact: str) -> str:
+    """Where the artifact comes from: the caller's choice, or (auto) a URL or the controller."""
+    if location and location != "auto":
+        return location
+    return "url" if re.match(r"^https?://", str(artifact)) else "controller"
+
+
+def decide(
+    s: dict, state: dict, info: dict, *, location: str, check_mode: bool, version_lt, now=None
+) -> dict:
+    """The plan of this run (install, reinstall or current) and the refusal, if any.
+
+    ``s`` the settings, ``state`` the folder on the target, ``info`` the artifact's measurements (sha256,
+    size_bytes, unpacked_bytes, format; empty for a URL), ``version_lt(a, b)`` Ansible's version test (a < b).
+    Returns plan, change, artifact_sha256, artifact_unpacked, artifact_transfer, artifact_format, and
+    refusal (the message, or empty): a wrong checksum first, then a downgrade, then too little disk.
+    """
+    now = now or datetime.now(timezone.utc)
+    version = str(s["version"])
+    skip = _truthy(s.get("skip_checksum"))
+    given_sha = str(s.get("sha256") or "").lower()
+    art_sha = info.get("sha256") or given_sha
+    unpacked = int(info.get("unpacked_bytes") or 0)
+    transfer = int(info.get("size_bytes") or 0) if location == "controller" else 0
+    fmt = info.get("format") or ("zip" if str(s["artifact"]).lower().endswith(".zip") else "tar")
+    cur = state.get("current") or {}
+    prev = state.get("previous") or {}
+    from_version = cur.get("version")
+    same = from_version is not None and str(from_version) == version
+    same_sha = skip or (cur.get("sha256") or "") == art_sha
+    existing = next((r for r in state.get("releases") or [] if r.get("name") == version), {})
+    # The version's own directory name is used unless that directory is the current or previous release
+    # or a complete release of another artifact (then a timestamped name): a live release is never rewritten.
+    name_free = not existing or (
+        existing.get("name") != (cur.get("name") or "")
+        and existing.get("name") != (prev.get("name") or "")
+        and (not existing.get("complete") or existing.get("sha256") == art_sha)
+    )
+    force = _truthy(s.get("force"))
+    action = "current" if (same and not force) else ("reinstall" if same else "install")
+    plan = {
+        "action": action,
+        "root": s["root"],
+        "kind": s["kind"],
+        "from_version": from_version,
+        "from_release": cur.get("name"),
+        "from_sha256": cur.get("sha256"),
+        "to_version": version,
+        "previous_link": prev.get("name"),
+        "release_name": version if name_free else "%s-%s" % (version, now.strftime("%Y%m%dT%H%M%S")),
+        "reuse": bool(name_free and existing.get("complete")),
+        "sha256": art_sha,
+        "checksum_waived": skip,
+        "same_artifact": same_sha,
+    }
+    out = {
+        "plan": plan,
+        "change": action != "current" and not check_mode,
+        "artifact_sha256": art_sha,
+        "artifact_unpacked": unpacked,
+        "artifact_transfer": transfer,
+        "artifact_format": fmt,
+        "refusal": "",
+    }
+    label, host, step = s["label"], s["host"], s["step"]
+    if not (skip or location == "url" or art_sha == given_sha):
+        out["refusal"] = (
+            "%s: Langkah %s: the artifact %s has sha256 %s, not the %s that was given. Nothing was changed. Copy "
+            "the artifact again from its source and compare its checksum with the one published with it."
+            % (host, step, s["artifact"], art_sha, given_sha)
+        )
+    elif not (
+        from_version is None
+        or _truthy(s.get("allow_downgrade"))
+        or not version_lt(version, str(from_version))
+    ):
+        out["refusal"] = (
+            "%s: Langkah %s: refusing to downgrade the %s from %s to %s. Nothing was changed. If this is intended, "
+            "rerun with allow_downgrade set to true, or use playbooks/rollback.yml to go back to a release still "
+            "on the server." % (host, step, label, from_version, version)
+        )
+    else:
+        margin = int(s.get("disk_margin_mib") or 0)
+        needed = unpacked + transfer + margin * MIB
+        free = int(state.get("free_bytes") or 0)
+        if not (action == "current" or plan["reuse"] or needed <= free):
+            out["refusal"] = (
+                "%s: Langkah %s: not enough free disk for the %s %s under %s: %s MiB needed (release, artifact and "
+                "a %s MiB margin), %s MiB free on %s. Nothing was changed. Free space there, or lower the margin."
+                % (
+                    host,
+                    step,
+                    label,
+                    version,
+                    s["root"],
+                    round(needed / MIB, 1),
+                    margin,
+                    round(free / MIB, 1),
+                    state.get("free_path"),
+                )
+            )
+    return out
+
+
+def saying(s: dict, plan: dict, check_mode: bool) -> str:
+    """What this run will do on this host, in the words the role always used."""
+    version, root, name = str(s["version"]), s["root"], plan["release_name"]
+    what = {
+        "current": "is already at version %s; nothing to replace." % version,
+        "fresh": "is not installed; will install %s into %s/releases/%s." % (version, root, name),
+        "install": "%s will be replaced by %s (release %s)." % (plan["from_version"], version, name),
+        "reinstall": "%s will be installed again (forced) into %s/releases/%s." % (version, root, name),
+    }[plan["action"] if plan["from_version"] is not None else "fresh"]
+    check = " (check mode: nothing changes)" if check_mode else ""
+    return "%s: Langkah %s: %s %s%s" % (s["host"], s["step"], s["label"], what, check)
