@@ -15,6 +15,42 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 
+def write_files(files, absent, check_mode, directory_mode="0750"):
+    """Write each of ``files`` (path, content, mode) in one atomic rename and remove ``absent``; the paths changed.
+
+    Shared with the client rollout's report (action client_rollout_control). Check mode writes nothing.
+    """
+    changed = []
+    for item in files:
+        data = item["content"].encode("utf-8")
+        try:
+            with open(item["path"], "rb") as fh:
+                same = fh.read() == data
+        except OSError:
+            same = False
+        if same:
+            continue
+        changed.append(item["path"])
+        if check_mode:
+            continue
+        folder = os.path.dirname(item["path"])
+        try:
+            os.makedirs(folder, mode=int(str(directory_mode), 8), exist_ok=True)
+            fd, tmp_path = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp_path, int(str(item.get("mode") or "0640"), 8))
+            os.replace(tmp_path, item["path"])
+        except (OSError, ValueError) as err:
+            raise AnsibleActionFail(f"could not write {item['path']} on the controller: {err}") from err
+    for path in absent:
+        if os.path.lexists(path):
+            changed.append(path)
+            if not check_mode:
+                os.unlink(path)
+    return changed
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -38,33 +74,6 @@ class ActionModule(ActionBase):
                 directory_mode=dict(type="raw", default="0750"),
             ),
         )[1]
-        changed = []
-        for item in args["files"]:
-            data = item["content"].encode("utf-8")
-            try:
-                with open(item["path"], "rb") as fh:
-                    same = fh.read() == data
-            except OSError:
-                same = False
-            if same:
-                continue
-            changed.append(item["path"])
-            if self._task.check_mode:
-                continue
-            folder = os.path.dirname(item["path"])
-            try:
-                os.makedirs(folder, mode=int(str(args["directory_mode"]), 8), exist_ok=True)
-                fd, tmp_path = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.chmod(tmp_path, int(str(item["mode"]), 8))
-                os.replace(tmp_path, item["path"])
-            except (OSError, ValueError) as err:
-                raise AnsibleActionFail(f"could not write {item['path']} on the controller: {err}") from err
-        for path in args["absent"]:
-            if os.path.lexists(path):
-                changed.append(path)
-                if not self._task.check_mode:
-                    os.unlink(path)
+        changed = write_files(args["files"], args["absent"], self._task.check_mode, args["directory_mode"])
         result.update(changed=bool(changed), paths=changed)
         return result

@@ -31,6 +31,61 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
+def start_server(root, bind, port, log, pidfile, *, max_seconds=4 * 3600):
+    """Start the distribution point detached, serving ``root``; its url and pid (also used by client_rollout_control)."""
+    os.makedirs(os.path.dirname(log), mode=0o750, exist_ok=True)
+    stop_server({}, pidfile)  # a server left by a run that died holds the port
+    cmd = [
+        sys.executable,
+        os.path.normpath(SERVER),
+        "serve",
+        "--root",
+        root,
+        "--bind",
+        bind,
+        "--port",
+        str(port),
+        "--log",
+        log,
+        "--pidfile",
+        pidfile,
+        "--max-seconds",
+        str(max_seconds),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise AnsibleActionFail(
+            f"the distribution point did not start on {bind}:{port}: {(done.stdout + done.stderr).strip()}"
+        )
+    return json.loads(done.stdout)
+
+
+def stop_server(result, pidfile):
+    """Stop the distribution point named by ``pidfile``, only when that process is one; ``result`` gets its pid."""
+    try:
+        with open(pidfile, encoding="utf-8") as fh:
+            pid = int(fh.read().strip())
+    except (OSError, ValueError):
+        return result
+    # Only a process that is this distribution point: a stale pidfile must never stop anything else.
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            mine = b"distpoint.py" in fh.read()
+    except OSError:
+        mine = False
+    if mine:
+        subprocess.run(
+            [sys.executable, os.path.normpath(SERVER), "stop", "--pidfile", pidfile],
+            capture_output=True,
+            check=False,
+        )
+        result["pid"] = pid
+    else:
+        with contextlib.suppress(OSError):
+            os.unlink(pidfile)
+    return result
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -73,56 +128,12 @@ class ActionModule(ActionBase):
         root = args["root"] or (os.path.dirname(args["packages"][0]) if args["packages"] else None)
         if not root or not os.path.isdir(root) or not args["log"]:
             raise AnsibleActionFail("serving needs root (the folder of the package) and log")
-        os.makedirs(os.path.dirname(args["log"]), mode=0o750, exist_ok=True)
-        self._stop({}, args["pidfile"])  # a server left by a run that died holds the port
-        cmd = [
-            sys.executable,
-            os.path.normpath(SERVER),
-            "serve",
-            "--root",
-            root,
-            "--bind",
-            args["bind"],
-            "--port",
-            str(args["port"]),
-            "--log",
-            args["log"],
-            "--pidfile",
-            args["pidfile"],
-            "--max-seconds",
-            str(args["max_seconds"]),
-        ]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise AnsibleActionFail(
-                f"the distribution point did not start on {args['bind']}:{args['port']}: "
-                f"{(done.stdout + done.stderr).strip()}"
-            )
-        started = json.loads(done.stdout)
+        started = start_server(
+            root, args["bind"], args["port"], args["log"], args["pidfile"], max_seconds=args["max_seconds"]
+        )
         result.update(url=started["url"], pid=started["pid"])
         return result
 
     @staticmethod
     def _stop(result, pidfile):
-        try:
-            with open(pidfile, encoding="utf-8") as fh:
-                pid = int(fh.read().strip())
-        except (OSError, ValueError):
-            return result
-        # Only a process that is this distribution point: a stale pidfile must never stop anything else.
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                mine = b"distpoint.py" in fh.read()
-        except OSError:
-            mine = False
-        if mine:
-            subprocess.run(
-                [sys.executable, os.path.normpath(SERVER), "stop", "--pidfile", pidfile],
-                capture_output=True,
-                check=False,
-            )
-            result["pid"] = pid
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(pidfile)
-        return result
+        return stop_server(result, pidfile)

@@ -1,0 +1,205 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure decisions of the client rollout's controller steps: the queue, the totals, the agenda results and the verdict.
+
+No I/O: the action plugin client_rollout_control reads the rows and writes the files; this is unit-tested alone.
+A row is one workstation's outcome (plugins/filter/client_rollout_rows.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+
+VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
+
+STATUSES = ("updated", "already_current", "offline", "in_use", "failed", "not_started")
+# A rerun (--limit @client-rollout-pending.txt) picks these up.
+PENDING = ("offline", "in_use", "failed", "not_started")
+
+
+def queue(rows: list[dict]) -> dict[str, list[str]]:
+    """The workstations waiting for the update, per OS, idle ones first (the canary is one nobody uses).
+
+    The sort is stable: within the idle and the busy PCs the order of ``rows`` (the inventory's) is kept.
+    """
+    waiting = sorted((r for r in rows if r["status"] == "not_started"), key=lambda r: bool(r.get("in_use")))
+    return {
+        "all": [r["host"] for r in waiting],
+        "linux": [r["host"] for r in waiting if r.get("os") != "windows"],
+        "windows": [r["host"] for r in waiting if r.get("os") == "windows"],
+    }
+
+
+def totals(rows: list[dict]) -> dict[str, int]:
+    """The report's count per status, every status present (zero included), in the report's order."""
+    return {s: sum(1 for r in rows if r["status"] == s) for s in STATUSES}
+
+
+def pending(rows: list[dict]) -> list[str]:
+    """Workstations a rerun must pick up."""
+    return [r["host"] for r in rows if r["status"] in PENDING]
+
+
+def agenda_results(rows: list[dict], sha256: str) -> dict[str, dict]:
+    """``siak_results.client_rollout`` per workstation, as docs/agenda-format.md names its fields."""
+    return {
+        r["host"]: {
+            "from_version": r["from_version"],
+            "to_version": r["to_version"],
+            "result": r["status"],
+            "duration_s": r["duration_s"],
+            "sha256": sha256,
+            "bytes_transferred": r["bytes_transferred"],
+            "wave": r["wave"],
+            "briefed": r["briefed"],
+            "message": r["message"],
+        }
+        for r in rows
+    }
+
+
+def _stopped(stop: dict | None) -> bool:
+    value = (stop or {}).get("stop", False)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1", "on")
+    return bool(value)
+
+
+def summary(version: str, rows: list[dict], report_dir: str, stamp: str) -> str:
+    """One line for the operator: how many PCs ended in which status, where the report is, how to rerun."""
+    count = totals(rows)
+    parts = ", ".join(f"{s} {n}" for s, n in count.items() if n) or "none"
+    text = (
+        f"Langkah 10 (update_clients): {version} on {len(rows)} workstation(s): {parts}. "
+        f"Report {report_dir}/client-rollout-{stamp}.md. "
+    )
+    if count["offline"] + count["in_use"] + count["not_started"] > 0:
+        text += f"Offline or busy PCs: rerun with --limit @{report_dir}/client-rollout-pending.txt"
+    return text
+
+
+def verdict(rows: list[dict], stop: dict | None, summary_text: str, report_dir: str) -> str:
+    """Why the run fails (a stopped rollout or a failed workstation), or "" when it does not."""
+    failed = [r for r in rows if r["status"] == "failed"]
+    if not _stopped(stop) and not failed:
+        return ""
+    if _stopped(stop):
+        why = (
+            f"the rollout stopped after wave {stop.get('wave')} ({len(stop.get('failed') or [])} of "
+            f"{stop.get('size')} failed, threshold {stop.get('threshold')}%)."
+        )
+    else:
+        why = f"{len(failed)} workstation(s) failed."
+    listed = "; ".join(f"{r['host']}: {r['message']}" for r in failed)
+    return (
+        f"{summary_text} Langkah 10 (update_clients): {why} Failed: {listed}. The other workstations keep "
+        "their old version. Fix the cause (the distribution point, the package or its checksum), then rerun "
+        f"with --limit @{report_dir}/client-rollout-pending.txt."
+    )
+
+
+def report_document(
+    rows: list[dict],
+    plan: dict,
+    stop: dict | None,
+    *,
+    title: str,
+    ended: str,
+    check_mode: bool,
+    pending_file: str,
+) -> dict:
+    """The JSON report (docs/client-rollout.md, "Reading the rollout report")."""
+    return {
+        "title": title,
+        "sop": "sop_piak_15",
+        "steps": ["brief_operators", "update_clients"],
+        "version": plan.get("version"),
+        "sha256": plan.get("sha256"),
+        "started": plan.get("started"),
+        "ended": ended,
+        "check_mode": check_mode,
+        "waves": plan.get("waves"),
+        "stopped": stop if _stopped(stop) else None,
+        "totals": totals(rows),
+        "workstations": rows,
+        "rerun_limit_file": pending_file if pending(rows) else None,
+    }
+
+
+def _sha(value: str) -> str:
+    text = (value or "").strip().lower()
+    return text[len("sha256:") :] if text.startswith("sha256:") else text
+
+
+def check_inputs(args: dict) -> str:
+    """Why the rollout's inputs do not hang together (for the operator, with the fix), or ""."""
+    version = args.get("version") or ""
+    path = args.get("package_path") or ""
+    serve = bool(args.get("serve"))
+    push = args.get("transfer") == "push"
+    ok = (
+        bool(VERSION_RE.match(version))
+        and ".." not in version
+        and (bool(args.get("package_sha256")) or bool(path))
+        and (bool(args.get("package_url")) or serve or push)
+        and (not (serve or push) or bool(path))
+    )
+    if ok:
+        return ""
+    return (
+        "Langkah 10 (update_clients): the client rollout needs client_rollout_version (letters, digits, '.', '_', "
+        f"'+', '-'; got '{version}'), the package's SHA-256 or its path on the controller, and where workstations "
+        "get it (client_rollout_package_url, client_rollout_serve with client_rollout_package_path, or "
+        "client_rollout_transfer=push). Set them in group_vars or with -e, see docs/client-rollout.md."
+    )
+
+
+def checksum_mismatch(args: dict, sums: dict[str, str]) -> str:
+    """The error when a package on the controller does not have the SHA-256 given for it, or ""."""
+    path, windows_path = args.get("package_path") or "", args.get("windows_package_path") or ""
+    expected = {}
+    if path and args.get("package_sha256"):
+        expected[path] = args["package_sha256"]
+    windows_given = args.get("windows_package_sha256") or args.get("package_sha256")
+    if windows_path and windows_given:
+        expected[windows_path] = windows_given
+    for name, given in expected.items():
+        wanted, got = _sha(given), sums.get(name)
+        if wanted and got and got != wanted:
+            return (
+                f"the package {name} on the controller has SHA-256 {got}, not {wanted}. Correct the path or "
+                "the checksum before any workstation is touched"
+            )
+    return ""
+
+
+def plan(args: dict, sums: dict[str, str], now: datetime.datetime) -> dict:
+    """The plan decided once for every workstation: what to install, from where, in which waves."""
+    path = args.get("package_path") or ""
+    windows_path = args.get("windows_package_path") or path
+    given, given_windows = _sha(args.get("package_sha256")), _sha(args.get("windows_package_sha256"))
+    serve = bool(args.get("serve"))
+    # Where the controller's distribution point will listen (the queue step starts it there).
+    base = f"http://{args.get('bind')}:{args.get('port')}/" if serve else ""
+    log = args.get("log") or ""
+    return {
+        "version": args.get("version"),
+        "sha256": sums.get(path, given),
+        "url": (base + os.path.basename(path)) if base else args.get("package_url") or "",
+        "windows_sha256": sums.get(windows_path, given_windows or given),
+        "windows_url": (base + os.path.basename(windows_path))
+        if base
+        else (args.get("windows_package_url") or args.get("package_url") or ""),
+        "transfer": args.get("transfer") or "pull",
+        "package_path": path,
+        "windows_package_path": windows_path,
+        "served": bool(base),
+        "pidfile": f"{os.path.dirname(log)}/distpoint.pid",
+        "serve_root": os.path.dirname(path) if serve else "",
+        "waves": args.get("waves"),
+        "max_fail_percentage": args.get("max_fail_percentage"),
+        "started": now.isoformat(timespec="seconds"),
+        "stamp": now.strftime("%Y%m%dT%H%M%S"),
+    }
