@@ -12,8 +12,10 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -74,11 +76,13 @@ def stop_server(result, pidfile):
     except OSError:
         mine = False
     if mine:
-        subprocess.run(
-            [sys.executable, os.path.normpath(SERVER), "stop", "--pidfile", pidfile],
-            capture_output=True,
-            check=False,
-        )
+        # What `distpoint.py stop` does, without starting Python for it: SIGTERM, then wait (at most 5 s) for the
+        # server to remove its pidfile once it has stopped serving.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and os.path.exists(pidfile):
+            time.sleep(0.02)
         result["pid"] = pid
     else:
         with contextlib.suppress(OSError):
