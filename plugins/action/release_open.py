@@ -29,7 +29,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.plugins.test.core import version_compare
 
-from ansible_collections.dukcapil.siak.plugins.action.release_artifact_local import (
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_artifact import (
     sha256_of,
     unpacked_estimate,
 )

@@ -15,9 +15,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "build" / "collections"))
-from ansible_collections.dukcapil.siak.plugins.action import release_artifact_local as local  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.action.release_lock import holder_is_gone  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.module_utils import release_unpack as ru  # noqa: E402
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import release_artifact as local  # noqa: E402
 
 
 def make_tar(path: Path, members: list[tuple[str, bytes | None, str | None]], mode: str = "w:gz") -> str:

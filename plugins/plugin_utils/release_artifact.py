@@ -1,12 +1,12 @@
 # Copyright: dukcapil.siak developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Checksum and unpacked size of a release artifact on the controller, inside the controller process.
+"""A release artifact on the controller, read inside the controller process (step 5's action, release_open).
 
-The delegated module release_archive_info started a module process on the controller and decompressed
-the whole artifact to list it; for a 100 MiB artifact that cost more than a second before anything
-happened. Here the sha256 is read once, in-process, and the unpacked size comes from the archive's own
-bookkeeping: a zip's central directory, a gzip's trailer (the size of the tar stream, which is at least
-the size of its files). Members are checked for safety when they are unpacked (release_unpack).
+A delegated module would start a process on the controller and decompress the whole artifact to list it;
+for a 100 MiB artifact that cost more than a second before anything happened. Here the sha256 is read once,
+in-process, and the unpacked size comes from the archive's own bookkeeping: a zip's central directory, a
+gzip's trailer (the size of the tar stream, which is at least the size of its files). Members are checked
+for safety when they are unpacked (release_unpack).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import tarfile
 import zipfile
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import is_safe_member
 
@@ -70,26 +69,3 @@ def unpacked_estimate(path, size):
             if member.isfile():
                 files, total = files + 1, total + member.size
     return "tar", files, total
-
-
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("path",))
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        path = os.path.abspath(os.path.expanduser(str(self._task.args.get("path") or "")))
-        if not os.path.isfile(path):
-            raise AnsibleActionFail("artifact %s does not exist on the controller or is not a file" % path)
-        try:
-            size = os.path.getsize(path)
-            fmt, files, unpacked = unpacked_estimate(path, size)
-            digest = sha256_of(path)
-        except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile) as err:
-            raise AnsibleActionFail(
-                "artifact %s is not a readable tar.gz, tar or zip archive: %s" % (path, err)
-            ) from None
-        result.update(
-            changed=False, sha256=digest, size_bytes=size, format=fmt, files=files, unpacked_bytes=unpacked
-        )
-        return result
