@@ -27,10 +27,10 @@ from ansible.template import trust_as_template
 
 from ansible_collections.dukcapil.siak.plugins.action.controller_files import write_files
 from ansible_collections.dukcapil.siak.plugins.action.distribution_point import (
-    sha256_file,
     start_server,
     stop_server,
 )
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import file_sha256
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import client_rollout_report as crr
 
 ARGUMENT_SPEC = dict(
@@ -88,7 +88,7 @@ class ActionModule(ActionBase):
         for path in paths:
             if not os.path.isfile(os.path.expanduser(path)):
                 raise AnsibleActionFail(f"the package {path} is not a file on the controller")
-            sums[path] = sha256_file(os.path.expanduser(path))
+            sums[path] = file_sha256(os.path.expanduser(path))
         problem = crr.checksum_mismatch(args, sums)
         if problem:
             raise AnsibleActionFail(problem)

@@ -9,7 +9,6 @@ module start on the controller for each of these steps. Documentation: plugins/m
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import signal
@@ -20,17 +19,11 @@ import time
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import file_sha256
+
 SERVER = os.path.join(
     os.path.dirname(__file__), "..", "..", "roles", "client_rollout", "files", "distpoint.py"
 )
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def start_server(root, bind, port, log, pidfile, *, max_seconds=4 * 3600):
@@ -117,7 +110,7 @@ class ActionModule(ActionBase):
         for path in args["packages"]:
             if not os.path.isfile(path):
                 raise AnsibleActionFail(f"the package {path} is not a file on the controller")
-            result["sha256"][path] = sha256_file(path)
+            result["sha256"][path] = file_sha256(path)
         for path, given in args["expected_sha256"].items():
             wanted = str(given).strip().lower().removeprefix("sha256:")
             got = result["sha256"].get(os.path.expanduser(path))

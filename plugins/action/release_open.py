@@ -30,7 +30,6 @@ from ansible.plugins.action import ActionBase
 from ansible.plugins.test.core import version_compare
 
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_artifact import (
-    sha256_of,
     unpacked_estimate,
 )
 from ansible_collections.dukcapil.siak.plugins.action.release_lock import new_token
@@ -67,7 +66,7 @@ class _Measure(threading.Thread):
         try:
             size = os.path.getsize(self.path)
             fmt, files, unpacked = unpacked_estimate(self.path, size)
-            digest = sha256_of(self.path)
+            digest = release_utils.file_sha256(self.path)
             self.info = {
                 "sha256": digest,
                 "size_bytes": size,

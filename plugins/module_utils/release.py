@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import posixpath
@@ -214,3 +215,12 @@ def read_lock(path):
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def file_sha256(path):
+    """The sha256 of a file, read in 1 MiB blocks (the artifact's checksum, on the controller or the target)."""
+    digest = hashlib.sha256()
+    with open(path, "rb", buffering=0) as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

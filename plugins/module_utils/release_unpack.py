@@ -24,7 +24,11 @@ import threading
 import zipfile
 import zlib
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import is_safe_link, is_safe_member
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
+    file_sha256,
+    is_safe_link,
+    is_safe_member,
+)
 
 CHUNK = 1 << 20
 
@@ -224,18 +228,10 @@ def _unpack_tar(fh, writer, close=True):
     return pipe.finish()
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb", buffering=0) as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _unpack_zip(path, writer, expected):
     # A zip is read from its end (the central directory), so it cannot be hashed while it unpacks:
     # hash it first and unpack only a verified artifact.
-    digest = _sha256(path)
+    digest = file_sha256(path)
     if expected and digest != expected:
         return digest
     try:

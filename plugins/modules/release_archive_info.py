@@ -55,22 +55,17 @@ unpacked_bytes:
   returned: success
 """
 
-import hashlib
 import os
 import tarfile
 import zipfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import is_safe_link, is_safe_member
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
+    file_sha256,
+    is_safe_link,
+    is_safe_member,
+)
 
 
 def inspect_tar(path):
@@ -124,7 +119,7 @@ def main():
         )
     module.exit_json(
         changed=False,
-        sha256=sha256_of(path),
+        sha256=file_sha256(path),
         size_bytes=os.path.getsize(path),
         format=fmt,
         files=files,

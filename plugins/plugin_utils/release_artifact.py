@@ -11,7 +11,6 @@ for safety when they are unpacked (release_unpack).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tarfile
 import zipfile
@@ -19,16 +18,6 @@ import zipfile
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import is_safe_member
-
-CHUNK = 1 << 20
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb", buffering=0) as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def gzip_isize(path, size):
