@@ -5,8 +5,8 @@
 It was a chain of tasks (check the settings, decide the artifact's location, read the folder, measure the
 artifact, decide, refuse), each a controller round of its own and the folder read an AnsiballZ module run.
 Here the settings are checked first (nothing is read on a bad setting), then the folder's state is read on
-a Linux target by the standard library code of module_utils/release.py run as a plain Python script over
-the connection (one command, no module payload to build, unpack and import), while the controller hashes
+a Linux target by the standard library code of module_utils/release.py run as a plain Python script
+(plugin_utils/plain_python.py: one command, no module payload to build, unpack and import), while the controller hashes
 the artifact in a thread: hashlib lets go of the GIL, so the sha256 costs no wall time of its own. Then the
 plan of the run is decided (plugin_utils/release_plan.py) and a wrong checksum, a downgrade or too little
 disk fails the task with the role's own message, having changed nothing.
@@ -17,9 +17,7 @@ the answers in (state, artifact_info); without them the action only checks the s
 
 from __future__ import annotations
 
-import json
 import os
-import shlex
 import tarfile
 import threading
 import zipfile
@@ -34,25 +32,13 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_artifact imp
 )
 from ansible_collections.dukcapil.siak.plugins.action.release_lock import new_token
 from ansible_collections.dukcapil.siak.plugins.module_utils import release as release_utils
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import plain_python
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_plan import (
     decide,
     location_of,
     saying,
     setting_problems,
 )
-
-# Runs on the target with its Python: the module_utils source (standard library only) on standard input,
-# then this tail. Changes nothing; prints the state as one line of JSON.
-STATE_TAIL = (
-    "\nimport sys as _sys, json as _json\n"
-    "_sys.stdout.write(_json.dumps(read_state(_sys.argv[1], int(_sys.argv[2]))))\n"
-)
-BOOTSTRAP = "import sys; exec(compile(sys.stdin.read(), 'siak_release_state', 'exec'))"
-
-
-def _source():
-    with open(release_utils.__file__, encoding="utf-8") as fh:
-        return fh.read() + STATE_TAIL
 
 
 class _Measure(threading.Thread):
@@ -167,34 +153,20 @@ class ActionModule(ActionBase):
         """release.read_state() on the target: a plain Python script when its interpreter is known, else the
         release_state module."""
         root, keep = str(args["root"]), int(args.get("keep_releases") or 3)
-        interpreter = task_vars.get("ansible_python_interpreter")
-        if interpreter:
-            interpreter = self._templar.template(interpreter)
-        if not interpreter or not getattr(self._connection, "has_pipelining", False):
-            state = self._execute_module(
-                module_name="dukcapil.siak.release_state",
-                module_args={"root": root, "keep": keep},
-                task_vars=task_vars,
+        python = plain_python.interpreter(self, task_vars)
+        if python:
+            return plain_python.run(
+                self,
+                python,
+                ["release"],
+                {"root": root, "keep": keep},
+                what="reading the release root %s" % root,
             )
-            if state.get("failed"):
-                raise AnsibleActionFail(state.get("msg") or "cannot read the release root %s" % root)
-            return state
-        shell = self._connection._shell
-        cmd = "%s -c %s %s %d" % (
-            shlex.quote(str(interpreter)),
-            shell.quote(BOOTSTRAP),
-            shell.quote(root),
-            keep,
+        state = self._execute_module(
+            module_name="dukcapil.siak.release_state",
+            module_args={"root": root, "keep": keep},
+            task_vars=task_vars,
         )
-        res = self._low_level_execute_command(cmd, sudoable=True, in_data=_source().encode("utf-8"))
-        if res.get("rc") != 0:
-            raise AnsibleActionFail(
-                "cannot read the release root %s: %s"
-                % (root, (res.get("stderr") or res.get("stdout") or "").strip()[-400:])
-            )
-        try:
-            return json.loads(res.get("stdout") or "")
-        except ValueError:
-            raise AnsibleActionFail(
-                "cannot read the release root %s: %r" % (root, (res.get("stdout") or "")[:200])
-            ) from None
+        if state.get("failed"):
+            raise AnsibleActionFail(state.get("msg") or "cannot read the release root %s" % root)
+        return state

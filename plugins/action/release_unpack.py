@@ -5,15 +5,17 @@
 ansible.builtin.copy reads a large artifact three times (its sha1 on the controller, its sha1 on the
 target, the move) and costs three module runs; the release is then unpacked by a fourth read.
 
-A tar.gz or tar is streamed: the module and the artifact go down one SSH command's standard input (the
-module first, as with pipelining, then the artifact), and the module hashes, inflates and writes the
-members while the rest is still arriving. Transfer, checksum and unpack overlap in one pass, the artifact
-is never stored on the target, and there is one round trip instead of four (temporary folder, copy, module,
-removal). The module reads the stream to its end even after a failure, so its answer always comes back.
+A tar.gz or tar is streamed: the module's code (module_utils/release_stage.py and the module_utils it
+imports, standard library only) runs as a plain Python script (plugin_utils/plain_python.py) whose standard
+input carries its arguments and then the artifact; it hashes, inflates and writes the members while the rest
+is still arriving. Transfer, checksum and unpack overlap in one pass, the artifact is never stored on the
+target, and there is one command: no temporary folder, no copy, no module payload to build on the controller
+or to unpack and import on the target. It reads the stream to its end even after a failure, so its answer
+always comes back.
 
-A zip cannot be unpacked as it arrives (it is read from its end), and an artifact too large to hold in the
-controller's memory is not streamed either: those are transferred once into the connection's temporary
-folder (removed whatever happens) and unpacked from there.
+A zip cannot be unpacked as it arrives (it is read from its end); an artifact too large to hold in the
+controller's memory, or a target whose Python is not known yet, is not streamed either: those are transferred
+once into the connection's temporary folder (removed whatever happens) and the module unpacks them there.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 import zipfile
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
@@ -34,49 +37,14 @@ from ansible_collections.dukcapil.siak.plugins.action.release_lock import (
     taken_over,
     this_run,
 )
-from ansible.vars.clean import remove_internal_keys
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_stage import ARGUMENT_SPEC
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import plain_python
 
 MODULE = "dukcapil.siak.release_unpack"
+# What the plain run needs on the target, each after the module_utils it imports.
+STAGE_MODULES = ["release", "release_unpack", "release_switch", "release_stage"]
 # The artifact is held in the controller's memory while it is sent (the connection takes bytes).
 STREAM_MAX_BYTES = 1 << 30
-
-# Runs on the target: read the module (its length is the argument) from standard input and run it as
-# pipelining would; the module then reads the artifact from the same, still open, standard input. While the
-# module starts (its imports take a while), a thread already reads the artifact ahead, up to 32 MiB, so the
-# transfer does not wait for the start: the module takes the stream from sys.siak_read_ahead.
-BOOTSTRAP = """import queue, sys, threading
-code = sys.stdin.buffer.read(int(sys.argv[1]))
-del sys.argv[1:]
-class ReadAhead:
-    def __init__(self, raw):
-        self.raw, self.q, self.rest, self.eof = raw, queue.Queue(32), b'', False
-        threading.Thread(target=self.fill, daemon=True).start()
-    def fill(self):
-        try:
-            while True:
-                block = self.raw.read(1 << 20)
-                self.q.put(block)
-                if not block:
-                    return
-        except (OSError, ValueError):
-            self.q.put(b'')
-    def read(self, n=-1):
-        parts, have = ([self.rest] if self.rest else []), len(self.rest)
-        self.rest = b''
-        while not self.eof and (n < 0 or have < n):
-            block = self.q.get()
-            if not block:
-                self.eof = True
-                break
-            parts.append(block)
-            have += len(block)
-        data = parts[0] if len(parts) == 1 else b''.join(parts)
-        if 0 <= n < len(data):
-            data, self.rest = data[:n], data[n:]
-        return data
-sys.siak_read_ahead = ReadAhead(sys.stdin.buffer)
-exec(compile(code, 'AnsiballZ_release_unpack', 'exec'), {'__name__': '__main__'})
-"""
 
 
 class ActionModule(ActionBase):
@@ -86,6 +54,11 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        if self._task.check_mode:
+            # As for the module (no check mode): the trial run's answer is release_open's plan.
+            return dict(
+                result, skipped=True, msg="release_unpack changes the server; check mode runs nothing"
+            )
         args = dict(self._task.args)
         lock = dict(args.pop("lock", None) or {})
         refuse_step = lock.pop("refuse_step", None)
@@ -128,10 +101,11 @@ class ActionModule(ActionBase):
                 src = os.path.abspath(os.path.expanduser(str(src)))
                 if not os.path.isfile(src):
                     raise AnsibleActionFail("artifact %s does not exist on the controller" % src)
-                if os.path.getsize(src) <= STREAM_MAX_BYTES and not zipfile.is_zipfile(src):
+                python = plain_python.interpreter(self, task_vars)
+                if python and os.path.getsize(src) <= STREAM_MAX_BYTES and not zipfile.is_zipfile(src):
                     started = time.monotonic()
                     args.update(stream=True, artifact_name=os.path.basename(src))
-                    result.update(self._stream(src, args, task_vars))
+                    result.update(self._stream(src, args, python))
                     result["stream_s"] = round(time.monotonic() - started, 2)
                     return result
                 made_tmp = not self._connection._shell.tmpdir
@@ -147,21 +121,16 @@ class ActionModule(ActionBase):
                 self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
-    def _stream(self, src, args, task_vars):
-        """Run the module with the artifact following it on standard input: one command, one pass."""
-        self._update_module_args(MODULE, args, task_vars)
-        bits, _path = self._configure_module(module_name=MODULE, module_args=args, task_vars=task_vars)
-        if bits.module_style != "new" or not bits.shebang:
-            raise AnsibleActionFail(
-                "%s cannot be streamed to (module style %s)" % (MODULE, bits.module_style)
-            )
-        shell = self._connection._shell
-        interpreter = shell.build_module_command(self._compute_environment_string(), bits.shebang, "")
-        cmd = "%s -c %s %d" % (interpreter, shell.quote(BOOTSTRAP), len(bits.b_module_data))
-        with open(src, "rb") as fh:
-            data = bits.b_module_data + fh.read()
-        res = self._low_level_execute_command(cmd, sudoable=True, in_data=data)
-        del data
-        parsed = self._parse_returned_data(res, bits.serialization_profile)
-        remove_internal_keys(parsed)
-        return parsed
+    def _stream(self, src, args, python):
+        """The module's code with the artifact following its arguments on standard input: one command, one pass."""
+        checked = ArgumentSpecValidator(ARGUMENT_SPEC).validate(args)
+        if checked.error_messages:
+            raise AnsibleActionFail("%s: %s" % (MODULE, "; ".join(checked.error_messages)))
+        return plain_python.run(
+            self,
+            python,
+            STAGE_MODULES,
+            checked.validated_parameters,
+            what="the unpack on the server",
+            follow_file=src,
+        )

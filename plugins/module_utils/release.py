@@ -224,3 +224,8 @@ def file_sha256(path):
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def plain_main(params, _stdin):
+    """The folder's state when the action release_open runs this file as a plain script (plain_python.py)."""
+    return read_state(params["root"], int(params["keep"]))

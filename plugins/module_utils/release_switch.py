@@ -4,7 +4,8 @@
 
 Shared by the modules release_switch (a staged release made current in its own run) and release_unpack
 (the same right after the unpack, in the unpack's own run: one round trip for the whole change). The
-functions that run commands take the AnsibleModule for its run_command; the rest is the standard library.
+functions that run commands take the AnsibleModule for its run_command (or release_stage.Commands, which has
+the same, for the plain script run); the rest is the standard library.
 """
 
 from __future__ import annotations
@@ -36,13 +37,22 @@ def switch(root, name):
     relink(root, "current", "releases/%s" % name)
 
 
+def run(module, cmd):
+    """(rc, stdout, stderr). A command that cannot be run at all is rc 127 with the reason, never an exit of
+    the module: a start that fails so must still be followed by the restore."""
+    try:
+        return module.run_command(cmd, handle_exceptions=False)
+    except OSError as err:
+        return 127, "", "%s: %s" % (cmd if isinstance(cmd, str) else " ".join(cmd), err)
+
+
 def service_action(module, service, action):
     manager = service.get("manager") or "none"
     if manager == "command":
         cmd = service.get("start_command") if action == "start" else service.get("stop_command")
-        rc, out, err = module.run_command(cmd)
+        rc, out, err = run(module, cmd)
     elif manager == "systemd":
-        rc, out, err = module.run_command(["systemctl", action, service["name"]])
+        rc, out, err = run(module, ["systemctl", action, service["name"]])
     else:
         return None
     if rc != 0:
@@ -103,7 +113,7 @@ def probe(module, health):
         except OSError as err:
             return "%s:%d does not accept connections: %s" % (host, port, err)
     if kind == "command":
-        rc, out, err = module.run_command(health["command"])
+        rc, out, err = run(module, health["command"])
         return None if rc == 0 else "health command exited %d: %s" % (rc, (err or out).strip()[-200:])
     return None
 

@@ -125,6 +125,11 @@ class _Writer:
     def __init__(self, dest, reserve_bytes):
         self.dest = os.path.realpath(dest)
         self.links = set()
+        # Real folders under dest this run made or checked: 5,000 files in a few folders would otherwise cost
+        # a makedirs (three lookups) each. Forgotten whenever the archive makes a link.
+        self.folders = {self.dest}
+        self.umask = os.umask(0o022)
+        os.umask(self.umask)
         self.files = 0
         self.bytes = 0
         st = os.statvfs(self.dest)
@@ -157,9 +162,17 @@ class _Writer:
             raise UnpackError("member %s replaces a link with a folder" % name)
         os.makedirs(path, exist_ok=True)
         os.chmod(path, (mode & 0o755) | 0o700)
+        self.folders.add(path)
+
+    def _folder_of(self, path):
+        parent = os.path.dirname(path)
+        if parent not in self.folders:
+            os.makedirs(parent, exist_ok=True)
+            self.folders.add(parent)
 
     def symlink(self, name, link_target):
         rel, path = self._target(name)
+        self.folders = {self.dest}
         os.makedirs(os.path.dirname(path), exist_ok=True)
         # Lexically inside, and inside from where the link really lands (its folder may be a link too).
         lands = os.path.normpath(os.path.join(os.path.realpath(os.path.dirname(path)), link_target))
@@ -175,6 +188,7 @@ class _Writer:
         source = self._target(link_to)
         if source is None or not os.path.isfile(source[1]):
             raise UnpackError("member %s links to %s, which is not a file of the release" % (name, link_to))
+        self.folders = {self.dest}
         os.makedirs(os.path.dirname(path), exist_ok=True)
         self._clear(path)
         os.link(source[1], path)
@@ -184,9 +198,14 @@ class _Writer:
         path = self._target(name)[1]
         if self.bytes + size > self.budget:
             raise UnpackError("not enough free disk: the release needs more than the free space allows")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        self._clear(path)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        self._folder_of(path)
+        flags, want = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode & 0o755
+        try:
+            fd = os.open(path, flags, want)
+        except FileExistsError:
+            # The archive names this path a second time: the later member wins, as with tar (never a folder).
+            self._clear(path)
+            fd = os.open(path, flags, want)
         with os.fdopen(fd, "wb") as out:
             left = size
             while left > 0:
@@ -195,7 +214,8 @@ class _Writer:
                     raise UnpackError("member %s is cut short (truncated artifact)" % name)
                 out.write(block)
                 left -= len(block)
-            os.fchmod(out.fileno(), mode & 0o755)
+            if want & ~self.umask != want:  # the umask took bits the member asks for
+                os.fchmod(out.fileno(), want)
             if mtime is not None:
                 os.utime(out.fileno(), (mtime, mtime))
         self.files += 1

@@ -17,10 +17,13 @@ description:
   - When the sha256 is not O(sha256), or anything else fails, O(partial) is removed and the task fails,
     so nothing is switched. Otherwise the shared paths are linked in, the completion marker is written and
     O(partial) becomes C(<root>/releases/<name>) in one rename.
-  - With O(src) (an action runs on the controller first) a tar.gz or tar artifact is streamed to the module
-    on its standard input as it is sent, so the transfer, the sha256 and the unpack overlap in one pass and
-    the artifact is never stored on the target; a zip (read from its end) is copied into the connection's
-    temporary folder on the target first and removed again afterwards, whatever happens.
+  - With O(src) (an action runs on the controller first) a tar.gz or tar artifact is streamed to the target
+    on the standard input of one command as it is sent, so the transfer, the sha256 and the unpack overlap in
+    one pass and the artifact is never stored on the target. That command runs this module's code
+    (module_utils/release_stage.py) as a plain Python script when the target's Python is known, with no
+    module payload to build or start. A zip (read from its end), or a target whose Python is not known yet,
+    gets the artifact copied into the connection's temporary folder first (removed again afterwards,
+    whatever happens) and this module run on it.
   - Linux and other POSIX targets; the Windows path of the release role uses ansible.windows modules.
 options:
   root:
@@ -43,9 +46,9 @@ options:
     type: path
   stream:
     description:
-      - Set by the action for O(src). The artifact arrives on standard input (a tar.gz or tar) and is
-        unpacked as it arrives; after a failure the rest of the stream is read and dropped, so the
-        controller always gets the module's answer.
+      - Set by the action for its streamed run of O(src) (the artifact arrives on standard input and is
+        unpacked as it arrives; after a failure the rest is read and dropped, so the controller always gets
+        the answer). The module itself refuses it.
     type: bool
     default: false
   artifact_name:
@@ -174,165 +177,26 @@ unpack_s:
   returned: success
 """
 
-import json
-import os
-import shutil
-import sys
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import MARKER, take_lock
-from ansible_collections.dukcapil.siak.plugins.module_utils.release_switch import go_live, restore
-from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import (
-    UnpackError,
-    drain,
-    link_shared,
-    unpack_artifact,
-    unpack_stream,
-)
-
-
-def _inside(root, path):
-    root = os.path.realpath(root)
-    real = os.path.realpath(os.path.dirname(path))
-    return real == root or real.startswith(root + os.sep)
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_stage import ARGUMENT_SPEC, stage
 
 
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "root": {"type": "path", "required": True},
-            "name": {"type": "str", "required": True},
-            "partial": {"type": "path", "required": True},
-            "src": {"type": "path"},
-            "artifact": {"type": "path"},
-            "stream": {"type": "bool", "default": False},
-            "artifact_name": {"type": "str", "default": ""},
-            "remove_artifact": {"type": "bool", "default": False},
-            "sha256": {"type": "str", "default": ""},
-            "reserve_bytes": {"type": "int", "default": 0},
-            "shared_paths": {"type": "list", "elements": "str", "default": []},
-            "shared_files": {"type": "list", "elements": "str", "default": []},
-            "stale_partials": {"type": "list", "elements": "str", "default": []},
-            "marker": {"type": "dict", "default": {}},
-            "lock": {"type": "dict", "no_log": False},
-            "switch": {"type": "dict"},
-        },
+        argument_spec=ARGUMENT_SPEC,
         required_one_of=[("src", "artifact", "stream")],
         supports_check_mode=False,
     )
-    p = module.params
-    root = p["root"]
-    releases = os.path.join(root, "releases")
-    final = os.path.join(releases, p["name"])
-    partial = p["partial"]
-    artifact = p["artifact"]
-    # The action's bootstrap reads the stream ahead while this module starts (sys.siak_read_ahead).
-    stdin = (getattr(sys, "siak_read_ahead", None) or sys.stdin.buffer) if p["stream"] else None
-    shown = p["artifact_name"] or os.path.basename(artifact or "") or "the artifact"
-
-    def fail(msg, **extra):
-        if stdin is not None:
-            drain(stdin)
-        module.fail_json(msg=msg, **extra)
-
-    if "/" in p["name"] or p["name"].startswith("."):
-        fail("release name %s is not a plain folder name" % p["name"])
-    for path in [os.path.join(releases, n) for n in p["stale_partials"]] + [partial]:
-        if os.path.dirname(path) != releases or not os.path.basename(path).startswith("."):
-            fail("%s is not an unpack folder under %s" % (path, releases))
-    if stdin is None and (not artifact or not os.path.isfile(artifact)):
-        fail("artifact %s does not exist on the server or is not a file" % artifact)
-
-    result = {"changed": True, "sha256": ""}
-    if p["lock"]:
-        lock = p["lock"]
-        try:
-            taken = take_lock(lock["path"], lock["token"], lock.get("owner") or {}, lock.get("steal_token"))
-        except (OSError, KeyError) as err:
-            fail("cannot take the upgrade lock %s: %s" % (lock.get("path"), err))
-        result.update(acquired=taken["acquired"], holder=taken["holder"], stolen=taken["stolen"])
-        if not taken["acquired"]:
-            if stdin is not None:
-                drain(stdin)
-            result["changed"] = False
-            module.exit_json(**result)
-    try:
-        for folder in (releases, os.path.join(root, "shared")):
-            os.makedirs(folder, exist_ok=True)
-        for name in p["stale_partials"]:
-            shutil.rmtree(os.path.join(releases, name), ignore_errors=True)
-        shutil.rmtree(partial, ignore_errors=True)
-        os.mkdir(partial, 0o755)
-        started, cpu = time.monotonic(), time.process_time()
-        if stdin is not None:
-            digest, files, size = unpack_stream(stdin, partial, p["sha256"], p["reserve_bytes"])
-        else:
-            digest, files, size = unpack_artifact(artifact, partial, p["sha256"], p["reserve_bytes"])
-        result.update(sha256=digest, files=files, unpacked_bytes=size)
-        result.update(
-            unpack_s=round(time.monotonic() - started, 2), unpack_cpu_s=round(time.process_time() - cpu, 2)
+    if module.params["stream"]:
+        # A module arrives on standard input itself (pipelining): the action streams through its plain run.
+        module.fail_json(
+            msg="stream is set by the action release_unpack for its own run, not for this module"
         )
-        specs = [("d", x) for x in p["shared_paths"]] + [("f", x) for x in p["shared_files"]]
-        for _kind, rel in specs:
-            if not _inside(partial, os.path.join(partial, rel)):
-                raise UnpackError("shared path %s leads out of the release through a link" % rel)
-        result["shared"] = link_shared(root, partial, specs)
-        marker = dict(p["marker"], sha256=digest)
-        with open(os.path.join(partial, MARKER), "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(marker, sort_keys=True) + "\n")
-        if os.path.lexists(final):
-            if os.path.isdir(final) and not os.path.islink(final):
-                shutil.rmtree(final)
-            else:
-                os.unlink(final)
-        os.rename(partial, final)
-        result["path"] = final
-    except (UnpackError, OSError) as err:
-        shutil.rmtree(partial, ignore_errors=True)
-        fail(
-            "cannot stage release %s from %s: %s; the unfinished unpack was removed, nothing was switched"
-            % (p["name"], shown, err),
-            **result,
-        )
-    finally:
-        if p["remove_artifact"] and artifact and os.path.exists(artifact):
-            os.unlink(artifact)
-    if p["switch"]:
-        go_live_and_answer(module, root, p["name"], p["switch"], result)
+    result, error = stage(module.params, module)
+    if error is not None:
+        module.fail_json(msg=error, **result)
     module.exit_json(**result)
-
-
-def go_live_and_answer(module, root, name, sw, result):
-    """The switch in this same run (release_switch's steps); on failure, the previous release put back."""
-    service, health = sw.get("service") or {"manager": "none"}, sw.get("health") or {"kind": "none"}
-    started = time.monotonic()
-    why, went = go_live(
-        module,
-        root,
-        name,
-        stop_first=bool(sw.get("stop_first", True)),
-        service=service,
-        health=health,
-        keep=int(sw.get("keep") or 3),
-        do_prune=bool(sw.get("prune", True)),
-        unlock_path=sw.get("unlock_path"),
-        unlock_token=sw.get("unlock_token"),
-    )
-    result.update(went, changed=True, live_s=round(time.monotonic() - started, 2))
-    if why is None:
-        return
-    result["restore"] = restore(
-        module,
-        root,
-        went["switched"],
-        from_release=sw.get("from_release"),
-        previous_link=sw.get("previous_link"),
-        service=service,
-        health=health,
-    )
-    module.fail_json(msg=why, **result)
 
 
 if __name__ == "__main__":
