@@ -1,6 +1,7 @@
 # Copyright: dukcapil.siak developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write a per-host report and its JSON twin on the controller, inside the controller process.
+"""Write a per-host report and its JSON twin on the controller, inside the controller process; publish the
+result as run stats.
 
 A delegated template/copy task spawns a module process per file and per host; on a busy controller that
 cost seconds per host for three small files. This action writes them directly, atomically, mode 0640.
@@ -33,7 +34,7 @@ def _write(path, text):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("dir", "name", "text", "data"))
+    _VALID_ARGS = frozenset(("dir", "name", "text", "data", "stats"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -49,6 +50,12 @@ class ActionModule(ActionBase):
         if args.get("data") is not None:
             paths["data"] = os.path.join(directory, os.path.splitext(name)[0] + ".json")
         result.update(changed=False, paths=paths)
+        if args.get("stats"):
+            if not isinstance(args["stats"], dict):
+                raise AnsibleActionFail("release_report: stats must be a mapping")
+            # Run-wide custom stats, as ansible.builtin.set_stats with its defaults (per_host false, aggregate
+            # true): the result reaches the agenda and AWX without a task of its own (docs/agenda-format.md).
+            result["ansible_stats"] = {"data": args["stats"], "per_host": False, "aggregate": True}
         if self._task.check_mode:
             result["skipped_write"] = True
             return result

@@ -29,6 +29,11 @@ options:
   data:
     description: Data written as JSON beside the report.
     type: raw
+  stats:
+    description:
+      - Published as run-wide custom stats, as M(ansible.builtin.set_stats) does with its defaults
+        (C(per_host=false), C(aggregate=true)), also in check mode; for the agenda and AWX.
+    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
 """
