@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -153,3 +154,26 @@ def test_run_command_answers_when_the_command_ends_even_if_its_daemon_keeps_the_
 def test_run_command_raises_when_the_command_cannot_be_run(tmp_path):
     with pytest.raises(OSError):
         release_stage.Commands().run_command(str(tmp_path / "missing") + " start")
+
+
+@pytest.mark.parametrize(
+    ("task_vars", "pipelining", "expected"),
+    [
+        ({"ansible_python_interpreter": "/usr/bin/python3"}, True, "/usr/bin/python3"),
+        (
+            {"ansible_facts": {"discovered_interpreter_python": "/usr/bin/python3.11"}},
+            True,
+            "/usr/bin/python3.11",
+        ),
+        ({"ansible_python_interpreter": "auto_silent"}, True, None),  # not discovered yet: the module's route
+        ({}, True, None),
+        ({"ansible_python_interpreter": "/usr/bin/python3"}, False, None),  # no standard input to stream on
+    ],
+)
+def test_the_plain_route_needs_a_known_python_and_a_connection_that_takes_standard_input(
+    task_vars, pipelining, expected
+):
+    action = SimpleNamespace(
+        _connection=SimpleNamespace(has_pipelining=pipelining), _templar=SimpleNamespace(template=str)
+    )
+    assert plain_python.interpreter(action, task_vars) == expected
