@@ -20,6 +20,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import file_sha256
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.client_rollout_report import checksum_problem
 
 SERVER = os.path.join(
     os.path.dirname(__file__), "..", "..", "roles", "client_rollout", "files", "distpoint.py"
@@ -111,14 +112,12 @@ class ActionModule(ActionBase):
             if not os.path.isfile(path):
                 raise AnsibleActionFail(f"the package {path} is not a file on the controller")
             result["sha256"][path] = file_sha256(path)
-        for path, given in args["expected_sha256"].items():
-            wanted = str(given).strip().lower().removeprefix("sha256:")
-            got = result["sha256"].get(os.path.expanduser(path))
-            if wanted and got and got != wanted:
-                raise AnsibleActionFail(
-                    f"the package {path} on the controller has SHA-256 {got}, not {wanted}. Correct the path or "
-                    "the checksum before any workstation is touched"
-                )
+        problem = checksum_problem(
+            (path, str(given), result["sha256"].get(os.path.expanduser(path)))
+            for path, given in args["expected_sha256"].items()
+        )
+        if problem:
+            raise AnsibleActionFail(problem)
         if args["state"] == "checked" or self._task.check_mode:
             return result
 

@@ -55,13 +55,17 @@ def check_version(version: str) -> str | None:
     return None
 
 
+def sha256_text(value: str) -> str:
+    """``value`` trimmed and lower-cased, an optional ``sha256:`` prefix dropped; not checked further."""
+    text = value.strip().lower()
+    return text[len("sha256:") :] if text.startswith("sha256:") else text
+
+
 def normalise_sha256(value: str) -> str | None:
     """``value`` as 64 lower-case hex digits (an optional ``sha256:`` prefix is dropped), or None."""
     if not isinstance(value, str):
         return None
-    text = value.strip().lower()
-    if text.startswith("sha256:"):
-        text = text[len("sha256:") :]
+    text = sha256_text(value)
     return text if SHA256_RE.match(text) else None
 
 

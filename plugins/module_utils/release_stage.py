@@ -118,6 +118,7 @@ def stage(p, commands, stdin=None):
     result = {"changed": True, "sha256": ""}
 
     def refused(msg):
+        """(result, msg) after reading the rest of a streamed artifact; msg None: not a failure."""
         if stdin is not None:
             drain(stdin)
         return result, msg
@@ -140,9 +141,7 @@ def stage(p, commands, stdin=None):
         if not taken["acquired"]:
             # Another run holds it: not a failure here, the caller names the holder.
             result["changed"] = False
-            if stdin is not None:
-                drain(stdin)
-            return result, None
+            return refused(None)
     try:
         for folder in (releases, os.path.join(root, "shared")):
             os.makedirs(folder, exist_ok=True)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 
-VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
+from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
 
 STATUSES = ("updated", "already_current", "offline", "in_use", "failed", "not_started")
 # A rerun (--limit @client-rollout-pending.txt) picks these up.
@@ -129,8 +128,7 @@ def report_document(
 
 
 def _sha(value: str) -> str:
-    text = (value or "").strip().lower()
-    return text[len("sha256:") :] if text.startswith("sha256:") else text
+    return cr.sha256_text(value or "")
 
 
 def check_inputs(args: dict) -> str:
@@ -140,8 +138,7 @@ def check_inputs(args: dict) -> str:
     serve = bool(args.get("serve"))
     push = args.get("transfer") == "push"
     ok = (
-        bool(VERSION_RE.match(version))
-        and ".." not in version
+        cr.check_version(version) is None
         and (bool(args.get("package_sha256")) or bool(path))
         and (bool(args.get("package_url")) or serve or push)
         and (not (serve or push) or bool(path))
@@ -165,8 +162,16 @@ def checksum_mismatch(args: dict, sums: dict[str, str]) -> str:
     windows_given = args.get("windows_package_sha256") or args.get("package_sha256")
     if windows_path and windows_given:
         expected[windows_path] = windows_given
-    for name, given in expected.items():
-        wanted, got = _sha(given), sums.get(name)
+    return checksum_problem((name, given, sums.get(name)) for name, given in expected.items())
+
+
+def checksum_problem(checks) -> str:
+    """The error for the first package whose SHA-256 on the controller is not the one given, or "".
+
+    ``checks``: (the package's name as given, the SHA-256 given, the SHA-256 computed or None).
+    """
+    for name, given, got in checks:
+        wanted = _sha(given)
         if wanted and got and got != wanted:
             return (
                 f"the package {name} on the controller has SHA-256 {got}, not {wanted}. Correct the path or "
