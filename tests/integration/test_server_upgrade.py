@@ -7,6 +7,7 @@ cases do not depend on one another, except the ordered story of one root in Test
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -92,10 +93,12 @@ def app(vm, root, port, rel, *extra, **options):
 
 
 def get(vm: LabHandle, port: int, path: str = "/version") -> str | None:
+    """The answer, or None when there is none: no server, or one that stopped in the middle of answering
+    (http.client's IncompleteRead, not an OSError: it used to end the poller's thread in a restart gap)."""
     try:
         with urllib.request.urlopen(f"http://{address(vm)}:{port}{path}", timeout=2) as resp:
             return resp.read().decode().strip()
-    except OSError:
+    except (OSError, http.client.HTTPException):
         return None
 
 
