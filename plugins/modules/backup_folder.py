@@ -255,7 +255,9 @@ def listed(module, path):
     folders = [
         e
         for e in entries
-        if os.path.isdir(os.path.join(path, e)) and not e.startswith(".") and not os.path.islink(os.path.join(path, e))
+        if os.path.isdir(os.path.join(path, e))
+        and not e.startswith(".")
+        and not os.path.islink(os.path.join(path, e))
     ]
     result["folders"] = folders
     for name in folders:
@@ -269,7 +271,7 @@ def listed(module, path):
         elif not p["verify"]:
             result["unverified"].append(name)
         else:
-            files, problems = verify(full, [], p["from_disk"])
+            _files, problems = verify(full, [], p["from_disk"])
             result["verified_now"].append(name)
             if problems:
                 result["damaged"].append({"name": name, "problems": problems})

@@ -9,6 +9,7 @@ limit, and returns a RunResult; `finish()` builds the verdicts, the Laporan and 
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import json
 import os
 import secrets
@@ -40,6 +41,12 @@ PLAYBOOKS: dict[str, tuple[str, str]] = {
     "backup": ("backup.yml", "backup_db"),
     "rollback": ("rollback.yml", "sop_piak_15"),
 }
+# What runs right after a run is cancelled (a hard limit, Ctrl-C), to stop what the cancelled run left
+# running on its hosts and give its lock back (playbooks/backup_cleanup.yml: the export, its Data Pump
+# job, the parameter file with the database password, the lock). A SIGKILL of the wrapper itself leaves
+# this to the next run, which does the same when it takes the lock over.
+CANCEL_CLEANUP: dict[str, str] = {"backup": "backup_cleanup.yml"}
+CLEANUP_LIMIT_S = 900
 # The backup role's own settings for the service-hours guard (roles/oracle_backup).
 BACKUP_HOURS_VAR = "oracle_backup_service_hours"
 BACKUP_TIMEZONE_VAR = "oracle_backup_timezone"
@@ -487,6 +494,67 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
         interrupted=state["interrupted"] and cancelled is None,
         log=log if log.is_file() else None,
     )
+
+
+@dataclass
+class CleanupResult:
+    playbook: str
+    rc: int | None
+    status: str
+    log: Path | None
+
+
+def cleanup_after_cancel(request: RunRequest) -> CleanupResult | None:
+    """Run the SOP's cleanup playbook after a cancel, with the run's inventory, limit and variables.
+
+    Its own agenda goes beside the report (reports/<run>/cleanup-agenda), not into the office's Buku
+    Agenda: it is no SOP step. Returns None when the SOP has no cleanup or the run was a check.
+    """
+    name = CANCEL_CLEANUP.get(request.name)
+    if not name or request.check or request.playbook.parent != request.project_dir / "playbooks":
+        return None
+    playbook = request.project_dir / "playbooks" / name
+    if not playbook.is_file():
+        return None
+    import ansible_runner
+
+    private = request.output_dir / "runner" / f"{request.run_id}-cleanup"
+    private.mkdir(parents=True, mode=0o700, exist_ok=True)
+    request.report_dir.mkdir(parents=True, exist_ok=True, mode=0o750)
+    envvars = {
+        "SIAK_RUN_ID": request.run_id,
+        "SIAK_OUTPUT_DIR": str(request.output_dir),
+        "SIAK_AGENDA_DIR": str(request.report_dir / "cleanup-agenda"),
+        "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+    }
+    if "ANSIBLE_CONFIG" not in os.environ and config_file(request.project_dir):
+        envvars["ANSIBLE_CONFIG"] = str(config_file(request.project_dir))
+    cleanup = dataclasses.replace(request, tags=None, skip_tags=None, check=False, diff=False)
+    runner = _run(
+        ansible_runner,
+        private_data_dir=str(private),
+        project_dir=str(request.project_dir),
+        playbook=str(playbook),
+        ident=f"{request.run_id}-cleanup",
+        inventory=request.inventories or None,
+        limit=request.limit,
+        extravars=request.extravars or None,
+        cmdline=_cmdline(cleanup) or None,
+        envvars=envvars,
+        quiet=True,
+        fact_cache_type="memory",
+        rotate_artifacts=0,
+        settings={"job_timeout": CLEANUP_LIMIT_S, "idle_timeout": None, "suppress_ansible_output": True},
+    )
+    log = request.report_dir / "ansible-cleanup.log"
+    stdout = Path(runner.config.artifact_dir) / "stdout"
+    if stdout.is_file():
+        shutil.copyfile(stdout, log)
+        os.chmod(log, 0o640)
+    shutil.rmtree(private, ignore_errors=True)  # runner's env/ files hold the extra vars
+    return CleanupResult(name, runner.rc, runner.status, log if log.is_file() else None)
 
 
 def _run(ansible_runner: Any, **kwargs: Any) -> Any:

@@ -38,6 +38,12 @@ SAY = {
         "incomplete": "Agenda TIDAK LENGKAP ({path}): sebagian catatan gagal ditulis; periksa ruang disk dan izin",
         "timeout": "DIHENTIKAN: seluruh jalan melewati batas {minutes} menit (run_limit_minutes)",
         "interrupted": "DIHENTIKAN oleh operator (Ctrl-C)",
+        "cleanup": "Membersihkan sisa jalan yang dibatalkan di server ({playbook}) ...",
+        "cleanup_ok": "Bersih: proses ekspor dihentikan, file parameter dihapus, kunci dilepas (log: {log})",
+        "cleanup_failed": (
+            "Pembersihan GAGAL (kode {rc}; log: {log}): jalan berikutnya akan mengambil alih kunci dan "
+            "membersihkan sisanya; periksa server sebelum itu"
+        ),
     },
     "en": {
         "start": "siak-sop: {nomor} {nama}: run {run_id} ({playbook})",
@@ -53,6 +59,12 @@ SAY = {
         "incomplete": "The agenda is INCOMPLETE ({path}): some records could not be written; check disk space and permissions",
         "timeout": "STOPPED: the whole run passed its {minutes} minute limit (run_limit_minutes)",
         "interrupted": "STOPPED by the operator (Ctrl-C)",
+        "cleanup": "Cleaning up after the cancelled run on the servers ({playbook}) ...",
+        "cleanup_ok": "Clean: the export stopped, the parameter file removed, the lock released (log: {log})",
+        "cleanup_failed": (
+            "Cleanup FAILED (code {rc}; log: {log}): the next run takes the lock over and cleans up the rest; "
+            "check the server before then"
+        ),
     },
 }
 
@@ -177,6 +189,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     tracker = StepTracker(sop, request.budget)
     progress = make_progress(tracker, lang, f"{sop.nomor} · {request.run_id}", plain=request.verbose > 0)
     result = runner.execute(request, progress, on_closed=on_closed if early is not None else None)
+    if result.cancelled_step or result.interrupted or result.status == "timeout":
+        cleanup_after_cancel(request, lang)
     office.wait()
     run = runner.load_run(result.agenda)
     chain = runner.check_chain(result.agenda)
@@ -201,6 +215,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         meaning += f": {'Langkah' if lang == 'id' else 'step'} {outcome['cancelled_label']}"
     print(_say(lang, "outcome", code=code, meaning=meaning))
     return code
+
+
+def cleanup_after_cancel(request: runner.RunRequest, lang: str) -> None:
+    """A cancelled run stops what it started on its hosts now, not at the next run (runner.CANCEL_CLEANUP)."""
+    name = runner.CANCEL_CLEANUP.get(request.name)
+    if not name or request.check:
+        return
+    print(_say(lang, "cleanup", playbook=name), file=sys.stderr, flush=True)
+    try:
+        done = runner.cleanup_after_cancel(request)
+    except SiakError as err:
+        print(_say(lang, "cleanup_failed", rc="-", log=err.line()), file=sys.stderr)
+        return
+    if done is None:
+        return
+    key = "cleanup_ok" if done.rc == 0 else "cleanup_failed"
+    print(_say(lang, key, rc=done.rc, log=done.log or "-"), file=sys.stderr)
 
 
 def _preload(pdf: bool) -> None:
