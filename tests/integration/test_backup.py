@@ -22,14 +22,6 @@ PASSWORD = "lab-only-not-a-secret"
 ROOT = "/srv/siak-backup"
 
 
-@pytest.fixture(scope="module")
-def db(lab):
-    """The lab with the Oracle stand-in on siak-db."""
-    result = lab.playbook("playbooks/lab_oracle_standin.yml")
-    assert result.returncode == 0, result.stdout[-3000:]
-    return lab
-
-
 def standin(lab, mode: str = "success", size_kib: int = 1024) -> None:
     script = (
         "import json; p='/etc/siak-lab/oracle-standin.json'; c=json.load(open(p)); "
