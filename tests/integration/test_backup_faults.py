@@ -105,7 +105,9 @@ def test_retention_counts_only_copies_whose_content_matches(db):
     assert folders(lab, "siak-db", enough) == {"06122026", "03122026", "02122026", "28112026"}
     # Too few good ones: nothing good is deleted, and the damaged ones are kept for inspection.
     assert folders(lab, "siak-db", few) == {"06122026", "05122026", "04122026", "03122026"}
-    (said,) = [line for line in result.stdout.splitlines() if "damaged backups found" in line]
+    (said,) = [
+        line for line in result.stdout.splitlines() if '"msg":' in line and "damaged backups found" in line
+    ]
     assert re.search(
         r"damaged backups found: enough: 05122026 \(master.dmp does not match its checksum \(manifest \w+\.\.\., "
         r"file \w+\.\.\.\)\), 04122026 \(.*\), removed: 3 good backups remain there; few: 05122026 \(.*\), "
