@@ -115,3 +115,11 @@ def test_close_watch_sees_the_closing_record_once_it_is_whole(tmp_path):
     with agenda.open("a") as fh:
         fh.write('end","status":"successful"}\n')
     assert watch.closed()
+
+
+def test_a_cancelled_sop_run_has_its_cleanup_playbook_beside_its_own():
+    playbooks = Path(__file__).resolve().parents[2] / "playbooks"
+    for name, playbook in runner.CANCEL_CLEANUP.items():
+        assert name in runner.PLAYBOOKS
+        assert (playbooks / playbook).is_file()
+    assert runner.CANCEL_CLEANUP["backup"] == "backup_cleanup.yml"
