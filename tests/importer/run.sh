@@ -18,6 +18,8 @@ run_ansible_doc = True
 ansible_local_tmp = $work/tmp
 tmp_root_dir = $work/tmp
 CFG
+# It writes importer_result.json into the current folder: build/importer, not the checkout.
+cd "$work"
 set +e
 GALAXY_IMPORTER_CONFIG="$work/galaxy-importer.cfg" python -m galaxy_importer.main \
   "$repo/build/dist/dukcapil-siak-$version.tar.gz" >"$work/log.txt" 2>&1
