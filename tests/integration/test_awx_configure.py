@@ -143,7 +143,11 @@ def test_three_offices_configured_and_a_rerun_changes_nothing(controller, tmp_pa
     assert len(asked) == 9
     # The whole SOP treats the client release as optional (steps 9 and 10 skipped without one).
     optional = {q["variable"] for q in spec if not q["required"]}
-    assert optional == {"client_rollout_version", "client_rollout_package_url", "client_rollout_package_sha256"}
+    assert optional == {
+        "client_rollout_version",
+        "client_rollout_package_url",
+        "client_rollout_package_sha256",
+    }
     rollout = templates["SIAK kab-semarang | SOP-PIAK-15 Langkah 9-10 Update klien"]
     assert all(q["required"] for q in store.surveys[rollout["id"]]["spec"])
     # Releases are asked as addresses (a job runs in the EE, where the controller's files are not),
