@@ -20,6 +20,7 @@ DEB_PACKAGES += libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # Lint of the shipped shell scripts (make lint, ansible-test sanity's shellcheck).
 DEB_PACKAGES += shellcheck
 COLLECTION_LINK := build/collections/ansible_collections/dukcapil/siak
+COLLECTION_VERSION := $(shell awk '/^version:/ {print $$2}' galaxy.yml)
 WORKSTATIONS ?= 4
 # Integration test files run in this many pytest-xdist workers (one file stays on one worker: its
 # module-scoped lab is built once). Much of a lab test is waiting on SSH, sleeps and timeouts.
@@ -102,7 +103,7 @@ build: setup
 ee: build
 	rm -rf build/ee && mkdir -p build/ee/siak_sop build/ee/collection
 	rsync -a --exclude __pycache__ --exclude '*.egg-info' pyproject.toml README.md src build/ee/siak_sop/
-	cp "$$(ls -t build/dist/dukcapil-siak-*.tar.gz | head -n 1)" build/ee/collection/dukcapil-siak.tar.gz
+	cp build/dist/dukcapil-siak-$(COLLECTION_VERSION).tar.gz build/ee/collection/dukcapil-siak.tar.gz
 	ansible-builder create -f execution-environment.yml --context build/ee/context --output-filename Containerfile
 
 sanity: build
