@@ -16,14 +16,14 @@ description:
     the partial folder is removed.
   - C(state=verified) re-reads every file of the folder and compares it with its manifest (and with
     O(expected), when given). It changes nothing.
-  - A folder this module makes, or finds good with O(verify), gets a verification record (C(.siak-verified):
-    when, and each file's size and mtime then). C(state=listed) counts a folder as good only when its
+  - A folder this module makes, or finds good with O(verify), gets a verification record (C(.siak-verified)
+    with the time, and each file's size and mtime then). C(state=listed) counts a folder as good only when its
     record still matches its files, or, with O(verify), when its files are read again now and match the
-    manifest. A manifest alone proves nothing: a damaged copy keeps its manifest.
+    manifest. A manifest alone proves nothing, since a damaged copy keeps its manifest.
   - C(state=absent) removes a backup folder, but only one that has a manifest (one this collection made).
-  - C(state=listed) lists the folders inside O(path): which are good (verified content), damaged (with why),
+  - C(state=listed) lists the folders inside O(path), telling which are good (verified content), damaged (with why),
     not verified, and not backups of this collection (no manifest). With O(remove_partial) it removes
-    C(*.partial) folders and hidden C(.*.partial) files left by a run that was cut off (a power cut, a kill):
+    C(*.partial) folders and hidden C(.*.partial) files left by a run that was cut off (a power cut, a kill);
     they were never backups.
 options:
   path:

@@ -305,7 +305,7 @@ def expdp(args: dict, owner: str, config: dict) -> int:
             follow(log_path, offset)
             return int(data.get("rc", 1)) if not data.get("killed") else 1
         with contextlib.suppress(ChildProcessError):
-            done, _ = os.waitpid(pid, os.WNOHANG)
+            done = os.waitpid(pid, os.WNOHANG)[0]
             if done and not os.path.exists(status):
                 # The job died without a word (killed midway): the client dies with it.
                 follow(log_path, offset)
