@@ -8,6 +8,7 @@ apart from its client, as a database does, so killing the client leaves the job 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -46,6 +47,22 @@ def flip(lab, path: str, offset: int = 0) -> None:
         "f.write(bytes([b[0] ^ 1])); f.close()"
     )
     sh(lab, "siak-db", f'python3 -c "{code}"')
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below pid on this machine (children first found, then theirs)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def alive(lab, pid: int) -> bool:
@@ -203,7 +220,10 @@ def test_sigkill_mid_export_then_the_rerun_stops_the_export_and_its_job(db):
             holder = json.loads(text) if text.startswith("{") else {}
         assert holder.get("target"), "the export never started"
     finally:
-        os.killpg(run.pid, signal.SIGKILL)
+        # SIGKILL the whole run: ansible-playbook and its workers (which start sessions of their own).
+        for pid in [run.pid, *descendants(run.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         run.wait()
     export_pid = int(holder["target"][0]["pid"])
     # What the SIGKILL left: the lock, the parameter file with the password, the export and its job.
