@@ -47,7 +47,16 @@ def run(lab, *extra: str) -> subprocess.CompletedProcess:
 
 
 def step2(lab, method: str, *extra: str) -> subprocess.CompletedProcess:
-    return run(lab, "--tags", "start_server", "--limit", "siak-db", "-e", f"siak_server_power_method={method}", *extra)
+    return run(
+        lab,
+        "--tags",
+        "start_server",
+        "--limit",
+        "siak-db",
+        "-e",
+        f"siak_server_power_method={method}",
+        *extra,
+    )
 
 
 def changed(result: subprocess.CompletedProcess, host: str) -> int:
@@ -65,7 +74,9 @@ def assert_no_secret(lab, result: subprocess.CompletedProcess) -> None:
 
 
 def assert_never_suggests_turning_validation_off(message: str) -> None:
-    assert not re.search(r"(?i)validate_certs|verify\s*=\s*false|insecure|disable|turn(ing)? off", message), message
+    assert not re.search(r"(?i)validate_certs|verify\s*=\s*false|insecure|disable|turn(ing)? off", message), (
+        message
+    )
 
 
 def assert_rerun_converges(lab, method: str) -> None:
@@ -88,7 +99,11 @@ def test_a_server_that_is_down_is_switched_on_by_its_peer(plab, method):
     assert changed(result, "siak-db") == 1
     assert_no_secret(plab, result)
     log = (plab.dir / "power" / "peers.log").read_text()
-    expected = {"wol": "wol siak-db: magic packet", "ipmi": "bmc siak-db: power on", "redfish": "redfish siak-db: reset On"}
+    expected = {
+        "wol": "wol siak-db: magic packet",
+        "ipmi": "bmc siak-db: power on",
+        "redfish": "redfish siak-db: reset On",
+    }
     assert expected[method] in log
     # A server already running is left alone: nothing is sent to it.
     again = step2(plab, method)
@@ -162,7 +177,10 @@ def test_a_magic_packet_for_a_wrong_mac_leaves_the_server_off(plab):
     ), message
     assert "siak_server_wol_mac is the MAC of the server's network card" in message
     assert plab.status()["siak-db"] is False
-    assert "wol siak-db: ignored a packet for MAC 52:54:00:5a:00:99" in (plab.dir / "power" / "peers.log").read_text()
+    assert (
+        "wol siak-db: ignored a packet for MAC 52:54:00:5a:00:99"
+        in (plab.dir / "power" / "peers.log").read_text()
+    )
     assert_rerun_converges(plab, "wol")
 
 
@@ -220,12 +238,18 @@ def libvirtd(plab):
             "<os><type>exe</type><init>/usr/sbin/sshd</init></os>"
             "<devices><console type='pty'/></devices></domain>"
         )
-        subprocess.run(["virsh", "--connect", uri, "undefine", "siak-vm-lab"], capture_output=True, check=False)
+        subprocess.run(
+            ["virsh", "--connect", uri, "undefine", "siak-vm-lab"], capture_output=True, check=False
+        )
         subprocess.run(["virsh", "--connect", uri, "define", str(domain)], capture_output=True, check=True)
         yield uri
     finally:
-        subprocess.run(["virsh", "--connect", uri, "destroy", "siak-vm-lab"], capture_output=True, check=False)
-        subprocess.run(["virsh", "--connect", uri, "undefine", "siak-vm-lab"], capture_output=True, check=False)
+        subprocess.run(
+            ["virsh", "--connect", uri, "destroy", "siak-vm-lab"], capture_output=True, check=False
+        )
+        subprocess.run(
+            ["virsh", "--connect", uri, "undefine", "siak-vm-lab"], capture_output=True, check=False
+        )
         proc.terminate()
         try:
             proc.wait(timeout=10)
