@@ -293,3 +293,12 @@ def test_a_vm_libvirt_cannot_start_fails_with_libvirts_message(plab, libvirtd):
     again = step4(plab)
     assert again.returncode == 0, again.stdout[-3000:]
     assert changed(again, "siak-vm") == 0
+
+
+def test_a_run_that_uses_no_bmc_needs_no_vault_password(plab):
+    # The lab's own power method (command) with the power peers' vaulted password in the inventory.
+    plab.stop("siak-db")
+    plab.env["SIAK_RUN_ID"] = f"test-power-{time.time_ns()}"
+    result = plab.playbook(PLAYBOOK, "--tags", "start_server", "--limit", "siak-db")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert plab.status()["siak-db"] is True
