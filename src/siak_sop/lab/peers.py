@@ -39,8 +39,9 @@ class LabPower:
 
     def __init__(self, lab_dir: Path) -> None:
         self.lab_dir = lab_dir
-        self._lock = threading.Lock()
-        self._busy: set[str] = set()
+        self._lock = threading.Lock()  # one power action at a time
+        self._busy_lock = threading.Lock()
+        self._busy: set[str] = set()  # hosts being switched on now
 
     def is_on(self, name: str) -> bool:
         from siak_sop.lab.runtime import Lab
@@ -52,14 +53,16 @@ class LabPower:
         cmd = [sys.executable, "-m", "siak_sop.lab.cli", "--lab-dir", str(self.lab_dir), verb, name]
         with self._lock:
             result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        with self._busy_lock:
             self._busy.discard(name)
         LOG.info("%s %s: exit %s %s", verb, name, result.returncode, result.stderr.strip())
 
     def switch(self, name: str, on: bool) -> None:
         """Start switching the host on or off and return at once (a BMC answers before the boot ends)."""
-        if on and (name in self._busy or self.is_on(name)):
-            return
-        self._busy.add(name)
+        with self._busy_lock:
+            if on and (name in self._busy or self.is_on(name)):
+                return
+            self._busy.add(name)
         threading.Thread(target=self._run, args=("start" if on else "stop", name), daemon=True).start()
 
 
