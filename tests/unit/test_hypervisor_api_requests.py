@@ -147,11 +147,11 @@ def test_a_stopped_vm_is_started_with_one_start_request(proxmox, tmp_path):
     port, ca = proxmox
     result = step4(tmp_path, port, ca)
     assert result.returncode == 0, result.stdout[-3000:]
-    calls = [(m, urlsplit(p).path) for m, p, _ in ProxmoxStandIn.requests]
+    calls = [(m, urlsplit(p).path) for m, p, _auth in ProxmoxStandIn.requests]
     assert ("GET", "/api2/json/nodes/pve1/qemu/101/status/current") in calls
     assert calls.count(("POST", "/api2/json/nodes/pve1/qemu/101/status/start")) == 1
     # Every request carries the API token, never a password or a ticket.
-    assert {a for _, _, a in ProxmoxStandIn.requests} == {f"PVEAPIToken=adb@pve!siak={SECRET}"}
+    assert {auth for _m, _p, auth in ProxmoxStandIn.requests} == {f"PVEAPIToken=adb@pve!siak={SECRET}"}
     assert SECRET not in result.stdout + result.stderr
 
 
@@ -160,12 +160,12 @@ def test_a_running_vm_gets_no_start_request(proxmox, tmp_path):
     ProxmoxStandIn.vm_status = "running"
     result = step4(tmp_path, port, ca)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert not [p for m, p, _ in ProxmoxStandIn.requests if m == "POST"]
+    assert not [p for m, p, _auth in ProxmoxStandIn.requests if m == "POST"]
     assert "changed=0" in result.stdout
 
 
 def test_an_untrusted_api_certificate_is_refused_before_any_request(proxmox, tmp_path):
-    port, _ = proxmox
+    port = proxmox[0]
     # The controller's own CA store does not hold the stand-in's CA.
     result = step4(tmp_path, port, "")
     assert result.returncode == 2, result.stdout[-3000:]

@@ -95,7 +95,7 @@ def serve_wol(sockets: dict, power: LabPower) -> None:
     for sock in sockets:
         sel.register(sock, selectors.EVENT_READ)
     while True:
-        for key, _ in sel.select():
+        for key, _events in sel.select():
             host = sockets[key.fileobj]
             data, sender = key.fileobj.recvfrom(2048)  # type: ignore[union-attr]
             mac = magic_packet_mac(data)
