@@ -226,8 +226,8 @@ def name_matches(path: str | Path, run_id: str | None) -> bool:
     stem = name[: -len(".jsonl")]
     if stem == run_id:
         return True
-    base, _, n = stem.rpartition(".")
-    return base == run_id and n.isdigit()
+    base, dot, n = stem.rpartition(".")
+    return bool(dot) and base == run_id and n.isdigit()
 
 
 def read_seal(agenda_file: str | Path) -> dict[str, Any] | None:

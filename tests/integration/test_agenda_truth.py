@@ -204,7 +204,7 @@ def signed(tmp_path):
         f'adb@dukcapil namespaces="{agenda_seal.NAMESPACE}" {key.with_suffix(".pub").read_text()}'
     )
     book = CORPUS / "strategies.yml"
-    for _ in range(2):
+    for _run in range(2):
         proc = playbook(tmp_path, book, SIAK_AGENDA_SIGNING_KEY=str(key))
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     files = sorted(p for p in (tmp_path / "agenda").glob("*/*.jsonl") if p.name != agenda_seal.DAY_FILE)
