@@ -14,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export SIAK_LAB_DIR ?= $(CURDIR)/.lab
 export SIAK_OUTPUT_DIR ?= $(CURDIR)/out
 # Debian packages the lab and the tests use; installed only when one is missing.
-DEB_PACKAGES := python3-venv openssh-server openssh-client sshpass rsync zstd age poppler-utils util-linux iproute2 procps
+DEB_PACKAGES := python3-venv openssh-server openssh-client openssl sshpass rsync zstd age poppler-utils util-linux iproute2 procps
 # The Laporan PDF (WeasyPrint): Pango, HarfBuzz subsetting and a font with the SOP table's marks.
 DEB_PACKAGES += libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # Lint of the shipped shell scripts (make lint, ansible-test sanity's shellcheck).
