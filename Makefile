@@ -14,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export SIAK_LAB_DIR ?= $(CURDIR)/.lab
 export SIAK_OUTPUT_DIR ?= $(CURDIR)/out
 # Debian packages the lab and the tests use; installed only when one is missing.
-DEB_PACKAGES := python3-venv openssh-server openssh-client sshpass rsync zstd age poppler-utils util-linux iproute2 procps
+DEB_PACKAGES := python3-venv openssh-server openssh-client openssl sshpass rsync zstd age poppler-utils util-linux iproute2 procps
 # Step 4 with libvirt: virsh, and a libvirtd (LXC driver) that tests/integration/test_power.py runs.
 DEB_PACKAGES += libvirt-clients libvirt-daemon libvirt-daemon-driver-lxc
 # The Laporan PDF (WeasyPrint): Pango, HarfBuzz subsetting and a font with the SOP table's marks.

@@ -12,7 +12,6 @@ import configparser
 import dataclasses
 import json
 import os
-import secrets
 import shutil
 import signal
 import threading
@@ -158,10 +157,6 @@ def callbacks_env(project_dir: Path) -> dict[str, str]:
     if AGENDA_CALLBACK not in names:
         names.append(AGENDA_CALLBACK)
     return {"ANSIBLE_CALLBACKS_ENABLED": ",".join(names)}
-
-
-def new_run_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
 def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
