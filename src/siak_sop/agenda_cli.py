@@ -6,8 +6,10 @@ import argparse
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import LANGS, N_, _, current
 
 
 def default_agenda_dir() -> Path:
@@ -18,29 +20,43 @@ def default_agenda_dir() -> Path:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    a = sub.add_parser("agenda", help="check an agenda file; rebuild the Buku Agenda")
+    a = sub.add_parser("agenda", help=_("check an agenda file; print the Buku Agenda of a day"))
     asub = a.add_subparsers(dest="agenda_command", required=True)
     v = asub.add_parser(
         "verify",
-        help="check the hash chain of agenda files",
-        description=(
+        help=_("check the hash chain of agenda files"),
+        description=_(
             "Exit 0: intact and complete. 1: intact but incomplete (the run was killed, or some lines could "
             "not be written). 2: changed, removed or added lines (the first bad line is named)."
         ),
     )
-    v.add_argument("files", nargs="+", metavar="FILE")
-    v.add_argument("--json", action="store_true", help="one JSON object per file")
-    b = asub.add_parser("book", help="rebuild the Buku Agenda (CSV and Markdown) from the agenda files")
-    b.add_argument("--agenda-dir", type=Path, default=None, help="default: $SIAK_OUTPUT_DIR/agenda")
-    b.add_argument("--out", type=Path, default=None, help="where to write it (default: the agenda folder)")
-    b.add_argument("--lang", choices=("id", "en"), default="id")
+    v.add_argument("files", nargs="+", metavar="FILE", help=_("agenda files (.jsonl)"))
+    v.add_argument("--json", action="store_true", help=_("one JSON object per file"))
+    b = asub.add_parser(
+        "book", help=_("make the Buku Agenda of a day (A4 PDF, with HTML and JSON) from its agenda files")
+    )
+    b.add_argument("--day", help=_("the day, YYYY-MM-DD (default: the latest day with an agenda)"))
+    b.add_argument("--agenda-dir", type=Path, default=None, help=_("default: $SIAK_OUTPUT_DIR/agenda"))
+    b.add_argument(
+        "--out", type=Path, default=None, help=_("where to write it (default: <output>/buku-agenda)")
+    )
+    b.add_argument("--lang", choices=LANGS, default=current(), help=_("language of the book"))
+    b.add_argument("--no-pdf", action="store_true", help=_("write the HTML and JSON only"))
+
+
+# What `agenda verify` says of a file, in the reader's language (the verifier's own detail follows).
+STATES = {
+    "complete": N_("COMPLETE"),
+    "incomplete": N_("INCOMPLETE"),
+    "prefix": N_("BROKEN OFF (no closing record)"),
+    "broken": N_("ALTERED"),
+}
 
 
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: every siak-sop command loads this module, `siak-sop run` needs
     # neither (it starts the playbook sooner without them).
     from siak_sop.agenda import verify_file
-    from siak_sop.agenda_book import write_book
 
     if args.agenda_command == "verify":
         worst = 0
@@ -50,19 +66,48 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(verdict.as_dict(), ensure_ascii=False))
             else:
-                print(f"{name}: {verdict.state.upper()}: {verdict.message}")
+                state = _(STATES[verdict.state]) if verdict.state in STATES else verdict.state.upper()
+                print(f"{name}: {state}: {verdict.message}")
         return worst
     if args.agenda_command == "book":
-        agenda_dir = args.agenda_dir or default_agenda_dir()
-        if not agenda_dir.is_dir():
-            raise SiakError(
-                "no agenda folder", where=str(agenda_dir), fix="Give --agenda-dir, or run a playbook first"
-            )
-        files, runs = write_book(agenda_dir, args.out or agenda_dir, args.lang)
-        for path in files:
-            print(path)
-        damaged = [r for r in runs if r.verdict.state == "broken"]
-        for r in damaged:
-            print(f"siak-sop: {r.path}: {r.verdict.message}; its rows are marked")
-        return 2 if damaged else 0
+        return write_book(args)
     return 2
+
+
+def write_book(args: argparse.Namespace) -> int:
+    from siak_sop import __version__
+    from siak_sop.report import book
+
+    agenda_dir = args.agenda_dir or default_agenda_dir()
+    if not agenda_dir.is_dir():
+        raise SiakError(
+            _("no agenda folder"), where=str(agenda_dir), fix=_("Give --agenda-dir, or run a playbook first")
+        )
+    days = sorted(p.name for p in agenda_dir.iterdir() if p.is_dir() and any(p.glob("*.jsonl")))
+    day = book.parse_day(args.day) if args.day else (days[-1] if days else "")
+    if not day:
+        raise SiakError(_("no agenda file yet"), where=str(agenda_dir), fix=_("Run a playbook first"))
+    runs = book.load_day(agenda_dir, day)
+    office = office_of_runs(runs)
+    context = book.day_model(day, runs, lang=args.lang, office=office, version=__version__)
+    out = args.out or (agenda_dir.parent / "buku-agenda")
+    for path in book.write_day(context, out, pdf=not args.no_pdf).values():
+        print(path)
+    for name in context["damaged"]:
+        print(_("siak-sop: {file}: the record does not verify; its rows are marked").format(file=name))
+    return 2 if any(r.state == "broken" for r in runs) else 0
+
+
+def office_of_runs(runs: list[Any]) -> dict[str, Any]:
+    """siak_office from the inventory the day's runs used (the first that still exists)."""
+    from siak_sop.inventory_vars import read_host_vars
+
+    for day_run in runs:
+        header = day_run.records[0] if day_run.records else {}
+        inventories = [str(i) for i in header.get("inventory") or [] if Path(str(i)).exists()]
+        if inventories:
+            found = read_host_vars(inventories, ("siak_office",))
+            office = found.get("siak_office")
+            if isinstance(office, dict):
+                return office
+    return {}

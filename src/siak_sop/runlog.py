@@ -115,6 +115,11 @@ def parse_lines(lines: list[str], source: str) -> RunRecord:
         if not isinstance(obj, dict) or "type" not in obj:
             raise SiakError(f"line {number} is not an agenda record", where=source)
         records.append(obj)
+    return from_records(records, source)
+
+
+def from_records(records: list[dict[str, Any]], source: str) -> RunRecord:
+    """A RunRecord from agenda records already parsed (by `parse_lines` or the agenda verifier)."""
     if not records or records[0].get("type") != "run_start":
         raise SiakError(
             "not an agenda file: the first line is not a run_start record",

@@ -26,6 +26,7 @@ import yaml
 from siak_sop import __version__, budgets, exitcodes, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, gettext_for
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed
 from siak_sop.runlog import AgendaTail, RunRecord, read_agenda, step_runs
@@ -90,6 +91,8 @@ class RunResult:
     cancelled_at: datetime | None = None
     interrupted: bool = False
     log: Path | None = None
+    signal: str = ""  # the signal that stopped the run: SIGINT (Ctrl-C) or SIGTERM (a service stop, AWX)
+    running_step: str | None = None  # the SOP step running when it stopped
 
 
 def agenda_dir_for(output_dir: Path) -> Path:
@@ -369,7 +372,13 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
     private.mkdir(parents=True, mode=0o700)
     tracker: StepTracker = progress.tracker
     tail = AgendaTail(None)
-    state: dict[str, Any] = {"cancel": None, "cancelled_at": None, "interrupted": False}
+    state: dict[str, Any] = {
+        "cancel": None,
+        "cancelled_at": None,
+        "interrupted": False,
+        "signal": "",
+        "running_step": None,
+    }
     envvars = {
         "SIAK_RUN_ID": request.run_id,
         "SIAK_OUTPUT_DIR": str(request.output_dir),
@@ -410,6 +419,11 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
         return state["cancel"] is not None or state["interrupted"]
 
     def on_signal(signum: int, _frame: Any) -> None:
+        if not state["interrupted"]:
+            state["signal"] = signal.Signals(signum).name
+            # No lock here: the handler runs in the main thread, which may hold it already.
+            running = tracker.running()
+            state["running_step"] = running[-1].step.id if running else None
         state["interrupted"] = True
 
     finished = threading.Event()
@@ -486,6 +500,8 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
         cancelled_at=state["cancelled_at"],
         interrupted=state["interrupted"] and cancelled is None,
         log=log if log.is_file() else None,
+        signal=state["signal"],
+        running_step=state["running_step"],
     )
 
 
@@ -504,14 +520,13 @@ def _run(ansible_runner: Any, **kwargs: Any) -> Any:
         ) from None
 
 
-CANCEL_TEXT = {
-    "id": "DIBATALKAN: Langkah {n} ({kegiatan}) berjalan {elapsed}, melewati batas keras {limit} (Mutu Baku {waktu})",
-    "en": "CANCELLED: step {n} ({kegiatan}) ran {elapsed}, past its hard limit {limit} (time standard {waktu})",
-}
+CANCEL_TEXT = N_(
+    "CANCELLED: step {n} ({kegiatan}) ran {elapsed}, past its hard limit {limit} (Mutu Baku {waktu})"
+)
 
 
 def cancel_message(step: Step, elapsed: str, limit_s: float, lang: str) -> str:
-    return CANCEL_TEXT[lang].format(
+    return gettext_for(lang)(CANCEL_TEXT).format(
         n=step.number,
         kegiatan=step.title(lang),
         elapsed=elapsed,
@@ -532,6 +547,8 @@ def write_outcome(request: RunRequest, result: RunResult, exit_code: int) -> Pat
         "cancelled_step": result.cancelled_step,
         "cancelled_at": result.cancelled_at.isoformat() if result.cancelled_at else None,
         "interrupted": result.interrupted,
+        "signal": result.signal,
+        "running_step": result.running_step,
         "office": request.office,
         "timezone": request.timezone,
         "service_hours": request.windows if isinstance(request.windows, list) else list(request.windows),

@@ -15,6 +15,7 @@ from typing import Any
 from siak_sop import __version__, budgets, exitcodes, runner, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, _, current, gettext_for
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed, make_progress
 from siak_sop.report import model, render
@@ -24,93 +25,73 @@ from siak_sop.sop import Sop, load_sop
 COMMANDS = ("run", "report")
 
 SAY = {
-    "id": {
-        "start": "siak-sop: {nomor} {nama}: jalan {run_id} ({playbook})",
-        "failed": "GAGAL: {host}, Langkah {number} ({kegiatan}): {msg}",
-        "failed_nostep": "GAGAL: {host}, tugas '{task}': {msg}",
-        "deviation": "MENYIMPANG: Langkah {number} ({kegiatan}): {verdict}; Mutu Baku {waktu}, durasi {duration}",
-        "report": "Laporan: {path}",
-        "outcome": "Hasil: kode keluar {code}: {meaning}",
-        "no_agenda": (
-            "Tidak ada agenda untuk jalan {run_id} di {dir}: apakah callback dukcapil.siak.agenda aktif "
-            "(ansible.cfg callbacks_enabled)? Tanpa agenda, Mutu Baku tidak dapat dibuktikan"
-        ),
-        "incomplete": "Agenda TIDAK LENGKAP ({path}): sebagian catatan gagal ditulis; periksa ruang disk dan izin",
-        "timeout": "DIHENTIKAN: seluruh jalan melewati batas {minutes} menit (run_limit_minutes)",
-        "interrupted": "DIHENTIKAN oleh operator (Ctrl-C)",
-    },
-    "en": {
-        "start": "siak-sop: {nomor} {nama}: run {run_id} ({playbook})",
-        "failed": "FAILED: {host}, step {number} ({kegiatan}): {msg}",
-        "failed_nostep": "FAILED: {host}, task '{task}': {msg}",
-        "deviation": "DEVIATION: step {number} ({kegiatan}): {verdict}; standard {waktu}, took {duration}",
-        "report": "Report: {path}",
-        "outcome": "Outcome: exit code {code}: {meaning}",
-        "no_agenda": (
-            "No agenda for run {run_id} in {dir}: is the dukcapil.siak.agenda callback enabled "
-            "(ansible.cfg callbacks_enabled)? Without it the time standards cannot be proven"
-        ),
-        "incomplete": "The agenda is INCOMPLETE ({path}): some records could not be written; check disk space and permissions",
-        "timeout": "STOPPED: the whole run passed its {minutes} minute limit (run_limit_minutes)",
-        "interrupted": "STOPPED by the operator (Ctrl-C)",
-    },
+    "start": N_("siak-sop: {nomor} {nama}: run {run_id} ({playbook})"),
+    "failed": N_("FAILED: {host}, step {number} ({kegiatan}): {msg}"),
+    "failed_nostep": N_("FAILED: {host}, task '{task}': {msg}"),
+    "deviation": N_("DEVIATION: step {number} ({kegiatan}): {verdict}; Mutu Baku {waktu}, took {duration}"),
+    "report": N_("Report: {path}"),
+    "outcome": N_("Outcome: exit code {code}: {meaning}"),
+    "no_agenda": N_(
+        "No agenda for run {run_id} in {dir}: is the dukcapil.siak.agenda callback enabled "
+        "(ansible.cfg callbacks_enabled)? Without it the time standards cannot be proven"
+    ),
+    "incomplete": N_(
+        "The agenda is INCOMPLETE ({path}): some records could not be written; check disk space and permissions"
+    ),
+    "timeout": N_("STOPPED: the whole run passed its {minutes} minute limit (run_limit_minutes)"),
+    "interrupted": N_("STOPPED by {signal} while step {step} was running"),
+    "interrupted_nostep": N_("STOPPED by {signal} before any SOP step was running"),
+    "log": N_("Ansible log: {path}"),
+    "step_word": N_("step"),
 }
 
 
 def add_commands(sub: Any) -> None:
     r = sub.add_parser(
         "run",
-        help="run an SOP playbook with live progress, time budgets and the Laporan",
-        description="Run an SOP playbook through ansible-runner with the agenda callback on.",
+        help=_("run an SOP playbook with live progress, time budgets and the Laporan"),
+        description=_("Run an SOP playbook through ansible-runner with the agenda callback on."),
         epilog=exitcodes.epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("sop", help=f"what to run: {', '.join(runner.PLAYBOOKS)}")
-    r.add_argument("-i", "--inventory", action="append", help="inventory file or folder (repeatable)")
-    r.add_argument("-l", "--limit", help="limit to these hosts or groups (as ansible-playbook --limit)")
-    r.add_argument("-t", "--tags", help="run only these SOP steps (step ids, comma-separated)")
-    r.add_argument("--skip-tags", help="skip these SOP steps")
-    r.add_argument("-C", "--check", action="store_true", help="trial run (uji coba): change nothing")
-    r.add_argument("-D", "--diff", action="store_true", help="show what would change")
-    r.add_argument("-e", "--extra-vars", action="append", help="key=value, a JSON/YAML mapping, or @file")
-    r.add_argument("--vault-password-file", help="file holding the vault password")
-    r.add_argument("--budget-file", help="YAML file of hard limits per step (docs/siak-sop.md)")
+    r.add_argument("sop", help=_("what to run: {names}").format(names=", ".join(runner.PLAYBOOKS)))
+    r.add_argument("-i", "--inventory", action="append", help=_("inventory file or folder (repeatable)"))
+    r.add_argument("-l", "--limit", help=_("limit to these hosts or groups (as ansible-playbook --limit)"))
+    r.add_argument("-t", "--tags", help=_("run only these SOP steps (step ids, comma-separated)"))
+    r.add_argument("--skip-tags", help=_("skip these SOP steps"))
+    r.add_argument("-C", "--check", action="store_true", help=_("trial run (uji coba): change nothing"))
+    r.add_argument("-D", "--diff", action="store_true", help=_("show what would change"))
+    r.add_argument("-e", "--extra-vars", action="append", help=_("key=value, a JSON/YAML mapping, or @file"))
+    r.add_argument("--vault-password-file", help=_("file holding the vault password"))
+    r.add_argument("--budget-file", help=_("YAML file of hard limits per step (docs/siak-sop.md)"))
     r.add_argument(
         "--hard-limit",
         action="append",
         metavar="STEP=MINUTES",
-        help="hard limit for one step (none: no limit)",
+        help=_("hard limit for one step (none: no limit)"),
     )
-    r.add_argument("--force", action="store_true", help="backup: run even inside service hours")
-    r.add_argument("--playbook", help="run this playbook instead of the collection's own (same SOP table)")
-    r.add_argument("--lang", choices=("id", "en"), default="id", help="language of progress and report")
-    r.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
-    r.add_argument("-v", "--verbose", action="count", default=0, help="also show Ansible's own output")
+    r.add_argument("--force", action="store_true", help=_("backup: run even inside service hours"))
+    r.add_argument("--playbook", help=_("run this playbook instead of the collection's own (same SOP table)"))
+    r.add_argument(
+        "--lang", choices=("id", "en"), default=current(), help=_("language of progress and report")
+    )
+    r.add_argument("--no-pdf", action="store_true", help=_("write the HTML, Markdown and JSON report only"))
+    r.add_argument("-v", "--verbose", action="count", default=0, help=_("also show Ansible's own output"))
     p = sub.add_parser(
         "report",
-        help="rebuild the Laporan (HTML and PDF) of a run from its agenda",
-        epilog="Exits with the code the run earned (see siak-sop run --help), or 2 when there is no agenda.",
+        help=_("rebuild the Laporan (HTML and PDF) of a run from its agenda"),
+        epilog=_(
+            "Exits with the code the run earned (see siak-sop run --help), or 2 when there is no agenda."
+        ),
     )
-    p.add_argument("run", help="run id (the agenda file's name) or the path of an agenda .jsonl file")
-    p.add_argument("--sop", help="the SOP table to use when the agenda does not name one (upgrade, backup)")
-    p.add_argument("--lang", choices=("id", "en"), default="id")
-    p.add_argument("--output", help="folder for the report (default: <output>/reports/<run id>)")
-    p.add_argument("--budget-file", help="hard limits to show beside deviations")
-    p.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
-
-
-def print_hard_limits(name: str, budget_file: str | None, lang: str) -> None:
-    """Under `siak-sop budgets`: the hard limit of each step (the default, or as a budget file sets it)."""
-    sop = load_sop(name)
-    sops = [load_sop("upgrade"), load_sop("backup")]
-    config = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
-    title = "Batas keras (membatalkan jalan)" if lang == "id" else "Hard limits (cancel the run)"
-    none = "tidak ada" if lang == "id" else "none"
-    source = config.source if budget_file else ("bawaan" if lang == "id" else "defaults")
-    print(f"\n{title}, {source}: {config.hard_limit_factor:g} × Waktu maks.")
-    for step in sop.steps:
-        limit = config.hard_limit_s(step)
-        print(f"{step.number:>3}  {step.id:<22} {fmt_elapsed(limit) if limit else none}")
+    p.add_argument("run", help=_("run id (the agenda file's name) or the path of an agenda .jsonl file"))
+    p.add_argument(
+        "--sop", help=_("the SOP table to use when the agenda does not name one (upgrade, backup)")
+    )
+    p.add_argument("--lang", choices=("id", "en"), default=current(), help=_("language of the report"))
+    p.add_argument("--output", help=_("folder for the report (default: <output>/reports/<run id>)"))
+    p.add_argument("--budget-file", help=_("hard limits to show beside deviations"))
+    p.add_argument("--no-pdf", action="store_true", help=_("write the HTML, Markdown and JSON report only"))
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -120,7 +101,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _say(lang: str, key: str, **values: Any) -> str:
-    return SAY[lang][key].format(**values)
+    return gettext_for(lang)(SAY[key]).format(**values)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -184,7 +165,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.status == "timeout" and code == exitcodes.CANCELLED:
         print(_say(lang, "timeout", minutes=f"{request.budget.run_limit_minutes:g}"), file=sys.stderr)
     if result.interrupted:
-        print(_say(lang, "interrupted"), file=sys.stderr)
+        if result.running_step:
+            step = sop.step(result.running_step)
+            where = f"{step.number} ({step.title(lang)})"
+            print(_say(lang, "interrupted", signal=result.signal, step=where), file=sys.stderr)
+        else:
+            print(_say(lang, "interrupted_nostep", signal=result.signal), file=sys.stderr)
     runner.write_outcome(request, result, code)
     if run is None:
         print(_say(lang, "no_agenda", run_id=request.run_id, dir=request.agenda_dir), file=sys.stderr)
@@ -195,10 +181,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         for path in render.write_report(context, request.report_dir, pdf=request.pdf, early=early).values():
             print(_say(lang, "report", path=path))
     if result.log:
-        print(f"Log Ansible: {result.log}" if lang == "id" else f"Ansible log: {result.log}")
+        print(_say(lang, "log", path=result.log))
     meaning = exitcodes.meaning(code, lang)
     if code == exitcodes.CANCELLED and result.cancelled_step:
-        meaning += f": {'Langkah' if lang == 'id' else 'step'} {outcome['cancelled_label']}"
+        meaning += f": {_say(lang, 'step_word')} {outcome['cancelled_label']}"
     print(_say(lang, "outcome", code=code, meaning=meaning))
     return code
 
@@ -268,6 +254,7 @@ def laporan(
         "cancelled_step": result.cancelled_step,
         "status": result.status,
         "interrupted": result.interrupted,
+        "signal": result.signal,
     }
     if result.cancelled_step:
         step = sop.step(result.cancelled_step)
@@ -396,7 +383,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     if saved.get("status") == "timeout" and code != exitcodes.INTERRUPTED:
         code = exitcodes.CANCELLED
-    outcome = {k: saved.get(k) for k in ("cancelled_step", "status", "interrupted")}
+    outcome = {k: saved.get(k) for k in ("cancelled_step", "status", "interrupted", "signal")}
     if saved.get("cancelled_step"):
         step = sop.step(saved["cancelled_step"])
         outcome["cancelled_label"] = f"{step.number} ({step.title(args.lang)})"
