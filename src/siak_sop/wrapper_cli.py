@@ -178,7 +178,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         explain(run, sop, verdicts, lang)
         if run.finished and not run.complete:
             print(_say(lang, "incomplete", path=run.source), file=sys.stderr)
-        for path in render.write_report(context, request.report_dir, pdf=request.pdf, early=early).values():
+        written = render.write_report(
+            context, request.report_dir, pdf=request.pdf, early=early, sign=signing(request.office)
+        )
+        for path in written.values():
             print(_say(lang, "report", path=path))
     if result.log:
         print(_say(lang, "log", path=result.log))
@@ -187,6 +190,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         meaning += f": {_say(lang, 'step_word')} {outcome['cancelled_label']}"
     print(_say(lang, "outcome", code=code, meaning=meaning))
     return code
+
+
+def signing(office: dict[str, Any]) -> Any:
+    """The office's PDF signing settings; a fault in them is said, and the PDF is written unsigned."""
+    from siak_sop.report.sign import settings_from_office
+
+    try:
+        return settings_from_office(office)
+    except SiakError as err:
+        print(_("siak-sop: the PDF is not signed: {error}").format(error=err.line()), file=sys.stderr)
+        return None
 
 
 def _preload(pdf: bool) -> None:
@@ -392,7 +406,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     folder = Path(args.output) if args.output else out / "reports" / (run.run_id or path.stem)
     explain(run, sop, verdicts, args.lang)
-    for written in render.write_report(context, folder, pdf=not args.no_pdf).values():
+    for written in render.write_report(context, folder, pdf=not args.no_pdf, sign=signing(office)).values():
         print(_say(args.lang, "report", path=written))
     print(_say(args.lang, "outcome", code=code, meaning=exitcodes.meaning(code, args.lang)))
     return code

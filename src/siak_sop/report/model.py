@@ -114,6 +114,21 @@ def local_date(when: datetime | None, lang: str) -> str:
     return f"{when.day} {_(MONTHS[when.month - 1])} {when.year}"
 
 
+def sop_date(text: str, lang: str) -> str:
+    """An SOP date from its data (YYYY-MM-DD) as the office writes it; anything else ("-") as it is."""
+    try:
+        return local_date(datetime.fromisoformat(text), lang)
+    except ValueError:
+        return text
+
+
+def host_name(key: str, lang: str) -> str:
+    """A host as published; a key the playbook left untemplated never reaches the form as `{{ ... }}`."""
+    if "{{" in key or "{%" in key:
+        return gettext_for(lang)("(host name not recorded)")
+    return key
+
+
 def clock(when: datetime | None) -> str:
     return when.strftime("%H:%M:%S") if when else ""
 
@@ -158,7 +173,7 @@ def _not_run_reason(run: RunRecord, step: Step, index: int, last_ran: int, _: An
     skip = [str(t) for t in header.get("skip_tags") or []]
     configured = not_configured(run)
     if step.id in configured:
-        return _("not configured: {why}").format(why=configured[step.id])
+        return _("not configured: {why}").format(why=values.word(configured[step.id], _))
     if step.id in skip:
         return _("skipped by tag (--skip-tags {tag})").format(tag=step.id)
     if tags and step.id not in tags:
@@ -266,7 +281,7 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
         status = str(data.get("result", data.get("status", data.get("verdict", ""))))
         rows.append(
             {
-                "host": host,
+                "host": host_name(host, lang),
                 "cells": [values.cell(k, _norm(data), _, lang) for k in present],
                 "problem": status in values.NOT_DONE,
             }
@@ -445,9 +460,9 @@ def build(
         "sop": {
             "nomor": sop.nomor,
             "nama": sop.nama if lang == "id" else sop.name_en,
-            "tanggal_pembuatan": sop.tanggal_pembuatan,
-            "tanggal_revisi": sop.tanggal_revisi,
-            "tanggal_efektif": sop.tanggal_efektif,
+            "tanggal_pembuatan": sop_date(sop.tanggal_pembuatan, lang),
+            "tanggal_revisi": sop_date(sop.tanggal_revisi, lang),
+            "tanggal_efektif": sop_date(sop.tanggal_efektif, lang),
             "disahkan_oleh": sop.disahkan_oleh,
             "dasar_hukum": list(sop.dasar_hukum),
             "peralatan": list(sop.peralatan),

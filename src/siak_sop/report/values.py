@@ -84,6 +84,8 @@ VALUES = {
     "ok": N_("ok"),
     "successful": N_("successful"),
     "not_configured": N_("not configured"),
+    # Why a step was left out (siak_not_run, docs/laporan.md).
+    "client_release_not_set": N_("no client release is set (client_rollout_version and its package)"),
 }
 
 # Outcomes that leave a host not done: shown as problems, and the rerun list for workstations.
