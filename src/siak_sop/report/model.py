@@ -267,6 +267,7 @@ def run_status(
 
 def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, briefing: bool) -> dict[str, Any]:
     _ = gettext_for(lang)
+    rows_raw = {host: _norm(data) for host, data in rows_raw.items()}
     keys = OUTPUT_FIELDS[step.id]
     present = [k for k in keys if k == "versions" or any(k in d for d in rows_raw.values())]
     if "versions" in present and not any("from_version" in d or "to_version" in d for d in rows_raw.values()):
@@ -278,11 +279,11 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
         present = [k for k in present if k in ("briefed", "message")] or present
     rows = []
     for host, data in sorted(rows_raw.items()):
-        status = str(data.get("result", data.get("status", data.get("verdict", ""))))
+        status = str(data.get("result", ""))
         rows.append(
             {
                 "host": host_name(host, lang),
-                "cells": [values.cell(k, _norm(data), _, lang) for k in present],
+                "cells": [values.cell(k, data, _, lang) for k in present],
                 "problem": status in values.NOT_DONE,
             }
         )
@@ -295,7 +296,7 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
     totals: dict[str, int] = {}
     if not briefing:
         for data in rows_raw.values():
-            word = values.word(data.get("result", data.get("status", data.get("verdict", "-"))), _)
+            word = values.word(data.get("result", "-"), _)
             totals[word] = totals.get(word, 0) + 1
     return {
         "step": step.id,
@@ -305,7 +306,7 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
         "mono": [k == "sha256" for k in present],
         "rows": rows,
         "vertical": step.id in VERTICAL,
-        "totals": totals if len(rows_raw) > 1 else {},
+        "totals": totals if len(rows_raw) > 1 and step.id != "start_vm" else {},
         "rerun_hosts": not_done if step.id == "update_clients" else [],
         "rerun": RERUN_COMMAND.format(hosts=",".join(not_done))
         if step.id == "update_clients" and not_done
