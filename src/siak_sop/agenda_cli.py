@@ -32,6 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     v.add_argument("files", nargs="+", metavar="FILE", help=_("agenda files (.jsonl)"))
     v.add_argument("--json", action="store_true", help=_("one JSON object per file"))
+    v.add_argument("--lang", choices=LANGS, default=current(), help=_("language of the findings"))
     b = asub.add_parser(
         "book", help=_("make the Buku Agenda of a day (A4 PDF, with HTML and JSON) from its agenda files")
     )
@@ -48,9 +49,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 STATES = {
     "complete": N_("COMPLETE"),
     "incomplete": N_("INCOMPLETE"),
-    "prefix": N_("BROKEN OFF (no closing record)"),
-    "broken": N_("ALTERED"),
+    "prefix": N_("PREFIX"),
+    "broken": N_("BROKEN"),
 }
+
+
+def verify_line(verdict: Any) -> str:
+    """What verification found, in the reader's language; an unknown state keeps the verifier's own words."""
+    details = {
+        "complete": N_("intact and complete, {lines} lines, run {run_id}"),
+        "incomplete": N_("intact, but some lines could not be written ({lines} lines, run {run_id})"),
+        "prefix": N_(
+            "intact, but without a closing record: the run was killed or could not close its file "
+            "({lines} lines, run {run_id})"
+        ),
+        "broken": N_("line {bad_line} does not match the hash chain: changed, removed or added lines"),
+    }
+    if (
+        current() == "en"
+        or verdict.state not in details
+        or (verdict.state == "broken" and verdict.bad_line is None)
+    ):
+        return f"{verdict.state.upper()}: {verdict.message}"
+    text = _(details[verdict.state]).format(
+        lines=verdict.lines, run_id=verdict.run_id or "?", bad_line=verdict.bad_line
+    )
+    return f"{_(STATES[verdict.state])}: {text}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,8 +90,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(verdict.as_dict(), ensure_ascii=False))
             else:
-                state = _(STATES[verdict.state]) if verdict.state in STATES else verdict.state.upper()
-                print(f"{name}: {state}: {verdict.message}")
+                print(f"{name}: {verify_line(verdict)}")
         return worst
     if args.agenda_command == "book":
         return write_book(args)

@@ -166,7 +166,8 @@ def _budget_text(step: Step, lang: str) -> str:
 
 
 def _hosts_text(done: int, left: int, lang: str) -> str:
-    return gettext_for(lang)("hosts done {done}, left {left}").format(done=done, left=left)
+    _ = gettext_for(lang)
+    return _("hosts done {done}, left {left}").format(done=done, left=left)
 
 
 def _did_something(live: LiveStep) -> bool:

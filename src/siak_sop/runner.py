@@ -526,7 +526,8 @@ CANCEL_TEXT = N_(
 
 
 def cancel_message(step: Step, elapsed: str, limit_s: float, lang: str) -> str:
-    return gettext_for(lang)(CANCEL_TEXT).format(
+    _ = gettext_for(lang)
+    return _(CANCEL_TEXT).format(
         n=step.number,
         kegiatan=step.title(lang),
         elapsed=elapsed,

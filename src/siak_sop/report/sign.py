@@ -98,7 +98,9 @@ def sign_pdf(data: bytes, settings: SignSettings) -> bytes:
     chain = [str(p) for p in settings.chain]
     passphrase = _passphrase(settings)
     if settings.pkcs12 is not None:
-        signer = signers.SimpleSigner.load_pkcs12(str(settings.pkcs12), ca_chain_files=chain, passphrase=passphrase)
+        signer = signers.SimpleSigner.load_pkcs12(
+            str(settings.pkcs12), ca_chain_files=chain, passphrase=passphrase
+        )
     else:
         signer = signers.SimpleSigner.load(
             str(settings.key), str(settings.certificate), ca_chain_files=chain, key_passphrase=passphrase
