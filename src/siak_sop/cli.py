@@ -41,6 +41,10 @@ def wrap_table(
         for i, weight in enumerate(weights):
             if weight:
                 widths[i] = max(8, min(natural[i], left * weight // total))
+        # The floor of 8 may overshoot: take the rest from the widest wrapped column.
+        while sum(widths) > room and max(w for w, weight in zip(widths, weights, strict=True) if weight) > 8:
+            widest = max((i for i, weight in enumerate(weights) if weight), key=lambda i: widths[i])
+            widths[widest] -= 1
     lines = []
     for cells in (head, *rows):
         wrapped = [textwrap.wrap(str(c), w) or [""] for c, w in zip(cells, widths, strict=True)]
@@ -53,7 +57,8 @@ def wrap_table(
 def _budgets(name: str, lang: str, budget_file: str | None) -> int:
     sop = load_sop(name)
     title = sop.nama if lang == "id" else sop.name_en
-    print(f"{sop.nomor}  {title}")
+    width = _columns_width()
+    print(textwrap.fill(f"{sop.nomor}  {title}", width))
     head = (_("No."), _("Activity"), _("Performer"), _("Time"), _("Output"))
     rows = [
         (
@@ -65,18 +70,16 @@ def _budgets(name: str, lang: str, budget_file: str | None) -> int:
         )
         for step in sop.steps
     ]
-    width = _columns_width()
     for line in wrap_table(head, rows, width, (0, 4, 2, 1, 3)):
         print(line)
     sops = [load_sop("upgrade"), load_sop("backup")]
     config = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
     source = config.source if budget_file else _("built-in defaults")
     print()
-    print(
-        _("Hard limits (they cancel the run), {source}: {factor} × the Mutu Baku maximum").format(
-            source=source, factor=f"{config.hard_limit_factor:g}"
-        )
+    title = _("Hard limits (they cancel the run), {source}: {factor} × the Mutu Baku maximum").format(
+        source=source, factor=f"{config.hard_limit_factor:g}"
     )
+    print(textwrap.fill(title, width))
     limits = []
     for step in sop.steps:
         limit = config.hard_limit_s(step)

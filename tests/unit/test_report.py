@@ -23,21 +23,56 @@ BACKUP = load_sop("backup")
 SHA = "ab" * 32
 RESULTS = {
     "siak_server": {
-        "siak-host": {"kind": "physical", "state_before": "on", "power_method": "none", "result": "already_running"},
-        "siak-vm": {"kind": "vm", "state_before": "off", "action": "start", "answered_after_s": 12, "result": "started"},
+        "siak-host": {
+            "kind": "physical",
+            "state_before": "on",
+            "power_method": "none",
+            "result": "already_running",
+        },
+        "siak-vm": {
+            "kind": "vm",
+            "state_before": "off",
+            "action": "start",
+            "answered_after_s": 12,
+            "result": "started",
+        },
     },
     "siak_upgrade": {
-        "siak-vm": {"from_version": "1.0.0", "to_version": "2.0.0", "sha256": SHA, "duration_s": 41.2, "result": "updated"}
+        "siak-vm": {
+            "from_version": "1.0.0",
+            "to_version": "2.0.0",
+            "sha256": SHA,
+            "duration_s": 41.2,
+            "result": "updated",
+        }
     },
     "proxy_upgrade": {
         "siak-proxy": {"from_version": "1.4", "to_version": "2.0", "sha256": "cd" * 32, "result": "updated"}
     },
     "client_rollout": {
-        "pc01": {"from_version": "1.0.0", "to_version": "2.0.0", "result": "updated", "wave": 1, "briefed": True,
-                 "bytes_transferred": 1024},
-        "pc02": {"from_version": "1.0.0", "to_version": None, "result": "offline", "wave": 1, "briefed": False},
-        "pc03": {"from_version": "1.0.0", "to_version": "1.0.0", "result": "in_use", "wave": 2, "briefed": True,
-                 "message": "SIAK.exe is open"},
+        "pc01": {
+            "from_version": "1.0.0",
+            "to_version": "2.0.0",
+            "result": "updated",
+            "wave": 1,
+            "briefed": True,
+            "bytes_transferred": 1024,
+        },
+        "pc02": {
+            "from_version": "1.0.0",
+            "to_version": None,
+            "result": "offline",
+            "wave": 1,
+            "briefed": False,
+        },
+        "pc03": {
+            "from_version": "1.0.0",
+            "to_version": "1.0.0",
+            "result": "in_use",
+            "wave": 2,
+            "briefed": True,
+            "message": "SIAK.exe is open",
+        },
     },
 }
 OFFICE = {
@@ -159,8 +194,16 @@ def test_the_header_comes_from_the_sop_data_and_the_office():
         "196707191993111001",
     ):
         assert text in html, text
-    assert [s["title"] for s in ctx["signatures"]] == ["Administrator Database", "Sub Koordinator", "Kepala Bidang"]
-    assert [s["caption"] for s in ctx["signatures"]] == ["Yang melaksanakan,", "Yang menerima laporan,", "Mengetahui,"]
+    assert [s["title"] for s in ctx["signatures"]] == [
+        "Administrator Database",
+        "Sub Koordinator",
+        "Kepala Bidang",
+    ]
+    assert [s["caption"] for s in ctx["signatures"]] == [
+        "Yang melaksanakan,",
+        "Yang menerima laporan,",
+        "Mengetahui,",
+    ]
     # What a developer reads and an office does not: who ran it where, the playbook's path, its notes.
     assert "root @" not in html and "upgrade.yml" not in html and "set_stats" not in html
     assert "disimpulkan" not in html
@@ -175,7 +218,10 @@ def test_each_output_the_sop_names_with_a_row_per_host():
     assert cells["Versi (lama → baru)"] == "1.0.0 → 2.0.0" and cells["Hasil"] == "diperbarui"
     assert cells["Checksum SHA-256"] == SHA and cells["Durasi"] == "00:41"
     server = {r["host"]: r["cells"] for r in sections["start_vm"]["rows"]}
-    assert server["siak-host"][0] == "server fisik" and server["siak-vm"][:2] == ["mesin virtual (VM)", "mati"]
+    assert server["siak-host"][0] == "server fisik" and server["siak-vm"][:2] == [
+        "mesin virtual (VM)",
+        "mati",
+    ]
     clients = sections["update_clients"]
     outcome = {r["host"]: dict(zip(clients["columns"], r["cells"], strict=True)) for r in clients["rows"]}
     assert outcome["pc02"]["Hasil"] == "offline (tidak terjangkau)"
@@ -189,7 +235,16 @@ def test_each_output_the_sop_names_with_a_row_per_host():
 def test_no_english_value_and_no_raw_key_in_an_indonesian_report():
     html = render.render_html(context())
     text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", html, flags=re.S)
-    for word in ("updated", "in_use", "briefed", "wave", "bytes_transferred", "physical", "ok:", "already_running"):
+    for word in (
+        "updated",
+        "in_use",
+        "briefed",
+        "wave",
+        "bytes_transferred",
+        "physical",
+        "ok:",
+        "already_running",
+    ):
         assert word not in text, word
     assert not re.search(r"\boff\b", text)
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", text.replace("siak-sop run rollout", "")), re.findall(
@@ -212,18 +267,30 @@ def test_steps_9_and_10_not_configured_are_not_run_with_the_reason():
         .task("prepare", "localhost", 0, 30)
         .task("brief_operators", "localhost", 40, 0.1)  # only the note that the steps are left out
         .task("update_clients", "localhost", 40, 0.1)
-        .end(results={"siak_not_run": {"brief_operators": "client_release_not_set", "update_clients": "client_release_not_set"}})
+        .end(
+            results={
+                "siak_not_run": {
+                    "brief_operators": "client_release_not_set",
+                    "update_clients": "client_release_not_set",
+                }
+            }
+        )
     )
     rows = {r["id"]: r for r in context(run)["rows"]}
     for step in ("brief_operators", "update_clients"):
         assert rows[step]["verdict"] == "Tidak dijalankan"
-        assert rows[step]["reason"] == "belum dikonfigurasi: rilis klien belum diatur (client_rollout_version dan paketnya)"
+        assert (
+            rows[step]["reason"]
+            == "belum dikonfigurasi: rilis klien belum diatur (client_rollout_version dan paketnya)"
+        )
         assert rows[step]["duration"] == "" and rows[step]["start"] == ""
 
 
 def test_a_failed_step_names_the_host_the_task_and_the_error():
     run = full_run()
-    failed = next(r for r in run.records if r["type"] == "task" and r["step"] and r["step"]["id"] == "replace_app")
+    failed = next(
+        r for r in run.records if r["type"] == "task" and r["step"] and r["step"]["id"] == "replace_app"
+    )
     failed.update(status="failed", summary={"msg": "sha256 mismatch: expected ab, got cd"})
     run.records[-1].update(status="failed")
     ctx = context(run)
@@ -266,7 +333,10 @@ def test_a_check_run_says_what_it_rehearsed_and_what_not():
     ctx = context(run)
     assert ctx["status"] == "Uji coba (check mode) selesai: tidak ada yang diubah"
     assert "1 Mulai, persiapan pemutakhiran" in ctx["rehearsed"]
-    assert "5 Membuka folder aplikasi SIAK: tidak dapat diuji coba dalam uji coba (check mode)" in ctx["not_rehearsed"]
+    assert (
+        "5 Membuka folder aplikasi SIAK: tidak dapat diuji coba dalam uji coba (check mode)"
+        in ctx["not_rehearsed"]
+    )
     assert any(r.startswith("6 Me-replace file SIAK") for r in ctx["not_rehearsed"])
     assert "Berhasil" not in render.render_html(ctx)
 
@@ -299,7 +369,10 @@ BACKUP_RESULT = {
             "file": "master.dmp",
             "size": "1048576",
             "sha256": "cd" * 32,
-            "destinations": [{"name": "/media/flashdisk", "verified": True}, {"name": "nas", "verified": False}],
+            "destinations": [
+                {"name": "/media/flashdisk", "verified": True},
+                {"name": "nas", "verified": False},
+            ],
             "retention": [{"name": "ad01nov2026"}],
             "restore_drill": {"result": "verified", "message": "12 tables counted"},
         }
@@ -309,7 +382,16 @@ BACKUP_RESULT = {
 
 def backup_run(**end):
     run = Run(sop_id="backup_db", playbook="backup.yml")
-    for at, step in enumerate(("prepare_backup", "run_export", "open_backup_folder", "make_dated_folder", "copy_to_spare", "record_daily_agenda")):
+    for at, step in enumerate(
+        (
+            "prepare_backup",
+            "run_export",
+            "open_backup_folder",
+            "make_dated_folder",
+            "copy_to_spare",
+            "record_daily_agenda",
+        )
+    ):
         run.task(step, "siak-db", at * 60, 30)
     return run.end(results=BACKUP_RESULT, **end)
 
@@ -317,7 +399,11 @@ def backup_run(**end):
 def test_a_backup_report_signs_with_the_backup_chain_and_keeps_kelengkapan_apart():
     ctx = context(backup_run(), sop=BACKUP)
     assert [s["title"] for s in ctx["signatures"]] == ["Administrator Database", "KASI SIAK", "KABID PIAK"]
-    assert [s["name"] for s in ctx["signatures"]] == ["Budi Santoso, S.Kom", "Rina Wati, S.Kom", "Drs. Agus Widodo"]
+    assert [s["name"] for s in ctx["signatures"]] == [
+        "Budi Santoso, S.Kom",
+        "Rina Wati, S.Kom",
+        "Drs. Agus Widodo",
+    ]
     parser = parse(render.render_html(ctx))
     # Kelengkapan is a column of its own, before Mutu Baku (Waktu, Output), as in the seed.
     head = [h for h in parser.head if h]
@@ -326,7 +412,10 @@ def test_a_backup_report_signs_with_the_backup_chain_and_keeps_kelengkapan_apart
     assert section["title"] == "Laporan Data Backup Database" and section["vertical"]
     cells = dict(zip(section["columns"], section["rows"][0]["cells"], strict=True))
     assert cells["Ukuran"] == "1,0 MiB (1.048.576 byte)"
-    assert cells["Salinan cadangan, masing-masing diverifikasi"] == "/media/flashdisk: terverifikasi\nnas: TIDAK terverifikasi"
+    assert (
+        cells["Salinan cadangan, masing-masing diverifikasi"]
+        == "/media/flashdisk: terverifikasi\nnas: TIDAK terverifikasi"
+    )
     assert cells["Uji pemulihan"] == "terverifikasi: 12 tables counted"
     assert cells["Hasil"] == "terverifikasi"
 
@@ -339,7 +428,7 @@ def test_an_upgrade_report_keeps_kelengkapan_under_mutu_baku():
 @pytest.mark.parametrize(
     ("make", "status"),
     [
-        (lambda: backup_run(), "Selesai sesuai Mutu Baku"),
+        (backup_run, "Selesai sesuai Mutu Baku"),
         (lambda: backup_run(status="failed"), "Gagal"),
     ],
 )
@@ -379,16 +468,27 @@ def test_pdf_is_a4_and_carries_what_the_office_checks(pdf):
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf["pdf"]), "-"], capture_output=True, text=True, check=True
     ).stdout
-    for expected in ("SOP-PIAK-15", "Menjalankan server", "Melebihi", "siak-vm", "1.0.0 → 2.0.0",
-                     SHA[:32], "pc02", "siak-sop run rollout --limit pc02,pc03,localhost", "Kepala Bidang",
-                     "Contoh, 23 November 2026"):
+    for expected in (
+        "SOP-PIAK-15",
+        "Menjalankan server",
+        "Melebihi",
+        "siak-vm",
+        "1.0.0 → 2.0.0",
+        SHA[:32],
+        "pc02",
+        "siak-sop run rollout --limit pc02,pc03,localhost",
+        "Kepala Bidang",
+        "Contoh, 23 November 2026",
+    ):
         assert expected in text, expected
     assert "{{" not in text and "root @" not in text
 
 
 def _words(pdf_path):
     """Every word of the PDF with its page and box (pdftotext -bbox)."""
-    xml = subprocess.run(["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    xml = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     xml = re.sub(r"<!DOCTYPE[^>]*>", "", xml)
     root = ET.fromstring(xml)
     ns = {"x": "http://www.w3.org/1999/xhtml"}
@@ -396,7 +496,13 @@ def _words(pdf_path):
     for page in root.iterfind(".//x:page", ns):
         width, height = float(page.get("width")), float(page.get("height"))
         words = [
-            (w.text or "", float(w.get("xMin")), float(w.get("yMin")), float(w.get("xMax")), float(w.get("yMax")))
+            (
+                w.text or "",
+                float(w.get("xMin")),
+                float(w.get("yMin")),
+                float(w.get("xMax")),
+                float(w.get("yMax")),
+            )
             for w in page.iterfind("x:word", ns)
         ]
         pages.append((width, height, words))
@@ -418,7 +524,10 @@ def test_page_layout_table_signature_block_and_nothing_past_the_page(pdf, tmp_pa
     assert found["Contoh,"][0] < found["Mengetahui,"][0]
     assert found["Contoh,"][1] > width / 2  # the place and date stand at the right
     # The rendered page: a ruled table (long dark lines), and white margins left and right.
-    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf["pdf"]), str(tmp_path / "p")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf["pdf"]), str(tmp_path / "p")],
+        check=True,
+    )
     image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
     w, h = image.size
     pixels = image.load()

@@ -32,14 +32,18 @@ def upgrade(run_id="r1"):
 
 
 def killed_backup():
-    run = Run(sop_id="backup_db", playbook="backup.yml", run_id="b1").task("run_export", "siak-db", 3600, 60, end=False)
+    run = Run(sop_id="backup_db", playbook="backup.yml", run_id="b1").task(
+        "run_export", "siak-db", 3600, 60, end=False
+    )
     run.records[0]["started"] = "2026-11-23T20:00:00+07:00"  # after the upgrade's run
     return run
 
 
 def test_each_run_has_its_head_and_the_laporan_verdicts(tmp_path):
     agenda = write_day(tmp_path, {"r1": upgrade(), "b1": killed_backup()})
-    context = book.day_model(DAY, book.load_day(agenda, DAY), office={"place": "Contoh", "name": "Disdukcapil"})
+    context = book.day_model(
+        DAY, book.load_day(agenda, DAY), office={"place": "Contoh", "name": "Disdukcapil"}
+    )
     assert context["day"] == "23 November 2026" and context["place_date"] == "Contoh, 23 November 2026"
     runs = {r["run_id"]: r for r in context["runs"]}
     assert list(runs) == ["r1", "b1"]  # in start order
@@ -68,8 +72,17 @@ def test_the_cli_writes_the_day_as_an_a4_pdf(tmp_path, capsys):
     assert str(pdf) in capsys.readouterr().out
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "(A4)" in info
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    for expected in ("BUKU AGENDA: 23 NOVEMBER 2026", "SOP-PIAK-15", "000.8.3.3/24/1.Dukcapil/2025", "jalan r1", "Melebihi", "Mengetahui,"):
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for expected in (
+        "BUKU AGENDA: 23 NOVEMBER 2026",
+        "SOP-PIAK-15",
+        "000.8.3.3/24/1.Dukcapil/2025",
+        "jalan r1",
+        "Melebihi",
+        "Mengetahui,",
+    ):
         assert expected in text, expected
     data = json.loads((out / f"buku-agenda-{DAY}.json").read_text(encoding="utf-8"))
     assert [r["run_id"] for r in data["runs"]] == ["r1", "b1"]
@@ -79,7 +92,10 @@ def test_an_altered_run_is_marked_and_the_exit_code_says_so(tmp_path, capsys):
     agenda = write_day(tmp_path, {"r1": upgrade()})
     path = agenda / DAY / "r1.jsonl"
     path.write_text(path.read_text(encoding="utf-8").replace('"siak-vm"', '"siak-xx"'), encoding="utf-8")
-    assert cli.main(["agenda", "book", "--agenda-dir", str(agenda), "--out", str(tmp_path / "b"), "--no-pdf"]) == 2
+    assert (
+        cli.main(["agenda", "book", "--agenda-dir", str(agenda), "--out", str(tmp_path / "b"), "--no-pdf"])
+        == 2
+    )
     assert "r1.jsonl" in capsys.readouterr().out
     data = json.loads((tmp_path / "b" / f"buku-agenda-{DAY}.json").read_text(encoding="utf-8"))
     assert data["runs"][0]["state"] == "DIUBAH: rantai hash tidak cocok" and data["damaged"] == ["r1.jsonl"]
@@ -88,7 +104,9 @@ def test_an_altered_run_is_marked_and_the_exit_code_says_so(tmp_path, capsys):
 def test_english_book(tmp_path):
     agenda = write_day(tmp_path, {"r1": upgrade()})
     context = book.day_model(DAY, book.load_day(agenda, DAY), lang="en")
-    assert context["title"] == "Agenda book" and context["runs"][0]["rows"][1]["verdict"] == "Over the Mutu Baku"
+    assert (
+        context["title"] == "Agenda book" and context["runs"][0]["rows"][1]["verdict"] == "Over the Mutu Baku"
+    )
 
 
 def test_a_day_without_agenda_is_one_clear_error(tmp_path):

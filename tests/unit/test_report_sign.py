@@ -131,14 +131,16 @@ def test_an_untrusted_root_is_not_trusted(tmp_path):
     other.mkdir()
     other_ca = make_pki(other)
     settings = SignSettings(
-        certificate=tmp_path / "office.pem", key=tmp_path / "office.key", passphrase_file=tmp_path / "passphrase"
+        certificate=tmp_path / "office.pem",
+        key=tmp_path / "office.key",
+        passphrase_file=tmp_path / "passphrase",
     )
     status = validate(sign_pdf(render.render_pdf(PAGE, tmp_path), settings), other_ca)
     assert status.intact and not status.trusted
 
 
 def test_missing_files_are_one_clear_error(tmp_path):
-    with pytest.raises(SiakError, match="siak_office.signing"):
+    with pytest.raises(SiakError, match=r"siak_office\.signing"):
         settings_from_office({"signing": {"certificate": str(tmp_path / "office.pem")}})
     with pytest.raises(SiakError) as err:
         settings_from_office({"signing": {"pkcs12": str(tmp_path / "absent.p12")}})
