@@ -3,6 +3,8 @@
 Messages are written in English in the code (`_("...")`) and in the templates (`{% trans %}`, `_()`);
 the Bahasa Indonesia catalogue `locale/id/LC_MESSAGES/siak_sop.po` translates them. Bahasa Indonesia
 is the default language; English (`--lang en`, `SIAK_LANG=en`) shows the messages as written.
+After changing messages, `python -m siak_sop.i18n update` adds the new ones to the catalogue for
+translation and drops the unused ones.
 
 The catalogue is read with Babel and compiled in memory on first use, so the `.po` file people edit
 is the only copy: no compiled `.mo` can go stale. `python -m siak_sop.i18n check` lists messages of
@@ -155,11 +157,47 @@ def problems(lang: str = "id") -> list[str]:
     return found
 
 
+def update(lang: str = "id") -> list[str]:
+    """Rewrite the catalogue from the code: new messages added untranslated, translations kept, unused
+    entries dropped. Returns the messages that still need a translation (fill their msgstr by hand)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    path = catalogue_path(lang)
+    with open(path, "rb") as fh:
+        old = read_po(fh, locale=lang, domain=DOMAIN)
+    catalog = Catalog(
+        locale=lang,
+        domain=DOMAIN,
+        project=old.project,
+        version=old.version,
+        charset="utf-8",
+        fuzzy=False,
+        last_translator=old.last_translator,
+        language_team=old.language_team,
+    )
+    catalog.header_comment = old.header_comment
+    todo = []
+    for text, where in sorted(extract().items()):
+        entry = old.get(text)
+        string = entry.string if entry is not None else ""
+        if not string:
+            todo.append(text)
+        catalog.add(text, string, locations=[(name, 0) for name, _line in where[:1]])
+    with open(path, "wb") as fh:
+        write_po(fh, catalog, width=110, sort_output=True, include_lineno=False)
+    return todo
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m siak_sop.i18n check`: list catalogue problems (exit 1 when there are some)."""
+    """`python -m siak_sop.i18n check|update`: list catalogue problems, or bring the catalogue up to date."""
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["update"]:
+        for text in update():
+            print(f"untranslated: {text!r}")
+        return 0
     if args[:1] != ["check"]:
-        print("usage: python -m siak_sop.i18n check", file=sys.stderr)
+        print("usage: python -m siak_sop.i18n check|update", file=sys.stderr)
         return 2
     found = problems()
     for line in found:
