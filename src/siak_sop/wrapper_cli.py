@@ -42,6 +42,7 @@ SAY = {
     "interrupted": N_("STOPPED by {signal} while step {step} was running"),
     "interrupted_nostep": N_("STOPPED by {signal} before any SOP step was running"),
     "log": N_("Ansible log: {path}"),
+    "book": N_("Buku Agenda of the day: {path}"),
     "step_word": N_("step"),
 }
 
@@ -183,6 +184,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         for path in written.values():
             print(_say(lang, "report", path=path))
+        if result.agenda is not None:
+            page = write_day_book(result.agenda, request.output_dir, lang, request.office, request.pdf)
+            if page is not None:
+                print(_say(lang, "book", path=page))
     if result.log:
         print(_say(lang, "log", path=result.log))
     meaning = exitcodes.meaning(code, lang)
@@ -190,6 +195,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         meaning += f": {_say(lang, 'step_word')} {outcome['cancelled_label']}"
     print(_say(lang, "outcome", code=code, meaning=meaning))
     return code
+
+
+def write_day_book(
+    agenda: Path, output_dir: Path, lang: str, office: dict[str, Any], pdf: bool
+) -> Path | None:
+    """The Buku Agenda page of the run's day, rebuilt with this run in it; a fault there never hides the run's own outcome."""
+    from siak_sop.report import book
+
+    day = agenda.parent.name
+    try:
+        runs = book.load_day(agenda.parent.parent, day)
+        context = book.day_model(day, runs, lang=lang, office=office, version=__version__)
+        written = book.write_day(context, output_dir / "buku-agenda", pdf=pdf)
+    except (SiakError, OSError) as err:
+        print(
+            _("siak-sop: the Buku Agenda of {day} was not written: {error}").format(day=day, error=err),
+            file=sys.stderr,
+        )
+        return None
+    return written.get("pdf") or written["html"]
 
 
 def signing(office: dict[str, Any]) -> Any:
