@@ -26,7 +26,7 @@ import yaml
 from siak_sop import __version__, budgets, exitcodes, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, gettext_for
+from siak_sop.i18n import N_, _, gettext_for
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed
 from siak_sop.runlog import AgendaTail, RunRecord, read_agenda, step_runs
@@ -112,8 +112,8 @@ def find_project_dir(start: Path | None = None) -> Path:
             if (folder / "galaxy.yml").is_file() and (folder / "playbooks").is_dir():
                 return folder
     raise SiakError(
-        "cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)",
-        fix="Run siak-sop inside the checkout or set SIAK_PROJECT_DIR",
+        _("cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)"),
+        fix=_("Run siak-sop inside the checkout or set SIAK_PROJECT_DIR"),
     )
 
 
@@ -169,7 +169,7 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
             path = Path(item[1:])
             if not path.is_file():
                 raise SiakError(
-                    "extra vars file does not exist", where=str(path), fix="Check the path after -e @"
+                    _("extra vars file does not exist"), where=str(path), fix=_("Check the path after -e @")
                 )
             files.append(str(path.resolve()))
             continue
@@ -181,14 +181,16 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
                 data = None
             if not isinstance(data, dict):
                 raise SiakError(
-                    f"-e '{item}' is not a mapping", fix='Write -e key=value or -e \'{"key": "value"}\''
+                    _("-e '{item}' is not a mapping").format(item=item),
+                    fix=_("Write -e key=value or -e '{example}'").format(example='{"key": "value"}'),
                 )
             values.update(data)
             continue
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
             raise SiakError(
-                f"-e '{item}' is not key=value", fix="Write -e key=value, -e @file.yml or a JSON mapping"
+                _("-e '{item}' is not key=value").format(item=item),
+                fix=_("Write -e key=value, -e @file.yml or a JSON mapping"),
             )
         values[key.strip()] = value
     return values, files
@@ -197,7 +199,10 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
 def prepare(args: Any) -> RunRequest:
     """Validate everything `siak-sop run` was given; raise SiakError (exit 2) before anything runs."""
     if args.sop not in PLAYBOOKS:
-        raise SiakError(f"unknown SOP run '{args.sop}'", fix=f"Use one of: {', '.join(PLAYBOOKS)}")
+        raise SiakError(
+            _("unknown SOP run '{name}'").format(name=args.sop),
+            fix=_("Use one of: {names}").format(names=", ".join(PLAYBOOKS)),
+        )
     playbook_name, sop_id = PLAYBOOKS[args.sop]
     sop = load_sop(sop_id)
     project_dir = find_project_dir()
@@ -205,27 +210,29 @@ def prepare(args: Any) -> RunRequest:
         playbook = Path(args.playbook).resolve()
         if not playbook.is_file():
             raise SiakError(
-                "playbook not found", where=args.playbook, fix="Check the path given to --playbook"
+                _("playbook not found"), where=args.playbook, fix=_("Check the path given to --playbook")
             )
     else:
         playbook = project_dir / "playbooks" / playbook_name
         if not playbook.is_file():
             raise SiakError(
-                f"playbook playbooks/{playbook_name} for '{args.sop}' is not in this collection ({project_dir})",
-                fix="Update the collection to a version that has it, or give one with --playbook",
+                _("playbook playbooks/{playbook} for '{name}' is not in this collection ({folder})").format(
+                    playbook=playbook_name, name=args.sop, folder=project_dir
+                ),
+                fix=_("Update the collection to a version that has it, or give one with --playbook"),
             )
     inventories = []
     for inv in args.inventory or []:
         if not Path(inv).exists():
             raise SiakError(
-                "inventory does not exist", where=inv, fix="Give an inventory file or folder with -i"
+                _("inventory does not exist"), where=inv, fix=_("Give an inventory file or folder with -i")
             )
         inventories.append(str(Path(inv).resolve()))
     if args.vault_password_file and not Path(args.vault_password_file).is_file():
         raise SiakError(
-            "vault password file does not exist",
+            _("vault password file does not exist"),
             where=args.vault_password_file,
-            fix="Check --vault-password-file",
+            fix=_("Check --vault-password-file"),
         )
     sops = [load_sop("upgrade"), load_sop("backup")]
     budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
@@ -295,11 +302,13 @@ def service_hours_guard(request: RunRequest, now: datetime) -> str | None:
     where = f"{verdict['window']}, {request.timezone}, now {verdict['local_time']}"
     if not request.force:
         raise SiakError(
-            f"refusing to back up inside service hours ({where})",
-            fix="Run it after service hours, or add --force to back up now (the report marks the deviation)",
+            _("refusing to back up inside service hours ({where})").format(where=where),
+            fix=_(
+                "Run it after service hours, or add --force to back up now (the report marks the deviation)"
+            ),
         )
     request.extravars[BACKUP_FORCE_VAR] = True
-    return f"inside service hours ({where}): backing up anyway because of --force"
+    return _("inside service hours ({where}): backing up anyway because of --force").format(where=where)
 
 
 def _cmdline(request: RunRequest) -> str:
@@ -514,9 +523,9 @@ def _run(ansible_runner: Any, **kwargs: Any) -> Any:
     except (AnsibleRunnerException, OSError) as exc:
         shutil.rmtree(kwargs["private_data_dir"], ignore_errors=True)
         raise SiakError(
-            f"ansible-runner could not start the playbook ({exc})",
+            _("ansible-runner could not start the playbook ({error})").format(error=exc),
             where=str(kwargs.get("playbook", "")),
-            fix="Check that ansible-playbook is installed (make setup) and the options given",
+            fix=_("Check that ansible-playbook is installed (make setup) and the options given"),
         ) from None
 
 

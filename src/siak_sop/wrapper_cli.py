@@ -145,7 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             office.wait()
             run = runner.load_run(agenda)
             if run is None:
-                raise SiakError("the agenda went away", where=str(agenda))
+                raise SiakError(_("the agenda went away"), where=str(agenda))
             chain = runner.check_chain(agenda)
             ok = run.succeeded
             guess = runner.RunResult(
@@ -360,14 +360,14 @@ def sop_of(run: RunRecord, name: str | None) -> Sop:
             return load_sop(sop_id)
     if ids:
         raise SiakError(
-            f"the run has steps of several SOPs ({', '.join(ids)})",
+            _("the run has steps of several SOPs ({ids})").format(ids=", ".join(ids)),
             where=run.source,
-            fix="Choose one with --sop",
+            fix=_("Choose one with --sop"),
         )
     raise SiakError(
-        "the agenda names no SOP step and its playbook is not an SOP playbook",
+        _("the agenda names no SOP step and its playbook is not an SOP playbook"),
         where=run.source,
-        fix="Choose the SOP table with --sop upgrade or --sop backup",
+        fix=_("Choose the SOP table with --sop upgrade or --sop backup"),
     )
 
 

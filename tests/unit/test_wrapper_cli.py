@@ -22,6 +22,9 @@ def one_line(capsys) -> str:
 
 @pytest.fixture
 def out(tmp_path, monkeypatch):
+    """The messages below are checked in English (SIAK_LANG=en); Bahasa Indonesia, the default, is
+    checked in test_help_and_errors_in_bahasa_indonesia_by_default."""
+    monkeypatch.setenv("SIAK_LANG", "en")
     monkeypatch.setenv("SIAK_OUTPUT_DIR", str(tmp_path / "out"))
     monkeypatch.delenv("SIAK_AGENDA_DIR", raising=False)
     return tmp_path / "out"
@@ -124,7 +127,7 @@ def test_report_exits_with_the_code_the_run_earned(capsys, out, tmp_path, build,
     assert (tmp_path / "rep" / "laporan-r1.html").is_file() and (
         tmp_path / "rep" / "laporan-r1.json"
     ).is_file()
-    assert f"kode keluar {code}" in capsys.readouterr().out
+    assert f"exit code {code}" in capsys.readouterr().out
 
 
 def test_help_lists_the_exit_codes(capsys):
@@ -187,3 +190,7 @@ def test_help_and_errors_in_bahasa_indonesia_by_default(capsys):
     with pytest.raises(SystemExit):
         cli.main(["budgets", "--help", "--lang", "en"])
     assert "language of the table" in capsys.readouterr().out
+    assert cli.main(["run", "upgrad"]) == exitcodes.BAD_INPUT
+    assert one_line(capsys) == (
+        "siak-sop: jalan SOP 'upgrad' tidak dikenal. Gunakan salah satu dari: upgrade, rollout, backup, rollback"
+    )
