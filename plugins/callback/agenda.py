@@ -14,7 +14,7 @@ description:
   - Records the run header, every play, and every task on every host with its SOP step (looked up from the
     task's tags in the SOP tables), start and end in the office timezone, its duration by a monotonic clock,
     its status and a short output summary; a closing record carries totals per SOP step and per host and
-    the playbook's C(set_stats) results.
+    the results the roles published (the results channel, C(dukcapil.siak.publish_results)).
   - Each line carries the hash of the line before it; C(siak-sop agenda verify FILE) checks the chain.
   - Tasks with C(no_log) record neither arguments nor output; extra vars are recorded by name only, and the
     plaintext of vault-encrypted variables is blanked out of every output summary.
@@ -33,16 +33,6 @@ options:
     ini:
       - section: callback_agenda
         key: agenda_dir
-  run_id:
-    description:
-      - Name of the run's file. The C(siak-sop) wrapper sets it so it knows which file to read.
-      - When unset, C(<YYYYMMDDTHHMMSS>-<6 hex digits>) from the start time.
-    type: str
-    env:
-      - name: SIAK_RUN_ID
-    ini:
-      - section: callback_agenda
-        key: run_id
   timezone:
     description: The office timezone (IANA name) for start and end times and the date folder.
     type: str
@@ -105,6 +95,7 @@ except ImportError:  # ansible-core before 2.19
 
 ensure_siak_sop()
 from siak_sop import agenda as model  # pylint: disable=wrong-import-position
+from siak_sop import runid  # pylint: disable=wrong-import-position
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -191,6 +182,7 @@ class CallbackModule(CallbackBase):
         self._run_id = None
         self._header = None
         self._batches = {}
+        self._results = model.Results()
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
@@ -203,7 +195,6 @@ class CallbackModule(CallbackBase):
             tail_chars=int(self.get_option("output_max_chars")),
         )
         self._agenda_dir = self.get_option("agenda_dir") or self._default_dir()
-        self._run_id = self.get_option("run_id")
 
     @staticmethod
     def _default_dir():
@@ -229,8 +220,6 @@ class CallbackModule(CallbackBase):
             )
 
     def _open(self, started):
-        if not self._run_id:
-            self._run_id = model.new_run_id(started)
         path = model.agenda_path(self._agenda_dir, started, self._run_id)
         self._path = str(path)
         os.makedirs(path.parent, mode=0o750, exist_ok=True)
@@ -287,6 +276,15 @@ class CallbackModule(CallbackBase):
     def _start_run(self, playbook):
         started = self._now()[0]
         self._started = True
+        try:
+            # the one run id (src/siak_sop/runid.py), exported so every task and report of the run sees it
+            self._run_id = runid.export()
+        except model.SiakError as exc:
+            self._display.warning(
+                f"dukcapil.siak.agenda: {exc}; the agenda names this run by its controller process"
+            )
+            self._run_id = runid.of_controller()
+            os.environ[runid.ENV] = self._run_id
         try:
             self._open(started)
         except (OSError, model.SiakError) as exc:
@@ -443,6 +441,11 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_ok(self, result):
         self._finish(result, "ok")
+        data = result.result if hasattr(result, "result") else result._result
+        with self._lock:
+            self._results.add_result(
+                result.host.get_name(), data, self._redactor.text(result.task.get_name())
+            )
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._finish(result, "failed", ignore_errors=ignore_errors)
@@ -459,8 +462,10 @@ class CallbackModule(CallbackBase):
         wall = self._now()[0]
         failed = any(stats.failures.get(h) or stats.dark.get(h) for h in stats.processed)
         custom = getattr(stats, "custom", {}) or {}
-        results = dict(custom.get("_run", {}) or {})
-        per_host = {h: v for h, v in custom.items() if h != "_run"}
+        with self._lock:
+            results, per_host, problems = self._results.final(model.plain(custom))
+        for problem in problems:
+            self._display.warning(f"dukcapil.siak.agenda: {problem}")
         with self._lock:
             unfinished = [
                 {"host": fields["host"], "task": fields["task"], "task_uuid": fields["task_uuid"]}
@@ -481,6 +486,8 @@ class CallbackModule(CallbackBase):
             record["results_per_host"] = self._redactor.deep(model.plain(per_host))
         if unfinished:
             record["unfinished"] = unfinished
+        if problems:
+            record["results_problems"] = [self._redactor.text(p) for p in problems]
         self._emit(record)
         with self._lock:
             self._closed = True

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -94,10 +93,6 @@ def office_tz(name: str | None) -> tuple[tzinfo, str | None]:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds")
-
-
-def new_run_id(now: datetime) -> str:
-    return f"{now.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
 
 
 def agenda_path(agenda_dir: str | Path, started: datetime, run_id: str) -> Path:
@@ -273,6 +268,97 @@ def status_of(
     if event == "skipped":
         return "skipped"
     return "changed" if result.get("changed") else "ok"
+
+
+# --- results (custom stats) -----------------------------------------------------------------------
+
+
+def _templated_keys(value: Any, path: str = "") -> list[str]:
+    """Where a mapping key is still template text (``set_stats`` does not template nested keys)."""
+    found: list[str] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "{{" in str(key) or "{%" in str(key):
+                found.append(where)
+            found.extend(_templated_keys(item, where))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_templated_keys(item, path))
+    return found
+
+
+def _aggregate(old: Any, new: Any) -> Any:
+    """ansible-core's custom stats aggregation (mappings merged recursively, lists replaced inside a
+    mapping, other values added), on plain data, so no value is dropped for its type."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out = dict(old)
+        for key, value in new.items():
+            out[key] = _aggregate(out[key], value) if key in out and isinstance(value, Mapping) else value
+        return out
+    try:
+        return old + new
+    except TypeError:
+        return new
+
+
+class Results:
+    """The run's custom stats, gathered from the task results the way the strategy gathers them.
+
+    Every result item (each loop item) that carries ``ansible_stats`` (``ansible.builtin.set_stats``,
+    ``dukcapil.siak.publish_results`` and the actions that publish as it does) is applied in the order the
+    results arrive. Unlike ansible-core's own merge, plain data is merged whatever type each publisher
+    used, so a result is never silently dropped; where ansible-core's copy (AWX's job artifacts) differs,
+    :meth:`final` says so.
+    """
+
+    def __init__(self) -> None:
+        self.run: dict[str, Any] = {}
+        self.per_host: dict[str, dict[str, Any]] = {}
+        self.problems: list[str] = []
+
+    def add_result(self, host: str, result: Mapping[str, Any], task: str = "") -> None:
+        items = result.get("results")
+        sources = items if isinstance(items, list) else [result]
+        for item in sources:
+            stats = item.get("ansible_stats") if isinstance(item, Mapping) else None
+            if isinstance(stats, Mapping) and stats.get("data"):
+                self.add(host, stats, task)
+
+    def add(self, host: str, stats: Mapping[str, Any], task: str = "") -> None:
+        data = plain(stats.get("data"))
+        if not isinstance(data, dict):
+            return
+        for where in _templated_keys(data):
+            self.problems.append(
+                f"task '{task or '?'}' on {host} published the key {where} as template text: ansible-core does "
+                "not template keys inside set_stats data; publish with dukcapil.siak.publish_results"
+            )
+        per_host = stats.get("per_host", True)  # as the strategy reads it: absent means per host
+        target = self.per_host.setdefault(host, {}) if per_host else self.run
+        for key, value in data.items():
+            if stats.get("aggregate") and key in target:
+                target[key] = _aggregate(target[key], value)
+            else:
+                target[key] = value
+
+    def final(self, custom: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+        """``(results, results_per_host, problems)`` for run_end; ``custom`` is ansible-core's copy."""
+        problems = list(self.problems)
+        theirs = custom.get("_run", {}) if isinstance(custom.get("_run"), Mapping) else {}
+        results = dict(self.run)
+        for key, value in theirs.items():
+            results.setdefault(key, value)
+            if key in self.run and value != self.run[key]:
+                problems.append(
+                    f"the custom stats ansible-core kept under {key} (what AWX shows as the job's artifacts) "
+                    f"differ from what the tasks published; the agenda holds what they published"
+                )
+        per_host = {h: dict(v) for h, v in self.per_host.items()}
+        for host, value in custom.items():
+            if host != "_run" and isinstance(value, Mapping):
+                per_host[host] = {**value, **per_host.get(host, {})}
+        return results, per_host, problems
 
 
 # --- totals ---------------------------------------------------------------------------------------

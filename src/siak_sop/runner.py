@@ -11,7 +11,6 @@ from __future__ import annotations
 import configparser
 import json
 import os
-import secrets
 import shutil
 import signal
 import threading
@@ -154,10 +153,6 @@ def callbacks_env(project_dir: Path) -> dict[str, str]:
     if AGENDA_CALLBACK not in names:
         names.append(AGENDA_CALLBACK)
     return {"ANSIBLE_CALLBACKS_ENABLED": ",".join(names)}
-
-
-def new_run_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
 def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:

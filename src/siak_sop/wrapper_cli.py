@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from siak_sop import __version__, budgets, exitcodes, runner, service_hours
+from siak_sop import __version__, budgets, exitcodes, runid, runner, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
 from siak_sop.i18n import N_, _, current, gettext_for
@@ -108,7 +108,7 @@ def _say(lang: str, key: str, **values: Any) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     request = runner.prepare(args)
     now = datetime.now(service_hours.zone(request.timezone))
-    request.run_id = runner.new_run_id(now)
+    request.run_id = runid.new(now)
     lang = request.lang
     office = OfficeReader(request)
     if request.name == "backup":

@@ -65,7 +65,7 @@ def install_collection(into: Path, work: Path) -> None:
     )
 
 
-def private_data_dir(base: Path, lab, extravars: dict, output: Path) -> Path:
+def private_data_dir(base: Path, lab, extravars: dict, output: Path, job_id: str = "4711") -> Path:
     pdd = base / "pdd"
     for name in tracked_files():
         dest = pdd / "project" / name
@@ -85,6 +85,8 @@ def private_data_dir(base: Path, lab, extravars: dict, output: Path) -> Path:
                 # What the EE and AWX's job settings (AWX_TASK_ENV) provide.
                 "ANSIBLE_COLLECTIONS_PATH": str(collections),
                 "SIAK_OUTPUT_DIR": str(output),
+                # AWX sets the job's id in every job's environment; it is the run id (docs/agenda-format.md).
+                "JOB_ID": job_id,
             }
         )
     )
@@ -181,8 +183,11 @@ def test_backup_job_as_awx_runs_it_leaves_agenda_report_and_artifacts(lab, tmp_p
     # The agenda: written through the project's ansible.cfg (ANSIBLE_CONFIG was unset), complete.
     agendas = list((output / "agenda").glob("*/*.jsonl"))
     assert len(agendas) == 1
+    assert agendas[0].name == "awx-4711.jsonl"  # one run id: the job's
     lines = [json.loads(line) for line in agendas[0].read_text().splitlines()]
     assert lines[0]["type"] == "run_start"
+    assert lines[0]["run_id"] == "awx-4711"
+    assert report.name.endswith("_awx-4711.md")
     assert lines[0]["playbook"].endswith(Path(playbook).name)
     assert "vault_oracle_backup_db_password" in lines[0]["extra_var_names"]
     assert lines[-1]["type"] == "run_end"

@@ -38,7 +38,7 @@ def siak_sop(lab, *args: str, out: Path | None = None) -> subprocess.CompletedPr
 
 
 def run_id(result: subprocess.CompletedProcess) -> str:
-    found = re.search(r"(?:jalan|run) (\d{8}T\d{6}-[0-9a-f]{6})", result.stdout)
+    found = re.search(r"(?:jalan|run) (\d{8}T\d{6}Z-[0-9a-f]{6})", result.stdout)
     assert found, result.stdout + result.stderr
     return found.group(1)
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from siak_sop import agenda, cli
+from siak_sop import agenda, cli, runid
 from siak_sop.sop import load_sop
 
 
@@ -286,8 +286,9 @@ def test_paths_and_run_ids(tmp_path):
     tz, problem = agenda.office_tz("Asia/Jakarta")
     assert problem is None
     started = datetime(2026, 11, 21, 23, 30, tzinfo=tz)
-    run_id = agenda.new_run_id(started)
-    assert run_id.startswith("20261121T233000-") and len(run_id) == 22
+    run_id = runid.new(started)
+    # the run id's time is UTC, and says so: 23:30 in Jakarta is 16:30Z
+    assert run_id.startswith("20261121T163000Z-") and len(run_id) == 23
     assert agenda.agenda_path(tmp_path, started, run_id) == tmp_path / "2026-11-21" / f"{run_id}.jsonl"
     with pytest.raises(agenda.SiakError):
         agenda.agenda_path(tmp_path, started, "../x")

@@ -124,9 +124,7 @@ def test_report_exits_with_the_code_the_run_earned(capsys, out, tmp_path, build,
     path = tmp_path / "r1.jsonl"
     path.write_text("\n".join(build().lines()) + "\n")
     assert cli.main(["report", str(path), "--no-pdf", "--output", str(tmp_path / "rep")]) == code
-    assert (tmp_path / "rep" / "report-r1.html").is_file() and (
-        tmp_path / "rep" / "report-r1.json"
-    ).is_file()
+    assert (tmp_path / "rep" / "report-r1.html").is_file() and (tmp_path / "rep" / "report-r1.json").is_file()
     assert f"exit code {code}" in capsys.readouterr().out
 
 
