@@ -386,6 +386,8 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
     envvars = {
         "SIAK_RUN_ID": request.run_id,
         "SIAK_OUTPUT_DIR": str(request.output_dir),
+        # The dukcapil.siak.laporan callback leaves the Laporan to the wrapper, which knows of cancels.
+        "SIAK_WRAPPER": "1",
         "SIAK_AGENDA_DIR": str(request.agenda_dir),
         # ansible-runner turns host key checking off unless told; the lab and offices check keys.
         "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),

@@ -384,13 +384,41 @@ def output_dir() -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     out = output_dir()
     path = find_agenda(args.run, runner.agenda_dir_for(out))
+    code, written = rebuild(
+        path,
+        out=out,
+        lang=args.lang,
+        sop_name=args.sop,
+        budget_file=args.budget_file,
+        folder=Path(args.output) if args.output else None,
+        pdf=not args.no_pdf,
+    )
+    for item in written.values():
+        print(_say(args.lang, "report", path=item))
+    print(_say(args.lang, "outcome", code=code, meaning=exitcodes.meaning(code, args.lang)))
+    return code
+
+
+def rebuild(
+    path: Path,
+    *,
+    out: Path,
+    lang: str,
+    sop_name: str | None = None,
+    budget_file: str | None = None,
+    folder: Path | None = None,
+    pdf: bool = True,
+) -> tuple[int, dict[str, Path]]:
+    """The Laporan of a run from its agenda file (and the wrapper's run.json when there is one): the exit
+    code the run earned and the files written. `siak-sop report` and the playbook's own end under AWX
+    (the dukcapil.siak.laporan callback) both use it, so both give the verdicts `siak-sop run` gives."""
     run = read_agenda(path)
     chain = runner.check_chain(path)
     if chain and chain["state"] == "broken":
         print(f"siak-sop: {path}: {chain['message']}", file=sys.stderr)
-    sop = sop_of(run, args.sop)
+    sop = sop_of(run, sop_name)
     sops = [load_sop("upgrade"), load_sop("backup")]
-    budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
+    budget = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
     sidecar = out / "reports" / run.run_id / "run.json"
     saved: dict[str, Any] = {}
     if sidecar.is_file():
@@ -398,12 +426,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             saved = json.loads(sidecar.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             saved = {}
-    office = saved.get("office") or {}
-    if not office:
-        inventories = [str(i) for i in run.run_start.get("inventory") or [] if Path(str(i)).exists()]
-        if inventories:
-            found = read_host_vars(inventories, ("siak_office",))
-            office = found.get("siak_office") if isinstance(found.get("siak_office"), dict) else {}
+    office = saved.get("office") or office_of(run)
     timezone = str(
         saved.get("timezone") or office.get("timezone") or run.run_start.get("timezone") or "Asia/Jakarta"
     )
@@ -425,13 +448,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     outcome = {k: saved.get(k) for k in ("cancelled_step", "status", "interrupted", "signal")}
     if saved.get("cancelled_step"):
         step = sop.step(saved["cancelled_step"])
-        outcome["cancelled_label"] = f"{step.number} ({step.title(args.lang)})"
+        outcome["cancelled_label"] = f"{step.number} ({step.title(lang)})"
     context = model.build(
-        run, sop, verdicts, lang=args.lang, office=office, outcome=outcome, version=__version__, chain=chain
+        run, sop, verdicts, lang=lang, office=office, outcome=outcome, version=__version__, chain=chain
     )
-    folder = Path(args.output) if args.output else out / "reports" / (run.run_id or path.stem)
-    explain(run, sop, verdicts, args.lang)
-    for written in render.write_report(context, folder, pdf=not args.no_pdf, sign=signing(office)).values():
-        print(_say(args.lang, "report", path=written))
-    print(_say(args.lang, "outcome", code=code, meaning=exitcodes.meaning(code, args.lang)))
-    return code
+    explain(run, sop, verdicts, lang)
+    target = folder or out / "reports" / (run.run_id or path.stem)
+    written = render.write_report(context, target, pdf=pdf, sign=signing(office))
+    return code, written
+
+
+def office_of(run: RunRecord) -> dict[str, Any]:
+    """siak_office from the inventory the run used, when it still exists."""
+    inventories = [str(i) for i in run.run_start.get("inventory") or [] if Path(str(i)).exists()]
+    if not inventories:
+        return {}
+    found = read_host_vars(inventories, ("siak_office",))
+    office = found.get("siak_office")
+    return office if isinstance(office, dict) and "{{" not in json.dumps(office, default=str) else {}

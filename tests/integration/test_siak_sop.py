@@ -214,7 +214,7 @@ def test_backup_inside_service_hours_is_refused_unless_forced(lab, tmp_path):
     args = ("run", "backup", "--playbook", BACKUP, "-i", str(lab.inventory), "-i", str(hours))
     refused = siak_sop(lab, *args, out=out)
     assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert "siak-sop: refusing to back up inside service hours" in refused.stderr
+    assert "siak-sop: backup ditolak karena masih dalam jam pelayanan" in refused.stderr
     assert not (out / "agenda").exists()  # nothing ran
     forced = siak_sop(lab, *args, "--force", out=out)
     assert forced.returncode == 4, forced.stdout + forced.stderr
