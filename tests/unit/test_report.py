@@ -569,3 +569,26 @@ def test_write_report_uses_the_early_pdf_of_its_html(tmp_path):
     other = render.write_report(context(lang="en"), tmp_path / "other", early=early)
     assert other["pdf"].read_bytes().startswith(b"%PDF-1.")
     assert other["pdf"].name == "report-r1.pdf"
+
+
+def test_a_reason_is_shown_for_a_failed_host_only():
+    results = {
+        "siak_upgrade": {
+            "siak-vm": {
+                "from_version": "1.0",
+                "to_version": "1.0",
+                "result": "rolled_back",
+                "message": "health check failed",
+            },
+            "siak-vm2": {
+                "from_version": "1.0",
+                "to_version": "2.0",
+                "result": "updated",
+                "message": "is current and healthy",
+            },
+        }
+    }
+    (section,) = context(full_run(results))["outputs"]
+    cells = {r["host"]: dict(zip(section["columns"], r["cells"], strict=True)) for r in section["rows"]}
+    assert cells["siak-vm"]["Alasan / galat"] == "health check failed"
+    assert cells["siak-vm2"]["Alasan / galat"] == "-"

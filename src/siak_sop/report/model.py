@@ -95,6 +95,7 @@ DEFAULT_RESULTS = {
     "record_daily_agenda": "oracle_backup",
 }
 AGENDA_CALLBACK = "dukcapil.siak.agenda"
+WITH_REASON = frozenset({"failed", "rolled_back"})
 RERUN_COMMAND = "siak-sop run rollout --limit {hosts},localhost"
 
 
@@ -267,7 +268,12 @@ def run_status(
 
 def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, briefing: bool) -> dict[str, Any]:
     _ = gettext_for(lang)
-    rows_raw = {host: _norm(data) for host, data in rows_raw.items()}
+    # The role's own message is the reason a host failed or was rolled back; for a host that is done,
+    # or offline or in use (the outcome says so), it is a developer's note and stays in the JSON copy.
+    rows_raw = {
+        host: {**data, "message": data.get("message") if str(data.get("result", "")) in WITH_REASON else ""}
+        for host, data in ((h, _norm(d)) for h, d in rows_raw.items())
+    }
     keys = OUTPUT_FIELDS[step.id]
     present = [k for k in keys if k == "versions" or any(k in d for d in rows_raw.values())]
     if "versions" in present and not any("from_version" in d or "to_version" in d for d in rows_raw.values()):
