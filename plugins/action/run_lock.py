@@ -1,0 +1,131 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller's half of the lock: who this run is, and whether another run's lock may be taken over.
+
+Only the controller can look at its own processes, so the liveness rule (module_utils/run_lock.holder_is_gone)
+is applied here; the module on the target does the file work under its guard. A take-over is a second module
+call that swaps the lock only while the holder judged gone still has it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import socket
+import time
+
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.dukcapil.siak.plugins.module_utils.run_lock import (
+    boot_id,
+    holder_is_gone,
+    now_iso,
+    process_start,
+    refusal,
+    taken_over_message,
+)
+
+ACTION_ONLY = ("stale_after_min", "break_lock")
+
+
+def playbook_process():
+    """(pid, start) of the outermost ansible-playbook process above this one, else of this process."""
+    found = (os.getpid(), process_start(os.getpid()) or "")
+    pid = os.getpid()
+    while pid > 1:
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as fh:
+                cmdline = fh.read()
+            with open("/proc/%d/stat" % pid, encoding="utf-8") as fh:
+                parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+        if b"ansible-playbook" in cmdline:
+            found = (pid, process_start(pid) or "")
+        pid = parent
+    return found
+
+
+def login_user(task_vars):
+    """The person behind the run: AWX's launching user, else the user sudo was called by, else the login
+    user of the terminal, else the account the controller runs as."""
+    for name in ("awx_user_name", "tower_user_name"):
+        if task_vars.get(name):
+            return str(task_vars[name])
+    if os.environ.get("SUDO_USER"):
+        return os.environ["SUDO_USER"]
+    try:
+        return os.getlogin()
+    except OSError:
+        return pwd.getpwuid(os.getuid()).pw_name
+
+
+def run_id_of(task_vars):
+    """The run id the agenda names this run by (set for the whole run by the agenda callback)."""
+    return str(task_vars.get("siak_run_id") or os.environ.get("SIAK_RUN_ID") or "")
+
+
+def this_run(task_vars, now):
+    """The lock's record of this run and the token every task of the run uses."""
+    pid, start = playbook_process()
+    holder = {
+        "user": login_user(task_vars),
+        "host": socket.gethostname(),
+        "boot_id": boot_id(),
+        "pid": pid,
+        "pid_start": start,
+        "since": now_iso(now),
+        "since_epoch": int(now),
+    }
+    seed = "%s|%s|%s|%s|%s" % (run_id_of(task_vars), holder["host"], holder["boot_id"], pid, start)
+    return holder, hashlib.sha256(seed.encode()).hexdigest()[:24]
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        args = dict(self._task.args)
+        stale_after_s = int(args.pop("stale_after_min", 120) or 120) * 60
+        break_lock = boolean(args.pop("break_lock", False), strict=False)
+        now = time.time()
+        holder, token = this_run(task_vars, now)
+        args["token"] = args.get("token") or token
+        state = args.get("state", "present")
+        if state == "present":
+            args.setdefault("run_id", run_id_of(task_vars))
+            args["holder"] = holder
+        answer = self._execute_module(
+            module_name="dukcapil.siak.run_lock", module_args=args, task_vars=task_vars
+        )
+        if state != "present" or answer.get("failed") or answer.get("acquired"):
+            result.update(answer)
+            return result
+        host = task_vars.get("inventory_hostname", "?")
+        other = answer.get("holder") or {}
+        gone, reason = holder_is_gone(
+            other, {"host": holder["host"], "boot_id": holder["boot_id"]}, now, stale_after_s, process_start
+        )
+        if break_lock and not gone:
+            gone, reason = True, "break"
+        if not gone:
+            result.update(answer, failed=True, msg=refusal(host, args["path"], other))
+            return result
+        taken = self._execute_module(
+            module_name="dukcapil.siak.run_lock",
+            module_args=dict(args, steal_token=other.get("token") or ""),
+            task_vars=task_vars,
+        )
+        if taken.get("acquired"):
+            taken["holder"] = other
+            self._display.warning(taken_over_message(host, args["path"], other, reason))
+        elif not taken.get("failed"):
+            # Someone else took it between the two calls: that run is alive by definition.
+            taken.update(failed=True, msg=refusal(host, args["path"], taken.get("holder")))
+        result.update(taken)
+        return result
