@@ -296,7 +296,7 @@ def test_a_failed_step_names_the_host_the_task_and_the_error():
     ctx = context(run)
     row = next(r for r in ctx["rows"] if r["id"] == "replace_app")
     assert row["verdict"] == "Gagal"
-    assert row["reason"] == "siak-vm: tugas “task 6”: galat: sha256 mismatch: expected ab, got cd"
+    assert row["reason"] == "siak-vm: tugas 'task 6': galat: sha256 mismatch: expected ab, got cd"
     assert ctx["status"] == "Gagal" and ctx["status_class"] == "bad"
 
 

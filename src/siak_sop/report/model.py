@@ -162,7 +162,7 @@ def _failure(run: RunRecord, step: Step, _: Any) -> str:
             continue
         msg = str((task.get("summary") or {}).get("msg") or "").strip()
         what = _("unreachable") if task.get("status") == "unreachable" else _("error")
-        return _("{host}: task “{task}”: {what}: {msg}").format(
+        return _("{host}: task '{task}': {what}: {msg}").format(
             host=task.get("host", "?"), task=task.get("task", "?"), what=what, msg=msg or "-"
         )
     return _("a task of this step failed (see the agenda)")
