@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from siak_sop.errors import SiakError
-from siak_sop.i18n import LANGS, N_, _, current
+from siak_sop.i18n import LANGS, N_, current, tr
 
 
 def default_agenda_dir() -> Path:
@@ -20,29 +20,29 @@ def default_agenda_dir() -> Path:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    a = sub.add_parser("agenda", help=_("check an agenda file; print the Buku Agenda of a day"))
+    a = sub.add_parser("agenda", help=tr("check an agenda file; print the Buku Agenda of a day"))
     asub = a.add_subparsers(dest="agenda_command", required=True)
     v = asub.add_parser(
         "verify",
-        help=_("check the hash chain of agenda files"),
-        description=_(
+        help=tr("check the hash chain of agenda files"),
+        description=tr(
             "Exit 0: intact and complete. 1: intact but incomplete (the run was killed, or some lines could "
             "not be written). 2: changed, removed or added lines (the first bad line is named)."
         ),
     )
-    v.add_argument("files", nargs="+", metavar="FILE", help=_("agenda files (.jsonl)"))
-    v.add_argument("--json", action="store_true", help=_("one JSON object per file"))
-    v.add_argument("--lang", choices=LANGS, default=current(), help=_("language of the findings"))
+    v.add_argument("files", nargs="+", metavar="FILE", help=tr("agenda files (.jsonl)"))
+    v.add_argument("--json", action="store_true", help=tr("one JSON object per file"))
+    v.add_argument("--lang", choices=LANGS, default=current(), help=tr("language of the findings"))
     b = asub.add_parser(
-        "book", help=_("make the Buku Agenda of a day (A4 PDF, with HTML and JSON) from its agenda files")
+        "book", help=tr("make the Buku Agenda of a day (A4 PDF, with HTML and JSON) from its agenda files")
     )
-    b.add_argument("--day", help=_("the day, YYYY-MM-DD (default: the latest day with an agenda)"))
-    b.add_argument("--agenda-dir", type=Path, default=None, help=_("default: $SIAK_OUTPUT_DIR/agenda"))
+    b.add_argument("--day", help=tr("the day, YYYY-MM-DD (default: the latest day with an agenda)"))
+    b.add_argument("--agenda-dir", type=Path, default=None, help=tr("default: $SIAK_OUTPUT_DIR/agenda"))
     b.add_argument(
-        "--out", type=Path, default=None, help=_("where to write it (default: <output>/buku-agenda)")
+        "--out", type=Path, default=None, help=tr("where to write it (default: <output>/buku-agenda)")
     )
-    b.add_argument("--lang", choices=LANGS, default=current(), help=_("language of the book"))
-    b.add_argument("--no-pdf", action="store_true", help=_("write the HTML and JSON only"))
+    b.add_argument("--lang", choices=LANGS, default=current(), help=tr("language of the book"))
+    b.add_argument("--no-pdf", action="store_true", help=tr("write the HTML and JSON only"))
 
 
 # What `agenda verify` says of a file, in the reader's language (the verifier's own detail follows).
@@ -71,10 +71,10 @@ def verify_line(verdict: Any) -> str:
         or (verdict.state == "broken" and verdict.bad_line is None)
     ):
         return f"{verdict.state.upper()}: {verdict.message}"
-    text = _(details[verdict.state]).format(
+    text = tr(details[verdict.state]).format(
         lines=verdict.lines, run_id=verdict.run_id or "?", bad_line=verdict.bad_line
     )
-    return f"{_(STATES[verdict.state])}: {text}"
+    return f"{tr(STATES[verdict.state])}: {text}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,12 +104,14 @@ def write_book(args: argparse.Namespace) -> int:
     agenda_dir = args.agenda_dir or default_agenda_dir()
     if not agenda_dir.is_dir():
         raise SiakError(
-            _("no agenda folder"), where=str(agenda_dir), fix=_("Give --agenda-dir, or run a playbook first")
+            tr("no agenda folder"),
+            where=str(agenda_dir),
+            fix=tr("Give --agenda-dir, or run a playbook first"),
         )
     days = sorted(p.name for p in agenda_dir.iterdir() if p.is_dir() and any(p.glob("*.jsonl")))
     day = book.parse_day(args.day) if args.day else (days[-1] if days else "")
     if not day:
-        raise SiakError(_("no agenda file yet"), where=str(agenda_dir), fix=_("Run a playbook first"))
+        raise SiakError(tr("no agenda file yet"), where=str(agenda_dir), fix=tr("Run a playbook first"))
     runs = book.load_day(agenda_dir, day)
     office = office_of_runs(runs)
     context = book.day_model(day, runs, lang=args.lang, office=office, version=__version__)
@@ -117,7 +119,7 @@ def write_book(args: argparse.Namespace) -> int:
     for path in book.write_day(context, out, pdf=not args.no_pdf).values():
         print(path)
     for name in context["damaged"]:
-        print(_("siak-sop: {file}: the record does not verify; its rows are marked").format(file=name))
+        print(tr("siak-sop: {file}: the record does not verify; its rows are marked").format(file=name))
     return 2 if any(r.state == "broken" for r in runs) else 0
 
 

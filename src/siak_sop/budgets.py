@@ -200,11 +200,11 @@ class Verdict:
         return self.kind in DEVIATIONS
 
     def label(self, lang: str = "id") -> str:
-        _ = gettext_for(lang)
-        text = _(LABELS[self.kind])
+        tr = gettext_for(lang)
+        text = tr(LABELS[self.kind])
         if self.minutes_over > 0 and self.kind in (OVER, FAILED, CANCELLED, INTERRUPTED):
             over = f"{self.minutes_over:.1f}".replace(".", "," if lang == "id" else ".")
-            text = _("{verdict} ({over} min over)").format(verdict=text, over=over)
+            text = tr("{verdict} ({over} min over)").format(verdict=text, over=over)
         return text
 
 

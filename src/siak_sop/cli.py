@@ -12,7 +12,7 @@ import textwrap
 from siak_sop import __version__, agenda_cli, budgets, exitcodes, i18n, wrapper_cli
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
-from siak_sop.i18n import LANGS, _, current
+from siak_sop.i18n import LANGS, current, tr
 from siak_sop.progress import fmt_elapsed
 from siak_sop.sop import available_sops, load_sop, load_sop_file
 
@@ -59,7 +59,7 @@ def _budgets(name: str, lang: str, budget_file: str | None) -> int:
     title = sop.nama if lang == "id" else sop.name_en
     width = _columns_width()
     print(textwrap.fill(f"{sop.nomor}  {title}", width))
-    head = (_("No."), _("Activity"), _("Performer"), _("Time"), _("Output"))
+    head = (tr("No."), tr("Activity"), tr("Performer"), tr("Time"), tr("Output"))
     rows = [
         (
             str(step.number),
@@ -74,17 +74,17 @@ def _budgets(name: str, lang: str, budget_file: str | None) -> int:
         print(line)
     sops = [load_sop("upgrade"), load_sop("backup")]
     config = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
-    source = config.source if budget_file else _("built-in defaults")
+    source = config.source if budget_file else tr("built-in defaults")
     print()
-    title = _("Hard limits (they cancel the run), {source}: {factor} × the Mutu Baku maximum").format(
+    title = tr("Hard limits (they cancel the run), {source}: {factor} × the Mutu Baku maximum").format(
         source=source, factor=f"{config.hard_limit_factor:g}"
     )
     print(textwrap.fill(title, width))
     limits = []
     for step in sop.steps:
         limit = config.hard_limit_s(step)
-        limits.append((str(step.number), step.id, fmt_elapsed(limit) if limit else _("none")))
-    for line in wrap_table((_("No."), _("Step id"), _("Hard limit")), limits, width, (0, 1, 0)):
+        limits.append((str(step.number), step.id, fmt_elapsed(limit) if limit else tr("none")))
+    for line in wrap_table((tr("No."), tr("Step id"), tr("Hard limit")), limits, width, (0, 1, 0)):
         print(line)
     return 0
 
@@ -92,7 +92,7 @@ def _budgets(name: str, lang: str, budget_file: str | None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="siak-sop",
-        description=_(
+        description=tr(
             "siak-sop: runs the SOPs of the SIAK office (SOP-PIAK-15, the database backup) and writes the Laporan"
         ),
         epilog=exitcodes.epilog(),
@@ -100,14 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"siak-sop {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("budgets", help=_("print an SOP's table with its time standards"))
+    b = sub.add_parser("budgets", help=tr("print an SOP's table with its time standards"))
     b.add_argument(
-        "sop", help=_("one of {names}, or upgrade / backup").format(names=", ".join(available_sops()))
+        "sop", help=tr("one of {names}, or upgrade / backup").format(names=", ".join(available_sops()))
     )
-    b.add_argument("--lang", choices=LANGS, default=current(), help=_("language of the table"))
-    b.add_argument("--budget-file", help=_("also show the hard limits this budget file sets"))
-    c = sub.add_parser("check-sop", help=_("validate an SOP table file"))
-    c.add_argument("file", help=_("the SOP table (YAML) to check"))
+    b.add_argument("--lang", choices=LANGS, default=current(), help=tr("language of the table"))
+    b.add_argument("--budget-file", help=tr("also show the hard limits this budget file sets"))
+    c = sub.add_parser("check-sop", help=tr("validate an SOP table file"))
+    c.add_argument("file", help=tr("the SOP table (YAML) to check"))
     agenda_cli.add_parser(sub)
     wrapper_cli.add_commands(sub)
     return p
@@ -123,7 +123,7 @@ def run(argv: list[str]) -> int:
     if args.command == "check-sop":
         sop = load_sop_file(args.file)
         print(
-            _("{file}: {nomor}, {n} steps, valid").format(file=args.file, nomor=sop.nomor, n=len(sop.steps))
+            tr("{file}: {nomor}, {n} steps, valid").format(file=args.file, nomor=sop.nomor, n=len(sop.steps))
         )
         return 0
     if args.command == "agenda":

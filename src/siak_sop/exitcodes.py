@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from siak_sop.i18n import N_, _, current, gettext_for
+from siak_sop.i18n import N_, current, gettext_for, tr
 
 OK = 0
 BAD_INPUT = 2
@@ -37,13 +37,13 @@ MEANINGS = {
 
 
 def meaning(code: int, lang: str | None = None) -> str:
-    _ = gettext_for(lang or current())
-    return _(MEANINGS[code]) if code in MEANINGS else "?"
+    tr = gettext_for(lang or current())
+    return tr(MEANINGS[code]) if code in MEANINGS else "?"
 
 
 def epilog() -> str:
     """The exit-code table for `siak-sop --help`, in the language in use."""
-    lines = [_("exit codes:")]
+    lines = [tr("exit codes:")]
     lines += [f"  {code:>3}  {meaning(code)}" for code in MEANINGS]
     return "\n".join(lines)
 

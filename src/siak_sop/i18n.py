@@ -1,6 +1,6 @@
 """The one message catalogue: gettext through Babel, shared by the Python code and the Jinja templates.
 
-Messages are written in English in the code (`_("...")`) and in the templates (`{% trans %}`, `_()`);
+Messages are written in English in the code (`tr("...")`) and in the templates (`{% trans %}`, `_()`);
 the Bahasa Indonesia catalogue `locale/id/LC_MESSAGES/siak_sop.po` translates them. Bahasa Indonesia
 is the default language; English (`--lang en`, `SIAK_LANG=en`) shows the messages as written.
 After changing messages, `python -m siak_sop.i18n update` adds the new ones to the catalogue for
@@ -29,7 +29,8 @@ DEFAULT_LANG = "id"
 # Where messages are found, as Babel's extraction method map: the package's Python and its templates.
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.j2", "jinja2")]
 EXTRACT_OPTIONS = {"**/templates/**.j2": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+# `tr` in Python (ansible-test's pylint refuses the name `_`), `_` in the Jinja templates.
+KEYWORDS = {"tr": None, "_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 _lock = threading.Lock()
 _cache: dict[str, _gettext.NullTranslations] = {}
@@ -70,7 +71,7 @@ def _load(lang: str) -> _gettext.NullTranslations:
 
 
 def use(lang: str | None) -> str:
-    """Make `lang` the language of `_()` for this process; returns the code in use."""
+    """Make `lang` the language of `tr()` for this process; returns the code in use."""
     _current["lang"] = check_lang(lang)
     return _current["lang"]
 
@@ -79,7 +80,7 @@ def current() -> str:
     return str(_current["lang"])
 
 
-def _(message: str) -> str:
+def tr(message: str) -> str:
     """The message in the current language."""
     return translations(_current["lang"]).gettext(message)
 
@@ -94,7 +95,7 @@ def N_(message: str) -> str:
 
 
 def gettext_for(lang: str) -> Any:
-    """A `_()` bound to one language, for code that renders in a language other than the process's."""
+    """A `tr()` bound to one language, for code that renders in a language other than the process's."""
     return translations(lang).gettext
 
 
@@ -113,7 +114,7 @@ def lang_from_argv(argv: Iterable[str]) -> str:
 
 
 def jinja_env(lang: str, loader: Any, **options: Any) -> Any:
-    """A Jinja environment with the i18n extension on this catalogue (`{% trans %}`, `_()`)."""
+    """A Jinja environment with the i18n extension on this catalogue (`{% trans %}`, `tr()`)."""
     from jinja2 import Environment
 
     env = Environment(loader=loader, extensions=["jinja2.ext.i18n"], **options)

@@ -157,17 +157,17 @@ class StepTracker:
 
 
 def _budget_text(step: Step, lang: str) -> str:
-    _ = gettext_for(lang)
+    tr = gettext_for(lang)
     return (
         step.waktu.label(lang)
         if (step.waktu.has_budget or step.waktu.after_service_hours)
-        else _("no time standard")
+        else tr("no time standard")
     )
 
 
 def _hosts_text(done: int, left: int, lang: str) -> str:
-    _ = gettext_for(lang)
-    return _("hosts done {done}, left {left}").format(done=done, left=left)
+    tr = gettext_for(lang)
+    return tr("hosts done {done}, left {left}").format(done=done, left=left)
 
 
 def _did_something(live: LiveStep) -> bool:
@@ -213,16 +213,16 @@ class PlainProgress:
         if live.step.id in self._announced:
             return
         self._announced.add(live.step.id)
-        _ = gettext_for(self.lang)
+        tr = gettext_for(self.lang)
         step = live.step
         self._line(
-            _("Step {n} started: {kegiatan} (Mutu Baku: {budget})").format(
+            tr("Step {n} started: {kegiatan} (Mutu Baku: {budget})").format(
                 n=step.number, kegiatan=step.title(self.lang), budget=_budget_text(step, self.lang)
             )
         )
 
     def changes(self, changes: list[tuple[str, LiveStep]], now: datetime) -> None:
-        _ = gettext_for(self.lang)
+        tr = gettext_for(self.lang)
         for live in list(self.tracker.steps.values()):
             if _did_something(live):
                 self._announce(live)
@@ -233,7 +233,7 @@ class PlainProgress:
             self._ended.add(step.id)
             verdict = self.tracker.provisional(live, now)
             self._line(
-                _("Step {n} ended {elapsed} / {budget}: {verdict}; {hosts}").format(
+                tr("Step {n} ended {elapsed} / {budget}: {verdict}; {hosts}").format(
                     n=step.number,
                     elapsed=fmt_elapsed(self.tracker.elapsed(live, now)),
                     budget=_budget_text(step, self.lang),
@@ -251,12 +251,12 @@ class PlainProgress:
         if (now - self._last_beat).total_seconds() < self.heartbeat_s:
             return
         self._last_beat = now
-        _ = gettext_for(self.lang)
+        tr = gettext_for(self.lang)
         for live in self.tracker.running():
             if live.step.id not in self._announced:
                 continue
             self._line(
-                _("Step {n} running {elapsed} / {budget}; {hosts}").format(
+                tr("Step {n} running {elapsed} / {budget}; {hosts}").format(
                     n=live.step.number,
                     elapsed=fmt_elapsed(self.tracker.elapsed(live, now)),
                     budget=_budget_text(live.step, self.lang),
@@ -283,15 +283,15 @@ class RichProgress:
     def _render(self) -> Any:
         from rich.table import Table
 
-        _ = gettext_for(self.lang)
+        tr = gettext_for(self.lang)
         now = datetime.now().astimezone()
         table = Table(title=self.title, expand=False, show_lines=False)
-        table.add_column(_("No."), justify="right")
-        table.add_column(_("Activity"), max_width=52, no_wrap=True)
-        table.add_column(_("Time"), justify="right")
-        table.add_column(_("Mutu Baku"))
-        table.add_column(_("Host"), justify="right")
-        table.add_column(_("Status"))
+        table.add_column(tr("No."), justify="right")
+        table.add_column(tr("Activity"), max_width=52, no_wrap=True)
+        table.add_column(tr("Time"), justify="right")
+        table.add_column(tr("Mutu Baku"))
+        table.add_column(tr("Host"), justify="right")
+        table.add_column(tr("Status"))
         with self.tracker.lock:
             for step in self.tracker.sop.steps:
                 live = self.tracker.steps.get(step.id)
@@ -302,9 +302,9 @@ class RichProgress:
                     continue
                 verdict = self.tracker.provisional(live, now)
                 style = "bold red" if verdict.deviation else ("green" if live.closed else "yellow")
-                status = verdict.label(self.lang) if live.closed else _("running")
+                status = verdict.label(self.lang) if live.closed else tr("running")
                 if not live.closed and verdict.deviation:
-                    status = f"{_('running')}: {verdict.label(self.lang)}"
+                    status = f"{tr('running')}: {verdict.label(self.lang)}"
                 table.add_row(
                     str(step.number),
                     step.title(self.lang),

@@ -25,7 +25,7 @@ import yaml
 from siak_sop import __version__, budgets, exitcodes, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, _, gettext_for
+from siak_sop.i18n import N_, gettext_for, tr
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed
 from siak_sop.runlog import AgendaTail, RunRecord, read_agenda, step_runs
@@ -111,8 +111,8 @@ def find_project_dir(start: Path | None = None) -> Path:
             if (folder / "galaxy.yml").is_file() and (folder / "playbooks").is_dir():
                 return folder
     raise SiakError(
-        _("cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)"),
-        fix=_("Run siak-sop inside the checkout or set SIAK_PROJECT_DIR"),
+        tr("cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)"),
+        fix=tr("Run siak-sop inside the checkout or set SIAK_PROJECT_DIR"),
     )
 
 
@@ -164,7 +164,7 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
             path = Path(item[1:])
             if not path.is_file():
                 raise SiakError(
-                    _("extra vars file does not exist"), where=str(path), fix=_("Check the path after -e @")
+                    tr("extra vars file does not exist"), where=str(path), fix=tr("Check the path after -e @")
                 )
             files.append(str(path.resolve()))
             continue
@@ -176,16 +176,16 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
                 data = None
             if not isinstance(data, dict):
                 raise SiakError(
-                    _("-e '{item}' is not a mapping").format(item=item),
-                    fix=_("Write -e key=value or -e '{example}'").format(example='{"key": "value"}'),
+                    tr("-e '{item}' is not a mapping").format(item=item),
+                    fix=tr("Write -e key=value or -e '{example}'").format(example='{"key": "value"}'),
                 )
             values.update(data)
             continue
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
             raise SiakError(
-                _("-e '{item}' is not key=value").format(item=item),
-                fix=_("Write -e key=value, -e @file.yml or a JSON mapping"),
+                tr("-e '{item}' is not key=value").format(item=item),
+                fix=tr("Write -e key=value, -e @file.yml or a JSON mapping"),
             )
         values[key.strip()] = value
     return values, files
@@ -195,8 +195,8 @@ def prepare(args: Any) -> RunRequest:
     """Validate everything `siak-sop run` was given; raise SiakError (exit 2) before anything runs."""
     if args.sop not in PLAYBOOKS:
         raise SiakError(
-            _("unknown SOP run '{name}'").format(name=args.sop),
-            fix=_("Use one of: {names}").format(names=", ".join(PLAYBOOKS)),
+            tr("unknown SOP run '{name}'").format(name=args.sop),
+            fix=tr("Use one of: {names}").format(names=", ".join(PLAYBOOKS)),
         )
     playbook_name, sop_id = PLAYBOOKS[args.sop]
     sop = load_sop(sop_id)
@@ -205,29 +205,29 @@ def prepare(args: Any) -> RunRequest:
         playbook = Path(args.playbook).resolve()
         if not playbook.is_file():
             raise SiakError(
-                _("playbook not found"), where=args.playbook, fix=_("Check the path given to --playbook")
+                tr("playbook not found"), where=args.playbook, fix=tr("Check the path given to --playbook")
             )
     else:
         playbook = project_dir / "playbooks" / playbook_name
         if not playbook.is_file():
             raise SiakError(
-                _("playbook playbooks/{playbook} for '{name}' is not in this collection ({folder})").format(
+                tr("playbook playbooks/{playbook} for '{name}' is not in this collection ({folder})").format(
                     playbook=playbook_name, name=args.sop, folder=project_dir
                 ),
-                fix=_("Update the collection to a version that has it, or give one with --playbook"),
+                fix=tr("Update the collection to a version that has it, or give one with --playbook"),
             )
     inventories = []
     for inv in args.inventory or []:
         if not Path(inv).exists():
             raise SiakError(
-                _("inventory does not exist"), where=inv, fix=_("Give an inventory file or folder with -i")
+                tr("inventory does not exist"), where=inv, fix=tr("Give an inventory file or folder with -i")
             )
         inventories.append(str(Path(inv).resolve()))
     if args.vault_password_file and not Path(args.vault_password_file).is_file():
         raise SiakError(
-            _("vault password file does not exist"),
+            tr("vault password file does not exist"),
             where=args.vault_password_file,
-            fix=_("Check --vault-password-file"),
+            fix=tr("Check --vault-password-file"),
         )
     sops = [load_sop("upgrade"), load_sop("backup")]
     budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
@@ -297,13 +297,13 @@ def service_hours_guard(request: RunRequest, now: datetime) -> str | None:
     where = f"{verdict['window']}, {request.timezone}, now {verdict['local_time']}"
     if not request.force:
         raise SiakError(
-            _("refusing to back up inside service hours ({where})").format(where=where),
-            fix=_(
+            tr("refusing to back up inside service hours ({where})").format(where=where),
+            fix=tr(
                 "Run it after service hours, or add --force to back up now (the report marks the deviation)"
             ),
         )
     request.extravars[BACKUP_FORCE_VAR] = True
-    return _("inside service hours ({where}): backing up anyway because of --force").format(where=where)
+    return tr("inside service hours ({where}): backing up anyway because of --force").format(where=where)
 
 
 def _cmdline(request: RunRequest) -> str:
@@ -520,9 +520,9 @@ def _run(ansible_runner: Any, **kwargs: Any) -> Any:
     except (AnsibleRunnerException, OSError) as exc:
         shutil.rmtree(kwargs["private_data_dir"], ignore_errors=True)
         raise SiakError(
-            _("ansible-runner could not start the playbook ({error})").format(error=exc),
+            tr("ansible-runner could not start the playbook ({error})").format(error=exc),
             where=str(kwargs.get("playbook", "")),
-            fix=_("Check that ansible-playbook is installed (make setup) and the options given"),
+            fix=tr("Check that ansible-playbook is installed (make setup) and the options given"),
         ) from None
 
 
@@ -532,8 +532,8 @@ CANCEL_TEXT = N_(
 
 
 def cancel_message(step: Step, elapsed: str, limit_s: float, lang: str) -> str:
-    _ = gettext_for(lang)
-    return _(CANCEL_TEXT).format(
+    tr = gettext_for(lang)
+    return tr(CANCEL_TEXT).format(
         n=step.number,
         kegiatan=step.title(lang),
         elapsed=elapsed,

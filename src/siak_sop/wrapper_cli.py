@@ -15,7 +15,7 @@ from typing import Any
 from siak_sop import __version__, budgets, exitcodes, runid, runner, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, _, current, gettext_for
+from siak_sop.i18n import N_, current, gettext_for, tr
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed, make_progress
 from siak_sop.report import model, render
@@ -50,49 +50,51 @@ SAY = {
 def add_commands(sub: Any) -> None:
     r = sub.add_parser(
         "run",
-        help=_("run an SOP playbook with live progress, time budgets and the Laporan"),
-        description=_("Run an SOP playbook through ansible-runner with the agenda callback on."),
+        help=tr("run an SOP playbook with live progress, time budgets and the Laporan"),
+        description=tr("Run an SOP playbook through ansible-runner with the agenda callback on."),
         epilog=exitcodes.epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("sop", help=_("what to run: {names}").format(names=", ".join(runner.PLAYBOOKS)))
-    r.add_argument("-i", "--inventory", action="append", help=_("inventory file or folder (repeatable)"))
-    r.add_argument("-l", "--limit", help=_("limit to these hosts or groups (as ansible-playbook --limit)"))
-    r.add_argument("-t", "--tags", help=_("run only these SOP steps (step ids, comma-separated)"))
-    r.add_argument("--skip-tags", help=_("skip these SOP steps"))
-    r.add_argument("-C", "--check", action="store_true", help=_("trial run (uji coba): change nothing"))
-    r.add_argument("-D", "--diff", action="store_true", help=_("show what would change"))
-    r.add_argument("-e", "--extra-vars", action="append", help=_("key=value, a JSON/YAML mapping, or @file"))
-    r.add_argument("--vault-password-file", help=_("file holding the vault password"))
-    r.add_argument("--budget-file", help=_("YAML file of hard limits per step (docs/siak-sop.md)"))
+    r.add_argument("sop", help=tr("what to run: {names}").format(names=", ".join(runner.PLAYBOOKS)))
+    r.add_argument("-i", "--inventory", action="append", help=tr("inventory file or folder (repeatable)"))
+    r.add_argument("-l", "--limit", help=tr("limit to these hosts or groups (as ansible-playbook --limit)"))
+    r.add_argument("-t", "--tags", help=tr("run only these SOP steps (step ids, comma-separated)"))
+    r.add_argument("--skip-tags", help=tr("skip these SOP steps"))
+    r.add_argument("-C", "--check", action="store_true", help=tr("trial run (uji coba): change nothing"))
+    r.add_argument("-D", "--diff", action="store_true", help=tr("show what would change"))
+    r.add_argument("-e", "--extra-vars", action="append", help=tr("key=value, a JSON/YAML mapping, or @file"))
+    r.add_argument("--vault-password-file", help=tr("file holding the vault password"))
+    r.add_argument("--budget-file", help=tr("YAML file of hard limits per step (docs/siak-sop.md)"))
     r.add_argument(
         "--hard-limit",
         action="append",
         metavar="STEP=MINUTES",
-        help=_("hard limit for one step (none: no limit)"),
+        help=tr("hard limit for one step (none: no limit)"),
     )
-    r.add_argument("--force", action="store_true", help=_("backup: run even inside service hours"))
-    r.add_argument("--playbook", help=_("run this playbook instead of the collection's own (same SOP table)"))
+    r.add_argument("--force", action="store_true", help=tr("backup: run even inside service hours"))
     r.add_argument(
-        "--lang", choices=("id", "en"), default=current(), help=_("language of progress and report")
+        "--playbook", help=tr("run this playbook instead of the collection's own (same SOP table)")
     )
-    r.add_argument("--no-pdf", action="store_true", help=_("write the HTML, Markdown and JSON report only"))
-    r.add_argument("-v", "--verbose", action="count", default=0, help=_("also show Ansible's own output"))
+    r.add_argument(
+        "--lang", choices=("id", "en"), default=current(), help=tr("language of progress and report")
+    )
+    r.add_argument("--no-pdf", action="store_true", help=tr("write the HTML, Markdown and JSON report only"))
+    r.add_argument("-v", "--verbose", action="count", default=0, help=tr("also show Ansible's own output"))
     p = sub.add_parser(
         "report",
-        help=_("rebuild the Laporan (HTML and PDF) of a run from its agenda"),
-        epilog=_(
+        help=tr("rebuild the Laporan (HTML and PDF) of a run from its agenda"),
+        epilog=tr(
             "Exits with the code the run earned (see siak-sop run --help), or 2 when there is no agenda."
         ),
     )
-    p.add_argument("run", help=_("run id (the agenda file's name) or the path of an agenda .jsonl file"))
+    p.add_argument("run", help=tr("run id (the agenda file's name) or the path of an agenda .jsonl file"))
     p.add_argument(
-        "--sop", help=_("the SOP table to use when the agenda does not name one (upgrade, backup)")
+        "--sop", help=tr("the SOP table to use when the agenda does not name one (upgrade, backup)")
     )
-    p.add_argument("--lang", choices=("id", "en"), default=current(), help=_("language of the report"))
-    p.add_argument("--output", help=_("folder for the report (default: <output>/reports/<run id>)"))
-    p.add_argument("--budget-file", help=_("hard limits to show beside deviations"))
-    p.add_argument("--no-pdf", action="store_true", help=_("write the HTML, Markdown and JSON report only"))
+    p.add_argument("--lang", choices=("id", "en"), default=current(), help=tr("language of the report"))
+    p.add_argument("--output", help=tr("folder for the report (default: <output>/reports/<run id>)"))
+    p.add_argument("--budget-file", help=tr("hard limits to show beside deviations"))
+    p.add_argument("--no-pdf", action="store_true", help=tr("write the HTML, Markdown and JSON report only"))
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -145,7 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             office.wait()
             run = runner.load_run(agenda)
             if run is None:
-                raise SiakError(_("the agenda went away"), where=str(agenda))
+                raise SiakError(tr("the agenda went away"), where=str(agenda))
             chain = runner.check_chain(agenda)
             ok = run.succeeded
             guess = runner.RunResult(
@@ -210,7 +212,7 @@ def write_day_book(
         written = book.write_day(context, output_dir / "buku-agenda", pdf=pdf)
     except (SiakError, OSError) as err:
         print(
-            _("siak-sop: the Buku Agenda of {day} was not written: {error}").format(day=day, error=err),
+            tr("siak-sop: the Buku Agenda of {day} was not written: {error}").format(day=day, error=err),
             file=sys.stderr,
         )
         return None
@@ -224,7 +226,7 @@ def signing(office: dict[str, Any]) -> Any:
     try:
         return settings_from_office(office)
     except SiakError as err:
-        print(_("siak-sop: the PDF is not signed: {error}").format(error=err.line()), file=sys.stderr)
+        print(tr("siak-sop: the PDF is not signed: {error}").format(error=err.line()), file=sys.stderr)
         return None
 
 
@@ -360,14 +362,14 @@ def sop_of(run: RunRecord, name: str | None) -> Sop:
             return load_sop(sop_id)
     if ids:
         raise SiakError(
-            _("the run has steps of several SOPs ({ids})").format(ids=", ".join(ids)),
+            tr("the run has steps of several SOPs ({ids})").format(ids=", ".join(ids)),
             where=run.source,
-            fix=_("Choose one with --sop"),
+            fix=tr("Choose one with --sop"),
         )
     raise SiakError(
-        _("the agenda names no SOP step and its playbook is not an SOP playbook"),
+        tr("the agenda names no SOP step and its playbook is not an SOP playbook"),
         where=run.source,
-        fix=_("Choose the SOP table with --sop upgrade or --sop backup"),
+        fix=tr("Choose the SOP table with --sop upgrade or --sop backup"),
     )
 
 

@@ -48,9 +48,9 @@ def test_no_english_value_word_is_translated_as_itself():
     """The words the review found in Indonesian reports, each with an Indonesian translation."""
     from siak_sop.report import values
 
-    _ = i18n.gettext_for("id")
+    tr = i18n.gettext_for("id")
     for word in ("updated", "in_use", "physical", "off", "ok", "verified", "offline", "already_running"):
-        shown = values.word(word, _)
+        shown = values.word(word, tr)
         assert shown != word and shown.lower() != word.replace("_", " "), word
-    assert values.label("bytes_transferred", _) == "bytes_transferred"  # never a column of the report
+    assert values.label("bytes_transferred", tr) == "bytes_transferred"  # never a column of the report
     assert "bytes_transferred" not in values.LABELS and "briefed" in values.LABELS

@@ -92,7 +92,7 @@ OFFICE = {
 }
 
 
-def full_run(results=RESULTS, **end):
+def full_run(results=None, **end):
     run = (
         Run()
         .task("prepare", "localhost", 0, 30)
@@ -108,13 +108,13 @@ def full_run(results=RESULTS, **end):
         .task("report_from_adb", "localhost", 870, 5)
         .task("report_from_subkoord", "localhost", 875, 5)
     )
-    return run.end(results=results, **end)
+    return run.end(results=RESULTS if results is None else results, **end)
 
 
-def context(run=None, lang="id", sop=UPGRADE, office=OFFICE, **kw):
+def context(run=None, lang="id", sop=UPGRADE, office=None, **kw):
     record = parse_lines((run or full_run()).lines(), "/out/agenda/2026-11-23/r1.jsonl")
     verdicts = budgets.verdicts(sop, step_runs(record))
-    return model.build(record, sop, verdicts, lang=lang, office=office, version="0.1.0", **kw)
+    return model.build(record, sop, verdicts, lang=lang, office=office or OFFICE, version="0.1.0", **kw)
 
 
 class Rows(HTMLParser):
@@ -166,7 +166,7 @@ def parse(html):
 
 def test_every_sop_row_with_its_verdict():
     parser = parse(render.render_html(context()))
-    assert [cells[0] for _, cells in parser.rows] == [str(s.number) for s in UPGRADE.steps]  # 9, 10 twice
+    assert [cells[0] for _cls, cells in parser.rows] == [str(s.number) for s in UPGRADE.steps]  # 9, 10 twice
     over = [cells for cls, cells in parser.rows if cls == "melebihi"]
     assert len(over) == 1 and over[0][1] == "Menjalankan server"
     assert "Melebihi Mutu Baku" in over[0] and "lebih 1,7 menit dari maksimum 5 menit" in over[0][-1]

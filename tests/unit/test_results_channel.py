@@ -30,7 +30,7 @@ def test_publish_gives_plain_stats_and_one_fact_per_role():
         "siak_results__siak_upgrade": {"siak-host": {"result": "updated"}},
         "siak_results_run_id": "r1",
     }
-    assert type(out["ansible_stats"]["data"]["siak_results"]) is dict
+    assert type(out["ansible_stats"]["data"]["siak_results"]) is dict  # pylint: disable=unidiomatic-typecheck
 
 
 def test_publish_merges_with_this_runs_earlier_fact_only():

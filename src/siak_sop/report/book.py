@@ -16,7 +16,7 @@ from typing import Any
 
 from siak_sop import budgets, runlog
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, _, gettext_for
+from siak_sop.i18n import N_, gettext_for, tr
 from siak_sop.progress import fmt_elapsed
 from siak_sop.report import model, render
 from siak_sop.sop import Sop, load_sop
@@ -59,9 +59,9 @@ def load_day(agenda_dir: Path, day: str) -> list[DayRun]:
     folder = agenda_dir / day
     if not folder.is_dir():
         raise SiakError(
-            _("no agenda for {day}").format(day=day),
+            tr("no agenda for {day}").format(day=day),
             where=str(agenda_dir),
-            fix=_("Check the date, or the agenda folder (--agenda-dir)"),
+            fix=tr("Check the date, or the agenda folder (--agenda-dir)"),
         )
     found = []
     for path in sorted(folder.glob("*.jsonl")):
@@ -79,7 +79,7 @@ def _sop_of(run: runlog.RunRecord) -> Sop | None:
 
 def run_block(day_run: DayRun, lang: str) -> dict[str, Any] | None:
     """One run's head and its step rows; None for a file that holds no run at all."""
-    _ = gettext_for(lang)
+    tr = gettext_for(lang)
     try:
         run = runlog.from_records(day_run.records, str(day_run.path))
     except SiakError:
@@ -89,12 +89,12 @@ def run_block(day_run: DayRun, lang: str) -> dict[str, Any] | None:
     block: dict[str, Any] = {
         "run_id": run.run_id or day_run.path.stem,
         "file": day_run.path.name,
-        "sop": f"{sop.nomor} {sop.nama if lang == 'id' else sop.name_en}" if sop else _("no SOP step"),
+        "sop": f"{sop.nomor} {sop.nama if lang == 'id' else sop.name_en}" if sop else tr("no SOP step"),
         "started": model.clock(run.started),
         "ended": model.clock(run.last_time) if run.finished else "",
         "check_mode": bool(run.run_start.get("check_mode")),
         "head": str(head),
-        "state": _(STATE_WORDS.get(day_run.state, day_run.state)),
+        "state": tr(STATE_WORDS.get(day_run.state, day_run.state)),
         "state_bad": day_run.state in ("broken", "prefix", "incomplete"),
         "rows": [],
         "status": "",
@@ -129,7 +129,7 @@ def day_model(
     day: str, runs: list[DayRun], *, lang: str = "id", office: dict[str, Any] | None = None, version: str = ""
 ) -> dict[str, Any]:
     """The day's page: every run in start order, the office's letterhead and the day's signature."""
-    _ = gettext_for(lang)
+    tr = gettext_for(lang)
     office = office or {}
     blocks = [b for b in (run_block(r, lang) for r in runs) if b is not None]
     blocks.sort(key=lambda b: (b["started"], b["run_id"]))
@@ -141,7 +141,7 @@ def day_model(
     return {
         "lang": lang,
         "kop": model.kop(office, lang),
-        "title": _("Agenda book"),
+        "title": tr("Agenda book"),
         "day": model.local_date(when, lang),
         "day_iso": day,
         "runs": blocks,
@@ -149,19 +149,19 @@ def day_model(
         "place_date": f"{place}, {model.local_date(when, lang)}" if place else model.local_date(when, lang),
         "signatures": [
             {
-                "caption": _("Recorded by,"),
+                "caption": tr("Recorded by,"),
                 "title": str(adb.get("title") or "Administrator Database"),
                 "name": str(adb.get("name") or ""),
                 "nip": str(adb.get("nip") or ""),
             },
             {
-                "caption": _("Acknowledged by,"),
-                "title": str(kabid.get("title") or _("Head of Division (Kepala Bidang)")),
+                "caption": tr("Acknowledged by,"),
+                "title": str(kabid.get("title") or tr("Head of Division (Kepala Bidang)")),
                 "name": str(kabid.get("name") or ""),
                 "nip": str(kabid.get("nip") or ""),
             },
         ],
-        "generated": _(
+        "generated": tr(
             "Rebuilt by siak-sop {version} from the agenda files of {day}; never edited by hand"
         ).format(version=version, day=day),
     }

@@ -111,8 +111,8 @@ class StepOutcome:
 def local_date(when: datetime | None, lang: str) -> str:
     if when is None:
         return "-"
-    _ = gettext_for(lang)
-    return f"{when.day} {_(MONTHS[when.month - 1])} {when.year}"
+    tr = gettext_for(lang)
+    return f"{when.day} {tr(MONTHS[when.month - 1])} {when.year}"
 
 
 def sop_date(text: str, lang: str) -> str:
@@ -152,7 +152,7 @@ def not_configured(run: RunRecord) -> dict[str, str]:
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
-def _failure(run: RunRecord, step: Step, _: Any) -> str:
+def _failure(run: RunRecord, step: Step, tr: Any) -> str:
     """The first failed task of the step: on which host, which task, and Ansible's message."""
     for task in run.tasks:
         own = task.get("step")
@@ -161,35 +161,35 @@ def _failure(run: RunRecord, step: Step, _: Any) -> str:
         if task.get("status") not in FAILED_STATUSES:
             continue
         msg = str((task.get("summary") or {}).get("msg") or "").strip()
-        what = _("unreachable") if task.get("status") == "unreachable" else _("error")
-        return _("{host}: task '{task}': {what}: {msg}").format(
+        what = tr("unreachable") if task.get("status") == "unreachable" else tr("error")
+        return tr("{host}: task '{task}': {what}: {msg}").format(
             host=task.get("host", "?"), task=task.get("task", "?"), what=what, msg=msg or "-"
         )
-    return _("a task of this step failed (see the agenda)")
+    return tr("a task of this step failed (see the agenda)")
 
 
-def _not_run_reason(run: RunRecord, step: Step, index: int, last_ran: int, _: Any) -> str:
+def _not_run_reason(run: RunRecord, step: Step, index: int, last_ran: int, tr: Any) -> str:
     header = run.run_start
     tags = [str(t) for t in header.get("tags") or [] if str(t) != "all"]
     skip = [str(t) for t in header.get("skip_tags") or []]
     configured = not_configured(run)
     if step.id in configured:
-        return _("not configured: {why}").format(why=values.word(configured[step.id], _))
+        return tr("not configured: {why}").format(why=values.word(configured[step.id], tr))
     if step.id in skip:
-        return _("skipped by tag (--skip-tags {tag})").format(tag=step.id)
+        return tr("skipped by tag (--skip-tags {tag})").format(tag=step.id)
     if tags and step.id not in tags:
-        return _("not selected (--tags {tags})").format(tags=",".join(tags))
+        return tr("not selected (--tags {tags})").format(tags=",".join(tags))
     if header.get("check_mode"):
-        return _("could not be rehearsed in the trial run (check mode)")
+        return tr("could not be rehearsed in the trial run (check mode)")
     stopped = not run.finished or run.failed
     if stopped and index > last_ran:
-        return _("the run stopped before this step")
-    return _("no task of this step ran (its conditions were not met)")
+        return tr("the run stopped before this step")
+    return tr("no task of this step ran (its conditions were not met)")
 
 
 def step_outcomes(run: RunRecord, sop: Sop, verdicts: list[Verdict], lang: str) -> list[StepOutcome]:
     """Each step's verdict word and reason, in the table's order."""
-    _ = gettext_for(lang)
+    tr = gettext_for(lang)
     configured = not_configured(run)
     ran = [i for i, v in enumerate(verdicts) if v.run is not None and not v.run.all_skipped]
     last_ran = max(ran) if ran else -1
@@ -205,40 +205,40 @@ def step_outcomes(run: RunRecord, sop: Sop, verdicts: list[Verdict], lang: str) 
             if run.finished:
                 found.append(
                     StepOutcome(
-                        SESUAI, _(VERDICT_WORDS[SESUAI]), _("recorded in the agenda when the run closed")
+                        SESUAI, tr(VERDICT_WORDS[SESUAI]), tr("recorded in the agenda when the run closed")
                     )
                 )
             else:
                 found.append(
                     StepOutcome(
                         TIDAK_DIJALANKAN,
-                        _(VERDICT_WORDS[TIDAK_DIJALANKAN]),
-                        _("the run was broken off before it closed its record"),
+                        tr(VERDICT_WORDS[TIDAK_DIJALANKAN]),
+                        tr("the run was broken off before it closed its record"),
                     )
                 )
             continue
         if kind == TIDAK_DIJALANKAN:
-            reason = _not_run_reason(run, v.step, index, last_ran, _)
+            reason = _not_run_reason(run, v.step, index, last_ran, tr)
         elif kind == GAGAL:
-            reason = _failure(run, v.step, _)
+            reason = _failure(run, v.step, tr)
         elif kind == DIBATALKAN:
             reason = (
-                _("stopped at its hard limit ({limit})").format(limit=fmt_elapsed(v.hard_limit_s or 0))
+                tr("stopped at its hard limit ({limit})").format(limit=fmt_elapsed(v.hard_limit_s or 0))
                 if v.kind == budgets.CANCELLED
-                else _("the run was stopped while this step was running")
+                else tr("the run was stopped while this step was running")
             )
         elif kind == MELEBIHI:
             reason = (
-                _("started inside service hours")
+                tr("started inside service hours")
                 if v.kind == budgets.INSIDE_SERVICE_HOURS
-                else _("{over} min over the maximum of {waktu}").format(
+                else tr("{over} min over the maximum of {waktu}").format(
                     over=f"{v.minutes_over:.1f}".replace(".", "," if lang == "id" else "."),
                     waktu=v.step.waktu.label(lang),
                 )
             )
         elif check:
-            reason = _("rehearsed in the trial run: nothing was changed")
-        found.append(StepOutcome(kind, _(VERDICT_WORDS[kind]), reason))
+            reason = tr("rehearsed in the trial run: nothing was changed")
+        found.append(StepOutcome(kind, tr(VERDICT_WORDS[kind]), reason))
     return found
 
 
@@ -246,28 +246,30 @@ def run_status(
     run: RunRecord, outcome: dict[str, Any], outcomes: list[StepOutcome], lang: str
 ) -> tuple[str, str]:
     """The run's verdict line and a CSS class: never better than its worst step."""
-    _ = gettext_for(lang)
+    tr = gettext_for(lang)
     if outcome.get("cancelled_step"):
         label = outcome.get("cancelled_label", outcome["cancelled_step"])
-        return _("Cancelled at the hard limit of step {step}").format(step=label), "bad"
+        return tr("Cancelled at the hard limit of step {step}").format(step=label), "bad"
     if outcome.get("status") == "timeout":
-        return _("Stopped: the whole run passed its time limit"), "bad"
+        return tr("Stopped: the whole run passed its time limit"), "bad"
     if outcome.get("interrupted"):
-        return _("Stopped by the operator ({signal})").format(signal=outcome.get("signal") or "SIGINT"), "bad"
+        return tr("Stopped by the operator ({signal})").format(
+            signal=outcome.get("signal") or "SIGINT"
+        ), "bad"
     if not run.finished:
-        return _("Broken off: the record has no closing line"), "bad"
+        return tr("Broken off: the record has no closing line"), "bad"
     if run.failed or any(o.verdict == GAGAL for o in outcomes):
-        return _("Failed"), "bad"
+        return tr("Failed"), "bad"
     over = sum(1 for o in outcomes if o.verdict == MELEBIHI)
     if run.run_start.get("check_mode"):
-        return _("Trial run (check mode) finished: nothing was changed"), "check"
+        return tr("Trial run (check mode) finished: nothing was changed"), "check"
     if over:
-        return _("Done, with {n} step(s) over the Mutu Baku").format(n=over), "bad"
-    return _("Done within the Mutu Baku"), "ok"
+        return tr("Done, with {n} step(s) over the Mutu Baku").format(n=over), "bad"
+    return tr("Done within the Mutu Baku"), "ok"
 
 
 def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, briefing: bool) -> dict[str, Any]:
-    _ = gettext_for(lang)
+    tr = gettext_for(lang)
     # The role's own message is the reason a host failed or was rolled back; for a host that is done,
     # or offline or in use (the outcome says so), it is a developer's note and stays in the JSON copy.
     rows_raw = {
@@ -289,7 +291,7 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
         rows.append(
             {
                 "host": host_name(host, lang),
-                "cells": [values.cell(k, data, _, lang) for k in present],
+                "cells": [values.cell(k, data, tr, lang) for k in present],
                 "problem": status in values.NOT_DONE,
             }
         )
@@ -302,13 +304,13 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
     totals: dict[str, int] = {}
     if not briefing:
         for data in rows_raw.values():
-            word = values.word(data.get("result", "-"), _)
+            word = values.word(data.get("result", "-"), tr)
             totals[word] = totals.get(word, 0) + 1
     return {
         "step": step.id,
         "number": step.number,
         "title": (step.output if lang == "id" else step.output_en) or step.title(lang),
-        "columns": [values.label(k, _) for k in present],
+        "columns": [values.label(k, tr) for k in present],
         "mono": [k == "sha256" for k in present],
         "rows": rows,
         "vertical": step.id in VERTICAL,
@@ -347,7 +349,7 @@ def output_sections(run: RunRecord, sop: Sop, lang: str) -> list[dict[str, Any]]
 
 def signatures(sop: Sop, office: dict[str, Any], lang: str) -> list[dict[str, str]]:
     """The SOP's signature chain, with the office's signers (name and NIP) from the inventory."""
-    _ = gettext_for(lang)
+    tr = gettext_for(lang)
     captions = {
         "performs": N_("Carried out by,"),
         "receives": N_("Report received by,"),
@@ -359,7 +361,7 @@ def signatures(sop: Sop, office: dict[str, Any], lang: str) -> list[dict[str, st
         person = people.get(signer.actor) if isinstance(people.get(signer.actor), dict) else {}
         found.append(
             {
-                "caption": _(captions[signer.role]),
+                "caption": tr(captions[signer.role]),
                 "title": str(person.get("title") or signer.title),
                 "name": str(person.get("name") or ""),
                 "nip": str(person.get("nip") or ""),
@@ -370,12 +372,12 @@ def signatures(sop: Sop, office: dict[str, Any], lang: str) -> list[dict[str, st
 
 def kop(office: dict[str, Any], lang: str) -> dict[str, Any]:
     """The letterhead from the inventory's siak_office; the logo only when its file exists."""
-    _ = gettext_for(lang)
+    tr = gettext_for(lang)
     logo = str(office.get("logo") or "")
     logo_path = Path(logo).expanduser() if logo else None
     return {
         "government": str(office.get("government") or ""),
-        "name": str(office.get("name") or _("(office not set in the inventory: siak_office.name)")),
+        "name": str(office.get("name") or tr("(office not set in the inventory: siak_office.name)")),
         "unit": str(office.get("unit") or ""),
         "address": str(office.get("address") or ""),
         "contact": str(office.get("contact") or ""),
@@ -437,7 +439,7 @@ def build(
     chain: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The report's data. `chain` is `siak-sop agenda verify`'s finding ({state, message}), when checked."""
-    _ = gettext_for(lang)
+    tr = gettext_for(lang)
     outcome = outcome or {}
     office = office or {}
     start = run.started
@@ -446,12 +448,12 @@ def build(
     check = bool(run.run_start.get("check_mode"))
     deviations = sum(1 for o in outcomes if o.verdict in (MELEBIHI, GAGAL, DIBATALKAN))
     agenda_state = (
-        _("complete")
+        tr("complete")
         if run.complete
         else (
-            _("INCOMPLETE: some records could not be written")
+            tr("INCOMPLETE: some records could not be written")
             if run.finished
-            else _("NO closing record: the run was stopped before it ended")
+            else tr("NO closing record: the run was stopped before it ended")
         )
     )
     chain_broken = bool(chain and chain.get("state") == "broken")
@@ -462,7 +464,7 @@ def build(
     return {
         "lang": lang,
         "kop": kop(office, lang),
-        "title": _("Report on carrying out {sop}").format(sop=sop.nama if lang == "id" else sop.name_en),
+        "title": tr("Report on carrying out {sop}").format(sop=sop.nama if lang == "id" else sop.name_en),
         "nomor_surat": nomor_surat(office, run),
         "sop": {
             "nomor": sop.nomor,
@@ -495,16 +497,16 @@ def build(
         "chain_state": (
             ""
             if chain is None
-            else _("HASH CHAIN BROKEN: {message}").format(message=chain.get("message", ""))
+            else tr("HASH CHAIN BROKEN: {message}").format(message=chain.get("message", ""))
             if chain_broken
-            else _("hash chain intact")
+            else tr("hash chain intact")
         ),
         "chain_broken": chain_broken,
         "place_date": f"{place}, {local_date(run.last_time or start, lang)}"
         if place
         else local_date(run.last_time or start, lang),
         "signatures": signatures(sop, office, lang),
-        "generated": _("Made by siak-sop {version} from the agenda of run {run_id}").format(
+        "generated": tr("Made by siak-sop {version} from the agenda of run {run_id}").format(
             version=version, run_id=run.run_id
         ),
         "verdicts": {r["id"]: r["verdict"] for r in table},

@@ -92,15 +92,15 @@ VALUES = {
 NOT_DONE = frozenset({"failed", "offline", "in_use", "not_probed"})
 
 
-def label(key: str, _: Gettext) -> str:
-    return _(LABELS[key]) if key in LABELS else key
+def label(key: str, tr: Gettext) -> str:
+    return tr(LABELS[key]) if key in LABELS else key
 
 
-def word(value: Any, _: Gettext) -> str:
+def word(value: Any, tr: Gettext) -> str:
     """A status or kind word in the reader's language; other text as it is."""
     text = str(value)
     key = text.strip().lower()
-    return _(VALUES[key]) if key in VALUES else text
+    return tr(VALUES[key]) if key in VALUES else text
 
 
 def human_size(value: Any, lang: str) -> str:
@@ -122,11 +122,11 @@ def human_size(value: Any, lang: str) -> str:
     return f"{number} bytes" if unit == "B" else f"{size:.1f} {unit} ({whole} bytes)"
 
 
-def yes_no(value: Any, _: Gettext) -> str:
-    return _("yes") if value else _("no")
+def yes_no(value: Any, tr: Gettext) -> str:
+    return tr("yes") if value else tr("no")
 
 
-def cell(key: str, data: dict[str, Any], _: Gettext, lang: str) -> str:
+def cell(key: str, data: dict[str, Any], tr: Gettext, lang: str) -> str:
     """One field of one host's result, ready to print."""
     if key == "versions":
         before, after = data.get("from_version") or "-", data.get("to_version") or "-"
@@ -135,27 +135,27 @@ def cell(key: str, data: dict[str, Any], _: Gettext, lang: str) -> str:
     if value is None or value in ("", []):
         return "-"
     if key == "briefed":
-        return yes_no(value, _)
+        return yes_no(value, tr)
     if key.endswith("_s") and isinstance(value, int | float) and not isinstance(value, bool):
         return fmt_elapsed(float(value))
     if key == "size":
         return human_size(value, lang)
     if key == "destinations":
-        return destinations(value, _)
+        return destinations(value, tr)
     if key == "retention":
         return "\n".join(str(v.get("name", v) if isinstance(v, dict) else v) for v in value) or "-"
     if key == "restore_drill" and isinstance(value, dict):
-        outcome = word(value.get("result", value.get("status", "")), _)
+        outcome = word(value.get("result", value.get("status", "")), tr)
         detail = value.get("message") or value.get("detail") or ""
         return f"{outcome}: {detail}" if detail else outcome
     if isinstance(value, list):
-        return "\n".join(word(v, _) for v in value)
+        return "\n".join(word(v, tr) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{label(str(k), _)} {word(v, _)}" for k, v in value.items() if str(k) in LABELS)
-    return word(value, _)
+        return "; ".join(f"{label(str(k), tr)} {word(v, tr)}" for k, v in value.items() if str(k) in LABELS)
+    return word(value, tr)
 
 
-def destinations(value: Any, _: Gettext) -> str:
+def destinations(value: Any, tr: Gettext) -> str:
     """Each spare copy: its name and whether it was read back and matched."""
     if not isinstance(value, list):
         return str(value)
@@ -166,6 +166,6 @@ def destinations(value: Any, _: Gettext) -> str:
             continue
         name = item.get("name") or item.get("path") or "?"
         ok = item.get("verified")
-        state = _("verified") if ok else _("NOT verified")
+        state = tr("verified") if ok else tr("NOT verified")
         lines.append(f"{name}: {state}")
     return "\n".join(lines) or "-"
