@@ -95,10 +95,18 @@ class CallbackModule(CallbackBase):
         run_id = runid.from_env(os.environ)
         if not run_id:
             return 0
-        out = Path(os.environ.get("SIAK_OUTPUT_DIR") or Path.cwd() / "out").resolve()
-        agenda = runner.find_agenda_file(runner.agenda_dir_for(out), run_id)
+        given = os.environ.get("SIAK_OUTPUT_DIR")
+        agenda_dir = runner.agenda_dir_for(Path(given or Path.cwd() / "out").resolve())
+        # The reports go beside the agenda folder unless the output folder is named.
+        out = Path(given).resolve() if given else agenda_dir.parent
+        agenda = runner.find_agenda_file(agenda_dir, run_id)
         if agenda is None:
             self._display.warning(f"dukcapil.siak.laporan: no agenda for run {run_id}: no Laporan is written")
+            return 0
+        try:
+            wrapper_cli.sop_of(runner.load_run(agenda), None)
+        except SiakError:
+            self._display.vv(f"dukcapil.siak.laporan: run {run_id} follows no SOP: no Laporan")
             return 0
         lang = i18n.use(self.get_option("lang"))
         try:
@@ -106,8 +114,9 @@ class CallbackModule(CallbackBase):
             office = wrapper_cli.office_of(runner.load_run(agenda))
             page = wrapper_cli.write_day_book(agenda, out, lang, office, True)
         except SiakError as err:
-            self._display.error(f"dukcapil.siak.laporan: {err.line()}")
-            return 6
+            # The run's own outcome stands; the job's output says why its Laporan is missing.
+            self._display.error(f"dukcapil.siak.laporan: no Laporan: {err.line()}")
+            return 0
         files = list(written.values()) + ([page] if page else [])
         for path in files:
             self._display.display(f"[siak-sop] {path}")
