@@ -264,7 +264,8 @@ def status_of(
             return "ignored"
         return "rescued" if rescued else "failed"
     if event == "unreachable":
-        return "unreachable"
+        # ignore_unreachable: Ansible counts the host as ok and ignored, and goes on with it
+        return "ignored" if ignore_errors else "unreachable"
     if event == "skipped":
         return "skipped"
     return "changed" if result.get("changed") else "ok"
@@ -361,6 +362,74 @@ class Results:
         return results, per_host, problems
 
 
+# --- the run's outcome ----------------------------------------------------------------------------
+
+
+class HostStates:
+    """The hosts Ansible holds as failed or unreachable, so ``run_end.status`` follows the rule that gives
+    ``ansible-playbook`` its exit code: 4 while a host is unreachable, else 2 while a host is failed, else 0.
+
+    A failure that was ignored or rescued fails no host, an ignored unreachable host is not unreachable,
+    and a ``meta: clear_host_errors`` that ran (its condition true on a host still in the play) clears
+    every host of the play, as the strategy does.
+    """
+
+    def __init__(self) -> None:
+        self.failed_hosts: set[str] = set()
+        self.unreachable_hosts: set[str] = set()
+        self._rescues: dict[str, Any] = {}
+        self._pending: tuple[str, str, set[str], set[str]] | None = None
+
+    def failed(self, host: str, *, ignored: bool, rescued: bool) -> None:
+        self.settle()
+        if not ignored and not rescued:
+            self.failed_hosts.add(host)
+
+    def unreachable(self, host: str, *, ignored: bool) -> None:
+        self.settle()
+        if not ignored:
+            self.unreachable_hosts.add(host)
+
+    def rescue_seen(self, host: str, task_uuid: str, failed_uuid: Any, failed_result: Any) -> bool:
+        """True when the strategy has just set this failure as the host's ``ansible_failed_result``, which
+        it does only for a failure a rescue section catches."""
+        if failed_result is None or failed_uuid != task_uuid or self._rescues.get(host) is failed_result:
+            return False
+        self._rescues[host] = failed_result  # held, so the next rescue is a new object
+        return True
+
+    def meta_started(self, task_uuid: str, action: str, play_hosts: Iterable[str]) -> None:
+        self.settle()
+        self._pending = (task_uuid, action, set(play_hosts), set())
+
+    def meta_skipped(self, task_uuid: str, host: str | None) -> None:
+        if self._pending is not None and self._pending[0] == task_uuid and host:
+            self._pending[3].add(host)
+
+    def settle(self) -> None:
+        """Apply the last meta task once its skips are known (they come right after it starts)."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        _uuid, action, play_hosts, skipped = pending
+        if action != "clear_host_errors":
+            return
+        active = play_hosts - self.failed_hosts - self.unreachable_hosts
+        if active and active <= skipped:
+            return  # false on every host that reached it: nothing cleared
+        self.failed_hosts -= play_hosts
+        self.unreachable_hosts -= play_hosts
+
+    def exit_code(self) -> int:
+        self.settle()
+        if self.unreachable_hosts:
+            return 4
+        return 2 if self.failed_hosts else 0
+
+    def status(self) -> str:
+        return "successful" if self.exit_code() == 0 else "failed"
+
+
 # --- totals ---------------------------------------------------------------------------------------
 
 
@@ -429,9 +498,10 @@ class Totals:
 class Verdict:
     """What ``siak-sop agenda verify`` found.
 
-    ``state`` is ``complete`` (intact, closed, every line written), ``incomplete`` (intact and closed,
-    but the callback could not write every line), ``prefix`` (intact, no closing record: the run was
-    killed or could not close its file) or ``broken`` (changed, removed or added lines).
+    ``state`` is ``complete`` (intact, closed, every line written), ``error`` (intact, closed by the
+    callback at exit: the run ended by an error), ``incomplete`` (intact and closed, but the callback
+    could not write every line), ``prefix`` (intact, no closing record: the run was killed or could not
+    close its file) or ``broken`` (changed, removed or added lines).
     """
 
     path: str
@@ -448,7 +518,7 @@ class Verdict:
 
     @property
     def exit_code(self) -> int:
-        return {"complete": 0, "incomplete": 1, "prefix": 1}.get(self.state, 2)
+        return {"complete": 0, "incomplete": 1, "prefix": 1, "error": 1}.get(self.state, 2)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -572,6 +642,18 @@ def verify_text(text: str, path: str = "agenda") -> Verdict:
             message=(
                 f"valid prefix of {len(records)} lines: intact, but the closing record (run_end) is missing; "
                 "the run was killed or the agenda could not be written to the end"
+            ),
+            run_id=run_id,
+            records=records,
+        )
+    if end.get("ending") == "error":
+        return Verdict(
+            path=path,
+            state="error",
+            lines=len(records),
+            message=(
+                f"intact, {len(records)} lines, closed, but the run ended by an error before its end "
+                "(ansible-playbook's output names it): the tasks recorded are all that ran"
             ),
             run_id=run_id,
             records=records,

@@ -6,6 +6,7 @@ playbooks, the agenda callback and the reports. It does no I/O beyond reading th
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -326,10 +327,34 @@ def read_yaml_file(path: Path | str, what: str) -> Any:
 
 def load_sop_file(path: Path | str) -> Sop:
     data = read_yaml_file(path, "SOP file")
-    return parse_sop(data, str(path))
+    try:
+        return parse_sop(data, str(path))
+    except SiakError as err:
+        raise _with_line(err, Path(path)) from None
+
+
+def _with_line(err: SiakError, path: Path) -> SiakError:
+    """The error with the line of the step it names (``<file>, step <id>`` becomes ``<file> line N, ...``)."""
+    marker = f"{path}, step "
+    if not err.where.startswith(marker):
+        return err
+    label = err.where[len(marker) :]
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return err
+    pattern = re.compile(rf"^\s*(-\s+)?id:\s*['\"]?{re.escape(label)}['\"]?\s*(#.*)?$")
+    found = next((n for n, line in enumerate(lines, start=1) if pattern.match(line)), None)
+    if found is None:
+        return err
+    fix = err.fix or "Correct the step in the SOP table, then check it with `siak-sop check-sop FILE`"
+    return SiakError(err.what, where=f"{path} line {found}, step {label}", fix=fix)
 
 
 def sop_dir() -> Path:
+    """The SOP tables: ``$SIAK_SOP_DIR`` when set (an office's own copy), else the ones the package ships."""
+    if os.environ.get("SIAK_SOP_DIR"):
+        return Path(os.environ["SIAK_SOP_DIR"])
     return Path(str(resources.files("siak_sop") / "sops"))
 
 

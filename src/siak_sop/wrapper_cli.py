@@ -208,7 +208,8 @@ def write_day_book(
     day = agenda.parent.name
     try:
         runs = book.load_day(agenda.parent.parent, day)
-        context = book.day_model(day, runs, lang=lang, office=office, version=__version__)
+        chain = book.load_chain(agenda.parent.parent, day)
+        context = book.day_model(day, runs, lang=lang, office=office, version=__version__, chain=chain)
         written = book.write_day(context, output_dir / "buku-agenda", pdf=pdf)
     except (SiakError, OSError) as err:
         print(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from client_rollout_kit import make_package
-from labkit import lab_seed, make_lab
+from labkit import REPO, lab_seed, make_lab
 
 PLAYBOOK = "playbooks/upgrade.yml"
 RECAP = re.compile(
@@ -298,3 +299,23 @@ def test_a_hypervisor_that_cannot_start_the_vm_is_quoted(ulab):
     assert result.returncode == 2, result.stdout[-3000:]
     assert "siak-vm: Langkah 4 (start the VM): command on siak-host ran sh -c" in result.stdout
     assert "rc 3, 'no such domain" in result.stdout
+
+
+def test_a_malformed_sop_table_stops_the_run_before_any_host_is_touched(ulab, tmp_path):
+    tables = tmp_path / "sops"
+    shutil.copytree(REPO / "src" / "siak_sop" / "sops", tables)
+    broken = tables / "sop_piak_15.yml"
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(text.replace("    number: 6\n", "    number: 0\n", 1), encoding="utf-8")
+    line = text[: text.index("    number: 6\n")].count("\n")  # the step's "- id:" line, 1-based
+    before = (ulab.status(), served(ulab, 8080), served(ulab, 8081))
+    result = run(ulab, run_id="bad-table", env={"SIAK_SOP_DIR": str(tables)})
+    assert result.returncode != 0
+    said = result.stdout + result.stderr
+    assert f"{broken} line {line}, step replace_app" in said and "siak-sop check-sop" in said, said[-3000:]
+    # nothing ran after the check: no step's task, no host touched
+    assert not STEP_OF_TASK.findall(result.stdout)
+    assert (ulab.status(), served(ulab, 8080), served(ulab, 8081)) == before
+    (path,) = list((ulab.out / "agenda").glob("*/bad-table.jsonl"))
+    tasks = [json.loads(x) for x in path.read_text().splitlines() if '"type":"task"' in x]
+    assert tasks and all(t["action"] == "dukcapil.siak.sop_check" for t in tasks)

@@ -167,7 +167,11 @@ def test_lines_after_the_end_and_a_removed_header_are_named():
 
 
 def test_verify_cli_exit_codes(tmp_path, capsys):
-    good, prefix, bad = tmp_path / "good.jsonl", tmp_path / "prefix.jsonl", tmp_path / "bad.jsonl"
+    # each file under its run's name: verify refuses a file renamed from another run
+    run_id = RUN[0]["run_id"]
+    good, prefix, bad = (tmp_path / d / f"{run_id}.jsonl" for d in ("good", "prefix", "bad"))
+    for path in (good, prefix, bad):
+        path.parent.mkdir()
     good.write_text(build(RUN), encoding="utf-8")
     prefix.write_text(build(RUN[:3]), encoding="utf-8")
     bad.write_text(build(RUN).replace('"siak-db"', '"siak-dc"'), encoding="utf-8")
@@ -175,14 +179,23 @@ def test_verify_cli_exit_codes(tmp_path, capsys):
     assert cli.main(["agenda", "verify", str(prefix), "--lang", "en"]) == 1
     assert cli.main(["agenda", "verify", str(good), str(bad), "--lang", "en"]) == 2
     out = capsys.readouterr().out
-    assert "COMPLETE" in out and "PREFIX" in out and "BROKEN: line 4 was changed" in out
+    assert (
+        "COMPLETE: " in out
+        and "[UNSIGNED]" in out
+        and "PREFIX" in out
+        and "BROKEN: line 4 was changed" in out
+    )
     # Bahasa Indonesia by default
     assert cli.main(["agenda", "verify", str(good), str(prefix), str(bad)]) == 2
     out = capsys.readouterr().out
     assert "LENGKAP: utuh dan lengkap" in out and "TERPUTUS (tanpa catatan penutup)" in out
-    assert "RUSAK: baris 4 tidak cocok dengan rantai hash" in out
+    assert "RUSAK: baris 4 tidak cocok dengan rantai hash" in out and "[TIDAK DITANDATANGANI]" in out
     assert cli.main(["agenda", "verify", "--json", str(bad)]) == 2
     assert json.loads(capsys.readouterr().out)["bad_line"] == 4
+    renamed = tmp_path / "another-run.jsonl"
+    renamed.write_text(good.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli.main(["agenda", "verify", str(renamed)]) == 2
+    assert "does not match its run id" in capsys.readouterr().out
     assert cli.main(["agenda", "verify", str(tmp_path / "missing.jsonl")]) == 2
     assert "cannot read the agenda file" in capsys.readouterr().err
 
@@ -294,3 +307,38 @@ def test_paths_and_run_ids(tmp_path):
         agenda.agenda_path(tmp_path, started, "../x")
     assert agenda.office_tz("Mars/Base")[1] is not None
     assert agenda.extra_var_names({"b": "secret", "a": 1}) == ["a", "b"]
+
+
+def test_status_follows_ansibles_exit_code_rule():
+    hosts = agenda.HostStates()
+    hosts.failed("h1", ignored=True, rescued=False)
+    hosts.failed("h2", ignored=False, rescued=True)
+    hosts.unreachable("h3", ignored=True)
+    assert (hosts.exit_code(), hosts.status()) == (0, "successful")
+    hosts.failed("h1", ignored=False, rescued=False)
+    assert hosts.exit_code() == 2
+    hosts.unreachable("h3", ignored=False)
+    assert hosts.exit_code() == 4
+    # a clear_host_errors whose condition was false everywhere clears nothing
+    hosts.meta_started("m1", "clear_host_errors", ["h1", "h2", "h3"])
+    hosts.meta_skipped("m1", "h2")
+    assert hosts.exit_code() == 4
+    # one that ran clears every host of its play
+    hosts.meta_started("m2", "clear_host_errors", ["h1", "h2", "h3"])
+    assert (hosts.exit_code(), hosts.failed_hosts, hosts.unreachable_hosts) == (0, set(), set())
+
+
+def test_a_rescue_is_the_strategys_own_mark():
+    hosts = agenda.HostStates()
+    marked = {"msg": "boom"}
+    assert hosts.rescue_seen("h1", "t1", "t1", marked) is True
+    assert hosts.rescue_seen("h1", "t1", "t1", marked) is False  # the same mark again: not a new rescue
+    assert hosts.rescue_seen("h1", "t2", "t1", {"msg": "x"}) is False  # the mark is another task's
+    assert hosts.rescue_seen("h1", "t1", "t1", None) is False
+
+
+def test_statuses_of_ignored_unreachable_and_rescued():
+    assert agenda.status_of("unreachable", {}, ignore_errors=True) == "ignored"
+    assert agenda.status_of("unreachable", {}) == "unreachable"
+    assert agenda.status_of("failed", {}, rescued=True) == "rescued"
+    assert agenda.status_of("failed", {}, ignore_errors=True) == "ignored"

@@ -9,6 +9,7 @@ rows come from the agenda only, through the report model; nothing here edits an 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -21,7 +22,13 @@ from siak_sop.progress import fmt_elapsed
 from siak_sop.report import model, render
 from siak_sop.sop import Sop, load_sop
 
+SIGNATURE_WORDS = {
+    "signed": N_("signed by {signer}"),
+    "unsigned": N_("not signed"),
+    "bad_signature": N_("BAD SIGNATURE"),
+}
 STATE_WORDS = {
+    "error": N_("ended by an error before its last step"),
     "complete": N_("complete"),
     "incomplete": N_("incomplete: some lines could not be written"),
     "prefix": N_("broken off: no closing record"),
@@ -31,12 +38,29 @@ STATE_WORDS = {
 
 @dataclass
 class DayRun:
-    """One run of the day as the verifier read it."""
+    """One run of the day as the verifier read it (the chain, and the seal's signature when checked)."""
 
     path: Path
     state: str
     message: str
     records: list[dict[str, Any]]
+    signature: str = ""  # signed, unsigned, bad_signature ("" when the agenda module gave none)
+    signer: str = ""
+
+
+@dataclass
+class DayChain:
+    """The day's chain of run heads (the agenda module's verify_day): intact, how many runs, its signature."""
+
+    ok: bool
+    lines: int
+    signature: str = ""
+    signer: str = ""
+    problems: list[str] | None = None
+
+
+def allowed_signers() -> str | None:
+    return os.environ.get("SIAK_AGENDA_ALLOWED_SIGNERS") or None
 
 
 def book_name(day: str, lang: str = "id") -> str:
@@ -53,8 +77,8 @@ def parse_day(text: str) -> str:
 
 
 def load_day(agenda_dir: Path, day: str) -> list[DayRun]:
-    """Every agenda file of the day (the date folder the callback writes), each verified."""
-    from siak_sop.agenda import verify_file
+    """Every agenda file of the day (the date folder the callback writes), each verified with its seal."""
+    from siak_sop.agenda_seal import verify_run
 
     folder = agenda_dir / day
     if not folder.is_dir():
@@ -65,9 +89,35 @@ def load_day(agenda_dir: Path, day: str) -> list[DayRun]:
         )
     found = []
     for path in sorted(folder.glob("*.jsonl")):
-        verdict = verify_file(path)
-        found.append(DayRun(path=path, state=verdict.state, message=verdict.message, records=verdict.records))
+        checked = verify_run(path, allowed_signers())
+        found.append(
+            DayRun(
+                path=path,
+                state=checked.state,
+                message=checked.chain.message,
+                records=checked.chain.records,
+                signature=checked.signature.state,
+                signer=checked.signature.signer or "",
+            )
+        )
     return found
+
+
+def load_chain(agenda_dir: Path, day: str) -> DayChain | None:
+    """The day's chain as the agenda module checks it; None when the day has no chain yet."""
+    from siak_sop.agenda_seal import verify_day
+
+    found = verify_day(agenda_dir / day, allowed_signers())
+    if not found.lines:
+        return None
+    sig = found.signature
+    return DayChain(
+        ok=found.ok,
+        lines=found.lines,
+        signature=sig.state if sig else "",
+        signer=(sig.signer or "") if sig else "",
+        problems=list(found.problems),
+    )
 
 
 def _sop_of(run: runlog.RunRecord) -> Sop | None:
@@ -95,7 +145,11 @@ def run_block(day_run: DayRun, lang: str) -> dict[str, Any] | None:
         "check_mode": bool(run.run_start.get("check_mode")),
         "head": str(head),
         "state": tr(STATE_WORDS.get(day_run.state, day_run.state)),
-        "state_bad": day_run.state in ("broken", "prefix", "incomplete"),
+        "state_bad": day_run.state in ("broken", "prefix", "incomplete", "error")
+        or day_run.signature == "bad_signature",
+        "signature": tr(SIGNATURE_WORDS[day_run.signature]).format(signer=day_run.signer or "?")
+        if day_run.signature in SIGNATURE_WORDS
+        else "",
         "rows": [],
         "status": "",
     }
@@ -126,7 +180,13 @@ def run_block(day_run: DayRun, lang: str) -> dict[str, Any] | None:
 
 
 def day_model(
-    day: str, runs: list[DayRun], *, lang: str = "id", office: dict[str, Any] | None = None, version: str = ""
+    day: str,
+    runs: list[DayRun],
+    *,
+    lang: str = "id",
+    office: dict[str, Any] | None = None,
+    version: str = "",
+    chain: DayChain | None = None,
 ) -> dict[str, Any]:
     """The day's page: every run in start order, the office's letterhead and the day's signature."""
     tr = gettext_for(lang)
@@ -146,6 +206,20 @@ def day_model(
         "day_iso": day,
         "runs": blocks,
         "damaged": [b["file"] for b in blocks if b["state_bad"]],
+        "chain": None
+        if chain is None
+        else {
+            "ok": chain.ok,
+            "text": (
+                tr("intact, {n} run(s) chained")
+                if chain.ok
+                else tr("BROKEN: a run was removed, replaced or added")
+            ).format(n=chain.lines),
+            "signature": tr(SIGNATURE_WORDS[chain.signature]).format(signer=chain.signer or "?")
+            if chain.signature in SIGNATURE_WORDS
+            else "",
+            "problems": chain.problems or [],
+        },
         "place_date": f"{place}, {model.local_date(when, lang)}" if place else model.local_date(when, lang),
         "signatures": [
             {
