@@ -113,3 +113,30 @@ def test_a_day_without_agenda_is_one_clear_error(tmp_path):
     (tmp_path / "agenda" / "2026-11-22").mkdir(parents=True)
     assert cli.main(["agenda", "book", "--agenda-dir", str(tmp_path / "agenda"), "--day", DAY]) == 2
     assert cli.main(["agenda", "book", "--agenda-dir", str(tmp_path / "agenda"), "--day", "23-11-2026"]) == 2
+
+
+def _chain(agenda, run_id):
+    """Chain a run's head into its day, as the agenda callback does when a run ends (no signing key)."""
+    from siak_sop import agenda_seal
+
+    path = agenda / DAY / f"{run_id}.jsonl"
+    last = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    entry = {"run_id": run_id, "file": path.name, "lines": last["seq"] + 1, "head": last["hash"]}
+    agenda_seal.append_day(
+        agenda / DAY, {**entry, "ending": "complete", "ended": last.get("ended", "")}, None
+    )
+
+
+def test_the_page_shows_the_days_chain_and_a_removed_run(tmp_path, capsys):
+    agenda = write_day(tmp_path, {"r1": upgrade("r1"), "r2": upgrade("r2")})
+    _chain(agenda, "r1")
+    _chain(agenda, "r2")
+    chain = book.load_chain(agenda, DAY)
+    context = book.day_model(DAY, book.load_day(agenda, DAY), chain=chain)
+    assert context["chain"]["ok"] and context["chain"]["text"] == "utuh, 2 jalan terangkai"
+    assert all(r["signature"] == "tidak ditandatangani" for r in context["runs"])
+    (agenda / DAY / "r2.jsonl").unlink()  # a run removed from the day
+    out = tmp_path / "book"
+    assert cli.main(["agenda", "book", "--agenda-dir", str(agenda), "--out", str(out), "--no-pdf"]) == 2
+    data = json.loads((out / f"buku-agenda-{DAY}.json").read_text(encoding="utf-8"))
+    assert not data["chain"]["ok"] and data["chain"]["text"].startswith("RUSAK")
