@@ -98,7 +98,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog=exitcodes.epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--version", action="version", version=f"siak-sop {__version__}")
+    p.add_argument(
+        "--version", action="version", version=f"siak-sop {__version__}", help=tr("show the version and exit")
+    )
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("budgets", help=tr("print an SOP's table with its time standards"))
     b.add_argument(
@@ -115,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: list[str]) -> int:
     i18n.use(i18n.lang_from_argv(argv))
+    i18n.install_argparse()
     args = _parser().parse_args(argv)
     if getattr(args, "lang", None):
         i18n.use(args.lang)

@@ -94,6 +94,31 @@ def N_(message: str) -> str:
     return message
 
 
+# argparse's own words (usage, its section titles, its errors): argparse looks them up through its module's
+# `_` when it formats help and errors, so the CLI's help and errors are in one language throughout.
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("expected one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
+def install_argparse() -> None:
+    """Let argparse speak the language in use (its module-level `_` is gettext's, read when it runs)."""
+    import argparse
+
+    argparse._ = tr  # type: ignore[attr-defined]  # pylint: disable=protected-access
+
+
 def gettext_for(lang: str) -> Any:
     """A `tr()` bound to one language, for code that renders in a language other than the process's."""
     return translations(lang).gettext

@@ -185,6 +185,10 @@ def test_help_and_errors_in_bahasa_indonesia_by_default(capsys):
         cli.main(["--help"])
     out = capsys.readouterr().out
     assert "menjalankan SOP kantor SIAK" in out and "cetak tabel SOP" in out
+    assert out.startswith("cara pakai: siak-sop") and "tampilkan bantuan ini lalu keluar" in out
+    with pytest.raises(SystemExit):
+        cli.main(["budgets"])
+    assert "siak-sop budgets: galat: argumen berikut wajib diisi: sop" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["budgets", "--help", "--lang", "en"])
     assert "language of the table" in capsys.readouterr().out
