@@ -170,8 +170,9 @@ def _failure(run: RunRecord, step: Step, tr: Any) -> str:
 
 def _not_run_reason(run: RunRecord, step: Step, index: int, last_ran: int, tr: Any) -> str:
     header = run.run_start
-    tags = [str(t) for t in header.get("tags") or [] if str(t) != "all"]
-    skip = [str(t) for t in header.get("skip_tags") or []]
+    # Ansible keeps the tags as a set: sorted, the reason reads the same in every run.
+    tags = sorted(str(t) for t in header.get("tags") or [] if str(t) != "all")
+    skip = sorted(str(t) for t in header.get("skip_tags") or [])
     configured = not_configured(run)
     if step.id in configured:
         return tr("not configured: {why}").format(why=values.word(configured[step.id], tr))
@@ -483,7 +484,7 @@ def build(
         "run_id": run.run_id,
         "check_mode": check,
         "hosts": sorted({h for v in verdicts if v.run for h in v.run.hosts}),
-        "selection": ", ".join(t for t in run.run_start.get("tags") or [] if t != "all"),
+        "selection": ", ".join(sorted(str(t) for t in run.run_start.get("tags") or [] if t != "all")),
         "status": status,
         "status_class": status_class,
         "pelaksana_columns": list(sop.pelaksana_columns),
