@@ -66,7 +66,7 @@ def install_collection(into: Path, work: Path) -> None:
 
 
 def private_data_dir(
-    base: Path, lab, extravars: dict, output: Path, job_id: str = "4711", envvars: dict | None = None
+    base: Path, lab, extravars: dict, output: Path, job_id: str = "4711", *, envvars: dict | None = None
 ) -> Path:
     pdd = base / "pdd"
     for name in tracked_files():
