@@ -1,3 +1,6 @@
+# shellcheck shell=sh
+# The body of a script in tasks/lock_first.yml, which sets root, partial and the arguments first.
+# shellcheck disable=SC2154
 # Shared paths (ansistrano's shared_paths/shared_files): "$partial/<path>" becomes a link to "$root/shared/<path>".
 # One missing from shared/ is seeded once from the release's own copy (or created empty), never overwritten.
 for spec in "$@"; do
