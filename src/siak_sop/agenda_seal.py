@@ -226,7 +226,7 @@ def name_matches(path: str | Path, run_id: str | None) -> bool:
     stem = name[: -len(".jsonl")]
     if stem == run_id:
         return True
-    base, _, n = stem.rpartition(".")
+    base, _dot, n = stem.rpartition(".")
     return base == run_id and n.isdigit()
 
 
