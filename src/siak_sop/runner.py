@@ -26,6 +26,7 @@ import yaml
 from siak_sop import __version__, budgets, exitcodes, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, gettext_for, tr
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed
 from siak_sop.runlog import AgendaTail, RunRecord, read_agenda, step_runs
@@ -96,6 +97,8 @@ class RunResult:
     cancelled_at: datetime | None = None
     interrupted: bool = False
     log: Path | None = None
+    signal: str = ""  # the signal that stopped the run: SIGINT (Ctrl-C) or SIGTERM (a service stop, AWX)
+    running_step: str | None = None  # the SOP step running when it stopped
 
 
 def agenda_dir_for(output_dir: Path) -> Path:
@@ -115,8 +118,8 @@ def find_project_dir(start: Path | None = None) -> Path:
             if (folder / "galaxy.yml").is_file() and (folder / "playbooks").is_dir():
                 return folder
     raise SiakError(
-        "cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)",
-        fix="Run siak-sop inside the checkout or set SIAK_PROJECT_DIR",
+        tr("cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)"),
+        fix=tr("Run siak-sop inside the checkout or set SIAK_PROJECT_DIR"),
     )
 
 
@@ -168,7 +171,7 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
             path = Path(item[1:])
             if not path.is_file():
                 raise SiakError(
-                    "extra vars file does not exist", where=str(path), fix="Check the path after -e @"
+                    tr("extra vars file does not exist"), where=str(path), fix=tr("Check the path after -e @")
                 )
             files.append(str(path.resolve()))
             continue
@@ -180,14 +183,16 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
                 data = None
             if not isinstance(data, dict):
                 raise SiakError(
-                    f"-e '{item}' is not a mapping", fix='Write -e key=value or -e \'{"key": "value"}\''
+                    tr("-e '{item}' is not a mapping").format(item=item),
+                    fix=tr("Write -e key=value or -e '{example}'").format(example='{"key": "value"}'),
                 )
             values.update(data)
             continue
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
             raise SiakError(
-                f"-e '{item}' is not key=value", fix="Write -e key=value, -e @file.yml or a JSON mapping"
+                tr("-e '{item}' is not key=value").format(item=item),
+                fix=tr("Write -e key=value, -e @file.yml or a JSON mapping"),
             )
         values[key.strip()] = value
     return values, files
@@ -196,7 +201,10 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
 def prepare(args: Any) -> RunRequest:
     """Validate everything `siak-sop run` was given; raise SiakError (exit 2) before anything runs."""
     if args.sop not in PLAYBOOKS:
-        raise SiakError(f"unknown SOP run '{args.sop}'", fix=f"Use one of: {', '.join(PLAYBOOKS)}")
+        raise SiakError(
+            tr("unknown SOP run '{name}'").format(name=args.sop),
+            fix=tr("Use one of: {names}").format(names=", ".join(PLAYBOOKS)),
+        )
     playbook_name, sop_id = PLAYBOOKS[args.sop]
     sop = load_sop(sop_id)
     project_dir = find_project_dir()
@@ -204,27 +212,29 @@ def prepare(args: Any) -> RunRequest:
         playbook = Path(args.playbook).resolve()
         if not playbook.is_file():
             raise SiakError(
-                "playbook not found", where=args.playbook, fix="Check the path given to --playbook"
+                tr("playbook not found"), where=args.playbook, fix=tr("Check the path given to --playbook")
             )
     else:
         playbook = project_dir / "playbooks" / playbook_name
         if not playbook.is_file():
             raise SiakError(
-                f"playbook playbooks/{playbook_name} for '{args.sop}' is not in this collection ({project_dir})",
-                fix="Update the collection to a version that has it, or give one with --playbook",
+                tr("playbook playbooks/{playbook} for '{name}' is not in this collection ({folder})").format(
+                    playbook=playbook_name, name=args.sop, folder=project_dir
+                ),
+                fix=tr("Update the collection to a version that has it, or give one with --playbook"),
             )
     inventories = []
     for inv in args.inventory or []:
         if not Path(inv).exists():
             raise SiakError(
-                "inventory does not exist", where=inv, fix="Give an inventory file or folder with -i"
+                tr("inventory does not exist"), where=inv, fix=tr("Give an inventory file or folder with -i")
             )
         inventories.append(str(Path(inv).resolve()))
     if args.vault_password_file and not Path(args.vault_password_file).is_file():
         raise SiakError(
-            "vault password file does not exist",
+            tr("vault password file does not exist"),
             where=args.vault_password_file,
-            fix="Check --vault-password-file",
+            fix=tr("Check --vault-password-file"),
         )
     sops = [load_sop("upgrade"), load_sop("backup")]
     budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
@@ -294,11 +304,13 @@ def service_hours_guard(request: RunRequest, now: datetime) -> str | None:
     where = f"{verdict['window']}, {request.timezone}, now {verdict['local_time']}"
     if not request.force:
         raise SiakError(
-            f"refusing to back up inside service hours ({where})",
-            fix="Run it after service hours, or add --force to back up now (the report marks the deviation)",
+            tr("refusing to back up inside service hours ({where})").format(where=where),
+            fix=tr(
+                "Run it after service hours, or add --force to back up now (the report marks the deviation)"
+            ),
         )
     request.extravars[BACKUP_FORCE_VAR] = True
-    return f"inside service hours ({where}): backing up anyway because of --force"
+    return tr("inside service hours ({where}): backing up anyway because of --force").format(where=where)
 
 
 def _cmdline(request: RunRequest) -> str:
@@ -371,10 +383,18 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
     private.mkdir(parents=True, mode=0o700)
     tracker: StepTracker = progress.tracker
     tail = AgendaTail(None)
-    state: dict[str, Any] = {"cancel": None, "cancelled_at": None, "interrupted": False}
+    state: dict[str, Any] = {
+        "cancel": None,
+        "cancelled_at": None,
+        "interrupted": False,
+        "signal": "",
+        "running_step": None,
+    }
     envvars = {
         "SIAK_RUN_ID": request.run_id,
         "SIAK_OUTPUT_DIR": str(request.output_dir),
+        # The dukcapil.siak.laporan callback leaves the Laporan to the wrapper, which knows of cancels.
+        "SIAK_WRAPPER": "1",
         "SIAK_AGENDA_DIR": str(request.agenda_dir),
         # ansible-runner turns host key checking off unless told; the lab and offices check keys.
         "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
@@ -412,6 +432,11 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
         return state["cancel"] is not None or state["interrupted"]
 
     def on_signal(signum: int, _frame: Any) -> None:
+        if not state["interrupted"]:
+            state["signal"] = signal.Signals(signum).name
+            # No lock here: the handler runs in the main thread, which may hold it already.
+            running = tracker.running()
+            state["running_step"] = running[-1].step.id if running else None
         state["interrupted"] = True
 
     finished = threading.Event()
@@ -488,6 +513,8 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
         cancelled_at=state["cancelled_at"],
         interrupted=state["interrupted"] and cancelled is None,
         log=log if log.is_file() else None,
+        signal=state["signal"],
+        running_step=state["running_step"],
     )
 
 
@@ -561,20 +588,20 @@ def _run(ansible_runner: Any, **kwargs: Any) -> Any:
     except (AnsibleRunnerException, OSError) as exc:
         shutil.rmtree(kwargs["private_data_dir"], ignore_errors=True)
         raise SiakError(
-            f"ansible-runner could not start the playbook ({exc})",
+            tr("ansible-runner could not start the playbook ({error})").format(error=exc),
             where=str(kwargs.get("playbook", "")),
-            fix="Check that ansible-playbook is installed (make setup) and the options given",
+            fix=tr("Check that ansible-playbook is installed (make setup) and the options given"),
         ) from None
 
 
-CANCEL_TEXT = {
-    "id": "DIBATALKAN: Langkah {n} ({kegiatan}) berjalan {elapsed}, melewati batas keras {limit} (Mutu Baku {waktu})",
-    "en": "CANCELLED: step {n} ({kegiatan}) ran {elapsed}, past its hard limit {limit} (time standard {waktu})",
-}
+CANCEL_TEXT = N_(
+    "CANCELLED: step {n} ({kegiatan}) ran {elapsed}, past its hard limit {limit} (Mutu Baku {waktu})"
+)
 
 
 def cancel_message(step: Step, elapsed: str, limit_s: float, lang: str) -> str:
-    return CANCEL_TEXT[lang].format(
+    tr = gettext_for(lang)
+    return tr(CANCEL_TEXT).format(
         n=step.number,
         kegiatan=step.title(lang),
         elapsed=elapsed,
@@ -595,6 +622,8 @@ def write_outcome(request: RunRequest, result: RunResult, exit_code: int) -> Pat
         "cancelled_step": result.cancelled_step,
         "cancelled_at": result.cancelled_at.isoformat() if result.cancelled_at else None,
         "interrupted": result.interrupted,
+        "signal": result.signal,
+        "running_step": result.running_step,
         "office": request.office,
         "timezone": request.timezone,
         "service_hours": request.windows if isinstance(request.windows, list) else list(request.windows),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import pytest
 
-from siak_sop import agenda, agenda_book, cli, runid
+from siak_sop import agenda, cli, runid
 from siak_sop.sop import load_sop
 
 
@@ -177,9 +175,9 @@ def test_verify_cli_exit_codes(tmp_path, capsys):
     good.write_text(build(RUN), encoding="utf-8")
     prefix.write_text(build(RUN[:3]), encoding="utf-8")
     bad.write_text(build(RUN).replace('"siak-db"', '"siak-dc"'), encoding="utf-8")
-    assert cli.main(["agenda", "verify", str(good)]) == 0
-    assert cli.main(["agenda", "verify", str(prefix)]) == 1
-    assert cli.main(["agenda", "verify", str(good), str(bad)]) == 2
+    assert cli.main(["agenda", "verify", str(good), "--lang", "en"]) == 0
+    assert cli.main(["agenda", "verify", str(prefix), "--lang", "en"]) == 1
+    assert cli.main(["agenda", "verify", str(good), str(bad), "--lang", "en"]) == 2
     out = capsys.readouterr().out
     assert (
         "COMPLETE: " in out
@@ -187,6 +185,11 @@ def test_verify_cli_exit_codes(tmp_path, capsys):
         and "PREFIX" in out
         and "BROKEN: line 4 was changed" in out
     )
+    # Bahasa Indonesia by default
+    assert cli.main(["agenda", "verify", str(good), str(prefix), str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert "LENGKAP: utuh dan lengkap" in out and "TERPUTUS (tanpa catatan penutup)" in out
+    assert "RUSAK: baris 4 tidak cocok dengan rantai hash" in out and "[TIDAK DITANDATANGANI]" in out
     assert cli.main(["agenda", "verify", "--json", str(bad)]) == 2
     assert json.loads(capsys.readouterr().out)["bad_line"] == 4
     renamed = tmp_path / "another-run.jsonl"
@@ -304,67 +307,6 @@ def test_paths_and_run_ids(tmp_path):
         agenda.agenda_path(tmp_path, started, "../x")
     assert agenda.office_tz("Mars/Base")[1] is not None
     assert agenda.extra_var_names({"b": "secret", "a": 1}) == ["a", "b"]
-
-
-# --- the Buku Agenda ------------------------------------------------------------------------------
-
-
-def test_book_rows_match_the_sop_tables():
-    run = agenda_book.Run.from_verdict(agenda.verify_text(build(RUN), "r1.jsonl"))
-    rows = agenda_book.rows_for_run(run, "id")
-    sop = load_sop("upgrade")
-    assert [r.step_id for r in rows] == ["prepare", "replace_app", "record_agenda"]
-    for row in rows:
-        step = sop.step(row.step_id)
-        assert row.no == str(step.number) and row.kegiatan == step.kegiatan
-        assert row.pelaksana == ", ".join(step.pelaksana) and row.mutu_baku == step.waktu.label("id")
-        assert row.output == (step.output or "–")
-    replace = rows[1]
-    assert (replace.tanggal, replace.mulai, replace.selesai, replace.durasi) == (
-        "2026-11-21",
-        "08:00:01",
-        "08:00:05",
-        "4 dtk",
-    )
-    assert "gagal: siak-db" in replace.keterangan and "diubah 1" in replace.keterangan
-    assert "run r1" in replace.keterangan
-    assert rows[2].mulai == "08:00:08" and "otomatis" in rows[2].keterangan
-
-
-def test_book_marks_killed_and_check_mode_runs_and_speaks_english():
-    header = dict(RUN[0], check_mode=True)
-    long_task = task(
-        "pc01", "prepare", "ok", "2026-11-21T08:00:00.000+07:00", "2026-11-21T08:12:30.000+07:00"
-    )
-    run = agenda_book.Run.from_verdict(agenda.verify_text(build([header, long_task])))
-    rows = agenda_book.rows_for_run(run, "en")
-    assert rows[0].kegiatan == load_sop("upgrade").step("prepare").kegiatan_en
-    assert "Over the time standard (12 min 30 s > 5–10 min)" in rows[0].keterangan
-    assert "Trial run" in rows[0].keterangan and "stopped before it finished" in rows[0].keterangan
-    assert rows[-1].mulai == "–"
-
-
-def test_write_book_builds_csv_and_markdown(tmp_path):
-    day = tmp_path / "agenda" / "2026-11-21"
-    day.mkdir(parents=True)
-    (day / "r1.jsonl").write_text(build(RUN), encoding="utf-8")
-    (day / "r2.jsonl").write_text(build(RUN).replace('"siak-db"', '"siak-dc"'), encoding="utf-8")
-    assert cli.main(["agenda", "book", "--agenda-dir", str(tmp_path / "agenda"), "--out", str(tmp_path)]) == 2
-    table = list(csv.reader(io.StringIO((tmp_path / "buku-agenda.csv").read_text(encoding="utf-8-sig"))))
-    assert table[0] == list(agenda_book.HEADINGS["id"])
-    assert len(table) == 1 + 3 + 2  # r2 is broken at line 4: its intact lines give two rows
-    markdown = (tmp_path / "buku-agenda.md").read_text(encoding="utf-8")
-    assert markdown.startswith("# Buku Agenda") and "| Tanggal | No. | Kegiatan |" in markdown
-    assert "tidak utuh" in markdown
-
-
-def test_format_duration():
-    assert agenda_book.format_duration(0) == "0 dtk"
-    assert agenda_book.format_duration(3723.4) == "1 jam 2 mnt 3 dtk"
-    assert agenda_book.format_duration(600, "en") == "10 min"
-
-
-# --- the run's outcome ----------------------------------------------------------------------------
 
 
 def test_status_follows_ansibles_exit_code_rule():
