@@ -1,8 +1,10 @@
 """The agenda against ground truth, on the controller alone: statuses as Ansible counts them, the three endings,
 signatures, the day's chain and tampering (docs/agenda-format.md, docs/agenda.md).
 
-Every corpus playbook runs once with the agenda callback and ansible.posix's json callback side by side: the
-agenda's counts per host must equal Ansible's own, and run_end.status must say what the exit code says.
+Every corpus playbook runs once with the agenda callback and ansible.posix's json callback side by side: every
+task result the json callback reports has the agenda's record for the same task and host with the status Ansible
+counts for it (its meta tasks as the agenda's events), no agenda record is left over, the per-host counts equal
+Ansible's stats, and run_end.status says what the exit code says.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import shutil
 import signal
 import subprocess
 import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+import yaml
 
 from labkit import BIN, REPO
 from siak_sop import agenda_seal
@@ -91,6 +95,113 @@ def expected_counts(stats: dict) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
+# --- the ground truth, result by result -------------------------------------------------------------
+
+TASK_LISTS = ("tasks", "pre_tasks", "post_tasks", "handlers", "block", "rescue", "always")
+INHERITED = ("ignore_errors", "ignore_unreachable")
+META_ACTIONS = ("meta", "ansible.builtin.meta", "ansible.legacy.meta")
+
+
+def _literal(node: yaml.Node, where: str):
+    value = yaml.safe_load(node.value) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(value, bool):
+        pytest.fail(f"{where}: the comparison reads literal true/false keywords only, not {node.value!r}")
+    return value
+
+
+def source_tasks(folder: Path) -> dict[str, dict]:
+    """Every task (and block, and play) of the corpus by Ansible's own task path, "file:line".
+
+    For each: the keywords that decide how Ansible counts a result (ignore_errors, ignore_unreachable, as
+    inherited from the blocks and play around it), whether it is a meta task, a handler, and whether it
+    sits in a rescue section (where a host goes next only when Ansible caught its failure).
+    """
+    found: dict[str, dict] = {}
+
+    def walk(seq: yaml.Node, path: Path, inherited: dict, in_rescue: bool, handler: bool) -> None:
+        if not isinstance(seq, yaml.SequenceNode):
+            return
+        for item in seq.value:
+            if not isinstance(item, yaml.MappingNode):
+                continue
+            where = f"{path}:{item.start_mark.line + 1}"
+            keys = {k.value: v for k, v in item.value}
+            own = {**inherited, **{k: _literal(keys[k], where) for k in INHERITED if k in keys}}
+            found[where] = {
+                **own,
+                "meta": any(k in keys for k in META_ACTIONS),
+                "in_rescue": in_rescue,
+                "handler": handler,
+            }
+            for section in TASK_LISTS:
+                if section in keys:
+                    walk(
+                        keys[section],
+                        path,
+                        own,
+                        in_rescue or section == "rescue",
+                        handler or section == "handlers",
+                    )
+
+    for path in sorted(folder.rglob("*.yml")):
+        walk(yaml.compose(path.read_text(encoding="utf-8")), path.resolve(), {}, False, False)
+    return found
+
+
+def truth_results(truth: dict, source: dict[str, dict]) -> tuple[list[dict], list[dict]]:
+    """The json callback's results in run order, each with the status Ansible counts for it, and its meta
+    tasks as the agenda's events.
+
+    The flags come from the json result (unreachable, failed, skipped, changed); ignore_errors and
+    ignore_unreachable from the task's keywords. Whether a failure was rescued is not in the json: Ansible
+    caught it when the host's next result in the same play comes from a rescue section. The per-host stats
+    check this derivation (see test_statuses_are_ansibles_own).
+    """
+    results, events = [], []
+    for play_index, play in enumerate(truth["plays"]):
+        for entry in play["tasks"]:
+            task = entry["task"]
+            where = source.get(task["path"])
+            assert where is not None, f"{task['path']} ({task['name']}) is not a task of the corpus"
+            if where["meta"]:
+                # an executed meta task leaves no result; one whose condition was false, a skip
+                events.append({"meta": "start", "uuid": task["id"], "host": None})
+                for host, result in entry["hosts"].items():
+                    assert result.get("skipped") is True, (task["name"], host, result)
+                    events.append({"meta": "skipped", "uuid": task["id"], "host": host})
+                continue
+            for host, result in entry["hosts"].items():
+                if result.get("unreachable"):
+                    status = "ignored" if where.get("ignore_unreachable") else "unreachable"
+                elif result.get("failed"):
+                    status = "ignored" if where.get("ignore_errors") else "failed"
+                elif result.get("skipped"):
+                    status = "skipped"
+                elif result.get("changed"):
+                    status = "changed"
+                else:
+                    status = "ok"
+                results.append(
+                    {
+                        "play": play_index,
+                        "task": task["name"],
+                        "uuid": task["id"],
+                        "host": host,
+                        "status": status,
+                        "handler": where["handler"],
+                        "in_rescue": where["in_rescue"],
+                    }
+                )
+    for i, found in enumerate(results):
+        if found["status"] == "failed":
+            following = [
+                r for r in results[i + 1 :] if r["host"] == found["host"] and r["play"] == found["play"]
+            ]
+            if following and following[0]["in_rescue"]:
+                found["status"] = "rescued"
+    return results, events
+
+
 @pytest.mark.parametrize(
     ("name", "extra", "exit_code"),
     [
@@ -110,16 +221,52 @@ def test_statuses_are_ansibles_own(tmp_path, name, extra, exit_code):
     end = run[-1]
     assert end["type"] == "run_end" and end["ending"] == "complete"
     assert end["status"] == ("successful" if exit_code == 0 else "failed")
+
+    expected, events = truth_results(truth, source_tasks(CORPUS))
+    # the derivation is Ansible's own counting: per host, its statuses add up to Ansible's stats
+    derived: dict[str, Counter] = defaultdict(Counter)
+    for found in expected:
+        derived[found["host"]][found["status"]] += 1
+    assert set(derived) <= set(truth["stats"])
     for host, stats in truth["stats"].items():
+        assert dict(derived[host]) == expected_counts(stats), host
         assert end["totals"]["hosts"].get(host, {}) == expected_counts(stats), host
-    # every task result Ansible reported is in the agenda with the same host (meta tasks as events)
-    reported = sum(
-        len(t["hosts"])
-        for p in truth["plays"]
-        for t in p["tasks"]
-        if t["task"]["name"] and "meta" not in str(t["hosts"])
+
+    # record by record: every result Ansible reported has the agenda's record for the same task and host,
+    # in the same order, with the same status; no agenda record is left over
+    truth_by_key: dict[tuple, list] = defaultdict(list)
+    for found in expected:
+        truth_by_key[found["uuid"], found["host"]].append((found["task"], found["status"], found["handler"]))
+    agenda_by_key: dict[tuple, list] = defaultdict(list)
+    for found in run:
+        if found["type"] == "task":
+            # Ansible names a role's task "role : name"; the agenda keeps the role in a field of its own
+            named = f"{found['role']} : {found['task']}" if found.get("role") else found["task"]
+            agenda_by_key[found["task_uuid"], found["host"]].append(
+                (named, found["status"], found["handler"])
+            )
+    missing = sorted(set(truth_by_key) - set(agenda_by_key))
+    extra_records = sorted(set(agenda_by_key) - set(truth_by_key))
+    assert not missing, (
+        f"results Ansible reported that the agenda lacks: {[truth_by_key[k] for k in missing]}"
     )
-    assert end["tasks"] >= 1 and reported >= 1
+    assert not extra_records, (
+        f"agenda records Ansible did not report: {[agenda_by_key[k] for k in extra_records]}"
+    )
+    differ = {
+        key: (truth_by_key[key], agenda_by_key[key])
+        for key in truth_by_key
+        if truth_by_key[key] != agenda_by_key[key]
+    }
+    assert not differ, f"(Ansible, agenda) per task uuid and host: {differ}"
+    assert end["tasks"] == len(expected)
+
+    # meta tasks: each start and each skip the json callback saw is an agenda event, and nothing more
+    truth_events = Counter((e["meta"], e["uuid"], e["host"]) for e in events)
+    agenda_events = Counter(
+        (found["event"], found["task_uuid"], found.get("host")) for found in run if found["type"] == "meta"
+    )
+    assert agenda_events == truth_events
 
 
 def test_meta_tasks_are_events_and_a_skipped_one_is_not_counted(tmp_path):
