@@ -338,7 +338,14 @@ def test_sigkill_leaves_a_prefix(tmp_path):
 
 
 def siak_sop(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "siak-sop"), *args], capture_output=True, text=True, check=False)
+    """siak-sop in English, the language these assertions read (the office's default is Bahasa Indonesia)."""
+    return subprocess.run(
+        [str(BIN / "siak-sop"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SIAK_LANG": "en"},
+    )
 
 
 @pytest.fixture
