@@ -337,7 +337,7 @@ def link_shared(root, release, specs):
     return done
 
 
-def download(url, dest, timeout=60, validate_certs=True, user_agent="dukcapil.siak"):
+def download(url, dest, timeout=60, validate_certs=True, *, user_agent="dukcapil.siak", who="the server"):
     """Fetch ``url`` into ``dest`` (created 0600), hashing it as it arrives. Returns (sha256, bytes).
 
     Raises UnpackError naming the URL when the server does not answer or answers with an error. Proxies
@@ -370,10 +370,10 @@ def download(url, dest, timeout=60, validate_certs=True, user_agent="dukcapil.si
                 out.write(block)
                 size += len(block)
     except urllib.error.HTTPError as err:
-        raise UnpackError("the server answered %s %s for %s" % (err.code, err.reason, url)) from None
+        raise UnpackError("%s answered %s %s for %s" % (who, err.code, err.reason, url)) from None
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
         reason = getattr(err, "reason", None) or err
-        raise UnpackError("%s could not be downloaded: %s" % (url, reason)) from None
+        raise UnpackError("%s did not answer at %s: %s" % (who, url, reason)) from None
     return digest.hexdigest(), size
 
 
@@ -395,12 +395,14 @@ def stage(
     shared_files=(),
     marker=None,
     marker_name=None,
+    require=(),
 ):
     """Make ``<root>/releases/<name>`` from ``artifact``, never touching the live release.
 
     Unpacks into ``partial`` (a hidden folder under releases/, so nothing takes it for a release), links the
     shared paths, writes the marker (with the sha256 computed during the unpack) and renames ``partial`` to
-    its name in one rename. Any failure removes ``partial`` and raises UnpackError. Returns
+    its name in one rename. ``require``: paths the release must hold (a client's entry point). Any failure
+    removes ``partial`` and raises UnpackError. Returns
     {path, sha256, files, unpacked_bytes, shared}.
     """
     releases = os.path.join(root, "releases")
@@ -422,6 +424,9 @@ def stage(
             if not _inside(partial, os.path.join(partial, rel)):
                 raise UnpackError("shared path %s leads out of the release through a link" % rel)
         shared = link_shared(root, partial, specs)
+        for rel in require:
+            if not os.path.lexists(os.path.join(partial, rel)):
+                raise UnpackError("the artifact has no %s: it is not a release of what was asked for" % rel)
         with open(os.path.join(partial, marker_name or MARKER), "w", encoding="utf-8") as fh:
             fh.write(json.dumps(dict(marker or {}, sha256=digest), sort_keys=True) + "\n")
         if os.path.lexists(final):
