@@ -33,7 +33,7 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_artifact imp
     unpacked_estimate,
 )
 from ansible_collections.dukcapil.siak.plugins.module_utils import release as release_utils
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute, lock_ref
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_plan import (
     decide,
     location_of,
@@ -167,6 +167,9 @@ class ActionModule(ActionBase):
                 "service": args.get("service") or {"manager": "none"},
                 "health": args.get("health") or {"kind": "none"},
                 "reconcile": boolean(args.get("reconcile", False), strict=False),
+                "lock": lock_ref(task_vars, root)
+                if boolean(args.get("reconcile", False), strict=False)
+                else None,
             },
             task_vars,
             "the reading of %s" % root,

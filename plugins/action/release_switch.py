@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute, lock_ref
 
 
 class ActionModule(ActionBase):
@@ -19,7 +19,7 @@ class ActionModule(ActionBase):
             return dict(
                 result, skipped=True, msg="release_switch changes the server; check mode runs nothing"
             )
-        result.update(
-            execute(self, "dukcapil.siak.release_switch", dict(self._task.args), task_vars, "the switch")
-        )
+        args = dict(self._task.args)
+        args.setdefault("lock", lock_ref(task_vars, args["root"]))
+        result.update(execute(self, "dukcapil.siak.release_switch", args, task_vars, "the switch"))
         return result

@@ -19,7 +19,7 @@ from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import INCOMING, PART_SUFFIX
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute, lost
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute, lock_ref, lost
 
 MODULE = "dukcapil.siak.release_unpack"
 
@@ -35,6 +35,7 @@ class ActionModule(ActionBase):
                 result, skipped=True, msg="release_unpack changes the server; check mode runs nothing"
             )
         args = dict(self._task.args)
+        args.setdefault("lock", lock_ref(task_vars, args["root"]))
         src = args.pop("src", None)
         if src:
             src = os.path.abspath(os.path.expanduser(str(src)))

@@ -37,6 +37,7 @@ import ssl
 import tempfile
 import time
 import urllib.parse
+import contextlib
 
 MARKER = ".siak-release.json"
 PARTIAL_TAG = ".partial-"
@@ -221,6 +222,51 @@ def read_state(root, keep=3, marker=MARKER):
         keep,
     )
     return state
+
+
+def hold(lock):
+    """Record this module's process group under the run's lock (run_lock attach), so a run that takes the lock
+    over after this one was cut off can stop what is left of it. Returns an error text when this run does not
+    hold the lock any more (another run took it over): the caller must then change nothing."""
+    if not lock:
+        return None
+    from ansible_collections.dukcapil.siak.plugins.module_utils.run_lock import attach
+
+    try:
+        if attach(lock["path"], lock["token"], os.getpgid(0)):
+            return None
+    except OSError as err:
+        return "the upgrade lock %s cannot be read: %s" % (lock["path"], err)
+    return (
+        "this run no longer holds the upgrade lock %s (another run took it over, or it was removed); "
+        "nothing was changed by this step" % lock["path"]
+    )
+
+
+def stop_left_running(lock, sleep=time.sleep):
+    """Stop this run's own module processes that a lost connection left running on the server (the process
+    groups recorded under its lock, other than this one). Returns the process groups stopped."""
+    if not lock:
+        return []
+    import signal
+
+    from ansible_collections.dukcapil.siak.plugins.module_utils.run_lock import (
+        live_target_processes,
+        read_lock,
+    )
+
+    holder = read_lock(lock["path"]) or {}
+    if holder.get("token") != lock["token"]:
+        return []
+    left = [pid for pid in live_target_processes(holder) if pid != os.getpgid(0)]
+    for pid in left:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGTERM)
+    for _ in range(50):
+        if not [pid for pid in live_target_processes(holder) if pid in left]:
+            break
+        sleep(0.1)
+    return left
 
 
 # ---------------------------------------------------------------------------------------------- links

@@ -47,10 +47,21 @@ options:
     description: Remove complete releases beyond O(keep).
     type: bool
     default: false
+  stop_left_running:
+    description:
+      - Before reading, stop this run's own earlier module processes that a lost connection left running on the
+        server (the process groups recorded under O(lock)), so what is read afterwards stays true.
+    type: bool
+    default: false
   marker:
     description: The file name of a release's marker (client PCs use their own).
     type: str
     default: .siak-release.json
+  lock:
+    description:
+      - Set by the action - the upgrade lock this run holds (path, token). The module records its process under
+        it (M(dukcapil.siak.run_lock) C(state=attached)) and changes nothing when the run no longer holds it.
+    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
 extends_documentation_fragment:
@@ -118,6 +129,11 @@ reconciled:
   type: list
   elements: dict
   returned: always
+stopped_left_running:
+  description: Process groups O(stop_left_running) stopped.
+  type: list
+  elements: int
+  returned: always
 pruned:
   description: Releases O(prune) removed.
   type: list
@@ -149,10 +165,12 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
     INCOMING,
     check_live,
+    hold,
     live_summary,
     prune,
     read_state,
     reconcile,
+    stop_left_running,
 )
 
 
@@ -166,6 +184,8 @@ def main():
             "reconcile": {"type": "bool", "default": False},
             "prune": {"type": "bool", "default": False},
             "marker": {"type": "str", "default": ".siak-release.json"},
+            "lock": {"type": "dict", "no_log": False},
+            "stop_left_running": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -180,7 +200,14 @@ def main():
 
     changed = False
     done = []
+    stopped = []
+    if p["stop_left_running"] and not module.check_mode:
+        stopped = stop_left_running(p["lock"])
     pruned = []
+    if (p["reconcile"] or p["prune"]) and not module.check_mode:
+        refused = hold(p["lock"])
+        if refused:
+            module.fail_json(msg=refused)
     try:
         if p["reconcile"]:
             if not module.check_mode:
@@ -214,7 +241,14 @@ def main():
     except OSError as err:
         module.fail_json(msg="cannot read or repair the release root %s: %s" % (root, err))
     changed = changed or bool(done) or bool(pruned)
-    module.exit_json(changed=changed, reconciled=done, pruned=pruned, live=live_summary(state), **state)
+    module.exit_json(
+        changed=changed or bool(stopped),
+        reconciled=done,
+        pruned=pruned,
+        stopped_left_running=stopped,
+        live=live_summary(state),
+        **state,
+    )
 
 
 if __name__ == "__main__":

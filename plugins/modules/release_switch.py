@@ -56,6 +56,11 @@ options:
     description: What the switch is, for the journal (C(upgrade) or C(rollback)).
     type: str
     default: upgrade
+  lock:
+    description:
+      - Set by the action - the upgrade lock this run holds (path, token). The module records its process under
+        it (M(dukcapil.siak.run_lock) C(state=attached)) and changes nothing when the run no longer holds it.
+    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
 attributes:
@@ -121,6 +126,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
+    hold,
     live_summary,
     prune,
     read_state,
@@ -139,6 +145,7 @@ def main():
             "keep": {"type": "int", "default": 3},
             "prune": {"type": "bool", "default": False},
             "kind": {"type": "str", "default": "upgrade"},
+            "lock": {"type": "dict", "no_log": False},
         },
         supports_check_mode=False,
     )
@@ -151,6 +158,9 @@ def main():
             return 127, "", "%s: %s" % (cmd if isinstance(cmd, str) else " ".join(cmd), err)
 
     started = time.monotonic()
+    refused = hold(p["lock"])
+    if refused:
+        module.fail_json(msg=refused, switched=False, healthy=False, phase="check", restore=None)
     try:
         result = switch(
             runner,

@@ -78,6 +78,11 @@ options:
     description: Verify the certificate of an https O(url).
     type: bool
     default: true
+  lock:
+    description:
+      - Set by the action - the upgrade lock this run holds (path, token). The module records its process under
+        it (M(dukcapil.siak.run_lock) C(state=attached)) and changes nothing when the run no longer holds it.
+    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
 attributes:
@@ -139,7 +144,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import INCOMING, PART_SUFFIX
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import INCOMING, PART_SUFFIX, hold
 from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import UnpackError, download, stage
 
 
@@ -160,6 +165,7 @@ def main():
             "marker": {"type": "dict", "default": {}},
             "timeout": {"type": "int", "default": 60},
             "validate_certs": {"type": "bool", "default": True},
+            "lock": {"type": "dict", "no_log": False},
         },
         required_one_of=[("artifact", "url")],
         mutually_exclusive=[("artifact", "url")],
@@ -170,6 +176,11 @@ def main():
     shown = p["url"] or os.path.basename(artifact or "")
     started = time.monotonic()
     result = {"changed": True}
+    refused = hold(p["lock"])
+    if refused:
+        if remove and artifact and os.path.exists(artifact):
+            os.unlink(artifact)
+        module.fail_json(msg=refused, changed=False)
     try:
         if p["url"]:
             artifact = os.path.join(

@@ -10,6 +10,8 @@ role's rescue then waits for the connection, reads the server again and reports 
 
 from __future__ import annotations
 
+import time
+
 from ansible.errors import AnsibleConnectionFailure
 
 
@@ -30,4 +32,15 @@ def lost(what, err):
         "connection_lost": True,
         "msg": "the connection to the server was lost during %s (%s)"
         % (what, str(err).strip().splitlines()[0][:200]),
+    }
+
+
+def lock_ref(task_vars, root):
+    """The upgrade lock this run holds on ``root``, for a module to record its process under (run_lock attach):
+    the token is the one run_lock's action derives for this run, so no task passes it around."""
+    from ansible_collections.dukcapil.siak.plugins.action.run_lock import this_run
+
+    return {
+        "path": "%s/.siak-upgrade.lock" % str(root).rstrip("/"),
+        "token": this_run(task_vars, time.time())[1],
     }
