@@ -17,17 +17,21 @@ export SIAK_OUTPUT_DIR ?= $(CURDIR)/out
 DEB_PACKAGES := python3-venv openssh-server openssh-client sshpass rsync zstd age poppler-utils util-linux iproute2 procps
 # The Laporan PDF (WeasyPrint): Pango, HarfBuzz subsetting and a font with the SOP table's marks.
 DEB_PACKAGES += libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Lint of the shipped shell scripts (make lint, ansible-test sanity's shellcheck).
+DEB_PACKAGES += shellcheck
 COLLECTION_LINK := build/collections/ansible_collections/dukcapil/siak
+COLLECTION_VERSION := $(shell awk '/^version:/ {print $$2}' galaxy.yml)
 WORKSTATIONS ?= 4
 # Integration test files run in this many pytest-xdist workers (one file stays on one worker: its
 # module-scoped lab is built once). Much of a lab test is waiting on SSH, sleeps and timeouts.
 TEST_WORKERS ?= 2
 
-.PHONY: help setup system demo test lint unit integration molecule build sanity bench lab-up lab-down clean ee
+.PHONY: help setup system demo test lint unit integration molecule build sanity importer bundle bundle-test bench lab-up lab-down clean ee
 
 help:
 	@echo "make demo   set everything up, start the lab and run the SIAK upgrade SOP against it"
 	@echo "make test   set everything up and run every test and gate"
+	@echo "make bundle build/dist/dukcapil-siak-bundle-*.tar.gz: everything to install with no network (README, Install)"
 	@echo "make lab-up / make lab-down / make bench / make clean"
 
 setup: system $(VENV)/.installed $(COLLECTION_LINK)
@@ -40,7 +44,7 @@ system:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-runtime.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
@@ -80,6 +84,8 @@ lint: setup
 	ruff check .
 	ruff format --check .
 	ansible-lint
+	tests/lint/shellcheck.sh
+	tests/lint/changelog.sh
 
 unit: setup
 	pytest -q tests/unit
@@ -97,13 +103,26 @@ build: setup
 ee: build
 	rm -rf build/ee && mkdir -p build/ee/siak_sop build/ee/collection
 	rsync -a --exclude __pycache__ --exclude '*.egg-info' pyproject.toml README.md src build/ee/siak_sop/
-	cp "$$(ls -t build/dist/dukcapil-siak-*.tar.gz | head -n 1)" build/ee/collection/dukcapil-siak.tar.gz
+	cp build/dist/dukcapil-siak-$(COLLECTION_VERSION).tar.gz build/ee/collection/dukcapil-siak.tar.gz
 	ansible-builder create -f execution-environment.yml --context build/ee/context --output-filename Containerfile
 
 sanity: build
 	tests/sanity/run.sh
 
-test: setup lint unit integration molecule sanity
+# Galaxy's own checks on the built tarball (metadata, docs, ansible-lint), with no warning allowed.
+importer: build
+	tests/importer/run.sh
+
+# One archive for an office without internet: wheels, collection tarballs, install.sh (bundle/build.sh).
+bundle: setup
+	@mkdir -p build/dist
+	bundle/build.sh
+
+# The bundle installed in a network namespace with no network, then used from an empty folder.
+bundle-test: bundle
+	tests/bundle/run.sh
+
+test: setup lint unit integration molecule sanity importer ee bundle-test
 	@echo "make test: every gate passed"
 
 bench: setup

@@ -82,9 +82,13 @@ def by_name(store, kind):
 
 def test_three_offices_configured_and_a_rerun_changes_nothing(controller, tmp_path):
     url, store = controller
-    first = configure(url, tmp_path)
+    # Verbose, as a job's events keep every result: the vault check says one short line per office.
+    first = configure(url, tmp_path, "-v")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
     assert recap_changed(first) > 0
+    vault_step = first.stdout.split("TASK [AWX | Stop when an office has no secrets in the vault file]")[1]
+    vault_lines = vault_step.split("TASK [")[0].strip().splitlines()[1:]
+    assert len(vault_lines) == 3 and all(len(line) < 200 for line in vault_lines), vault_lines
 
     orgs = by_name(store, "organizations")
     assert set(orgs) == {
@@ -133,9 +137,26 @@ def test_three_offices_configured_and_a_rerun_changes_nothing(controller, tmp_pa
     ] == ["SIAK kab-sukamara | Gagal"]
     upgrade = templates["SIAK kab-semarang | SOP-PIAK-15 Pemutakhiran SIAK"]
     assert upgrade["survey_enabled"] is True
-    asked = [q["variable"] for q in store.surveys[upgrade["id"]]["spec"]]
+    spec = store.surveys[upgrade["id"]]["spec"]
+    asked = [q["variable"] for q in spec]
     assert asked[:3] == ["siak_upgrade_version", "siak_upgrade_artifact", "siak_upgrade_sha256"]
     assert len(asked) == 9
+    # The whole SOP treats the client release as optional (steps 9 and 10 skipped without one).
+    optional = {q["variable"] for q in spec if not q["required"]}
+    assert optional == {
+        "client_rollout_version",
+        "client_rollout_package_url",
+        "client_rollout_package_sha256",
+    }
+    rollout = templates["SIAK kab-semarang | SOP-PIAK-15 Langkah 9-10 Update klien"]
+    assert all(q["required"] for q in store.surveys[rollout["id"]]["spec"])
+    # Releases are asked as addresses (a job runs in the EE, where the controller's files are not),
+    # and every question is in Bahasa Indonesia.
+    by_var = {q["variable"]: q for q in spec}
+    assert "URL" in by_var["siak_upgrade_artifact"]["question_name"]
+    assert "controller" not in by_var["siak_upgrade_artifact"]["question_description"]
+    english = re.compile(r"\b(the|to|of|install|release's|empty means)\b", re.I)
+    assert not [q["question_description"] for q in spec if english.search(q["question_description"])]
 
     # The schedules: on each office's backup template, in its own timezone.
     schedules = by_name(store, "schedules")

@@ -16,5 +16,14 @@ mkdir -p "$HOME/.ansible/test/cache"
 for v in 24.2 24.3 25.0 25.1 25.2; do
   cp "$repo/tests/sanity/get_pip_standin.py" "$HOME/.ansible/test/cache/get_pip_${v//./_}.py"
 done
-# pslint needs PowerShell and shellcheck a binary; the collection ships neither .ps1 nor shell modules.
-exec ansible-test sanity --python 3.11 --skip-test pslint --skip-test shellcheck "$@"
+# The shellcheck test runs on the shipped *.sh files (Debian's shellcheck, make setup). pslint would check the
+# PowerShell scripts of roles/client_rollout/files/windows/, but it runs inside PowerShell (pwsh and
+# PSScriptAnalyzer), which no package source reachable here provides: it is skipped, and
+# docs/development.md says so. Every other sanity test reads those .ps1 files too.
+ps1=$(git ls-files '*.ps1' | wc -l)
+[ "$ps1" -gt 0 ] || { echo "sanity: no .ps1 file in the tarball; update this script and docs/development.md" >&2; exit 1; }
+if command -v pwsh >/dev/null; then
+  exec ansible-test sanity --python 3.11 "$@"
+fi
+echo "sanity: pslint skipped for the $ps1 PowerShell scripts: no pwsh on this machine (docs/development.md)"
+exec ansible-test sanity --python 3.11 --skip-test pslint "$@"

@@ -2,7 +2,9 @@
 
 No container engine builds images on these machines (and the base image's registry is not reachable),
 so this stops at `ansible-builder create`: the definition validates against the version 3 schema and
-the Containerfile installs the pinned toolchain, pywinrm, siak_sop and this collection.
+the Containerfile installs the runtime pins, siak_sop and this collection. That the runtime pins resolve
+and import in a clean venv is tested with the offline bundle (tests/bundle/test_bundle.sh), which
+installs the same file from wheels.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ BIN = Path(sys.executable).parent
 def test_builder_creates_the_context(tmp_path):
     work = tmp_path / "repo"
     work.mkdir()
-    for name in ("execution-environment.yml", "requirements.txt", "requirements.yml"):
+    for name in ("execution-environment.yml", "requirements-runtime.txt", "requirements.yml"):
         shutil.copy(REPO / name, work / name)
     (work / "awx" / "ee").mkdir(parents=True)
     shutil.copy(REPO / "awx/ee/bindep.txt", work / "awx/ee/bindep.txt")
@@ -62,23 +64,67 @@ def test_builder_creates_the_context(tmp_path):
     # The final stage installs what it copies itself, after the stage that provides ansible-galaxy.
     final = containerfile.split("FROM base AS final", 1)[1]
     assert final.index("COPY _build/collection") < final.index("ansible-galaxy collection install")
-    assert (context / "_build/requirements.txt").read_text() == (REPO / "requirements.txt").read_text()
+    assert (context / "_build/requirements.txt").read_text() == (
+        REPO / "requirements-runtime.txt"
+    ).read_text()
     assert (context / "_build/siak_sop/src/siak_sop/schedule.py").is_file()
-    assert "openssh-clients" in (context / "_build/bindep.txt").read_text()
+    bindep = (context / "_build/bindep.txt").read_text()
+    for package in ("openssh-clients", "sshpass", "pango", "dejavu-sans-fonts"):
+        assert f"{package} [platform:rpm" in bindep
+
+
+def pins(name: str) -> dict[str, str]:
+    return {
+        line.split("==")[0].lower(): line.split("==")[1].strip()
+        for line in (REPO / name).read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+
+
+def test_the_image_gets_the_runtime_pins_only():
+    runtime = pins("requirements-runtime.txt")
+    assert {"ansible-core", "ansible-runner", "pywinrm", "pyghmi", "weasyprint"} <= set(runtime)
+    development = pins("requirements.txt")
+    assert "-r requirements-runtime.txt" in (REPO / "requirements.txt").read_text().splitlines()
+    # No test or lint tool in the runtime file, and no runtime pin repeated (or changed) in the development one.
+    assert not {"pytest", "molecule", "ansible-lint", "ruff", "ansible-builder", "ansible"} & set(runtime)
+    assert not set(runtime) & set(development)
+    ee = yaml.safe_load((REPO / "execution-environment.yml").read_text())
+    assert ee["dependencies"]["python"] == "requirements-runtime.txt"
+    assert not ee["images"]["base_image"]["name"].endswith(":latest")
+    assert ":" in ee["images"]["base_image"]["name"].rsplit("/", 1)[1]
+
+
+def test_collection_pins_are_the_tested_versions():
+    """requirements.yml pins each collection to the version in the tested `ansible` package, inside galaxy.yml's range."""
+    from ansible.galaxy.dependency_resolution.versioning import meets_requirements
+
+    site = Path(yaml.__file__).resolve().parents[1]
+    declared = yaml.safe_load((REPO / "galaxy.yml").read_text())["dependencies"]
+    pinned = {
+        c["name"]: c["version"]
+        for c in yaml.safe_load((REPO / "requirements.yml").read_text())["collections"]
+    }
+    assert set(pinned) == set(declared)
+    for name, version in pinned.items():
+        manifest = site / "ansible_collections" / name.replace(".", "/") / "MANIFEST.json"
+        tested = yaml.safe_load(manifest.read_text())["collection_info"]["version"]
+        assert version == f"=={tested}", name
+        assert meets_requirements(tested, declared[name]), name
 
 
 def test_pins_carry_what_the_jobs_need():
-    pins = {
-        line.split("==")[0].lower(): line.split("==")[1]
-        for line in (REPO / "requirements.txt").read_text().splitlines()
-        if "==" in line and not line.startswith("#")
-    }
-    assert {"ansible-core", "ansible", "ansible-runner", "pywinrm"} <= set(pins)
+    pins_runtime = pins("requirements-runtime.txt")
     ee = yaml.safe_load((REPO / "execution-environment.yml").read_text())
     assert ee["version"] == 3
-    assert ee["dependencies"]["ansible_core"]["package_pip"] == f"ansible-core=={pins['ansible-core']}"
-    assert ee["dependencies"]["ansible_runner"]["package_pip"] == f"ansible-runner=={pins['ansible-runner']}"
-    assert ee["dependencies"]["python"] == "requirements.txt"
+    assert (
+        ee["dependencies"]["ansible_core"]["package_pip"] == f"ansible-core=={pins_runtime['ansible-core']}"
+    )
+    assert (
+        ee["dependencies"]["ansible_runner"]["package_pip"]
+        == f"ansible-runner=={pins_runtime['ansible-runner']}"
+    )
+    assert ee["dependencies"]["python"] == "requirements-runtime.txt"
     assert ee["dependencies"]["galaxy"] == "requirements.yml"
 
 

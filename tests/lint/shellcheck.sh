@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs shellcheck on every shell script of the repository (those the collection and the bundle ship among them),
+# and the shell templates rendered with example values (what lands on a host). ansible-test sanity
+# runs shellcheck again on the built tarball's *.sh files.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+out=build/shellcheck
+rm -rf "$out" && mkdir -p "$out"
+mapfile -t scripts < <(git ls-files --cached --others --exclude-standard -- '*.sh' .ci/run)
+for template in $(git ls-files --cached --others --exclude-standard -- '*.sh.j2'); do
+  rendered="$out/$(basename "$template" .j2)"
+  ansible localhost -c local -i localhost, -e "ansible_python_interpreter=$(command -v python)" \
+    -m ansible.builtin.template -a "src=$repo/$template dest=$repo/$rendered" \
+    -e '{"schedule_backup_log": "/var/log/siak-backup.log", "schedule_backup_lock": "/run/siak-backup.lock",
+         "schedule_backup_project_dir": "/opt/siak/project", "schedule_backup_siak_sop": "/opt/siak/venv/bin/siak-sop",
+         "schedule_backup_output_dir": "/var/lib/siak-sop", "schedule_backup_args": ["-i", "inventory.yml"]}' \
+    >/dev/null
+  scripts+=("$rendered")
+done
+[ "${#scripts[@]}" -ge 5 ] || { echo "shellcheck: found only ${scripts[*]}" >&2; exit 1; }
+shellcheck --severity=style "${scripts[@]}"
+echo "shellcheck: ${#scripts[@]} scripts clean"
