@@ -262,7 +262,7 @@ def stop_left_running(lock, sleep=time.sleep):
     for pid in left:
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGTERM)
-    for _ in range(50):
+    for _attempt in range(50):
         if not [pid for pid in live_target_processes(holder) if pid in left]:
             break
         sleep(0.1)
