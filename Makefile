@@ -15,6 +15,8 @@ export SIAK_LAB_DIR ?= $(CURDIR)/.lab
 export SIAK_OUTPUT_DIR ?= $(CURDIR)/out
 # Debian packages the lab and the tests use; installed only when one is missing.
 DEB_PACKAGES := python3-venv openssh-server openssh-client sshpass rsync zstd age poppler-utils util-linux iproute2 procps
+# Step 4 with libvirt: virsh, and a libvirtd (LXC driver) that tests/integration/test_power.py runs.
+DEB_PACKAGES += libvirt-clients libvirt-daemon libvirt-daemon-driver-lxc
 # The Laporan PDF (WeasyPrint): Pango, HarfBuzz subsetting and a font with the SOP table's marks.
 DEB_PACKAGES += libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # Lint of the shipped shell scripts (make lint, ansible-test sanity's shellcheck).
@@ -54,7 +56,7 @@ $(COLLECTION_LINK):
 	@mkdir -p $(dir $@) && ln -sfn ../../../.. $@
 
 lab-up: setup
-	siak-lab up --workstations $(WORKSTATIONS)
+	siak-lab up --workstations $(WORKSTATIONS) --power-peers
 
 lab-down:
 	@if [ -x $(BIN)/siak-lab ]; then siak-lab down; fi

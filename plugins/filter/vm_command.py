@@ -25,7 +25,7 @@ options:
   backend:
     description: The hypervisor backend.
     type: str
-    choices: [libvirt, virtualbox, hyperv, command]
+    choices: [libvirt, virtualbox, hyperv, proxmox, vmware, command]
     required: true
   options:
     description: C(libvirt_uri), C(vboxmanage), C(start_command), C(status_command).

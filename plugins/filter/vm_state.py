@@ -19,7 +19,7 @@ options:
   backend:
     description: The hypervisor backend that answered.
     type: str
-    choices: [libvirt, virtualbox, hyperv, command]
+    choices: [libvirt, virtualbox, hyperv, proxmox, vmware, command]
     required: true
   options:
     description: C(running_pattern) for the command backend (a regular expression on its status output).

@@ -69,6 +69,7 @@ COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("state_before", "Keadaan awal", "State before"),
         ("how", "Cara", "How"),
         ("logged_in_as", "Masuk sebagai", "Logged in as"),
+        ("answered_after_s", "Menjawab setelah (detik)", "Answered after (s)"),
         ("result", "Hasil", "Result"),
     ),
     "siak_upgrade": (

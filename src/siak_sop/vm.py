@@ -18,7 +18,16 @@ from collections.abc import Mapping, Sequence
 
 from siak_sop.errors import SiakError
 
-BACKENDS = ("libvirt", "virtualbox", "hyperv", "command")
+BACKENDS = ("libvirt", "virtualbox", "hyperv", "proxmox", "vmware", "command")
+# Backends asked through their API from the controller by an Ansible module, not by a program on the
+# hypervisor: the role's tasks give the modules their arguments (so ansible-lint checks them).
+API_MODULES = {
+    "proxmox": {"status": "community.proxmox.proxmox_kvm", "start": "community.proxmox.proxmox_kvm"},
+    "vmware": {
+        "status": "community.vmware.vmware_guest_info",
+        "start": "community.vmware.vmware_guest_powerstate",
+    },
+}
 ACTIONS = ("status", "start", "resume")
 # Every backend's answer is reduced to one of these.
 STATES = ("running", "starting", "paused", "saved", "off", "stopping", "unknown")
@@ -63,6 +72,10 @@ _HYPERV_STATES = {
     "pausing": "stopping",
     "resuming": "starting",
 }
+# proxmox_kvm state=current returns the VM's status from /nodes/{node}/qemu/{vmid}/status/current.
+_PROXMOX_STATES = {"running": "running", "stopped": "off", "paused": "paused", "prelaunch": "starting"}
+# vmware_guest_info returns instance.hw_power_status, vSphere's VirtualMachinePowerState.
+_VMWARE_STATES = {"poweredon": "running", "poweredoff": "off", "suspended": "saved"}
 _VBOX_STATE_LINE = re.compile(r'^VMState="([^"]*)"', re.MULTILINE)
 
 # Hyper-V: the VM name is the script's parameter; -ErrorAction Stop turns "no such VM" into a failure.
@@ -143,6 +156,12 @@ def command(action: str, backend: str, vm: str, options: Mapping | None = None) 
             "start": {"argv": [tool, "startvm", vm, "--type", "headless"]},
             "resume": {"argv": [tool, "controlvm", vm, "resume"]},
         }[action]
+    if backend in API_MODULES:
+        if action == "resume":
+            raise SiakError(
+                f"the {backend} backend has no resume", fix="Start the VM; a suspended VM resumes"
+            )
+        return {"module": API_MODULES[backend][action], "action": action, "vm": vm}
     if backend == "hyperv":
         script = {
             "status": HYPERV_STATUS_SCRIPT,
@@ -176,6 +195,11 @@ def parse_state(backend: str, result: Mapping, options: Mapping | None = None) -
     if backend == "virtualbox":
         found = _VBOX_STATE_LINE.search(stdout)
         return _VBOX_STATES.get(found.group(1).lower(), "unknown") if found else "unknown"
+    if backend == "proxmox":
+        return _PROXMOX_STATES.get(str(result.get("status") or "").strip().lower(), "unknown")
+    if backend == "vmware":
+        instance = result.get("instance") or {}
+        return _VMWARE_STATES.get(str(instance.get("hw_power_status") or "").strip().lower(), "unknown")
     if backend == "hyperv":
         output = result.get("output") or []
         last = str(output[-1]).strip().lower() if output else ""
@@ -205,6 +229,9 @@ def describe(cmd: Mapping | None) -> str:
     """A command as one readable line for messages and reports (no secrets ever travel in these)."""
     if not cmd:
         return "(none)"
+    if "module" in cmd:
+        verb = {"status": "ask the state of", "start": "start"}[cmd["action"]]
+        return f"{cmd['module']} ({verb} '{cmd['vm']}')"
     if "argv" in cmd:
         return shlex.join(cmd["argv"])
     lines = [
@@ -230,7 +257,10 @@ def answer(result: Mapping | None, limit: int = 200) -> str:
             str(result.get("stdout") or ""),
             str(result.get("stderr") or ""),
             " ".join(str(o) for o in result.get("output") or []),
-            str(result.get("msg") or "") if result.get("failed") or result.get("rc") not in (0, None) else "",
+            # An API module (Proxmox, VMware) has no rc: its msg is its answer.
+            str(result.get("msg") or "")
+            if result.get("failed") or result.get("rc") not in (0, None) or "rc" not in result
+            else "",
         )
         if s and s.strip()
     )

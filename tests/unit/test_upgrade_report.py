@@ -20,6 +20,7 @@ RESULTS = {
             "state_before": "off",
             "backend": "libvirt",
             "hypervisor": "siak-host",
+            "answered_after_s": 14,
             "result": "started",
         },
     },
@@ -42,8 +43,8 @@ def test_the_report_for_the_sub_koordinator_in_bahasa_indonesia():
     assert "| Tanggal | 2026-11-21 19:30 WIB |" in text
     assert "**BERHASIL: semua host yang dijalankan selesai**" in text
     assert "## Server fisik dan VM server SIAK (Langkah 2-4)" in text
-    assert "| siak-host | server fisik | berjalan | - | adb | sudah berjalan |" in text
-    assert "| vm-siak | VM | mati | libvirt @ siak-host | - | dinyalakan |" in text
+    assert "| siak-host | server fisik | berjalan | - | adb | - | sudah berjalan |" in text
+    assert "| vm-siak | VM | mati | libvirt @ siak-host | - | 14 | dinyalakan |" in text
     assert "| vm-siak | 1.0 | 2.0 | `abababababababab…` | 41.2 | berhasil diperbarui |" in text
     assert "## Proxy SIAK pada server (Langkah 7-8)\n\n_tidak ada hasil dalam run ini_" in text
     assert "| Dibuat oleh | Diterima oleh |\n|---|---|\n| ADB | Sub Koordinator |" in text
@@ -57,7 +58,7 @@ def test_the_report_for_the_kepala_bidang_in_english():
         "| Prepared by | Passed on by | Received by |\n|---|---|---|\n| ADB | Sub Koordinator | Kepala Bidang |"
         in text
     )
-    assert "| vm-siak | VM | off | libvirt @ siak-host | - | started |" in text
+    assert "| vm-siak | VM | off | libvirt @ siak-host | - | 14 | started |" in text
 
 
 @pytest.mark.parametrize(

@@ -92,7 +92,7 @@ def test_command_backend_without_status_asks_the_vm_itself():
     ("args", "message"),
     [
         (("start", "command", "siak-vm", {}), "the command backend has no start command"),
-        (("start", "vmware", "siak-vm", {}), "unknown VM backend 'vmware'"),
+        (("start", "xen", "siak-vm", {}), "unknown VM backend 'xen'"),
         (("reboot", "libvirt", "siak-vm", {}), "unknown VM action 'reboot'"),
         (("start", "libvirt", "", {}), "VM name '' is empty"),
         (("start", "libvirt", "a\nb", {}), "contains a line break"),
@@ -184,3 +184,45 @@ def test_describe_and_answer_are_one_line():
     assert answer({"rc": 0, "stdout": "", "stderr": ""}) == "rc 0, no output"
     assert answer(None) == "nothing (it did not run)"
     assert len(answer({"rc": 1, "stdout": "x" * 1000})) < 220
+
+
+@pytest.mark.parametrize(
+    ("backend", "action", "module"),
+    [
+        ("proxmox", "status", "community.proxmox.proxmox_kvm"),
+        ("proxmox", "start", "community.proxmox.proxmox_kvm"),
+        ("vmware", "status", "community.vmware.vmware_guest_info"),
+        ("vmware", "start", "community.vmware.vmware_guest_powerstate"),
+    ],
+)
+def test_api_backends_name_their_module(backend, action, module):
+    cmd = command(action, backend, "SIAK-SERVER")
+    assert cmd == {"module": module, "action": action, "vm": "SIAK-SERVER"}
+    assert describe(cmd).startswith(f"{module} (")
+
+
+def test_api_backends_have_no_resume():
+    with pytest.raises(SiakError, match="has no resume"):
+        command("resume", "vmware", "SIAK-SERVER")
+
+
+@pytest.mark.parametrize(
+    ("backend", "result", "state"),
+    [
+        ("proxmox", {"status": "running", "msg": "VM SIAK-SERVER with vmid = 101 is running"}, "running"),
+        ("proxmox", {"status": "stopped"}, "off"),
+        ("proxmox", {"msg": "VM with name = X does not exist in cluster"}, "unknown"),
+        ("vmware", {"instance": {"hw_power_status": "poweredOn"}}, "running"),
+        ("vmware", {"instance": {"hw_power_status": "poweredOff"}}, "off"),
+        ("vmware", {"instance": {"hw_power_status": "suspended"}}, "saved"),
+        ("vmware", {"msg": "Unable to gather information for non-existing VM X"}, "unknown"),
+    ],
+)
+def test_api_backends_states(backend, result, state):
+    assert parse_state(backend, result) == state
+
+
+def test_an_api_modules_message_is_its_answer():
+    assert answer({"msg": "VM with name = X does not exist in cluster", "changed": False}) == (
+        "'VM with name = X does not exist in cluster'"
+    )

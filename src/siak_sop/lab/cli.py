@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--flashdisk-mib", type=int, default=256, help="size of each server's tmpfs flashdisk (default 256)"
     )
+    up.add_argument(
+        "--power-peers",
+        action="store_true",
+        help="also answer Wake-on-LAN, IPMI and Redfish for the physical servers (docs/lab.md)",
+    )
     down = sub.add_parser("down", help="stop every host, unmount everything and remove the lab")
     down.add_argument("--keep-files", action="store_true", help="keep the hosts' files on disk")
     for verb, text in (("start", "power a host on"), ("stop", "power a host off (unreachable)")):
@@ -94,6 +99,7 @@ def run(argv: list[str]) -> int:
             port=args.port,
             flashdisk_mib=args.flashdisk_mib,
             inventory_source=Path("inventories/lab"),
+            power_peers=args.power_peers,
         )
         running = sum(lab.running(n, state) for n in state["hosts"])
         print(

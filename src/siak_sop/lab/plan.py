@@ -19,6 +19,16 @@ SERVERS = ("siak-host", "siak-vm", "siak-db")
 # siak-vm is the SIAK server VM: it stays powered off until started through the lab's power
 # control (the VM bring-up role drives it), like a VM after the physical server boots.
 POWERED_OFF_AT_START = ("siak-vm",)
+# The power peers (siak-lab up --power-peers, src/siak_sop/lab/peers.py) of each physical server: a
+# Wake-on-LAN listener on the host's own address, a BMC on an address of its own (.2xx), and one Redfish
+# service for all of them, like an office's management network. Their state and secrets live in POWER_DIR.
+POWER_DIR = "power"
+WOL_PORT = 9
+BMC_PORT = 623
+BMC_OFFSET = 200
+REDFISH_HOST = 250
+REDFISH_PORT = 8443
+BMC_USER = "siak-bmc"
 WORKSTATION_NAME = re.compile(r"^pc(\d{2})$")
 
 # Paths each host sees as its own. Overlays keep the machine's files readable (python, sshd,
@@ -91,6 +101,35 @@ def plan_hosts(net: str, workstations: int) -> list[LabHost]:
     return hosts
 
 
+def host_mac(host: LabHost) -> str:
+    """The lab's made-up MAC of a host (locally administered, from its address)."""
+    return "52:54:00:5a:00:" + f"{int(host.address.rsplit('.', 1)[1]):02x}"
+
+
+def power_peers(hosts: list[LabHost], net: str) -> dict:
+    """Where each physical server's Wake-on-LAN listener and BMC listen, and the Redfish service."""
+    physical = [h for h in hosts if "physical_servers" in h.groups]
+    return {
+        "redfish_address": f"{net}.{REDFISH_HOST}",
+        "redfish_port": REDFISH_PORT,
+        "hosts": [
+            {
+                "name": h.name,
+                "address": h.address,
+                "mac": host_mac(h),
+                "wol_port": WOL_PORT,
+                "bmc_address": f"{net}.{BMC_OFFSET + int(h.address.rsplit('.', 1)[1])}",
+                "bmc_port": BMC_PORT,
+            }
+            for h in physical
+        ],
+    }
+
+
+class VaultText(str):
+    """An ansible-vault ciphertext that the inventory writer puts in as a !vault value."""
+
+
 def check_host_names(names: list[str], known: list[str]) -> None:
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -101,9 +140,19 @@ def check_host_names(names: list[str], known: list[str]) -> None:
 
 
 def inventory(
-    hosts: list[LabHost], *, port: int, lab_dir: str, lab_cli: str, python: str = "/usr/bin/python3"
+    hosts: list[LabHost],
+    *,
+    port: int,
+    lab_dir: str,
+    lab_cli: str,
+    python: str = "/usr/bin/python3",
+    bmc_password: VaultText | None = None,
 ) -> dict:
-    """The Ansible inventory (as a YAML-ready dict) that reaches every lab host over SSH."""
+    """The Ansible inventory (as a YAML-ready dict) that reaches every lab host over SSH.
+
+    Physical servers also get their power peers' addresses (plan.power_peers); ``bmc_password`` is the
+    vaulted password of the lab's BMC user, which only a run given the lab's vault password can read.
+    """
     groups: dict[str, dict] = {}
     for host in hosts:
         for group in host.groups:
@@ -113,6 +162,23 @@ def inventory(
         "windows_workstations": {"hosts": {}},
     }
     known_hosts = f"{lab_dir}/known_hosts"
+    net = hosts[0].address.rsplit(".", 1)[0] if hosts else DEFAULT_NET
+    peers = power_peers(hosts, net)
+    redfish = f"{peers['redfish_address']}:{peers['redfish_port']}"
+    host_vars = {h.name: {"ansible_host": h.address} for h in hosts}
+    for peer in peers["hosts"]:
+        host_vars[peer["name"]].update(
+            siak_server_wol_mac=peer["mac"],
+            # On loopback the packet goes to the host's own address, where its "network card" listens.
+            siak_server_wol_broadcast=peer["address"],
+            siak_server_wol_port=peer["wol_port"],
+            siak_server_ipmi_address=peer["bmc_address"],
+            siak_server_ipmi_port=peer["bmc_port"],
+            siak_server_redfish_address=redfish,
+            siak_server_redfish_system_id=peer["name"],
+        )
+    if bmc_password is not None and "physical_servers" in groups:
+        groups["physical_servers"]["vars"] = {"vault_siak_lab_bmc_password": bmc_password}
     return {
         "all": {
             "vars": {
@@ -126,7 +192,7 @@ def inventory(
                 "siak_lab_dir": lab_dir,
                 "siak_lab_cli": lab_cli,
             },
-            "hosts": {h.name: {"ansible_host": h.address} for h in hosts},
+            "hosts": host_vars,
             "children": {
                 **{g: v for g, v in groups.items() if g != "workstations"},
                 "workstations": {"children": workstation_groups},

@@ -89,6 +89,69 @@ def mounts_below(path: Path) -> list[str]:
     return sorted(points, key=len, reverse=True)
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+class _InventoryDumper(yaml.SafeDumper):
+    """YAML for the lab inventory: plain data, and vaulted secrets as !vault blocks."""
+
+
+_InventoryDumper.add_representer(
+    plan.VaultText, lambda dumper, data: dumper.represent_scalar("!vault", str(data), style="|")
+)
+
+
+def lab_certificates(address: str) -> tuple[str, str, str]:
+    """A CA of the lab's own and a server certificate for ``address`` signed by it (PEM: CA, cert, key)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "siak-lab power CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=825))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]), critical=False
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return ca.public_bytes(pem).decode(), cert.public_bytes(pem).decode(), key_pem.decode()
+
+
 class Lab:
     """One lab, all of whose state lives in ``lab_dir``."""
 
@@ -128,6 +191,7 @@ class Lab:
         port: int,
         flashdisk_mib: int,
         inventory_source: Path | None,
+        power_peers: bool = False,
     ) -> dict:
         hosts = plan.plan_hosts(net, workstations)
         if any(str(self.dir).startswith(f"/{p}/") for p in plan.PRIVATE_PATHS):
@@ -169,14 +233,102 @@ class Lab:
             for name, record in old["hosts"].items():
                 if name in state["hosts"] and self.running(name, old):
                     state["hosts"][name].update(pid=record["pid"], mnt_ns=record["mnt_ns"])
+            if "power_peers" in old:
+                state["power_peers"] = old["power_peers"]
         for host in hosts:
             self._prepare_host(host, port, flashdisk_mib)
         self._write_known_hosts(hosts, port)
+        if power_peers:
+            self._power_files(plan.power_peers(hosts, net))
+            state["power_peers"] = plan.power_peers(hosts, net) | {
+                "pid": state.get("power_peers", {}).get("pid")
+            }
         self.save(state)
         self.write_inventory(state, inventory_source)
         to_start = [h.name for h in hosts if not h.starts_powered_off]
         self.start(to_start, state=state)
+        if power_peers:
+            self._start_peers(state)
         return state
+
+    # ---- power peers (Wake-on-LAN, BMCs, Redfish: src/siak_sop/lab/peers.py) ---------------
+    @property
+    def power_dir(self) -> Path:
+        return self.dir / plan.POWER_DIR
+
+    def _power_files(self, peers: dict) -> None:
+        """The BMC user's password, the lab's vault password, and the Redfish service's CA and certificate.
+
+        Made once per lab; every secret is a 0600 file in the 0700 power directory.
+        """
+        import secrets
+
+        import bcrypt
+
+        pdir = self.power_dir
+        pdir.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(pdir, 0o700)
+
+        def secret_file(name: str, text: str) -> None:
+            path = pdir / name
+            if not path.exists():
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(text)
+
+        secret_file("vault-pass", secrets.token_urlsafe(24) + "\n")
+        secret_file("bmc.json", json.dumps({"user": plan.BMC_USER, "password": secrets.token_urlsafe(12)}))
+        creds = json.loads((pdir / "bmc.json").read_text())
+        digest = bcrypt.hashpw(creds["password"].encode(), bcrypt.gensalt(rounds=4)).decode()
+        secret_file("redfish.htpasswd", f"{creds['user']}:{digest}\n")
+        if not (pdir / "ca.pem").exists():
+            ca_pem, cert_pem, key_pem = lab_certificates(peers["redfish_address"])
+            secret_file("redfish.key", key_pem)
+            (pdir / "redfish.pem").write_text(cert_pem)
+            (pdir / "ca.pem").write_text(ca_pem)
+
+    def _start_peers(self, state: dict) -> None:
+        record = state["power_peers"]
+        pid = record.get("pid")
+        if pid and _cmdline(pid).find("siak_sop.lab.peers") >= 0:
+            return
+        ready = self.power_dir / "ready"
+        ready.unlink(missing_ok=True)
+        log = open(self.power_dir / "peers.log", "ab")  # noqa: SIM115 - handed to the child
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "siak_sop.lab.peers", "--lab-dir", str(self.dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not ready.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                tail = (self.power_dir / "peers.log").read_text(errors="replace").strip().splitlines()[-3:]
+                raise SiakError(
+                    f"the power peers did not start: {' | '.join(tail) or 'no output'}",
+                    where=str(self.dir),
+                    fix=f"Read {self.power_dir}/peers.log (is port {plan.BMC_PORT} or "
+                    f"{plan.REDFISH_PORT} taken on this --net?)",
+                )
+            time.sleep(0.05)
+        state = self.load()
+        state["power_peers"]["pid"] = proc.pid
+        self.save(state)
+
+    def _stop_peers(self, state: dict) -> None:
+        pid = state.get("power_peers", {}).get("pid")
+        if pid and "siak_sop.lab.peers" in _cmdline(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline and "siak_sop.lab.peers" in _cmdline(pid):
+                time.sleep(0.02)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def _client_key(self) -> None:
         key = self.dir / "id_ed25519"
@@ -255,7 +407,13 @@ Subsystem sftp /usr/lib/openssh/sftp-server
             for h in state["hosts"].values()
         ]
         lab_cli = shutil.which("siak-lab") or f"{sys.executable} -m siak_sop.lab.cli"
-        data = plan.inventory(hosts, port=state["port"], lab_dir=str(self.dir), lab_cli=lab_cli)
+        data = plan.inventory(
+            hosts,
+            port=state["port"],
+            lab_dir=str(self.dir),
+            lab_cli=lab_cli,
+            bmc_password=self._vaulted_bmc_password() if "power_peers" in state else None,
+        )
         self.inventory_dir.mkdir(parents=True, exist_ok=True)
         # A lab inventory outside inventories/lab (a test's own lab) borrows its group_vars.
         if inventory_source and inventory_source.resolve() != self.inventory_dir:
@@ -265,8 +423,20 @@ Subsystem sftp /usr/lib/openssh/sftp-server
                     dst.symlink_to(src.resolve())
         out = self.inventory_dir / "hosts.yml"
         header = "---\n# Written by siak-lab up; rewritten on every bring-up. Do not edit.\n"
-        out.write_text(header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False))
+        out.write_text(
+            header + yaml.dump(data, Dumper=_InventoryDumper, sort_keys=False, default_flow_style=False)
+        )
         return out
+
+    def _vaulted_bmc_password(self) -> plan.VaultText:
+        """The BMC password encrypted with the lab's vault password (power/vault-pass)."""
+        from ansible.constants import DEFAULT_VAULT_ID_MATCH
+        from ansible.parsing.vault import VaultLib, VaultSecret
+
+        secret = (self.power_dir / "vault-pass").read_text().strip().encode()
+        password = json.loads((self.power_dir / "bmc.json").read_text())["password"]
+        vault = VaultLib([(DEFAULT_VAULT_ID_MATCH, VaultSecret(secret))])
+        return plan.VaultText(vault.encrypt(password).decode())
 
     # ---- power -------------------------------------------------------------------------
     @staticmethod
@@ -450,6 +620,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 
         if self.state_path.is_file():
             state = self.load()
+            self._stop_peers(state)
             for record in state["hosts"].values():
                 if record.get("mnt_ns"):
                     self._kill_ns(record["mnt_ns"])
