@@ -14,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export SIAK_LAB_DIR ?= $(CURDIR)/.lab
 export SIAK_OUTPUT_DIR ?= $(CURDIR)/out
 # Debian packages the lab and the tests use; installed only when one is missing.
-DEB_PACKAGES := python3-venv openssh-server openssh-client sshpass rsync zstd age poppler-utils util-linux iproute2 procps
+DEB_PACKAGES := python3-venv openssh-server openssh-client openssl sshpass rsync zstd age poppler-utils util-linux iproute2 procps
 # Step 4 with libvirt: virsh, and a libvirtd (LXC driver) that tests/integration/test_power.py runs.
 DEB_PACKAGES += libvirt-clients libvirt-daemon libvirt-daemon-driver-lxc
 # The Laporan PDF (WeasyPrint): Pango, HarfBuzz subsetting and a font with the SOP table's marks.
@@ -61,25 +61,27 @@ lab-up: setup
 lab-down:
 	@if [ -x $(BIN)/siak-lab ]; then siak-lab down; fi
 
-# The demo runs SOP-PIAK-15 from the SIAK VM powered off to upgraded (a second `make demo` reruns it).
-demo: export SIAK_RUN_ID := demo-$(shell date +%Y%m%dT%H%M%S)
+# The demo runs the whole of SOP-PIAK-15 with siak-sop, from the SIAK VM powered off to SIAK 2.0 on the
+# server, the proxy and every lab PC (a demo client package, steps 9 and 10), and ends by printing where
+# the Laporan PDF and the day's Buku Agenda page are. A second `make demo` reruns it (nothing changes).
+DEMO_RELEASES := build/releases
+DEMO_CLIENT := $(DEMO_RELEASES)/siak-client-2.0.tar.gz
 demo: setup lab-up
-	@test -e build/releases/siak-proxy-2.0.tar.gz || siak-lab release --demo --out build/releases >/dev/null
+	@test -e $(DEMO_CLIENT) || siak-lab release --demo --out $(DEMO_RELEASES) >/dev/null
 	@echo "The office before the upgrade: SIAK 1.0 on the SIAK VM (installed on the first demo), the VM off."
 	siak-lab start siak-vm
-	siak-lab exec siak-vm -- test -e /opt/siak/app/current || SIAK_RUN_ID=$(SIAK_RUN_ID)-seed \
+	siak-lab exec siak-vm -- test -e /opt/siak/app/current || \
 	  ansible-playbook playbooks/server_upgrade.yml -e siak_lab_release_version=1.0
 	siak-lab stop siak-vm
-	ansible-playbook playbooks/upgrade.yml
-	@echo
-	siak-sop report $(SIAK_RUN_ID) --sop upgrade || echo "siak-sop report: see its message above"
-	@echo
-	@echo "Demo done: the lab is up ($(SIAK_LAB_DIR)); inventory inventories/lab/hosts.yml."
-	@echo "Upgrade report (Laporan): $(SIAK_OUTPUT_DIR)/reports/upgrade-$(SIAK_RUN_ID)/laporan-kepala-bidang.md"
-	@echo "Preparation (Jadwal uji coba): $(SIAK_OUTPUT_DIR)/reports/upgrade-$(SIAK_RUN_ID)/persiapan.md"
-	@echo "Agenda (Buku Agenda): $$(ls $(SIAK_OUTPUT_DIR)/agenda/*/$(SIAK_RUN_ID).jsonl)"
-	@echo "Printable Laporan (PDF): $(SIAK_OUTPUT_DIR)/reports/$(SIAK_RUN_ID)/"
-	@echo "Stop the lab with: make lab-down"
+	@mkdir -p build
+	@set +e; SIAK_PROGRESS=plain siak-sop run upgrade \
+	  -e client_rollout_version=2.0 -e client_rollout_package_path=$(CURDIR)/$(DEMO_CLIENT) \
+	  -e client_rollout_package_sha256=$$(cut -d' ' -f1 $(DEMO_CLIENT).sha256) -e client_rollout_transfer=push \
+	  | tee build/demo-run.txt; code=$${PIPESTATUS[0]}; \
+	echo; echo "Demo done, exit code $$code (the outcome line above says what it means); the lab is up ($(SIAK_LAB_DIR))."; \
+	sed -n 's/^Laporan: \(.*\.pdf\)$$/The Laporan (PDF): \1/p' build/demo-run.txt; \
+	sed -n 's/^Buku Agenda hari ini: /The Buku Agenda page (PDF): /p' build/demo-run.txt; \
+	echo "Stop the lab with: make lab-down"; test $$code -eq 0 -o $$code -eq 4
 
 lint: setup
 	yamllint -s .

@@ -1,5 +1,8 @@
 """Benchmark: the agenda callback's cost on a 1,000-task playbook, against the same run without it.
 
+With the callback, every run is also sealed as an office's would be: its head signed with an SSH key
+(ssh-keygen -Y sign) and chained into the day's chain.
+
 The playbook runs on localhost (the controller itself, connection local), tasks tagged with SOP step ids
 in blocks, so every event goes through the callback: a task_start and a task line per task, hashed and
 appended. Runs alternate (without, with; then with, without) several times in one process; the ratios
@@ -64,7 +67,7 @@ def configs(tmpdir: Path) -> dict[bool, Path]:
 
 
 def run_once(
-    book: Path, cfg: dict[bool, Path], with_agenda: bool, agenda_dir: Path, index: int
+    book: Path, cfg: dict[bool, Path], with_agenda: bool, agenda_dir: Path, index: int, *, key: Path
 ) -> tuple[float, float]:
     """Wall-clock and CPU seconds (ansible-playbook and every process it started) of one run."""
     env = dict(os.environ)
@@ -75,6 +78,7 @@ def run_once(
         ANSIBLE_PYTHON_INTERPRETER=sys.executable,
         SIAK_AGENDA_DIR=str(agenda_dir),
         SIAK_RUN_ID=f"bench-{index}",
+        SIAK_AGENDA_SIGNING_KEY=str(key),
     )
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -94,6 +98,10 @@ def run_once(
     written = list(agenda_dir.glob(f"*/bench-{index}.jsonl"))
     if bool(written) != with_agenda:
         sys.exit(f"run {index}: agenda {'missing' if with_agenda else 'written although switched off'}")
+    if with_agenda:
+        seal = json.loads(written[0].with_name(f"bench-{index}.seal.json").read_text(encoding="utf-8"))
+        if "BEGIN SSH SIGNATURE" not in seal.get("signature", ""):
+            sys.exit(f"run {index}: the agenda was not signed")
     return took, cpu
 
 
@@ -108,18 +116,20 @@ def main() -> int:
         book.write_text(playbook(args.tasks), encoding="utf-8")
         agenda_dir = tmpdir / "agenda"
         cfg = configs(tmpdir)
+        key = tmpdir / "agenda_ed25519"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
         times: dict[str, list[float]] = {"without": [], "with": []}
         cpus: dict[str, list[float]] = {"without": [], "with": []}
         index = 0
         warm = tmpdir / "warm.yml"
         warm.write_text(playbook(10), encoding="utf-8")
-        run_once(warm, cfg, True, agenda_dir, index)  # warm the page cache (imports, the SOP tables)
+        run_once(warm, cfg, True, agenda_dir, index, key=key)  # warm the page cache (imports, the SOP tables)
         for rep in range(args.reps):
             # alternate which side goes first, so a drift in machine load hits both alike
             order = ("without", "with") if rep % 2 == 0 else ("with", "without")
             for side in order:
                 index += 1
-                wall, cpu = run_once(book, cfg, side == "with", agenda_dir, index)
+                wall, cpu = run_once(book, cfg, side == "with", agenda_dir, index, key=key)
                 times[side].append(wall)
                 cpus[side].append(cpu)
                 print(f"rep {rep + 1} {side:>7} the agenda: wall {wall:7.2f} s, cpu {cpu:7.2f} s", flush=True)
@@ -144,7 +154,7 @@ def main() -> int:
             "cpu_with_s": [round(t, 2) for t in cpus["with"]],
         }
     print(
-        f"agenda callback, {args.tasks} tasks on localhost, {args.reps} alternating reps: "
+        f"agenda callback with signing, {args.tasks} tasks on localhost, {args.reps} alternating reps: "
         f"median without {without:.2f} s, with {with_:.2f} s, ratio {ratio:.3f} (target <= 1.05)"
     )
     print(

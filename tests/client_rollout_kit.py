@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import io
-import os
 import socket
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
 
+from siak_sop.lab.standins.builder import build_client_package
+
 REPO = Path(__file__).resolve().parents[1]
 DISTPOINT = REPO / "roles" / "client_rollout" / "files" / "distpoint.py"
-
-CLIENT_SCRIPT = """#!/bin/sh
-# Stand-in for the SIAK client {version}: runs until it is closed, like an operator's session.
-while :; do sleep 1; done
-"""
 
 
 def _distpoint_module():
@@ -42,20 +36,8 @@ def sha256_of(path: Path) -> str:
 
 
 def make_package(folder: Path, version: str, payload_bytes: int = 4096) -> tuple[Path, str]:
-    """A SIAK client stand-in package: bin/siak-client, VERSION and an incompressible payload."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"siak-client-{version}.tar.gz"
-
-    def add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
-        info = tarfile.TarInfo(name)
-        info.size, info.mode, info.mtime = len(data), mode, int(time.time())
-        tar.addfile(info, io.BytesIO(data))
-
-    with tarfile.open(path, "w:gz", compresslevel=1) as tar:
-        add(tar, "bin/siak-client", CLIENT_SCRIPT.format(version=version).encode(), 0o755)
-        add(tar, "VERSION", f"{version}\n".encode())
-        add(tar, "data/payload.bin", os.urandom(payload_bytes))
-    return path, sha256_of(path)
+    """A SIAK client stand-in package (the lab's own builder): bin/siak-client, VERSION, a random payload."""
+    return build_client_package(folder, version, payload_bytes=payload_bytes)
 
 
 def free_port(address: str) -> int:

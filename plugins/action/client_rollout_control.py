@@ -8,7 +8,7 @@ A controller task costs a rollout about 20-40 ms whatever it does, so each phase
 - ``phase: queue``: the workstations to update per OS, idle ones first, and the controller's distribution point
   started only when one of them will pull from it (a rerun with nothing to do starts nothing);
 - ``phase: report``: the Laporan update aplikasi SIAK pada klien (Markdown and JSON), the rerun list, the agenda's
-  ``siak_results`` (the same run-wide custom stats ``ansible.builtin.set_stats`` publishes), the distribution
+  ``siak_results`` (through the results channel, docs/agenda-format.md), the distribution
   point stopped, and the verdict (``verdict``: why the run must fail, or empty), which the next task acts on so
   that the results are published even when the run fails.
 
@@ -32,6 +32,11 @@ from ansible_collections.dukcapil.siak.plugins.action.distribution_point import 
 )
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import file_sha256
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import client_rollout_report as crr
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import results_channel
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+
+ensure_siak_sop()
+from siak_sop import runid  # pylint: disable=wrong-import-position
 
 ARGUMENT_SPEC = dict(
     phase=dict(type="str", required=True, choices=["plan", "queue", "report"]),
@@ -92,7 +97,9 @@ class ActionModule(ActionBase):
         problem = crr.checksum_mismatch(args, sums)
         if problem:
             raise AnsibleActionFail(problem)
-        plan = crr.plan(args, sums, datetime.datetime.now())
+        plan = crr.plan(args, sums, datetime.datetime.now().astimezone())
+        # the report's file is named with the run id, as every report of the run (docs/agenda-format.md)
+        plan["stamp"] = runid.current()
         # Step 9's notice, rendered once here rather than once per workstation (a template per PC costs each
         # worker about 10 ms of CPU): the same text goes to every Linux PC.
         plan["notice"] = (
@@ -126,7 +133,7 @@ class ActionModule(ActionBase):
             plan,
             stop,
             title=args["title"],
-            ended=datetime.datetime.now().isoformat(timespec="seconds"),
+            ended=datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             check_mode=check_mode,
             pending_file=pending_file,
         )
@@ -156,13 +163,15 @@ class ActionModule(ActionBase):
             pending=pending,
             verdict=crr.verdict(rows, stop, text, folder),
             distribution_point_pid=stopped_pid,
-            # Run-wide custom stats, as ansible.builtin.set_stats with its defaults (per_host false, aggregate true).
-            ansible_stats=dict(
-                data={"siak_results": {"client_rollout": crr.agenda_results(rows, plan.get("sha256", ""))}},
-                per_host=False,
-                aggregate=True,
-            ),
+            # Through the results channel (docs/agenda-format.md, "Results"), for every workstation of the run.
+            **self._publish(crr.agenda_results(rows, plan.get("sha256", "")), task_vars),
         )
+
+    @staticmethod
+    def _publish(by_host, task_vars):
+        if not by_host:
+            return {}
+        return results_channel.publish("client_rollout", by_host, task_vars, runid.current())
 
     def _markdown(self, template, rows, stop, task_vars):
         return self._render(template, task_vars, __rows=rows, __totals=crr.totals(rows), __stop=stop)

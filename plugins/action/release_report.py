@@ -16,6 +16,12 @@ import tempfile
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import results_channel
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+
+ensure_siak_sop()
+from siak_sop import runid  # pylint: disable=wrong-import-position
+
 
 def _write(path, text):
     directory = os.path.dirname(path)
@@ -51,11 +57,13 @@ class ActionModule(ActionBase):
             paths["data"] = os.path.join(directory, os.path.splitext(name)[0] + ".json")
         result.update(changed=False, paths=paths)
         if args.get("stats"):
-            if not isinstance(args["stats"], dict):
-                raise AnsibleActionFail("release_report: stats must be a mapping")
-            # Run-wide custom stats, as ansible.builtin.set_stats with its defaults (per_host false, aggregate
-            # true): the result reaches the agenda and AWX without a task of its own (docs/agenda-format.md).
-            result["ansible_stats"] = {"data": args["stats"], "per_host": False, "aggregate": True}
+            # Through the results channel (docs/agenda-format.md, "Results"): the result reaches the agenda,
+            # AWX and the upgrade report without a task of its own.
+            try:
+                role, by_host = results_channel.from_stats_data(args["stats"])
+                result.update(results_channel.publish(role, by_host, task_vars, runid.current()))
+            except results_channel.ChannelError as exc:
+                raise AnsibleActionFail("release_report: %s" % exc) from None
         if self._task.check_mode:
             result["skipped_write"] = True
             return result

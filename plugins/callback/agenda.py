@@ -14,7 +14,7 @@ description:
   - Records the run header, every play, and every task on every host with its SOP step (looked up from the
     task's tags in the SOP tables), start and end in the office timezone, its duration by a monotonic clock,
     its status and a short output summary; a closing record carries totals per SOP step and per host and
-    the playbook's C(set_stats) results.
+    the results the roles published (the results channel, C(dukcapil.siak.publish_results)).
   - Each line carries the hash of the line before it; C(siak-sop agenda verify FILE) checks the chain.
   - Tasks with C(no_log) record neither arguments nor output; extra vars are recorded by name only, and the
     plaintext of vault-encrypted variables is blanked out of every output summary.
@@ -33,16 +33,6 @@ options:
     ini:
       - section: callback_agenda
         key: agenda_dir
-  run_id:
-    description:
-      - Name of the run's file. The C(siak-sop) wrapper sets it so it knows which file to read.
-      - When unset, C(<YYYYMMDDTHHMMSS>-<6 hex digits>) from the start time.
-    type: str
-    env:
-      - name: SIAK_RUN_ID
-    ini:
-      - section: callback_agenda
-        key: run_id
   timezone:
     description: The office timezone (IANA name) for start and end times and the date folder.
     type: str
@@ -52,6 +42,29 @@ options:
     ini:
       - section: callback_agenda
         key: timezone
+  signing_key:
+    description:
+      - Private SSH key (path on the controller) that signs the run's head and the day's head at the end of the
+        run (C(ssh-keygen -Y sign), docs/agenda.md). Unset, the run is recorded UNSIGNED.
+      - Also taken from the inventory variable C(siak_agenda_signing_key) (of C(localhost) or any host of the
+        run); under AWX, a credential that injects C(SIAK_AGENDA_SIGNING_KEY) as a file.
+    type: path
+    env:
+      - name: SIAK_AGENDA_SIGNING_KEY
+    ini:
+      - section: callback_agenda
+        key: signing_key
+  tsa_url:
+    description:
+      - URL of an RFC 3161 time-stamping authority. When set, the run's signed head is also timestamped there
+        at the end of the run (the only network call the callback makes). Unset, nothing is sent anywhere.
+      - Also taken from the inventory variable C(siak_agenda_tsa_url).
+    type: str
+    env:
+      - name: SIAK_AGENDA_TSA_URL
+    ini:
+      - section: callback_agenda
+        key: tsa_url
   msg_max_chars:
     description: A task's C(msg) is cut to this many characters.
     type: int
@@ -81,6 +94,7 @@ options:
         key: output_max_chars
 """
 
+import atexit
 import contextlib
 import getpass
 import json
@@ -99,12 +113,18 @@ from ansible.plugins.callback import CallbackBase
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
 
 try:
-    from ansible.parsing.vault import EncryptedString
+    from ansible.parsing.vault import EncryptedString, VaultHelper, is_encrypted_file
 except ImportError:  # ansible-core before 2.19
-    EncryptedString = None
+    EncryptedString = VaultHelper = is_encrypted_file = None
+try:  # ansible-core 2.19's data tags: where each loaded value came from (file, line)
+    from ansible._internal._datatag._tags import Origin
+except ImportError:
+    Origin = None
 
 ensure_siak_sop()
 from siak_sop import agenda as model  # pylint: disable=wrong-import-position
+from siak_sop import agenda_seal  # pylint: disable=wrong-import-position
+from siak_sop import runid  # pylint: disable=wrong-import-position
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -191,6 +211,17 @@ class CallbackModule(CallbackBase):
         self._run_id = None
         self._header = None
         self._batches = {}
+        self._results = model.Results()
+        self._hosts = model.HostStates()
+        self._manager = None
+        self._play_hosts = []
+        self._signing_key = None
+        self._pid = os.getpid()
+        self._play = None
+        self._encrypted_files = {}
+        self._secrets_seen = set()
+        self._sop_warned = False
+        self._tsa_url = None
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
@@ -203,7 +234,8 @@ class CallbackModule(CallbackBase):
             tail_chars=int(self.get_option("output_max_chars")),
         )
         self._agenda_dir = self.get_option("agenda_dir") or self._default_dir()
-        self._run_id = self.get_option("run_id")
+        self._signing_key = self.get_option("signing_key") or None
+        self._tsa_url = self.get_option("tsa_url") or None
 
     @staticmethod
     def _default_dir():
@@ -229,8 +261,6 @@ class CallbackModule(CallbackBase):
             )
 
     def _open(self, started):
-        if not self._run_id:
-            self._run_id = model.new_run_id(started)
         path = model.agenda_path(self._agenda_dir, started, self._run_id)
         self._path = str(path)
         os.makedirs(path.parent, mode=0o750, exist_ok=True)
@@ -288,6 +318,16 @@ class CallbackModule(CallbackBase):
         started = self._now()[0]
         self._started = True
         try:
+            # the one run id (src/siak_sop/runid.py), exported so every task and report of the run sees it
+            self._run_id = runid.export()
+        except model.SiakError as exc:
+            self._display.warning(
+                f"dukcapil.siak.agenda: {exc}; the agenda names this run by its controller process"
+            )
+            self._run_id = runid.of_controller()
+            os.environ[runid.ENV] = self._run_id
+        atexit.register(self._close_on_exit)
+        try:
             self._open(started)
         except (OSError, model.SiakError) as exc:
             self._fail("open", exc)
@@ -327,6 +367,9 @@ class CallbackModule(CallbackBase):
         if not self._started:
             self._start_run(None)
         self._collect_play_secrets(play)
+        self._manager = play.get_variable_manager()
+        self._play = play
+        self._play_hosts = self._hosts_of(play)
         hosts = play.hosts
         # with serial, Ansible starts the same play once per batch of hosts
         self._batches[play._uuid] = self._batches.get(play._uuid, 0) + 1
@@ -343,18 +386,70 @@ class CallbackModule(CallbackBase):
         )
 
     def _collect_secrets(self, value, depth=0):
-        if depth > 20:
+        """Learn the plaintext of every vault-sourced value in ``value``, to blank it everywhere by value.
+
+        A value is vault-sourced when it is an inline ``!vault`` value (decrypted or not yet), or when
+        ansible-core's data tags say it was read from a file that is vault-encrypted as a whole (group_vars,
+        host_vars, vars_files, include_vars, role vars, ``-e @file``): every value loaded from a file carries
+        the file's path, so a new way of loading a file cannot slip past this.
+        """
+        if depth > 30 or value is None:
             return
-        if EncryptedString is not None and type(value) is EncryptedString:  # pylint: disable=unidiomatic-typecheck
-            # undecryptable: nothing to blank
-            with contextlib.suppress(Exception):  # pylint: disable=broad-except
-                self._redactor.add(str(value))
-        elif isinstance(value, dict):
+        if isinstance(value, dict):
             for item in value.values():
                 self._collect_secrets(item, depth + 1)
-        elif isinstance(value, (list, tuple)):
+            return
+        if isinstance(value, (list, tuple)):
             for item in value:
                 self._collect_secrets(item, depth + 1)
+            return
+        if self._vault_sourced(value):
+            with contextlib.suppress(Exception):  # pylint: disable=broad-except  # undecryptable: nothing to blank
+                self._redactor.add(str(value))
+
+    def _vault_sourced(self, value):
+        if EncryptedString is not None and type(value) is EncryptedString:  # pylint: disable=unidiomatic-typecheck
+            return True
+        if VaultHelper is not None:
+            with contextlib.suppress(Exception):  # pylint: disable=broad-except
+                if VaultHelper.get_ciphertext(value, with_tags=False) is not None:
+                    return True
+        origin = Origin.get_tag(value) if Origin is not None else None
+        path = getattr(origin, "path", None)
+        if not path:
+            return False
+        found = self._encrypted_files.get(path)
+        if found is None:
+            try:
+                with open(path, "rb") as fh:
+                    found = bool(is_encrypted_file(fh)) if is_encrypted_file is not None else False
+            except OSError:
+                found = False
+            self._encrypted_files[path] = found
+        return found
+
+    def _collect_task_secrets(self, task):
+        """Task and block vars (inline vault values in a task's ``vars:``) and role vars, once each."""
+        if task._uuid in self._secrets_seen:
+            return
+        self._secrets_seen.add(task._uuid)
+        with contextlib.suppress(Exception):  # pylint: disable=broad-except  # never stop a run over the agenda
+            self._collect_secrets(dict(task.get_vars()))
+        role = task._role
+        if role is not None and id(role) not in self._secrets_seen:
+            self._secrets_seen.add(id(role))
+            with contextlib.suppress(Exception):  # pylint: disable=broad-except
+                self._collect_secrets(dict(role.get_vars()))
+                self._collect_secrets(dict(role.get_default_vars()))
+
+    def _collect_host_secrets(self, host_name):
+        """After include_vars: the variables the host holds now (the file may be vault-encrypted)."""
+        manager, play = self._manager, self._play
+        if manager is None or play is None:
+            return
+        with contextlib.suppress(Exception):  # pylint: disable=broad-except
+            host = manager._inventory.get_host(host_name)  # pylint: disable=protected-access
+            self._collect_secrets(dict(manager.get_vars(play=play, host=host, include_hostvars=False)))
 
     def _collect_play_secrets(self, play):
         """Learn the plaintext of every vault-encrypted variable the play's hosts can see, to blank it."""
@@ -368,6 +463,12 @@ class CallbackModule(CallbackBase):
             for host in hosts or [None]:
                 found = manager.get_vars(play=play, host=host, include_hostvars=False)
                 self._collect_secrets(dict(found))
+                key = found.get("siak_agenda_signing_key")
+                if not self._signing_key and isinstance(key, str) and key and "{{" not in key:
+                    self._signing_key = str(key)
+                url = found.get("siak_agenda_tsa_url")
+                if not self._tsa_url and isinstance(url, str) and url and "{{" not in url:
+                    self._tsa_url = str(url)
         except Exception as exc:  # pylint: disable=broad-except  # never stop a run over the agenda
             self._display.vvv(
                 f"dukcapil.siak.agenda: could not read the play's variables for redaction: {exc}"
@@ -379,7 +480,15 @@ class CallbackModule(CallbackBase):
         key = task._uuid
         step = self._steps.get(key, False)
         if step is False:
-            step = self._steps[key] = model.step_for_tags(_all_tags(task))
+            try:
+                step = model.step_for_tags(_all_tags(task))
+            except model.SiakError as exc:
+                # a malformed SOP table: the playbook's first task (dukcapil.siak.sop_check) stops the run
+                step = None
+                if not self._sop_warned:
+                    self._sop_warned = True
+                    self._display.warning(f"dukcapil.siak.agenda: the SOP tables are not valid ({exc})")
+            self._steps[key] = step
         role = task._role.get_name() if task._role else None
         return {
             "host": host_name,
@@ -391,6 +500,7 @@ class CallbackModule(CallbackBase):
         }
 
     def v2_runner_on_start(self, host, task):
+        self._collect_task_secrets(task)
         wall, mono = self._now()
         fields = self._task_fields(task, host.get_name())
         fields["start"] = model.iso(wall)
@@ -398,7 +508,7 @@ class CallbackModule(CallbackBase):
             self._running[(task._uuid, host.get_name())] = (fields, mono)
         self._emit({"type": "task_start", **fields})
 
-    def _finish(self, result, event, ignore_errors=False):
+    def _finish(self, result, event, ignore_errors=False, rescued=False):
         wall, mono = self._now()
         task, host_name = result.task, result.host.get_name()
         with self._lock:
@@ -410,12 +520,7 @@ class CallbackModule(CallbackBase):
             fields, mono_start = found
         data = result.result if hasattr(result, "result") else result._result
         no_log = task.no_log is True or bool(data.get("_ansible_no_log"))
-        status = model.status_of(
-            event,
-            data,
-            ignore_errors=ignore_errors,
-            rescued=event == "failed" and not ignore_errors and _in_rescued_block(task),
-        )
+        status = model.status_of(event, data, ignore_errors=ignore_errors, rescued=rescued)
         end = model.iso(wall)
         duration = max(mono - mono_start, 0.0)
         step = fields["step"]
@@ -442,46 +547,134 @@ class CallbackModule(CallbackBase):
         )
 
     def v2_runner_on_ok(self, result):
+        if result.task.action in C._ACTION_INCLUDE_VARS:  # pylint: disable=protected-access
+            self._collect_host_secrets(result.host.get_name())
         self._finish(result, "ok")
+        data = result.result if hasattr(result, "result") else result._result
+        with self._lock:
+            self._results.add_result(
+                result.host.get_name(), data, self._redactor.text(result.task.get_name())
+            )
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
-        self._finish(result, "failed", ignore_errors=ignore_errors)
+        host_name = result.host.get_name()
+        rescued = not ignore_errors and self._rescued(result.task, host_name)
+        with self._lock:
+            self._hosts.failed(host_name, ignored=bool(ignore_errors), rescued=rescued)
+        self._finish(result, "failed", ignore_errors=ignore_errors, rescued=rescued)
 
     def v2_runner_on_skipped(self, result):
+        if result.task.action in C._ACTION_META:  # pylint: disable=protected-access
+            # a meta task whose condition is false: an event, not a task result (Ansible does not count it)
+            self._meta_event(result.task, "skipped", host=result.host.get_name())
+            return
         self._finish(result, "skipped")
 
     def v2_runner_on_unreachable(self, result):
-        self._finish(result, "unreachable")
+        host_name = result.host.get_name()
+        ignored = bool(result.task.ignore_unreachable)
+        with self._lock:
+            self._hosts.unreachable(host_name, ignored=ignored)
+        self._finish(result, "unreachable", ignore_errors=ignored)
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        if task.action in C._ACTION_META and not task.implicit:  # pylint: disable=protected-access
+            self._meta_event(task, "start")
+
+    def v2_playbook_on_handler_task_start(self, task):
+        self.v2_playbook_on_task_start(task, False)
+
+    def _meta_event(self, task, event, host=None):
+        """A meta task (end_play, end_host, end_batch, flush_handlers, clear_host_errors, ...) as an event.
+
+        Ansible reports a meta task that ran on a host with no result, and one whose condition was false
+        with a skip: the record says which meta task started, then on which hosts it was skipped.
+        """
+        action = str(task.args.get("_raw_params", "")).strip() if isinstance(task.args, dict) else ""
+        self._collect_task_secrets(task)
+        wall = self._now()[0]
+        fields = self._task_fields(task, host)
+        with self._lock:
+            if event == "start":
+                self._hosts.meta_started(task._uuid, action, self._play_hosts)
+            else:
+                self._hosts.meta_skipped(task._uuid, host)
+        self._emit({"type": "meta", **fields, "meta": action, "event": event, "time": model.iso(wall)})
+
+    def _rescued(self, task, host_name):
+        """Whether Ansible counted this failure as rescued: the strategy decides it from the block's rescue
+        state and, only then, sets ``ansible_failed_task`` for the host (before it calls the callbacks)."""
+        facts = getattr(self._manager, "_nonpersistent_fact_cache", None)
+        try:
+            found = (facts or {}).get(host_name, {}).get("ansible_failed_result")
+            failed_task = (facts or {}).get(host_name, {}).get("ansible_failed_task") or {}
+        except Exception:  # pylint: disable=broad-except
+            return _in_rescued_block(task)
+        if facts is None:
+            return _in_rescued_block(task)
+        with self._lock:
+            return self._hosts.rescue_seen(host_name, task._uuid, failed_task.get("uuid"), found)
+
+    def _hosts_of(self, play):
+        try:
+            inventory = play.get_variable_manager()._inventory  # pylint: disable=protected-access
+            return [h.get_name() for h in inventory.get_hosts(play.hosts)]
+        except Exception:  # pylint: disable=broad-except
+            return []
 
     # --- the end -----------------------------------------------------------------------------------
 
     def v2_playbook_on_stats(self, stats):
+        self._close("complete", getattr(stats, "custom", {}) or {})
+
+    def _close_on_exit(self):
+        """At interpreter exit: a run that ended by an error (a missing handler, a broken vault file, an
+        interrupt) before Ansible sent its stats gets its closing record all the same."""
+        if os.getpid() != self._pid or self._closed or not self._started:
+            return
+        with contextlib.suppress(Exception):  # pylint: disable=broad-except  # never mask the run's own error
+            self._close("error", {})
+
+    def _close(self, ending, custom):
         wall = self._now()[0]
-        failed = any(stats.failures.get(h) or stats.dark.get(h) for h in stats.processed)
-        custom = getattr(stats, "custom", {}) or {}
-        results = dict(custom.get("_run", {}) or {})
-        per_host = {h: v for h, v in custom.items() if h != "_run"}
         with self._lock:
+            if self._closed:
+                return
+            results, per_host, problems = self._results.final(model.plain(custom))
+            exit_code = self._hosts.exit_code()
             unfinished = [
                 {"host": fields["host"], "task": fields["task"], "task_uuid": fields["task_uuid"]}
                 for fields, _mono in self._running.values()
             ]
             totals = self._totals.as_record()
+        for problem in problems:
+            self._display.warning(f"dukcapil.siak.agenda: {problem}")
         record = {
             "type": "run_end",
             "ended": model.iso(wall),
-            "status": "failed" if failed else "successful",
+            # the rule that gives ansible-playbook its exit code; a run ended by an error has failed
+            "status": "successful" if exit_code == 0 and ending == "complete" else "failed",
+            "ending": ending,
             "complete": self._write_errors == 0 and self._fd is not None,
             "write_errors": self._write_errors,
             "totals": totals,
             "results": self._redactor.deep(model.plain(results)),
             "tasks": self._totals.tasks,
+            "hosts_failed": sorted(self._hosts.failed_hosts),
+            "hosts_unreachable": sorted(self._hosts.unreachable_hosts),
         }
+        if ending == "error":
+            record["error"] = (
+                "ansible-playbook ended by an error before the end of the run (its output names it); "
+                "the tasks above are all that ran"
+            )
         if per_host:
             record["results_per_host"] = self._redactor.deep(model.plain(per_host))
         if unfinished:
             record["unfinished"] = unfinished
-        self._emit(record)
+        if problems:
+            record["results_problems"] = [self._redactor.text(p) for p in problems]
+        sealed = self._emit(record)
         with self._lock:
             self._closed = True
             if self._fd is not None:
@@ -491,10 +684,47 @@ class CallbackModule(CallbackBase):
                 except OSError as exc:
                     self._fail("close", exc)
                 self._fd = None
+        if sealed is not None:
+            self._seal(sealed, ending)
         if self._write_errors:
             self._display.error(
                 f"dukcapil.siak.agenda: {self._write_errors} agenda line(s) could not be written; the agenda "
                 f"{self._path} is INCOMPLETE. Record this run in the Buku Agenda by hand."
+            )
+
+    def _seal(self, end, ending):
+        """Sign the run's head (when a key is set) and chain it into the day's head (docs/agenda-format.md)."""
+        lines, head = int(end["seq"]) + 1, str(end["hash"])
+        seal = {"run_id": self._run_id, "file": os.path.basename(self._path), "lines": lines, "head": head}
+        key = os.path.expanduser(self._signing_key) if self._signing_key else None
+        try:
+            message = agenda_seal.head_message(self._run_id, lines, head)
+            if key:
+                seal["signature"] = agenda_seal.sign(message, key)
+            if self._tsa_url:
+                try:
+                    seal["timestamp"] = agenda_seal.timestamp(message, self._tsa_url)
+                except model.SiakError as exc:
+                    seal["timestamp_error"] = str(exc)
+                    self._display.warning(f"dukcapil.siak.agenda: the head was not timestamped: {exc}")
+            path = agenda_seal.seal_path(self._path)
+            fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(seal, fh, sort_keys=True)
+                fh.write("\n")
+            agenda_seal.append_day(
+                os.path.dirname(self._path),
+                {
+                    **{k: v for k, v in seal.items() if k != "signature"},
+                    "ending": ending,
+                    "ended": end["ended"],
+                },
+                key,
+            )
+        except (OSError, model.SiakError, ValueError) as exc:
+            self._display.error(
+                f"dukcapil.siak.agenda: the agenda {self._path} is written but could not be sealed: {exc}. "
+                "Its chain still verifies; sign it later or record the run in the Buku Agenda by hand."
             )
 
 

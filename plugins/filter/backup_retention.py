@@ -8,9 +8,12 @@ name: backup_retention
 short_description: Which backup folders of one destination to keep and which to delete
 version_added: 0.1.0
 description:
-  - Keeps the newest verified backup of each of the O(keep_daily) most recent days and of each of the
-    O(keep_monthly) most recent months. Only folders with a manifest (O(good)) are ever deleted; the new
-    backup is always kept, and if it is not the newest verified one nothing is deleted.
+  - Keeps the good backups of the O(keep_daily) most recent days, the newest good one of each of the
+    O(keep_monthly) most recent months, and never fewer than O(keep_daily) good ones. Good means the files
+    were found to match their manifest (C(backup_folder) C(state=listed)). O(damaged) backups never count;
+    they are kept for inspection while fewer than O(keep_daily) good ones exist, and no good backup is
+    deleted while a damaged one is kept. The new backup is always kept, and if it is not the newest good
+    one nothing is deleted.
 options:
   _input:
     description: Folder names in the destination.
@@ -18,10 +21,15 @@ options:
     elements: str
     required: true
   good:
-    description: The names among them that have a SHA256SUMS manifest.
+    description: The names among them whose files match their SHA256SUMS manifest.
     type: list
     elements: str
     required: true
+  damaged:
+    description: The names among them whose files do not match their manifest.
+    type: list
+    elements: str
+    default: []
   new:
     description: The backup this run made.
     type: str
@@ -48,7 +56,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(keep), C(delete), C(unmanaged) (names never touched) and a C(reason).
+  description: >-
+    C(keep), C(delete), C(damaged_kept), C(damaged_deleted), C(unmanaged) (names never touched) and a C(reason).
   type: dict
 """
 
@@ -57,7 +66,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
 
 
-def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y"):  # noqa: PLR0917
+def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y", damaged=()):  # noqa: PLR0917
     ensure_siak_sop()
     from siak_sop.backup_plan import retention  # pylint: disable=import-outside-toplevel
     from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
@@ -70,6 +79,7 @@ def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y
             keep_monthly=int(keep_monthly),
             new=str(new),
             pattern=pattern,
+            damaged=[str(d) for d in damaged or []],
         )
     except (SiakError, ValueError) as err:
         text = err.line() if isinstance(err, SiakError) else str(err)

@@ -8,9 +8,14 @@ name: export_verdict
 short_description: The verdict on an Oracle export from its exit code and its log
 version_added: 0.1.0
 description:
-  - Data Pump (C(expdp)) succeeds only with its "successfully completed" job line and no ORA- error; legacy
-    C(exp) only with "Export terminated successfully without warnings." ("with warnings" is a failure or a
-    warning per O(warnings)). A run killed midway has no final line and fails.
+  - Data Pump (C(expdp)) succeeds only with exit code 0, its "successfully completed" job line and no ORA- error
+    (exit code 5, completed with errors, never counts); legacy C(exp) only with "Export terminated successfully
+    without warnings." ("with warnings" is a failure or a warning per O(warnings)). A run killed midway has no
+    final line and fails. LOGTIME timestamps are ignored; a log several runs were appended to is judged by its
+    last run (the earlier runs' errors are returned as C(history)); OSD-, KUP- and O/S lines are quoted with
+    the error they explain.
+  - C(verify_only_verdict) judges C(impdp VERIFY_ONLY=YES) (Data Pump's own checksums, 21c and later) and
+    C(sqlfile_verdict) an C(impdp SQLFILE=) parse of a dump (the restore drill).
   - The logic lives in the collection's siak_sop.oracle_log module, unit-tested against real-format logs.
 options:
   _input:
@@ -33,6 +38,10 @@ options:
     description: For C(script), the log's format (C(auto), C(expdp), C(exp)).
     type: str
     default: auto
+  output:
+    description: What the tool printed; judged when the log is empty, its errors added when the log has none.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""
@@ -43,7 +52,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(status) (ok, warning, failed), C(ok) (bool), C(reason), C(format), C(errors) (ORA-/EXP- lines).
+  description: >-
+    C(status) (ok, warning, failed), C(ok) (bool), C(reason), C(format), C(errors) (ORA-/EXP- lines) and
+    C(history) (earlier runs of an appended log that did not succeed).
   type: dict
 """
 
@@ -52,21 +63,49 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
 
 
-def export_verdict(log, method, rc, warnings="fail", log_format="auto"):
+def _code(rc):
+    try:
+        return int(rc)
+    except (TypeError, ValueError):
+        return -1
+
+
+def export_verdict(log, method, rc, warnings="fail", log_format="auto", output=""):  # noqa: PLR0917
     ensure_siak_sop()
     from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
     from siak_sop.oracle_log import verdict  # pylint: disable=import-outside-toplevel
 
     try:
-        code = int(rc)
-    except (TypeError, ValueError):
-        code = -1
-    try:
-        return verdict(method, code, str(log or ""), warnings=warnings, log_format=log_format).as_dict()
+        return verdict(
+            method,
+            _code(rc),
+            str(log or ""),
+            warnings=warnings,
+            log_format=log_format,
+            output=str(output or ""),
+        ).as_dict()
     except SiakError as err:
         raise AnsibleFilterError(f"export_verdict: {err.line()}") from None
 
 
+def verify_only_verdict(log, rc):
+    ensure_siak_sop()
+    from siak_sop.oracle_log import verify_only_verdict as judge  # pylint: disable=import-outside-toplevel
+
+    return judge(_code(rc), str(log or "")).as_dict()
+
+
+def sqlfile_verdict(log, rc):
+    ensure_siak_sop()
+    from siak_sop.oracle_log import sqlfile_verdict as judge  # pylint: disable=import-outside-toplevel
+
+    return judge(_code(rc), str(log or "")).as_dict()
+
+
 class FilterModule:
     def filters(self):
-        return {"export_verdict": export_verdict}
+        return {
+            "export_verdict": export_verdict,
+            "verify_only_verdict": verify_only_verdict,
+            "sqlfile_verdict": sqlfile_verdict,
+        }

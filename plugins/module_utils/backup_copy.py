@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
     CHUNK,
@@ -31,6 +32,7 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
     path_info,
     queue,
     start_writeback,
+    write_record,
 )
 
 
@@ -87,6 +89,10 @@ class Local:
             raise CopyError("{0} already exists; a backup is never overwritten".format(dst))
         os.rename(src, dst)
         fsync_dir(os.path.dirname(dst))
+
+    def record(self, folder):
+        """Every file of the folder was read back and matched: record it (backup_io.write_record)."""
+        write_record(folder, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def remove(self, path):
         if os.path.isdir(path) and not os.path.islink(path):
@@ -301,6 +307,10 @@ class Ssh:
             "mv -T {0} {1} && sync -f {1} 2>/dev/null; true".format(q(src), q(dst))
         )
 
+    def record(self, folder):
+        """The other host records nothing here: its copy is read again there by the next listing
+        (backup_folder state=listed verify=true), which then records it."""
+
     def remove(self, path):
         self.run("rm -rf -- {0}".format(shlex.quote(path)))
 
@@ -473,6 +483,7 @@ def copy_folder(target, src, dest, *, mode, recipients, params, chunk):
                 )
             finally:
                 os.unlink(tmp)
+        target.record(partial)
         target.rename(partial, dest)
     except BaseException:
         with contextlib.suppress(OSError, CopyError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import threading
 
@@ -131,6 +132,48 @@ def hash_file(path, from_disk=True, chunk=CHUNK):
                 os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
         size = fan_out(fh.readinto, [digest.update], chunk)
     return digest.hexdigest(), size
+
+
+RECORD = ".siak-verified"
+PARTIAL = ".partial"
+
+
+def _stats(folder, names):
+    found = {}
+    for name in names:
+        st = os.stat(os.path.join(folder, name))
+        found[name] = [st.st_size, st.st_mtime_ns]
+    return found
+
+
+def manifest_names(folder):
+    """The names a folder's manifest lists, with the manifest itself (what a verification covers)."""
+    with open(os.path.join(folder, MANIFEST), encoding="utf-8") as fh:
+        return sorted([e["name"] for e in parse_manifest(fh.read())] + [MANIFEST])
+
+
+def write_record(folder, when, run_id=""):
+    """Record that every file of folder matched its manifest at ``when`` (ISO 8601), with the size and
+    mtime each file had then: a later run trusts the folder without reading it while they are unchanged."""
+    names = manifest_names(folder)
+    record = {"verified_at": when, "run_id": run_id, "files": _stats(folder, names)}
+    write_atomic(os.path.join(folder, RECORD), json.dumps(record, sort_keys=True) + "\n")
+    return record
+
+
+def read_record(folder):
+    """The folder's verification record when it still describes the folder's files exactly, else None."""
+    try:
+        with open(os.path.join(folder, RECORD), encoding="utf-8") as fh:
+            record = json.load(fh)
+        names = manifest_names(folder)
+        if not isinstance(record, dict) or sorted(record.get("files") or {}) != names:
+            return None
+        if _stats(folder, names) != record["files"]:
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return record
 
 
 def fsync_dir(path):

@@ -113,12 +113,14 @@ def read_lock(path):
         return None
     except (OSError, ValueError):
         data = None
-    if isinstance(data, dict):
-        return data
     try:
         since = int(os.stat(path).st_mtime)
     except OSError:
         since = 0
+    if isinstance(data, dict):
+        # A lock written by hand or by an older version without since_epoch is as old as its file.
+        data.setdefault("since_epoch", since)
+        return data
     return {"unreadable": True, "since_epoch": since}
 
 

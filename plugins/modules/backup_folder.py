@@ -15,9 +15,16 @@ description:
     A folder that already exists is never overwritten. On any error the files go back where they were and
     the partial folder is removed.
   - C(state=verified) re-reads every file of the folder and compares it with its manifest (and with
-    O(expected), when given).
+    O(expected), when given). It changes nothing.
+  - A folder this module makes, or finds good with O(verify), gets a verification record (C(.siak-verified)
+    with the time, and each file's size and mtime then). C(state=listed) counts a folder as good only when its
+    record still matches its files, or, with O(verify), when its files are read again now and match the
+    manifest. A manifest alone proves nothing, since a damaged copy keeps its manifest.
   - C(state=absent) removes a backup folder, but only one that has a manifest (one this collection made).
-  - C(state=listed) lists the folders inside O(path) and which of them carry a manifest (changes nothing).
+  - C(state=listed) lists the folders inside O(path), telling which are good (verified content), damaged (with why),
+    not verified, and not backups of this collection (no manifest). With O(remove_partial) it removes
+    C(*.partial) folders and hidden C(.*.partial) files left by a run that was cut off (a power cut, a kill);
+    they were never backups.
 options:
   path:
     description: The backup folder.
@@ -42,6 +49,18 @@ options:
     description: Drop cached pages before reading, so checksums are computed from what the disk holds.
     type: bool
     default: true
+  verify:
+    description: With C(state=listed), read again every backup that has no matching verification record.
+    type: bool
+    default: false
+  remove_partial:
+    description: With C(state=listed), remove what cut-off runs left (C(*.partial)).
+    type: bool
+    default: false
+  run_id:
+    description: The run that verifies, written into the verification record.
+    type: str
+    default: ""
 author:
   - dukcapil.siak developers (@dukcapil)
 extends_documentation_fragment:
@@ -81,9 +100,34 @@ folders:
   elements: str
   returned: when state is listed
 good:
-  description: With C(state=listed), the names among them that carry a manifest.
+  description: With C(state=listed), the names among them whose files match their manifest.
   type: list
   elements: str
+  returned: when state is listed
+damaged:
+  description: With C(state=listed) and O(verify), the folders whose files do not match, as C({name, problems}).
+  type: list
+  elements: dict
+  returned: when state is listed
+unverified:
+  description: With C(state=listed) without O(verify), folders with a manifest but no matching record.
+  type: list
+  elements: str
+  returned: when state is listed
+unmanaged:
+  description: With C(state=listed), folders without a manifest (never touched).
+  type: list
+  elements: str
+  returned: when state is listed
+verified_now:
+  description: With C(state=listed), the folders read again in this call.
+  type: list
+  elements: str
+  returned: when state is listed
+removed_partial:
+  description: With C(state=listed) and O(remove_partial), what was removed, as C({name, size}).
+  type: list
+  elements: dict
   returned: when state is listed
 """
 
@@ -93,6 +137,9 @@ import shutil
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
     MANIFEST,
+    PARTIAL,
+    read_record,
+    write_record,
     format_manifest,
     fsync_dir,
     hash_file,
@@ -100,6 +147,7 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
     write_atomic,
 )
 import contextlib
+import time
 
 
 def move(src, dst):
@@ -154,6 +202,88 @@ def verify(path, expected, from_disk):
     return files, problems
 
 
+def now_iso():
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def tree_size(path):
+    if not os.path.isdir(path) or os.path.islink(path):
+        return os.lstat(path).st_size
+    total = 0
+    for top, _dirs, names in os.walk(path):
+        for name in names:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(top, name)).st_size
+    return total
+
+
+def listed(module, path):
+    """Folders in path by what their content proves (see DOCUMENTATION), and cut-off runs' leftovers."""
+    p = module.params
+    result = {
+        "changed": False,
+        "path": path,
+        "folders": [],
+        "good": [],
+        "damaged": [],
+        "unverified": [],
+        "unmanaged": [],
+        "verified_now": [],
+        "removed_partial": [],
+    }
+    if not os.path.isdir(path):
+        module.exit_json(**result)
+    entries = sorted(os.listdir(path))
+    if p["remove_partial"]:
+        for name in entries:
+            full = os.path.join(path, name)
+            is_partial_dir = name.endswith(PARTIAL) and not name.startswith(".") and os.path.isdir(full)
+            is_partial_file = name.startswith(".") and name.endswith(PARTIAL) and not os.path.isdir(full)
+            if not (is_partial_dir or is_partial_file) or os.path.islink(full):
+                continue
+            result["removed_partial"].append({"name": name, "size": tree_size(full)})
+            if not module.check_mode:
+                if is_partial_dir:
+                    shutil.rmtree(full)
+                else:
+                    os.unlink(full)
+        if result["removed_partial"]:
+            result["changed"] = True
+            if not module.check_mode:
+                fsync_dir(path)
+            entries = sorted(os.listdir(path))
+    folders = [
+        e
+        for e in entries
+        if os.path.isdir(os.path.join(path, e))
+        and not e.startswith(".")
+        and not os.path.islink(os.path.join(path, e))
+    ]
+    result["folders"] = folders
+    for name in folders:
+        full = os.path.join(path, name)
+        if name.endswith(PARTIAL):
+            continue
+        if not os.path.isfile(os.path.join(full, MANIFEST)):
+            result["unmanaged"].append(name)
+        elif read_record(full) is not None:
+            result["good"].append(name)
+        elif not p["verify"]:
+            result["unverified"].append(name)
+        else:
+            _files, problems = verify(full, [], p["from_disk"])
+            result["verified_now"].append(name)
+            if problems:
+                result["damaged"].append({"name": name, "problems": problems})
+                continue
+            result["good"].append(name)
+            if not module.check_mode:
+                with contextlib.suppress(OSError, ValueError):
+                    write_record(full, now_iso(), p["run_id"])
+                    result["changed"] = True
+    module.exit_json(**result)
+
+
 def present(module, path, sources):
     if os.path.exists(path):
         files, problems = verify(path, [], False)
@@ -188,6 +318,7 @@ def present(module, path, sources):
             digest, size = hash_file(moved_to, module.params["from_disk"])
             entries.append({"name": os.path.basename(moved_to), "size": size, "sha256": digest})
         write_atomic(os.path.join(partial, MANIFEST), format_manifest(entries))
+        write_record(partial, now_iso(), module.params["run_id"])
         fsync_dir(partial)
         os.rename(partial, path)
         fsync_dir(parent)
@@ -212,6 +343,9 @@ def main():
             "files": {"type": "list", "elements": "path", "default": []},
             "expected": {"type": "list", "elements": "dict", "default": []},
             "from_disk": {"type": "bool", "default": True},
+            "verify": {"type": "bool", "default": False},
+            "remove_partial": {"type": "bool", "default": False},
+            "run_id": {"type": "str", "default": ""},
         },
         supports_check_mode=True,
     )
@@ -220,13 +354,7 @@ def main():
     if state == "present":
         present(module, path, module.params["files"])
     if state == "listed":
-        folders = []
-        if os.path.isdir(path):
-            folders = sorted(
-                e for e in os.listdir(path) if os.path.isdir(os.path.join(path, e)) and not e.startswith(".")
-            )
-        good = [f for f in folders if os.path.isfile(os.path.join(path, f, MANIFEST))]
-        module.exit_json(changed=False, path=path, folders=folders, good=good)
+        listed(module, path)
     if state == "verified":
         if not os.path.isdir(path):
             missing = "{0} does not exist".format(path)

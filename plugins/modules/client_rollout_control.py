@@ -21,8 +21,8 @@ description:
     pull the package. A run with nothing to do starts nothing.
   - With O(phase=report), writes the Laporan update aplikasi SIAK pada klien (Markdown from O(template) and JSON)
     into O(report_dir), writes or removes the rerun list C(client-rollout-pending.txt), stops the distribution
-    point when O(stop_distribution_point) is true, and publishes C(siak_results.client_rollout) per workstation as
-    run-wide custom stats, exactly as C(ansible.builtin.set_stats) does with its defaults (see
+    point when O(stop_distribution_point) is true, and publishes C(siak_results.client_rollout) per
+    workstation through the results channel, as M(dukcapil.siak.publish_results) does (see
     docs/agenda-format.md). It never fails for the rollout's outcome; it returns the verdict for the next task.
 options:
   phase:

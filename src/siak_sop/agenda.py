@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -94,10 +93,6 @@ def office_tz(name: str | None) -> tuple[tzinfo, str | None]:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds")
-
-
-def new_run_id(now: datetime) -> str:
-    return f"{now.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
 
 
 def agenda_path(agenda_dir: str | Path, started: datetime, run_id: str) -> Path:
@@ -269,10 +264,170 @@ def status_of(
             return "ignored"
         return "rescued" if rescued else "failed"
     if event == "unreachable":
-        return "unreachable"
+        # ignore_unreachable: Ansible counts the host as ok and ignored, and goes on with it
+        return "ignored" if ignore_errors else "unreachable"
     if event == "skipped":
         return "skipped"
     return "changed" if result.get("changed") else "ok"
+
+
+# --- results (custom stats) -----------------------------------------------------------------------
+
+
+def _templated_keys(value: Any, path: str = "") -> list[str]:
+    """Where a mapping key is still template text (``set_stats`` does not template nested keys)."""
+    found: list[str] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "{{" in str(key) or "{%" in str(key):
+                found.append(where)
+            found.extend(_templated_keys(item, where))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_templated_keys(item, path))
+    return found
+
+
+def _aggregate(old: Any, new: Any) -> Any:
+    """ansible-core's custom stats aggregation (mappings merged recursively, lists replaced inside a
+    mapping, other values added), on plain data, so no value is dropped for its type."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out = dict(old)
+        for key, value in new.items():
+            out[key] = _aggregate(out[key], value) if key in out and isinstance(value, Mapping) else value
+        return out
+    try:
+        return old + new
+    except TypeError:
+        return new
+
+
+class Results:
+    """The run's custom stats, gathered from the task results the way the strategy gathers them.
+
+    Every result item (each loop item) that carries ``ansible_stats`` (``ansible.builtin.set_stats``,
+    ``dukcapil.siak.publish_results`` and the actions that publish as it does) is applied in the order the
+    results arrive. Unlike ansible-core's own merge, plain data is merged whatever type each publisher
+    used, so a result is never silently dropped; where ansible-core's copy (AWX's job artifacts) differs,
+    :meth:`final` says so.
+    """
+
+    def __init__(self) -> None:
+        self.run: dict[str, Any] = {}
+        self.per_host: dict[str, dict[str, Any]] = {}
+        self.problems: list[str] = []
+
+    def add_result(self, host: str, result: Mapping[str, Any], task: str = "") -> None:
+        items = result.get("results")
+        sources = items if isinstance(items, list) else [result]
+        for item in sources:
+            stats = item.get("ansible_stats") if isinstance(item, Mapping) else None
+            if isinstance(stats, Mapping) and stats.get("data"):
+                self.add(host, stats, task)
+
+    def add(self, host: str, stats: Mapping[str, Any], task: str = "") -> None:
+        data = plain(stats.get("data"))
+        if not isinstance(data, dict):
+            return
+        for where in _templated_keys(data):
+            self.problems.append(
+                f"task '{task or '?'}' on {host} published the key {where} as template text: ansible-core does "
+                "not template keys inside set_stats data; publish with dukcapil.siak.publish_results"
+            )
+        per_host = stats.get("per_host", True)  # as the strategy reads it: absent means per host
+        target = self.per_host.setdefault(host, {}) if per_host else self.run
+        for key, value in data.items():
+            if stats.get("aggregate") and key in target:
+                target[key] = _aggregate(target[key], value)
+            else:
+                target[key] = value
+
+    def final(self, custom: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+        """``(results, results_per_host, problems)`` for run_end; ``custom`` is ansible-core's copy."""
+        problems = list(self.problems)
+        theirs = custom.get("_run", {}) if isinstance(custom.get("_run"), Mapping) else {}
+        results = dict(self.run)
+        for key, value in theirs.items():
+            results.setdefault(key, value)
+            if key in self.run and value != self.run[key]:
+                problems.append(
+                    f"the custom stats ansible-core kept under {key} (what AWX shows as the job's artifacts) "
+                    f"differ from what the tasks published; the agenda holds what they published"
+                )
+        per_host = {h: dict(v) for h, v in self.per_host.items()}
+        for host, value in custom.items():
+            if host != "_run" and isinstance(value, Mapping):
+                per_host[host] = {**value, **per_host.get(host, {})}
+        return results, per_host, problems
+
+
+# --- the run's outcome ----------------------------------------------------------------------------
+
+
+class HostStates:
+    """The hosts Ansible holds as failed or unreachable, so ``run_end.status`` follows the rule that gives
+    ``ansible-playbook`` its exit code: 4 while a host is unreachable, else 2 while a host is failed, else 0.
+
+    A failure that was ignored or rescued fails no host, an ignored unreachable host is not unreachable,
+    and a ``meta: clear_host_errors`` that ran (its condition true on a host still in the play) clears
+    every host of the play, as the strategy does.
+    """
+
+    def __init__(self) -> None:
+        self.failed_hosts: set[str] = set()
+        self.unreachable_hosts: set[str] = set()
+        self._rescues: dict[str, Any] = {}
+        self._pending: tuple[str, str, set[str], set[str]] | None = None
+
+    def failed(self, host: str, *, ignored: bool, rescued: bool) -> None:
+        self.settle()
+        if not ignored and not rescued:
+            self.failed_hosts.add(host)
+
+    def unreachable(self, host: str, *, ignored: bool) -> None:
+        self.settle()
+        if not ignored:
+            self.unreachable_hosts.add(host)
+
+    def rescue_seen(self, host: str, task_uuid: str, failed_uuid: Any, failed_result: Any) -> bool:
+        """True when the strategy has just set this failure as the host's ``ansible_failed_result``, which
+        it does only for a failure a rescue section catches."""
+        if failed_result is None or failed_uuid != task_uuid or self._rescues.get(host) is failed_result:
+            return False
+        self._rescues[host] = failed_result  # held, so the next rescue is a new object
+        return True
+
+    def meta_started(self, task_uuid: str, action: str, play_hosts: Iterable[str]) -> None:
+        self.settle()
+        self._pending = (task_uuid, action, set(play_hosts), set())
+
+    def meta_skipped(self, task_uuid: str, host: str | None) -> None:
+        if self._pending is not None and self._pending[0] == task_uuid and host:
+            self._pending[3].add(host)
+
+    def settle(self) -> None:
+        """Apply the last meta task once its skips are known (they come right after it starts)."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        _uuid, action, play_hosts, skipped = pending
+        if action != "clear_host_errors":
+            return
+        active = play_hosts - self.failed_hosts - self.unreachable_hosts
+        if active and active <= skipped:
+            return  # false on every host that reached it: nothing cleared
+        self.failed_hosts -= play_hosts
+        self.unreachable_hosts -= play_hosts
+
+    def exit_code(self) -> int:
+        self.settle()
+        if self.unreachable_hosts:
+            return 4
+        return 2 if self.failed_hosts else 0
+
+    def status(self) -> str:
+        return "successful" if self.exit_code() == 0 else "failed"
 
 
 # --- totals ---------------------------------------------------------------------------------------
@@ -343,9 +498,10 @@ class Totals:
 class Verdict:
     """What ``siak-sop agenda verify`` found.
 
-    ``state`` is ``complete`` (intact, closed, every line written), ``incomplete`` (intact and closed,
-    but the callback could not write every line), ``prefix`` (intact, no closing record: the run was
-    killed or could not close its file) or ``broken`` (changed, removed or added lines).
+    ``state`` is ``complete`` (intact, closed, every line written), ``error`` (intact, closed by the
+    callback at exit: the run ended by an error), ``incomplete`` (intact and closed, but the callback
+    could not write every line), ``prefix`` (intact, no closing record: the run was killed or could not
+    close its file) or ``broken`` (changed, removed or added lines).
     """
 
     path: str
@@ -362,7 +518,7 @@ class Verdict:
 
     @property
     def exit_code(self) -> int:
-        return {"complete": 0, "incomplete": 1, "prefix": 1}.get(self.state, 2)
+        return {"complete": 0, "incomplete": 1, "prefix": 1, "error": 1}.get(self.state, 2)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -486,6 +642,18 @@ def verify_text(text: str, path: str = "agenda") -> Verdict:
             message=(
                 f"valid prefix of {len(records)} lines: intact, but the closing record (run_end) is missing; "
                 "the run was killed or the agenda could not be written to the end"
+            ),
+            run_id=run_id,
+            records=records,
+        )
+    if end.get("ending") == "error":
+        return Verdict(
+            path=path,
+            state="error",
+            lines=len(records),
+            message=(
+                f"intact, {len(records)} lines, closed, but the run ended by an error before its end "
+                "(ansible-playbook's output names it): the tasks recorded are all that ran"
             ),
             run_id=run_id,
             records=records,

@@ -6,11 +6,13 @@ pattern (``a%d%m%Y``, ``%Y-%m-%d``, ...). A second backup on the same day gets `
 a name is never reused, so a backup never overwrites another.
 
 Retention. Per destination: keep every good backup of the ``keep_daily`` most recent days that have
-one (a second backup made the same day, say before an upgrade, stays with the first), and the newest
-good backup of each of the ``keep_monthly`` most recent months (a backup may count for both). "Good" means the folder has
-its SHA256SUMS manifest, i.e. this collection wrote and verified it. Folders that do not parse as a
-backup name, or that have no manifest, are never touched. The newest backup is always kept, and if
-the new backup is not among the good ones nothing is deleted at all.
+one (a second backup made the same day, say before an upgrade, stays with the first), the newest good
+backup of each of the ``keep_monthly`` most recent months (a backup may count for both), and never fewer
+than ``keep_daily`` good backups. "Good" means the folder's files match its SHA256SUMS manifest: read back
+in this run, or earlier with a record that the files are unchanged since (backup_folder). A manifest
+alone proves nothing: a damaged copy keeps its manifest. Damaged backups never count toward what is kept,
+and stay for inspection until enough good ones exist. Folders that do not parse as a backup name, or that
+have no manifest, are never touched. If the new backup is not the newest good one, nothing is deleted.
 """
 
 from __future__ import annotations
@@ -131,32 +133,62 @@ def retention(
     keep_monthly: int,
     new: str,
     pattern: str = DEFAULT_PATTERN,
+    damaged: list[str] | None = None,
 ) -> dict:
-    """What to keep and delete in one destination. Returns {keep, delete, unmanaged, reasons}."""
+    """What to keep and delete in one destination.
+
+    ``good`` are the backups whose files match their manifest (verified in this run, or earlier with a
+    record their files still match); ``damaged`` those whose files do not. Only good backups count
+    toward the days and months kept, and at least ``keep_daily`` good backups always stay (the newest
+    ones), so a damaged newer copy never pushes a good older one out. A damaged backup is kept for
+    inspection while fewer than ``keep_daily`` good ones exist, and no good backup is ever deleted
+    while a damaged one is kept. Returns {keep, delete, damaged_kept, damaged_deleted, unmanaged, reason}.
+    """
     for label, value, least in (("keep_daily", keep_daily, 1), ("keep_monthly", keep_monthly, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise SiakError(f"{label} is {value!r}", fix=f"Use a whole number of {least} or more")
+    damaged_set = set(damaged or []) - set(good)
     backups, others = classify(names, good, pattern)
     good_backups = [b for b in backups if b.good]
-    unmanaged = others + [b.name for b in backups if not b.good]
+    damaged_names = [b.name for b in backups if b.name in damaged_set]
+    unmanaged = others + [b.name for b in backups if not b.good and b.name not in damaged_set]
     if not good_backups or good_backups[0].name != new:
         # The new backup must be the newest verified one here; otherwise delete nothing.
         return {
             "keep": [b.name for b in good_backups],
             "delete": [],
+            "damaged_kept": damaged_names,
+            "damaged_deleted": [],
             "unmanaged": sorted(unmanaged),
             "reason": f"the new backup {new} is not the newest verified backup here; nothing deleted",
+        }
+    if len(good_backups) < keep_daily:
+        # Too few good backups: every one stays, and so does every damaged one, for inspection.
+        return {
+            "keep": [b.name for b in good_backups],
+            "delete": [],
+            "damaged_kept": damaged_names,
+            "damaged_deleted": [],
+            "unmanaged": sorted(unmanaged),
+            "reason": (
+                f"only {len(good_backups)} good backup(s) here, fewer than {keep_daily}; nothing deleted"
+                + (f", damaged kept for inspection: {', '.join(damaged_names)}" if damaged_names else "")
+            ),
         }
     days = sorted({b.day for b in good_backups}, reverse=True)[:keep_daily]
     daily = [b.name for b in good_backups if b.day in days]
     monthly = _newest_per_bucket(good_backups, lambda d: (d.year, d.month), keep_monthly)
-    keep = [b.name for b in good_backups if b.name in set(daily) | set(monthly)]
-    delete = [b.name for b in good_backups if b.name not in keep]
+    newest = [b.name for b in good_backups[:keep_daily]]
+    kept = set(daily) | set(monthly) | set(newest)
+    keep = [b.name for b in good_backups if b.name in kept]
+    delete = [b.name for b in good_backups if b.name not in kept]
     return {
         "keep": keep,
         "delete": delete,
+        "damaged_kept": [],
+        "damaged_deleted": damaged_names,
         "unmanaged": sorted(unmanaged),
-        "reason": f"kept the backups of {len(days)} day(s) and of {len(monthly)} month(s)",
+        "reason": f"kept the good backups of {len(days)} day(s) and of {len(monthly)} month(s)",
     }
 
 

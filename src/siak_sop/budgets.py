@@ -14,6 +14,7 @@ from typing import Any
 
 from siak_sop import service_hours
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, gettext_for
 from siak_sop.runlog import StepRun
 from siak_sop.sop import Sop, Step, read_yaml_file
 
@@ -33,31 +34,19 @@ INSIDE_SERVICE_HOURS = "inside_service_hours"
 AFTER_HOURS_OK = "after_hours_ok"
 DEVIATIONS = frozenset({OVER, FAILED, CANCELLED, INTERRUPTED, INSIDE_SERVICE_HOURS})
 
+# What a verdict reads as, on screen and on the Laporan: one of the SOP's five words (Sesuai, Melebihi
+# Mutu Baku, Gagal, Tidak dijalankan, Dibatalkan), through the one catalogue.
 LABELS = {
-    "id": {
-        WITHIN: "Sesuai",
-        OVER: "Melebihi",
-        NO_BUDGET: "Tanpa Mutu Baku waktu",
-        NOT_RUN: "Tidak dijalankan",
-        SKIPPED: "Dilewati",
-        FAILED: "Gagal",
-        CANCELLED: "Dibatalkan",
-        INTERRUPTED: "Terputus",
-        INSIDE_SERVICE_HOURS: "Dalam jam pelayanan",
-        AFTER_HOURS_OK: "Sesuai (di luar jam pelayanan)",
-    },
-    "en": {
-        WITHIN: "Within",
-        OVER: "Over",
-        NO_BUDGET: "No time standard",
-        NOT_RUN: "Not run",
-        SKIPPED: "Skipped",
-        FAILED: "Failed",
-        CANCELLED: "Cancelled",
-        INTERRUPTED: "Interrupted",
-        INSIDE_SERVICE_HOURS: "Inside service hours",
-        AFTER_HOURS_OK: "Within (after service hours)",
-    },
+    WITHIN: N_("Within standard"),
+    OVER: N_("Over the Mutu Baku"),
+    NO_BUDGET: N_("Within standard"),
+    NOT_RUN: N_("Not run"),
+    SKIPPED: N_("Not run"),
+    FAILED: N_("Failed"),
+    CANCELLED: N_("Cancelled"),
+    INTERRUPTED: N_("Cancelled"),
+    INSIDE_SERVICE_HOURS: N_("Over the Mutu Baku: started inside service hours"),
+    AFTER_HOURS_OK: N_("Within standard"),
 }
 
 
@@ -211,12 +200,11 @@ class Verdict:
         return self.kind in DEVIATIONS
 
     def label(self, lang: str = "id") -> str:
-        text = LABELS[lang][self.kind]
-        if self.minutes_over > 0:
-            unit = "menit" if lang == "id" else "min"
+        tr = gettext_for(lang)
+        text = tr(LABELS[self.kind])
+        if self.minutes_over > 0 and self.kind in (OVER, FAILED, CANCELLED, INTERRUPTED):
             over = f"{self.minutes_over:.1f}".replace(".", "," if lang == "id" else ".")
-            word = "lebih" if lang == "id" else "over"
-            text = f"{text} ({word} {over} {unit})" if self.kind == OVER else f"{text}; {word} {over} {unit}"
+            text = tr("{verdict} ({over} min over)").format(verdict=text, over=over)
         return text
 
 

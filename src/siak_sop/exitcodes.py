@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from siak_sop.i18n import N_, current, gettext_for, tr
+
 OK = 0
 BAD_INPUT = 2
 FAILED = 3
@@ -16,36 +18,33 @@ AGENDA_INCOMPLETE = 6
 INTERRUPTED = 130
 
 MEANINGS = {
-    OK: "every step succeeded within its Mutu Baku",
-    BAD_INPUT: "bad input: nothing ran (unknown SOP or playbook, missing inventory, invalid budget file, "
-    "unknown run, refused inside service hours)",
-    FAILED: "the playbook failed: a task failed or a host was unreachable (see the report)",
-    OVER_BUDGET: "the run succeeded but a step deviated from its Mutu Baku (over its time, or inside "
-    "service hours): the report has a row to explain",
-    CANCELLED: "a step passed its hard limit and the run was cancelled; the message names the step",
-    AGENDA_INCOMPLETE: "the run ended but its agenda is missing, incomplete or altered, so its budgets cannot be proven",
-    INTERRUPTED: "interrupted by the operator (Ctrl-C)",
-}
-
-MEANINGS_ID = {
-    OK: "setiap langkah berhasil dalam Mutu Baku-nya",
-    BAD_INPUT: "masukan salah: tidak ada yang dijalankan",
-    FAILED: "playbook gagal: ada tugas yang gagal atau host yang tidak terjangkau (lihat laporan)",
-    OVER_BUDGET: "berhasil, tetapi ada langkah yang menyimpang dari Mutu Baku: isi penjelasannya di laporan",
-    CANCELLED: "sebuah langkah melewati batas kerasnya dan jalan dibatalkan",
-    AGENDA_INCOMPLETE: "agenda tidak ada, tidak lengkap atau diubah: Mutu Baku tidak dapat dibuktikan",
-    INTERRUPTED: "dihentikan oleh operator (Ctrl-C)",
+    OK: N_("every step succeeded within its Mutu Baku"),
+    BAD_INPUT: N_(
+        "bad input: nothing ran (unknown SOP or playbook, missing inventory, invalid budget file, "
+        "unknown run, refused inside service hours)"
+    ),
+    FAILED: N_("the playbook failed: a task failed or a host was unreachable (see the report)"),
+    OVER_BUDGET: N_(
+        "the run succeeded but a step deviated from its Mutu Baku (over its time, or inside "
+        "service hours): the report has a row to explain"
+    ),
+    CANCELLED: N_("a step passed its hard limit and the run was cancelled; the message names the step"),
+    AGENDA_INCOMPLETE: N_(
+        "the run ended but its agenda is missing, incomplete or altered, so its budgets cannot be proven"
+    ),
+    INTERRUPTED: N_("stopped by a signal (Ctrl-C is SIGINT, a service stop is SIGTERM)"),
 }
 
 
-def meaning(code: int, lang: str = "id") -> str:
-    return (MEANINGS_ID if lang == "id" else MEANINGS).get(code, "?")
+def meaning(code: int, lang: str | None = None) -> str:
+    tr = gettext_for(lang or current())
+    return tr(MEANINGS[code]) if code in MEANINGS else "?"
 
 
 def epilog() -> str:
-    """The exit-code table for `siak-sop --help`."""
-    lines = ["exit codes:"]
-    lines += [f"  {code:>3}  {text}" for code, text in MEANINGS.items()]
+    """The exit-code table for `siak-sop --help`, in the language in use."""
+    lines = [tr("exit codes:")]
+    lines += [f"  {code:>3}  {meaning(code)}" for code in MEANINGS]
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from siak_sop import budgets
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
+from siak_sop.i18n import gettext_for
 from siak_sop.runlog import StepRun, parse_time
 from siak_sop.sop import Sop, Step
 
@@ -155,40 +156,35 @@ class StepTracker:
         return len(hosts - live.hosts_done)
 
 
-TEXT = {
-    "id": {
-        "step": "Langkah",
-        "started": "mulai",
-        "ended": "selesai",
-        "running": "berjalan",
-        "budget": "Mutu Baku",
-        "hosts": "host selesai {done}, sisa {left}",
-        "limit": "batas keras",
-        "none": "tanpa batas waktu",
-    },
-    "en": {
-        "step": "Step",
-        "started": "started",
-        "ended": "ended",
-        "running": "running",
-        "budget": "Time standard",
-        "hosts": "hosts done {done}, left {left}",
-        "limit": "hard limit",
-        "none": "no time standard",
-    },
-}
-
-
 def _budget_text(step: Step, lang: str) -> str:
+    tr = gettext_for(lang)
     return (
         step.waktu.label(lang)
         if (step.waktu.has_budget or step.waktu.after_service_hours)
-        else TEXT[lang]["none"]
+        else tr("no time standard")
     )
 
 
+def _hosts_text(done: int, left: int, lang: str) -> str:
+    tr = gettext_for(lang)
+    return tr("hosts done {done}, left {left}").format(done=done, left=left)
+
+
+def _did_something(live: LiveStep) -> bool:
+    """A task of the step ran (not only skipped): only then is the step announced as started."""
+    return any(n for status, n in live.statuses.items() if status != "skipped")
+
+
+# How long a step's first task may run before its start is announced without a result yet.
+ANNOUNCE_AFTER_S = 5.0
+
+
 class PlainProgress:
-    """Plain lines for logs: one when a step starts, one when it ends with its verdict, a heartbeat between."""
+    """Plain lines for logs (AWX, CI, a pipe): a step's start, its end with the verdict, a heartbeat between.
+
+    A step is announced once something in it runs (not for a step whose tasks are all skipped), and
+    its end is told once: a step that runs again later (an `always` task, a later wave) adds no line.
+    """
 
     def __init__(
         self, tracker: StepTracker, lang: str = "id", stream: TextIO | None = None, heartbeat_s: float = 60
@@ -198,6 +194,8 @@ class PlainProgress:
         self.stream = stream or sys.stdout
         self.heartbeat_s = heartbeat_s
         self._last_beat: datetime | None = None
+        self._announced: set[str] = set()
+        self._ended: set[str] = set()
 
     def _line(self, text: str) -> None:
         print(f"[siak-sop] {text}", file=self.stream, flush=True)
@@ -211,35 +209,59 @@ class PlainProgress:
     def message(self, text: str) -> None:
         self._line(text)
 
+    def _announce(self, live: LiveStep) -> None:
+        if live.step.id in self._announced:
+            return
+        self._announced.add(live.step.id)
+        tr = gettext_for(self.lang)
+        step = live.step
+        self._line(
+            tr("Step {n} started: {kegiatan} (Mutu Baku: {budget})").format(
+                n=step.number, kegiatan=step.title(self.lang), budget=_budget_text(step, self.lang)
+            )
+        )
+
     def changes(self, changes: list[tuple[str, LiveStep]], now: datetime) -> None:
-        t = TEXT[self.lang]
+        tr = gettext_for(self.lang)
+        for live in list(self.tracker.steps.values()):
+            if _did_something(live):
+                self._announce(live)
         for what, live in changes:
             step = live.step
-            if what == "start":
-                self._line(
-                    f"{t['step']} {step.number} {t['started']}: {step.title(self.lang)} "
-                    f"({t['budget']}: {_budget_text(step, self.lang)})"
+            if what != "end" or step.id in self._ended or step.id not in self._announced:
+                continue
+            self._ended.add(step.id)
+            verdict = self.tracker.provisional(live, now)
+            self._line(
+                tr("Step {n} ended {elapsed} / {budget}: {verdict}; {hosts}").format(
+                    n=step.number,
+                    elapsed=fmt_elapsed(self.tracker.elapsed(live, now)),
+                    budget=_budget_text(step, self.lang),
+                    verdict=verdict.label(self.lang),
+                    hosts=_hosts_text(len(live.hosts_done), self.tracker.hosts_left(live), self.lang),
                 )
-            else:
-                verdict = self.tracker.provisional(live, now)
-                hosts = t["hosts"].format(done=len(live.hosts_done), left=self.tracker.hosts_left(live))
-                self._line(
-                    f"{t['step']} {step.number} {t['ended']} {fmt_elapsed(self.tracker.elapsed(live, now))}"
-                    f" / {_budget_text(step, self.lang)}: {verdict.label(self.lang)}; {hosts}"
-                )
+            )
 
     def tick(self, now: datetime) -> None:
+        for live in self.tracker.running():
+            if self.tracker.elapsed(live, now) >= ANNOUNCE_AFTER_S:
+                self._announce(live)
         if self._last_beat is None:
             self._last_beat = now
         if (now - self._last_beat).total_seconds() < self.heartbeat_s:
             return
         self._last_beat = now
-        t = TEXT[self.lang]
+        tr = gettext_for(self.lang)
         for live in self.tracker.running():
-            hosts = t["hosts"].format(done=len(live.hosts_done), left=self.tracker.hosts_left(live))
+            if live.step.id not in self._announced:
+                continue
             self._line(
-                f"{t['step']} {live.step.number} {t['running']} "
-                f"{fmt_elapsed(self.tracker.elapsed(live, now))} / {_budget_text(live.step, self.lang)}; {hosts}"
+                tr("Step {n} running {elapsed} / {budget}; {hosts}").format(
+                    n=live.step.number,
+                    elapsed=fmt_elapsed(self.tracker.elapsed(live, now)),
+                    budget=_budget_text(live.step, self.lang),
+                    hosts=_hosts_text(len(live.hosts_done), self.tracker.hosts_left(live), self.lang),
+                )
             )
 
 
@@ -261,28 +283,28 @@ class RichProgress:
     def _render(self) -> Any:
         from rich.table import Table
 
-        t = TEXT[self.lang]
+        tr = gettext_for(self.lang)
         now = datetime.now().astimezone()
         table = Table(title=self.title, expand=False, show_lines=False)
-        table.add_column("No.", justify="right")
-        table.add_column("Kegiatan" if self.lang == "id" else "Step", max_width=52, no_wrap=True)
-        table.add_column("Waktu" if self.lang == "id" else "Time", justify="right")
-        table.add_column(t["budget"])
-        table.add_column("Host", justify="right")
-        table.add_column("Status")
+        table.add_column(tr("No."), justify="right")
+        table.add_column(tr("Activity"), max_width=52, no_wrap=True)
+        table.add_column(tr("Time"), justify="right")
+        table.add_column(tr("Mutu Baku"))
+        table.add_column(tr("Host"), justify="right")
+        table.add_column(tr("Status"))
         with self.tracker.lock:
             for step in self.tracker.sop.steps:
                 live = self.tracker.steps.get(step.id)
-                if live is None:
+                if live is None or (live.closed and not _did_something(live)):
                     table.add_row(
                         str(step.number), step.title(self.lang), "", _budget_text(step, self.lang), "", ""
                     )
                     continue
                 verdict = self.tracker.provisional(live, now)
                 style = "bold red" if verdict.deviation else ("green" if live.closed else "yellow")
-                status = verdict.label(self.lang) if live.closed else t["running"]
+                status = verdict.label(self.lang) if live.closed else tr("running")
                 if not live.closed and verdict.deviation:
-                    status = f"{t['running']}: {verdict.label(self.lang)}"
+                    status = f"{tr('running')}: {verdict.label(self.lang)}"
                 table.add_row(
                     str(step.number),
                     step.title(self.lang),

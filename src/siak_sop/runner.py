@@ -9,9 +9,9 @@ limit, and returns a RunResult; `finish()` builds the verdicts, the Laporan and 
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import json
 import os
-import secrets
 import shutil
 import signal
 import threading
@@ -26,6 +26,7 @@ import yaml
 from siak_sop import __version__, budgets, exitcodes, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, gettext_for, tr
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed
 from siak_sop.runlog import AgendaTail, RunRecord, read_agenda, step_runs
@@ -40,6 +41,12 @@ PLAYBOOKS: dict[str, tuple[str, str]] = {
     "backup": ("backup.yml", "backup_db"),
     "rollback": ("rollback.yml", "sop_piak_15"),
 }
+# What runs right after a run is cancelled (a hard limit, Ctrl-C), to stop what the cancelled run left
+# running on its hosts and give its lock back (playbooks/backup_cleanup.yml: the export, its Data Pump
+# job, the parameter file with the database password, the lock). A SIGKILL of the wrapper itself leaves
+# this to the next run, which does the same when it takes the lock over.
+CANCEL_CLEANUP: dict[str, str] = {"backup": "backup_cleanup.yml"}
+CLEANUP_LIMIT_S = 900
 # The backup role's own settings for the service-hours guard (roles/oracle_backup).
 BACKUP_HOURS_VAR = "oracle_backup_service_hours"
 BACKUP_TIMEZONE_VAR = "oracle_backup_timezone"
@@ -90,6 +97,8 @@ class RunResult:
     cancelled_at: datetime | None = None
     interrupted: bool = False
     log: Path | None = None
+    signal: str = ""  # the signal that stopped the run: SIGINT (Ctrl-C) or SIGTERM (a service stop, AWX)
+    running_step: str | None = None  # the SOP step running when it stopped
 
 
 def agenda_dir_for(output_dir: Path) -> Path:
@@ -109,8 +118,8 @@ def find_project_dir(start: Path | None = None) -> Path:
             if (folder / "galaxy.yml").is_file() and (folder / "playbooks").is_dir():
                 return folder
     raise SiakError(
-        "cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)",
-        fix="Run siak-sop inside the checkout or set SIAK_PROJECT_DIR",
+        tr("cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)"),
+        fix=tr("Run siak-sop inside the checkout or set SIAK_PROJECT_DIR"),
     )
 
 
@@ -153,10 +162,6 @@ def callbacks_env(project_dir: Path) -> dict[str, str]:
     return {"ANSIBLE_CALLBACKS_ENABLED": ",".join(names)}
 
 
-def new_run_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-
-
 def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
     """`-e key=value`, `-e '{"json": 1}'` / YAML mappings, and `-e @file` like ansible-playbook."""
     values: dict[str, Any] = {}
@@ -166,7 +171,7 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
             path = Path(item[1:])
             if not path.is_file():
                 raise SiakError(
-                    "extra vars file does not exist", where=str(path), fix="Check the path after -e @"
+                    tr("extra vars file does not exist"), where=str(path), fix=tr("Check the path after -e @")
                 )
             files.append(str(path.resolve()))
             continue
@@ -178,14 +183,16 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
                 data = None
             if not isinstance(data, dict):
                 raise SiakError(
-                    f"-e '{item}' is not a mapping", fix='Write -e key=value or -e \'{"key": "value"}\''
+                    tr("-e '{item}' is not a mapping").format(item=item),
+                    fix=tr("Write -e key=value or -e '{example}'").format(example='{"key": "value"}'),
                 )
             values.update(data)
             continue
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
             raise SiakError(
-                f"-e '{item}' is not key=value", fix="Write -e key=value, -e @file.yml or a JSON mapping"
+                tr("-e '{item}' is not key=value").format(item=item),
+                fix=tr("Write -e key=value, -e @file.yml or a JSON mapping"),
             )
         values[key.strip()] = value
     return values, files
@@ -194,7 +201,10 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
 def prepare(args: Any) -> RunRequest:
     """Validate everything `siak-sop run` was given; raise SiakError (exit 2) before anything runs."""
     if args.sop not in PLAYBOOKS:
-        raise SiakError(f"unknown SOP run '{args.sop}'", fix=f"Use one of: {', '.join(PLAYBOOKS)}")
+        raise SiakError(
+            tr("unknown SOP run '{name}'").format(name=args.sop),
+            fix=tr("Use one of: {names}").format(names=", ".join(PLAYBOOKS)),
+        )
     playbook_name, sop_id = PLAYBOOKS[args.sop]
     sop = load_sop(sop_id)
     project_dir = find_project_dir()
@@ -202,27 +212,29 @@ def prepare(args: Any) -> RunRequest:
         playbook = Path(args.playbook).resolve()
         if not playbook.is_file():
             raise SiakError(
-                "playbook not found", where=args.playbook, fix="Check the path given to --playbook"
+                tr("playbook not found"), where=args.playbook, fix=tr("Check the path given to --playbook")
             )
     else:
         playbook = project_dir / "playbooks" / playbook_name
         if not playbook.is_file():
             raise SiakError(
-                f"playbook playbooks/{playbook_name} for '{args.sop}' is not in this collection ({project_dir})",
-                fix="Update the collection to a version that has it, or give one with --playbook",
+                tr("playbook playbooks/{playbook} for '{name}' is not in this collection ({folder})").format(
+                    playbook=playbook_name, name=args.sop, folder=project_dir
+                ),
+                fix=tr("Update the collection to a version that has it, or give one with --playbook"),
             )
     inventories = []
     for inv in args.inventory or []:
         if not Path(inv).exists():
             raise SiakError(
-                "inventory does not exist", where=inv, fix="Give an inventory file or folder with -i"
+                tr("inventory does not exist"), where=inv, fix=tr("Give an inventory file or folder with -i")
             )
         inventories.append(str(Path(inv).resolve()))
     if args.vault_password_file and not Path(args.vault_password_file).is_file():
         raise SiakError(
-            "vault password file does not exist",
+            tr("vault password file does not exist"),
             where=args.vault_password_file,
-            fix="Check --vault-password-file",
+            fix=tr("Check --vault-password-file"),
         )
     sops = [load_sop("upgrade"), load_sop("backup")]
     budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
@@ -292,11 +304,13 @@ def service_hours_guard(request: RunRequest, now: datetime) -> str | None:
     where = f"{verdict['window']}, {request.timezone}, now {verdict['local_time']}"
     if not request.force:
         raise SiakError(
-            f"refusing to back up inside service hours ({where})",
-            fix="Run it after service hours, or add --force to back up now (the report marks the deviation)",
+            tr("refusing to back up inside service hours ({where})").format(where=where),
+            fix=tr(
+                "Run it after service hours, or add --force to back up now (the report marks the deviation)"
+            ),
         )
     request.extravars[BACKUP_FORCE_VAR] = True
-    return f"inside service hours ({where}): backing up anyway because of --force"
+    return tr("inside service hours ({where}): backing up anyway because of --force").format(where=where)
 
 
 def _cmdline(request: RunRequest) -> str:
@@ -369,10 +383,18 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
     private.mkdir(parents=True, mode=0o700)
     tracker: StepTracker = progress.tracker
     tail = AgendaTail(None)
-    state: dict[str, Any] = {"cancel": None, "cancelled_at": None, "interrupted": False}
+    state: dict[str, Any] = {
+        "cancel": None,
+        "cancelled_at": None,
+        "interrupted": False,
+        "signal": "",
+        "running_step": None,
+    }
     envvars = {
         "SIAK_RUN_ID": request.run_id,
         "SIAK_OUTPUT_DIR": str(request.output_dir),
+        # The dukcapil.siak.laporan callback leaves the Laporan to the wrapper, which knows of cancels.
+        "SIAK_WRAPPER": "1",
         "SIAK_AGENDA_DIR": str(request.agenda_dir),
         # ansible-runner turns host key checking off unless told; the lab and offices check keys.
         "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
@@ -410,6 +432,11 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
         return state["cancel"] is not None or state["interrupted"]
 
     def on_signal(signum: int, _frame: Any) -> None:
+        if not state["interrupted"]:
+            state["signal"] = signal.Signals(signum).name
+            # No lock here: the handler runs in the main thread, which may hold it already.
+            running = tracker.running()
+            state["running_step"] = running[-1].step.id if running else None
         state["interrupted"] = True
 
     finished = threading.Event()
@@ -486,7 +513,70 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
         cancelled_at=state["cancelled_at"],
         interrupted=state["interrupted"] and cancelled is None,
         log=log if log.is_file() else None,
+        signal=state["signal"],
+        running_step=state["running_step"],
     )
+
+
+@dataclass
+class CleanupResult:
+    playbook: str
+    rc: int | None
+    status: str
+    log: Path | None
+
+
+def cleanup_after_cancel(request: RunRequest) -> CleanupResult | None:
+    """Run the SOP's cleanup playbook after a cancel, with the run's inventory, limit and variables.
+
+    Its own agenda goes beside the report (reports/<run>/cleanup-agenda), not into the office's Buku
+    Agenda: it is no SOP step. Returns None when the SOP has no cleanup or the run was a check.
+    """
+    name = CANCEL_CLEANUP.get(request.name)
+    if not name or request.check or request.playbook.parent != request.project_dir / "playbooks":
+        return None
+    playbook = request.project_dir / "playbooks" / name
+    if not playbook.is_file():
+        return None
+    import ansible_runner
+
+    private = request.output_dir / "runner" / f"{request.run_id}-cleanup"
+    private.mkdir(parents=True, mode=0o700, exist_ok=True)
+    request.report_dir.mkdir(parents=True, exist_ok=True, mode=0o750)
+    envvars = {
+        "SIAK_RUN_ID": request.run_id,
+        "SIAK_OUTPUT_DIR": str(request.output_dir),
+        "SIAK_AGENDA_DIR": str(request.report_dir / "cleanup-agenda"),
+        "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+    }
+    if "ANSIBLE_CONFIG" not in os.environ and config_file(request.project_dir):
+        envvars["ANSIBLE_CONFIG"] = str(config_file(request.project_dir))
+    cleanup = dataclasses.replace(request, tags=None, skip_tags=None, check=False, diff=False)
+    runner = _run(
+        ansible_runner,
+        private_data_dir=str(private),
+        project_dir=str(request.project_dir),
+        playbook=str(playbook),
+        ident=f"{request.run_id}-cleanup",
+        inventory=request.inventories or None,
+        limit=request.limit,
+        extravars=request.extravars or None,
+        cmdline=_cmdline(cleanup) or None,
+        envvars=envvars,
+        quiet=True,
+        fact_cache_type="memory",
+        rotate_artifacts=0,
+        settings={"job_timeout": CLEANUP_LIMIT_S, "idle_timeout": None, "suppress_ansible_output": True},
+    )
+    log = request.report_dir / "ansible-cleanup.log"
+    stdout = Path(runner.config.artifact_dir) / "stdout"
+    if stdout.is_file():
+        shutil.copyfile(stdout, log)
+        os.chmod(log, 0o640)
+    shutil.rmtree(private, ignore_errors=True)  # runner's env/ files hold the extra vars
+    return CleanupResult(name, runner.rc, runner.status, log if log.is_file() else None)
 
 
 def _run(ansible_runner: Any, **kwargs: Any) -> Any:
@@ -498,20 +588,20 @@ def _run(ansible_runner: Any, **kwargs: Any) -> Any:
     except (AnsibleRunnerException, OSError) as exc:
         shutil.rmtree(kwargs["private_data_dir"], ignore_errors=True)
         raise SiakError(
-            f"ansible-runner could not start the playbook ({exc})",
+            tr("ansible-runner could not start the playbook ({error})").format(error=exc),
             where=str(kwargs.get("playbook", "")),
-            fix="Check that ansible-playbook is installed (make setup) and the options given",
+            fix=tr("Check that ansible-playbook is installed (make setup) and the options given"),
         ) from None
 
 
-CANCEL_TEXT = {
-    "id": "DIBATALKAN: Langkah {n} ({kegiatan}) berjalan {elapsed}, melewati batas keras {limit} (Mutu Baku {waktu})",
-    "en": "CANCELLED: step {n} ({kegiatan}) ran {elapsed}, past its hard limit {limit} (time standard {waktu})",
-}
+CANCEL_TEXT = N_(
+    "CANCELLED: step {n} ({kegiatan}) ran {elapsed}, past its hard limit {limit} (Mutu Baku {waktu})"
+)
 
 
 def cancel_message(step: Step, elapsed: str, limit_s: float, lang: str) -> str:
-    return CANCEL_TEXT[lang].format(
+    tr = gettext_for(lang)
+    return tr(CANCEL_TEXT).format(
         n=step.number,
         kegiatan=step.title(lang),
         elapsed=elapsed,
@@ -532,6 +622,8 @@ def write_outcome(request: RunRequest, result: RunResult, exit_code: int) -> Pat
         "cancelled_step": result.cancelled_step,
         "cancelled_at": result.cancelled_at.isoformat() if result.cancelled_at else None,
         "interrupted": result.interrupted,
+        "signal": result.signal,
+        "running_step": result.running_step,
         "office": request.office,
         "timezone": request.timezone,
         "service_hours": request.windows if isinstance(request.windows, list) else list(request.windows),

@@ -6,6 +6,7 @@ playbooks, the agenda callback and the reports. It does no I/O beyond reading th
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,11 +24,17 @@ SOP_FIELDS = {
     "nama": str,
     "name_en": str,
     "instansi": str,
+    "tanggal_pembuatan": str,
+    "tanggal_revisi": str,
     "tanggal_efektif": str,
     "disahkan_oleh": str,
+    "dasar_hukum": list,
+    "peralatan": list,
     "playbook": str,
     "pelaksana_columns": list,
     "pelaksana_inferred": bool,
+    "kelengkapan_in_mutu_baku": bool,
+    "signatures": list,
     "peringatan": list,
     "pencatatan": list,
     "steps": list,
@@ -46,6 +53,19 @@ STEP_FIELDS = {
     "automation": dict,
 }
 AUTOMATION_KINDS = ("role", "play", "callback", "tag")
+# What a signer of the Laporan does, in the order the chain signs: carries the SOP out, receives the
+# report, acknowledges it. The caption printed above each signature says so.
+SIGNATURE_ROLES = ("performs", "receives", "acknowledges")
+SIGNATURE_FIELDS = {"actor": str, "title": str, "role": str}
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One place in an SOP's signature chain: the Pelaksana column (`actor`), the office's title for it."""
+
+    actor: str
+    title: str
+    role: str
 
 
 @dataclass(frozen=True)
@@ -96,11 +116,17 @@ class Sop:
     nama: str
     name_en: str
     instansi: str
+    tanggal_pembuatan: str
+    tanggal_revisi: str
     tanggal_efektif: str
     disahkan_oleh: str
+    dasar_hukum: tuple[str, ...]
+    peralatan: tuple[str, ...]
     playbook: str
     pelaksana_columns: tuple[str, ...]
     pelaksana_inferred: bool
+    kelengkapan_in_mutu_baku: bool
+    signatures: tuple[Signer, ...]
     peringatan: tuple[str, ...]
     pencatatan: tuple[str, ...]
     steps: tuple[Step, ...]
@@ -176,6 +202,30 @@ def _parse_waktu(raw: dict[str, Any] | None, where: str) -> Waktu:
     return Waktu(min_minutes=low, max_minutes=high)
 
 
+def _parse_signatures(raw: list[Any], columns: list[str], source: str) -> tuple[Signer, ...]:
+    """The signature chain: each signer a Pelaksana column of the table, in the order they sign."""
+    signers = []
+    for index, item in enumerate(raw, start=1):
+        where = f"{source}, signatures #{index}"
+        if not isinstance(item, dict):
+            raise SiakError("a signer must be a mapping {actor, title, role}", where=where)
+        _check_fields(item, SIGNATURE_FIELDS, where)
+        if item["actor"] not in columns:
+            raise SiakError(
+                f"field 'actor' {item['actor']!r} is not a Pelaksana column",
+                where=where,
+                fix=f"Use one of: {', '.join(columns)}",
+            )
+        if item["role"] not in SIGNATURE_ROLES:
+            raise SiakError(
+                f"field 'role' {item['role']!r} is not one of {', '.join(SIGNATURE_ROLES)}", where=where
+            )
+        signers.append(Signer(actor=item["actor"], title=item["title"].strip(), role=item["role"]))
+    if not signers:
+        raise SiakError("field 'signatures' is empty", where=source, fix="Name who signs the Laporan")
+    return tuple(signers)
+
+
 def parse_sop(data: Any, source: str) -> Sop:
     """Validate one SOP document (already parsed YAML) and build the typed table."""
     if not isinstance(data, dict):
@@ -234,17 +284,24 @@ def parse_sop(data: Any, source: str) -> Sop:
         )
     if not steps:
         raise SiakError("field 'steps' is empty", where=source)
+    signers = _parse_signatures(data["signatures"], data["pelaksana_columns"], source)
     return Sop(
         id=data["id"],
         nomor=data["nomor"],
         nama=data["nama"],
         name_en=data["name_en"],
         instansi=data["instansi"],
+        tanggal_pembuatan=data["tanggal_pembuatan"],
+        tanggal_revisi=data["tanggal_revisi"],
         tanggal_efektif=data["tanggal_efektif"],
         disahkan_oleh=data["disahkan_oleh"],
+        dasar_hukum=tuple(str(p).strip() for p in data["dasar_hukum"]),
+        peralatan=tuple(str(p).strip() for p in data["peralatan"]),
         playbook=data["playbook"],
         pelaksana_columns=tuple(data["pelaksana_columns"]),
         pelaksana_inferred=data["pelaksana_inferred"],
+        kelengkapan_in_mutu_baku=data["kelengkapan_in_mutu_baku"],
+        signatures=signers,
         peringatan=tuple(str(p).strip() for p in data["peringatan"]),
         pencatatan=tuple(str(p).strip() for p in data["pencatatan"]),
         steps=tuple(steps),
@@ -270,10 +327,34 @@ def read_yaml_file(path: Path | str, what: str) -> Any:
 
 def load_sop_file(path: Path | str) -> Sop:
     data = read_yaml_file(path, "SOP file")
-    return parse_sop(data, str(path))
+    try:
+        return parse_sop(data, str(path))
+    except SiakError as err:
+        raise _with_line(err, Path(path)) from None
+
+
+def _with_line(err: SiakError, path: Path) -> SiakError:
+    """The error with the line of the step it names (``<file>, step <id>`` becomes ``<file> line N, ...``)."""
+    marker = f"{path}, step "
+    if not err.where.startswith(marker):
+        return err
+    label = err.where[len(marker) :]
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return err
+    pattern = re.compile(rf"^\s*(-\s+)?id:\s*['\"]?{re.escape(label)}['\"]?\s*(#.*)?$")
+    found = next((n for n, line in enumerate(lines, start=1) if pattern.match(line)), None)
+    if found is None:
+        return err
+    fix = err.fix or "Correct the step in the SOP table, then check it with `siak-sop check-sop FILE`"
+    return SiakError(err.what, where=f"{path} line {found}, step {label}", fix=fix)
 
 
 def sop_dir() -> Path:
+    """The SOP tables: ``$SIAK_SOP_DIR`` when set (an office's own copy), else the ones the package ships."""
+    if os.environ.get("SIAK_SOP_DIR"):
+        return Path(os.environ["SIAK_SOP_DIR"])
     return Path(str(resources.files("siak_sop") / "sops"))
 
 

@@ -12,9 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from siak_sop import __version__, budgets, exitcodes, runner, service_hours
+from siak_sop import __version__, budgets, exitcodes, runid, runner, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, current, gettext_for, tr
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed, make_progress
 from siak_sop.report import model, render
@@ -24,93 +25,82 @@ from siak_sop.sop import Sop, load_sop
 COMMANDS = ("run", "report")
 
 SAY = {
-    "id": {
-        "start": "siak-sop: {nomor} {nama}: jalan {run_id} ({playbook})",
-        "failed": "GAGAL: {host}, Langkah {number} ({kegiatan}): {msg}",
-        "failed_nostep": "GAGAL: {host}, tugas '{task}': {msg}",
-        "deviation": "MENYIMPANG: Langkah {number} ({kegiatan}): {verdict}; Mutu Baku {waktu}, durasi {duration}",
-        "report": "Laporan: {path}",
-        "outcome": "Hasil: kode keluar {code}: {meaning}",
-        "no_agenda": (
-            "Tidak ada agenda untuk jalan {run_id} di {dir}: apakah callback dukcapil.siak.agenda aktif "
-            "(ansible.cfg callbacks_enabled)? Tanpa agenda, Mutu Baku tidak dapat dibuktikan"
-        ),
-        "incomplete": "Agenda TIDAK LENGKAP ({path}): sebagian catatan gagal ditulis; periksa ruang disk dan izin",
-        "timeout": "DIHENTIKAN: seluruh jalan melewati batas {minutes} menit (run_limit_minutes)",
-        "interrupted": "DIHENTIKAN oleh operator (Ctrl-C)",
-    },
-    "en": {
-        "start": "siak-sop: {nomor} {nama}: run {run_id} ({playbook})",
-        "failed": "FAILED: {host}, step {number} ({kegiatan}): {msg}",
-        "failed_nostep": "FAILED: {host}, task '{task}': {msg}",
-        "deviation": "DEVIATION: step {number} ({kegiatan}): {verdict}; standard {waktu}, took {duration}",
-        "report": "Report: {path}",
-        "outcome": "Outcome: exit code {code}: {meaning}",
-        "no_agenda": (
-            "No agenda for run {run_id} in {dir}: is the dukcapil.siak.agenda callback enabled "
-            "(ansible.cfg callbacks_enabled)? Without it the time standards cannot be proven"
-        ),
-        "incomplete": "The agenda is INCOMPLETE ({path}): some records could not be written; check disk space and permissions",
-        "timeout": "STOPPED: the whole run passed its {minutes} minute limit (run_limit_minutes)",
-        "interrupted": "STOPPED by the operator (Ctrl-C)",
-    },
+    "start": N_("siak-sop: {nomor} {nama}: run {run_id} ({playbook})"),
+    "failed": N_("FAILED: {host}, step {number} ({kegiatan}): {msg}"),
+    "failed_nostep": N_("FAILED: {host}, task '{task}': {msg}"),
+    "deviation": N_("DEVIATION: step {number} ({kegiatan}): {verdict}; Mutu Baku {waktu}, took {duration}"),
+    "report": N_("Report: {path}"),
+    "outcome": N_("Outcome: exit code {code}: {meaning}"),
+    "no_agenda": N_(
+        "No agenda for run {run_id} in {dir}: is the dukcapil.siak.agenda callback enabled "
+        "(ansible.cfg callbacks_enabled)? Without it the time standards cannot be proven"
+    ),
+    "incomplete": N_(
+        "The agenda is INCOMPLETE ({path}): some records could not be written; check disk space and permissions"
+    ),
+    "timeout": N_("STOPPED: the whole run passed its {minutes} minute limit (run_limit_minutes)"),
+    "interrupted": N_("STOPPED by {signal} while step {step} was running"),
+    "interrupted_nostep": N_("STOPPED by {signal} before any SOP step was running"),
+    "log": N_("Ansible log: {path}"),
+    "book": N_("Buku Agenda of the day: {path}"),
+    "step_word": N_("step"),
+    "cleanup": N_("Cleaning up after the cancelled run on the servers ({playbook}) ..."),
+    "cleanup_ok": N_("Clean: the export stopped, the parameter file removed, the lock released (log: {log})"),
+    "cleanup_failed": N_(
+        "Cleanup FAILED (code {rc}; log: {log}): the next run takes the lock over and cleans up the rest; "
+        "check the server before then"
+    ),
 }
 
 
 def add_commands(sub: Any) -> None:
     r = sub.add_parser(
         "run",
-        help="run an SOP playbook with live progress, time budgets and the Laporan",
-        description="Run an SOP playbook through ansible-runner with the agenda callback on.",
+        help=tr("run an SOP playbook with live progress, time budgets and the Laporan"),
+        description=tr("Run an SOP playbook through ansible-runner with the agenda callback on."),
         epilog=exitcodes.epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("sop", help=f"what to run: {', '.join(runner.PLAYBOOKS)}")
-    r.add_argument("-i", "--inventory", action="append", help="inventory file or folder (repeatable)")
-    r.add_argument("-l", "--limit", help="limit to these hosts or groups (as ansible-playbook --limit)")
-    r.add_argument("-t", "--tags", help="run only these SOP steps (step ids, comma-separated)")
-    r.add_argument("--skip-tags", help="skip these SOP steps")
-    r.add_argument("-C", "--check", action="store_true", help="trial run (uji coba): change nothing")
-    r.add_argument("-D", "--diff", action="store_true", help="show what would change")
-    r.add_argument("-e", "--extra-vars", action="append", help="key=value, a JSON/YAML mapping, or @file")
-    r.add_argument("--vault-password-file", help="file holding the vault password")
-    r.add_argument("--budget-file", help="YAML file of hard limits per step (docs/siak-sop.md)")
+    r.add_argument("sop", help=tr("what to run: {names}").format(names=", ".join(runner.PLAYBOOKS)))
+    r.add_argument("-i", "--inventory", action="append", help=tr("inventory file or folder (repeatable)"))
+    r.add_argument("-l", "--limit", help=tr("limit to these hosts or groups (as ansible-playbook --limit)"))
+    r.add_argument("-t", "--tags", help=tr("run only these SOP steps (step ids, comma-separated)"))
+    r.add_argument("--skip-tags", help=tr("skip these SOP steps"))
+    r.add_argument("-C", "--check", action="store_true", help=tr("trial run (uji coba): change nothing"))
+    r.add_argument("-D", "--diff", action="store_true", help=tr("show what would change"))
+    r.add_argument("-e", "--extra-vars", action="append", help=tr("key=value, a JSON/YAML mapping, or @file"))
+    r.add_argument("--vault-password-file", help=tr("file holding the vault password"))
+    r.add_argument("--budget-file", help=tr("YAML file of hard limits per step (docs/siak-sop.md)"))
     r.add_argument(
         "--hard-limit",
         action="append",
         metavar="STEP=MINUTES",
-        help="hard limit for one step (none: no limit)",
+        help=tr("hard limit for one step (none: no limit)"),
     )
-    r.add_argument("--force", action="store_true", help="backup: run even inside service hours")
-    r.add_argument("--playbook", help="run this playbook instead of the collection's own (same SOP table)")
-    r.add_argument("--lang", choices=("id", "en"), default="id", help="language of progress and report")
-    r.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
-    r.add_argument("-v", "--verbose", action="count", default=0, help="also show Ansible's own output")
+    r.add_argument("--force", action="store_true", help=tr("backup: run even inside service hours"))
+    r.add_argument(
+        "--playbook", help=tr("run this playbook instead of the collection's own (same SOP table)")
+    )
+    r.add_argument(
+        "--lang", choices=("id", "en"), default=current(), help=tr("language of progress and report")
+    )
+    r.add_argument("--no-pdf", action="store_true", help=tr("write the HTML, Markdown and JSON report only"))
+    r.add_argument("-v", "--verbose", action="count", default=0, help=tr("also show Ansible's own output"))
     p = sub.add_parser(
         "report",
-        help="rebuild the Laporan (HTML and PDF) of a run from its agenda",
-        epilog="Exits with the code the run earned (see siak-sop run --help), or 2 when there is no agenda.",
+        help=tr("rebuild the Laporan (HTML and PDF) of a run from its agenda"),
+        epilog=tr(
+            "Exits with the code the run earned (see siak-sop run --help), or 2 when there is no agenda."
+        ),
     )
-    p.add_argument("run", help="run id (the agenda file's name) or the path of an agenda .jsonl file")
-    p.add_argument("--sop", help="the SOP table to use when the agenda does not name one (upgrade, backup)")
-    p.add_argument("--lang", choices=("id", "en"), default="id")
-    p.add_argument("--output", help="folder for the report (default: <output>/reports/<run id>)")
-    p.add_argument("--budget-file", help="hard limits to show beside deviations")
-    p.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
-
-
-def print_hard_limits(name: str, budget_file: str | None, lang: str) -> None:
-    """Under `siak-sop budgets`: the hard limit of each step (the default, or as a budget file sets it)."""
-    sop = load_sop(name)
-    sops = [load_sop("upgrade"), load_sop("backup")]
-    config = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
-    title = "Batas keras (membatalkan jalan)" if lang == "id" else "Hard limits (cancel the run)"
-    none = "tidak ada" if lang == "id" else "none"
-    source = config.source if budget_file else ("bawaan" if lang == "id" else "defaults")
-    print(f"\n{title}, {source}: {config.hard_limit_factor:g} × Waktu maks.")
-    for step in sop.steps:
-        limit = config.hard_limit_s(step)
-        print(f"{step.number:>3}  {step.id:<22} {fmt_elapsed(limit) if limit else none}")
+    p.add_argument("run", help=tr("run id (the agenda file's name) or the path of an agenda .jsonl file"))
+    p.add_argument(
+        "--sop", help=tr("the SOP table to use when the agenda does not name one (upgrade, backup)")
+    )
+    p.add_argument("--lang", choices=("id", "en"), default=current(), help=tr("language of the report"))
+    p.add_argument("--output", help=tr("folder for the report (default: <output>/reports/<run id>)"))
+    p.add_argument("--budget-file", help=tr("hard limits to show beside deviations"))
+    p.add_argument("--no-pdf", action="store_true", help=tr("write the HTML, Markdown and JSON report only"))
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -120,13 +110,13 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _say(lang: str, key: str, **values: Any) -> str:
-    return SAY[lang][key].format(**values)
+    return gettext_for(lang)(SAY[key]).format(**values)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     request = runner.prepare(args)
     now = datetime.now(service_hours.zone(request.timezone))
-    request.run_id = runner.new_run_id(now)
+    request.run_id = runid.new(now)
     lang = request.lang
     office = OfficeReader(request)
     if request.name == "backup":
@@ -163,7 +153,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             office.wait()
             run = runner.load_run(agenda)
             if run is None:
-                raise SiakError("the agenda went away", where=str(agenda))
+                raise SiakError(tr("the agenda went away"), where=str(agenda))
             chain = runner.check_chain(agenda)
             ok = run.succeeded
             guess = runner.RunResult(
@@ -177,6 +167,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     tracker = StepTracker(sop, request.budget)
     progress = make_progress(tracker, lang, f"{sop.nomor} · {request.run_id}", plain=request.verbose > 0)
     result = runner.execute(request, progress, on_closed=on_closed if early is not None else None)
+    if result.cancelled_step or result.interrupted or result.status == "timeout":
+        cleanup_after_cancel(request, lang)
     office.wait()
     run = runner.load_run(result.agenda)
     chain = runner.check_chain(result.agenda)
@@ -184,7 +176,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.status == "timeout" and code == exitcodes.CANCELLED:
         print(_say(lang, "timeout", minutes=f"{request.budget.run_limit_minutes:g}"), file=sys.stderr)
     if result.interrupted:
-        print(_say(lang, "interrupted"), file=sys.stderr)
+        if result.running_step:
+            step = sop.step(result.running_step)
+            where = f"{step.number} ({step.title(lang)})"
+            print(_say(lang, "interrupted", signal=result.signal, step=where), file=sys.stderr)
+        else:
+            print(_say(lang, "interrupted_nostep", signal=result.signal), file=sys.stderr)
     runner.write_outcome(request, result, code)
     if run is None:
         print(_say(lang, "no_agenda", run_id=request.run_id, dir=request.agenda_dir), file=sys.stderr)
@@ -192,15 +189,71 @@ def cmd_run(args: argparse.Namespace) -> int:
         explain(run, sop, verdicts, lang)
         if run.finished and not run.complete:
             print(_say(lang, "incomplete", path=run.source), file=sys.stderr)
-        for path in render.write_report(context, request.report_dir, pdf=request.pdf, early=early).values():
+        written = render.write_report(
+            context, request.report_dir, pdf=request.pdf, early=early, sign=signing(request.office)
+        )
+        for path in written.values():
             print(_say(lang, "report", path=path))
+        if result.agenda is not None:
+            page = write_day_book(result.agenda, request.output_dir, lang, request.office, request.pdf)
+            if page is not None:
+                print(_say(lang, "book", path=page))
     if result.log:
-        print(f"Log Ansible: {result.log}" if lang == "id" else f"Ansible log: {result.log}")
+        print(_say(lang, "log", path=result.log))
     meaning = exitcodes.meaning(code, lang)
     if code == exitcodes.CANCELLED and result.cancelled_step:
-        meaning += f": {'Langkah' if lang == 'id' else 'step'} {outcome['cancelled_label']}"
+        meaning += f": {_say(lang, 'step_word')} {outcome['cancelled_label']}"
     print(_say(lang, "outcome", code=code, meaning=meaning))
     return code
+
+
+def cleanup_after_cancel(request: runner.RunRequest, lang: str) -> None:
+    """A cancelled run stops what it started on its hosts now, not at the next run (runner.CANCEL_CLEANUP)."""
+    name = runner.CANCEL_CLEANUP.get(request.name)
+    if not name or request.check:
+        return
+    print(_say(lang, "cleanup", playbook=name), file=sys.stderr, flush=True)
+    try:
+        done = runner.cleanup_after_cancel(request)
+    except SiakError as err:
+        print(_say(lang, "cleanup_failed", rc="-", log=err.line()), file=sys.stderr)
+        return
+    if done is None:
+        return
+    key = "cleanup_ok" if done.rc == 0 else "cleanup_failed"
+    print(_say(lang, key, rc=done.rc, log=done.log or "-"), file=sys.stderr)
+
+
+def write_day_book(
+    agenda: Path, output_dir: Path, lang: str, office: dict[str, Any], pdf: bool
+) -> Path | None:
+    """The Buku Agenda page of the run's day, rebuilt with this run in it; a fault there never hides the run's own outcome."""
+    from siak_sop.report import book
+
+    day = agenda.parent.name
+    try:
+        runs = book.load_day(agenda.parent.parent, day)
+        chain = book.load_chain(agenda.parent.parent, day)
+        context = book.day_model(day, runs, lang=lang, office=office, version=__version__, chain=chain)
+        written = book.write_day(context, output_dir / "buku-agenda", pdf=pdf)
+    except (SiakError, OSError) as err:
+        print(
+            tr("siak-sop: the Buku Agenda of {day} was not written: {error}").format(day=day, error=err),
+            file=sys.stderr,
+        )
+        return None
+    return written.get("pdf") or written["html"]
+
+
+def signing(office: dict[str, Any]) -> Any:
+    """The office's PDF signing settings; a fault in them is said, and the PDF is written unsigned."""
+    from siak_sop.report.sign import settings_from_office
+
+    try:
+        return settings_from_office(office)
+    except SiakError as err:
+        print(tr("siak-sop: the PDF is not signed: {error}").format(error=err.line()), file=sys.stderr)
+        return None
 
 
 def _preload(pdf: bool) -> None:
@@ -268,6 +321,7 @@ def laporan(
         "cancelled_step": result.cancelled_step,
         "status": result.status,
         "interrupted": result.interrupted,
+        "signal": result.signal,
     }
     if result.cancelled_step:
         step = sop.step(result.cancelled_step)
@@ -334,14 +388,14 @@ def sop_of(run: RunRecord, name: str | None) -> Sop:
             return load_sop(sop_id)
     if ids:
         raise SiakError(
-            f"the run has steps of several SOPs ({', '.join(ids)})",
+            tr("the run has steps of several SOPs ({ids})").format(ids=", ".join(ids)),
             where=run.source,
-            fix="Choose one with --sop",
+            fix=tr("Choose one with --sop"),
         )
     raise SiakError(
-        "the agenda names no SOP step and its playbook is not an SOP playbook",
+        tr("the agenda names no SOP step and its playbook is not an SOP playbook"),
         where=run.source,
-        fix="Choose the SOP table with --sop upgrade or --sop backup",
+        fix=tr("Choose the SOP table with --sop upgrade or --sop backup"),
     )
 
 
@@ -358,13 +412,41 @@ def output_dir() -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     out = output_dir()
     path = find_agenda(args.run, runner.agenda_dir_for(out))
+    code, written = rebuild(
+        path,
+        out=out,
+        lang=args.lang,
+        sop_name=args.sop,
+        budget_file=args.budget_file,
+        folder=Path(args.output) if args.output else None,
+        pdf=not args.no_pdf,
+    )
+    for item in written.values():
+        print(_say(args.lang, "report", path=item))
+    print(_say(args.lang, "outcome", code=code, meaning=exitcodes.meaning(code, args.lang)))
+    return code
+
+
+def rebuild(
+    path: Path,
+    *,
+    out: Path,
+    lang: str,
+    sop_name: str | None = None,
+    budget_file: str | None = None,
+    folder: Path | None = None,
+    pdf: bool = True,
+) -> tuple[int, dict[str, Path]]:
+    """The Laporan of a run from its agenda file (and the wrapper's run.json when there is one): the exit
+    code the run earned and the files written. `siak-sop report` and the playbook's own end under AWX
+    (the dukcapil.siak.laporan callback) both use it, so both give the verdicts `siak-sop run` gives."""
     run = read_agenda(path)
     chain = runner.check_chain(path)
     if chain and chain["state"] == "broken":
         print(f"siak-sop: {path}: {chain['message']}", file=sys.stderr)
-    sop = sop_of(run, args.sop)
+    sop = sop_of(run, sop_name)
     sops = [load_sop("upgrade"), load_sop("backup")]
-    budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
+    budget = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
     sidecar = out / "reports" / run.run_id / "run.json"
     saved: dict[str, Any] = {}
     if sidecar.is_file():
@@ -372,12 +454,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             saved = json.loads(sidecar.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             saved = {}
-    office = saved.get("office") or {}
-    if not office:
-        inventories = [str(i) for i in run.run_start.get("inventory") or [] if Path(str(i)).exists()]
-        if inventories:
-            found = read_host_vars(inventories, ("siak_office",))
-            office = found.get("siak_office") if isinstance(found.get("siak_office"), dict) else {}
+    office = saved.get("office") or office_of(run)
     timezone = str(
         saved.get("timezone") or office.get("timezone") or run.run_start.get("timezone") or "Asia/Jakarta"
     )
@@ -396,16 +473,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     if saved.get("status") == "timeout" and code != exitcodes.INTERRUPTED:
         code = exitcodes.CANCELLED
-    outcome = {k: saved.get(k) for k in ("cancelled_step", "status", "interrupted")}
+    outcome = {k: saved.get(k) for k in ("cancelled_step", "status", "interrupted", "signal")}
     if saved.get("cancelled_step"):
         step = sop.step(saved["cancelled_step"])
-        outcome["cancelled_label"] = f"{step.number} ({step.title(args.lang)})"
+        outcome["cancelled_label"] = f"{step.number} ({step.title(lang)})"
     context = model.build(
-        run, sop, verdicts, lang=args.lang, office=office, outcome=outcome, version=__version__, chain=chain
+        run, sop, verdicts, lang=lang, office=office, outcome=outcome, version=__version__, chain=chain
     )
-    folder = Path(args.output) if args.output else out / "reports" / (run.run_id or path.stem)
-    explain(run, sop, verdicts, args.lang)
-    for written in render.write_report(context, folder, pdf=not args.no_pdf).values():
-        print(_say(args.lang, "report", path=written))
-    print(_say(args.lang, "outcome", code=code, meaning=exitcodes.meaning(code, args.lang)))
-    return code
+    explain(run, sop, verdicts, lang)
+    target = folder or out / "reports" / (run.run_id or path.stem)
+    written = render.write_report(context, target, pdf=pdf, sign=signing(office))
+    return code, written
+
+
+def office_of(run: RunRecord) -> dict[str, Any]:
+    """siak_office from the inventory the run used, when it still exists."""
+    inventories = [str(i) for i in run.run_start.get("inventory") or [] if Path(str(i)).exists()]
+    if not inventories:
+        return {}
+    found = read_host_vars(inventories, ("siak_office",))
+    office = found.get("siak_office")
+    return office if isinstance(office, dict) and "{{" not in json.dumps(office, default=str) else {}

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from labkit import BIN, REPO
-from siak_sop import agenda, agenda_book
+from siak_sop import agenda
+from siak_sop.report import book
 from siak_sop.sop import load_sop
 
 TARGETS = ("siak-host", "siak-db", "pc01", "pc02", "pc03", "pc04")
@@ -81,8 +82,12 @@ def play(
 
 
 def verify(path: Path) -> subprocess.CompletedProcess:
+    """`siak-sop agenda verify` in English: the tests read the verifier's own words."""
     return subprocess.run(
-        [str(BIN / "siak-sop"), "agenda", "verify", str(path)], capture_output=True, text=True, check=False
+        [str(BIN / "siak-sop"), "agenda", "verify", "--lang", "en", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -204,8 +209,9 @@ def test_check_mode_is_recorded(lab, tmp_path):
     seen = Counter(t["task"] for t in tasks)
     assert all(seen[task] == 2 for task in always), seen
     assert {t["status"] for t in tasks if t["task"] == "Langkah 1 | Read the host name"} == {"skipped"}
-    book = agenda_book.rows_for_run(agenda_book.Run.from_verdict(agenda.verify_file(run.path)))
-    assert all("check mode" in row.keterangan for row in book)
+    (day_run,) = [r for r in book.load_day(run.path.parents[1], run.path.parent.name) if r.path == run.path]
+    block = book.run_block(day_run, "id")
+    assert block is not None and block["check_mode"]
 
 
 def test_buku_agenda_rows_match_the_sop_tables(golden, tmp_path):
@@ -225,27 +231,19 @@ def test_buku_agenda_rows_match_the_sop_tables(golden, tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    import csv
-
-    rows = [
-        r
-        for r in csv.DictReader((out / "buku-agenda.csv").open(encoding="utf-8-sig"))
-        if r["Keterangan"].endswith("run golden-linear-free-serial")
-    ]
+    day = golden.path.parent.name
+    data = json.loads((out / f"buku-agenda-{day}.json").read_text(encoding="utf-8"))
+    assert (out / f"buku-agenda-{day}.pdf").is_file()
+    (run,) = [r for r in data["runs"] if r["run_id"] == "golden-linear-free-serial"]
     sop = load_sop("upgrade")
-    done = {s for p in GOLDEN_PLAYS.values() for _task, s, _hosts in p} | {"record_agenda"}
-    expected = [s for s in sop.steps if s.id in done]
-    assert [(r["No."], r["Kegiatan"]) for r in rows] == [(str(s.number), s.kegiatan) for s in expected]
-    for row, step in zip(rows, expected, strict=True):
-        assert row["Pelaksana"] == ", ".join(step.pelaksana)
-        assert row["Mutu Baku"] == step.waktu.label("id")
-        assert row["Output"] == (step.output or "–")
-        assert row["Tanggal"] == golden.records[0]["started"][:10]
-    replace = next(r for r in rows if r["Kegiatan"] == sop.step("replace_app").kegiatan)
-    assert "gagal lalu dipulihkan: siak-db" in replace["Keterangan"]
-    assert (out / "buku-agenda.md").read_text(encoding="utf-8").count("golden-linear-free-serial") == len(
-        rows
-    )
+    rows = run["rows"]
+    assert [(r["number"], r["kegiatan"]) for r in rows] == [(s.number, s.kegiatan) for s in sop.steps]
+    done = {s for p in GOLDEN_PLAYS.values() for _task, s, _hosts in p}
+    for row, step in zip(rows, sop.steps, strict=True):
+        assert row["pelaksana"] == ", ".join(step.pelaksana)
+        assert row["waktu"] == step.waktu.label("id")
+        assert row["output"] == (step.output or "-")
+        assert (row["verdict"] != "Tidak dijalankan") == (step.id in done or step.id == "record_agenda"), row
 
 
 def test_tampering_is_named_by_verify(golden, tmp_path):
@@ -330,9 +328,16 @@ def test_no_log_and_vault_values_never_reach_the_agenda(lab, tmp_path):
         ],
         check=False,
     )
+    assert any(path.suffix == ".pdf" for path in book.iterdir())
     for path in book.iterdir():
+        if path.suffix == ".pdf":
+            text = subprocess.run(
+                ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+            ).stdout
+        else:
+            text = path.read_text(encoding="utf-8")
         for secret in plain:
-            assert secret not in path.read_text(encoding="utf-8-sig")
+            assert secret not in text
 
 
 def test_a_killed_run_leaves_a_valid_prefix(lab, tmp_path):
@@ -367,8 +372,9 @@ def test_a_killed_run_leaves_a_valid_prefix(lab, tmp_path):
         r for r in records if r["type"] == "task_start" and r["task"] == "Langkah 2 | Run a long export"
     ]
     assert started
-    rows = agenda_book.rows_for_run(agenda_book.Run.from_verdict(agenda.verify_file(path)))
-    assert "run terhenti" in rows[0].keterangan
+    (day_run,) = [r for r in book.load_day(path.parents[1], path.parent.name) if r.path == path]
+    block = book.run_block(day_run, "id")
+    assert block is not None and block["state"] == "terputus: tanpa catatan penutup"
 
 
 def test_a_full_agenda_disk_warns_once_and_marks_the_run_incomplete(lab, tmp_path):

@@ -123,7 +123,7 @@ def test_three_offices_configured_and_a_rerun_changes_nothing(controller, tmp_pa
 
     # Job templates: playbooks, credentials, surveys, the failure notification.
     templates = by_name(store, "job_templates")
-    assert len(templates) == 12
+    assert len(templates) == 15  # five per office, three offices
     backup = templates["SIAK kab-sukamara | SOP Backup Database"]
     assert backup["playbook"] == "playbooks/backup.yml"
     creds = {c["id"]: c["name"] for c in store.objects["credentials"].values()}

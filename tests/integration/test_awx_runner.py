@@ -65,7 +65,9 @@ def install_collection(into: Path, work: Path) -> None:
     )
 
 
-def private_data_dir(base: Path, lab, extravars: dict, output: Path) -> Path:
+def private_data_dir(
+    base: Path, lab, extravars: dict, output: Path, job_id: str = "4711", *, envvars: dict | None = None
+) -> Path:
     pdd = base / "pdd"
     for name in tracked_files():
         dest = pdd / "project" / name
@@ -85,6 +87,9 @@ def private_data_dir(base: Path, lab, extravars: dict, output: Path) -> Path:
                 # What the EE and AWX's job settings (AWX_TASK_ENV) provide.
                 "ANSIBLE_COLLECTIONS_PATH": str(collections),
                 "SIAK_OUTPUT_DIR": str(output),
+                # AWX sets the job's id in every job's environment; it is the run id (docs/agenda-format.md).
+                "JOB_ID": job_id,
+                **(envvars or {}),
             }
         )
     )
@@ -160,7 +165,10 @@ def test_backup_job_as_awx_runs_it_leaves_agenda_report_and_artifacts(lab, tmp_p
         "vault_oracle_backup_db_user": "siak_backup",
         "vault_oracle_backup_db_password": "lab-only-awx-secret",
     }
-    pdd = private_data_dir(tmp_path, lab, extravars, output)
+    # The test fixes the backup role's clock (oracle_backup_now), not the machine's: the Laporan's
+    # service-hours verdict reads the real start, so this job keeps ansible-playbook's exit code
+    # (test_awx_parity.py checks the verdict's exit code).
+    pdd = private_data_dir(tmp_path, lab, extravars, output, envvars={"SIAK_LAPORAN_EXIT": "false"})
     assert not (pdd / "project/build").exists()  # no checkout link: the EE's collection is the one used
 
     job = run_job(pdd, playbook, "4711")
@@ -181,8 +189,11 @@ def test_backup_job_as_awx_runs_it_leaves_agenda_report_and_artifacts(lab, tmp_p
     # The agenda: written through the project's ansible.cfg (ANSIBLE_CONFIG was unset), complete.
     agendas = list((output / "agenda").glob("*/*.jsonl"))
     assert len(agendas) == 1
+    assert agendas[0].name == "awx-4711.jsonl"  # one run id: the job's
     lines = [json.loads(line) for line in agendas[0].read_text().splitlines()]
     assert lines[0]["type"] == "run_start"
+    assert lines[0]["run_id"] == "awx-4711"
+    assert report.name.endswith("_awx-4711.md")
     assert lines[0]["playbook"].endswith(Path(playbook).name)
     assert "vault_oracle_backup_db_password" in lines[0]["extra_var_names"]
     assert lines[-1]["type"] == "run_end"

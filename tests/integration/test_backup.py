@@ -22,14 +22,6 @@ PASSWORD = "lab-only-not-a-secret"
 ROOT = "/srv/siak-backup"
 
 
-@pytest.fixture(scope="module")
-def db(lab):
-    """The lab with the Oracle stand-in on siak-db."""
-    result = lab.playbook("playbooks/lab_oracle_standin.yml")
-    assert result.returncode == 0, result.stdout[-3000:]
-    return lab
-
-
 def standin(lab, mode: str = "success", size_kib: int = 1024) -> None:
     script = (
         "import json; p='/etc/siak-lab/oracle-standin.json'; c=json.load(open(p)); "
@@ -111,9 +103,11 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
     for name in ("21112026", "20112026", "19112026", "31102026", "30092026", "31082026"):
         seed_backup(lab, "siak-db", "/mnt/disk2/siak-backup", name)
     seed_backup(lab, "siak-db", "/mnt/disk2/siak-backup", "15112026", manifest=False)
-    # A lock left by a run killed two days ago: stale, so it is taken over.
+    # A lock left two days ago by a run on another controller (an older lock format, without since_epoch):
+    # its process cannot be looked at, so it is judged by its age (the file's), and taken over.
     stale = {"run_id": "killed-run", "owner": "adb@old", "started": time.time() - 2 * 86400}
     sh(lab, "siak-db", f"echo '{json.dumps(stale)}' > {ROOT}/.siak-backup.lock")
+    sh(lab, "siak-db", f"touch -d '2 days ago' {ROOT}/.siak-backup.lock")
     destinations = [
         {"name": "flashdisk", "type": "path", "path": "/media/flashdisk", "encrypt_to": [recipient]},
         {
@@ -136,7 +130,8 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
     with custom_stats(lab):
         result = backup(lab, oracle_backup_destinations=destinations)
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "took over a stale lock left by run killed-run" in result.stdout
+    assert f"took over {ROOT}/.siak-backup.lock from run killed-run" in result.stdout + result.stderr
+    assert "it is older than the lock's limit" in result.stdout + result.stderr
 
     # Steps 3-4: a new dated folder, never over the first one of the day, owner-only, with a manifest.
     new = "22112026-2"
@@ -159,6 +154,7 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
     calls = sh(lab, "siak-db", "cat /var/log/siak-lab/oracle-standin.log")
     assert "parfile=" in calls and PASSWORD not in calls
     assert sh(lab, "siak-db", "ls -d /tmp/siak-backup-* 2>/dev/null || true") == ""
+    assert sh(lab, "siak-db", f"ls -d {ROOT}/.siak-backup-param 2>/dev/null || true") == ""
     assert PASSWORD not in result.stdout + result.stderr
 
     # Step 5: the flashdisk copy is encrypted and decrypts, with the private key, to the same bytes.
@@ -301,8 +297,18 @@ def test_inside_service_hours_is_refused_and_a_running_backup_is_not_overlapped(
     ) in result.stdout
     assert "set oracle_backup_force=true" in result.stdout
 
-    # Forced past service hours, it still meets the lock of a backup that is running now.
-    holder = {"run_id": "running-now", "owner": "adb@awx", "started": time.time()}
+    # Forced past service hours, it still meets the lock of a backup that is running now (on an AWX node).
+    holder = {
+        "token": "0123456789abcdef01234567",
+        "run_id": "running-now",
+        "user": "adb",
+        "host": "awx-ee-7",
+        "boot_id": "not-this-boot",
+        "pid": 4242,
+        "pid_start": "1",
+        "since": "2026-11-23T10:00:00+0700",
+        "since_epoch": int(time.time()),
+    }
     sh(lab, "siak-db", f"mkdir -p {ROOT} && echo '{json.dumps(holder)}' > {ROOT}/.siak-backup.lock")
     calls_before = sh(lab, "siak-db", "cat /var/log/siak-lab/oracle-standin.log 2>/dev/null || true")
     try:
@@ -311,7 +317,10 @@ def test_inside_service_hours_is_refused_and_a_running_backup_is_not_overlapped(
     finally:
         sh(lab, "siak-db", f"rm -f {ROOT}/.siak-backup.lock")
     assert result.returncode == 2
-    assert "another backup is running (run running-now by adb@awx since" in result.stdout
+    assert (
+        f"siak-db: {ROOT}/.siak-backup.lock is held by a run that is still going: run running-now by adb on awx-ee-7"
+        in result.stdout
+    )
     assert json.loads(lock_after)["run_id"] == "running-now"
     assert sh(lab, "siak-db", "cat /var/log/siak-lab/oracle-standin.log 2>/dev/null || true") == calls_before
 

@@ -48,7 +48,7 @@ def run(lab, version, packages, *extra, url=None, inventory=None):
 
 
 def latest_report(lab) -> dict:
-    newest = sorted((lab.out / "reports").glob("client-rollout-*.json"))[-1]
+    newest = sorted((lab.out / "reports").glob("client-rollout-*.json"), key=lambda p: p.stat().st_mtime)[-1]
     return json.loads(newest.read_text())
 
 
@@ -112,7 +112,9 @@ def test_first_rollout_updates_all_20_from_the_controllers_distribution_point(ro
         and "versi 1.0" in notice
         and "Perbaikan cetak KK." in notice
     )
-    md = sorted((lab.out / "reports").glob("client-rollout-*.md"))[-1].read_text()
+    md = sorted((lab.out / "reports").glob("client-rollout-*.md"), key=lambda p: p.stat().st_mtime)[
+        -1
+    ].read_text()
     assert "# Laporan update aplikasi SIAK pada klien" in md and "| diperbarui | 20 |" in md
 
     # A rerun with nothing to do: no task changes anything, and nothing is downloaded.

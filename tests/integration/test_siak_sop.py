@@ -38,13 +38,18 @@ def siak_sop(lab, *args: str, out: Path | None = None) -> subprocess.CompletedPr
 
 
 def run_id(result: subprocess.CompletedProcess) -> str:
-    found = re.search(r"(?:jalan|run) (\d{8}T\d{6}-[0-9a-f]{6})", result.stdout)
+    found = re.search(r"(?:jalan|run) (\d{8}T\d{6}Z-[0-9a-f]{6})", result.stdout)
     assert found, result.stdout + result.stderr
     return found.group(1)
 
 
 def report_dir(out: Path, rid: str) -> Path:
     return out / "reports" / rid
+
+
+def laporan(out: Path, rid: str, suffix: str, lang: str = "id") -> Path:
+    """One run's Laporan file: named by the run id, in the folder of the run."""
+    return report_dir(out, rid) / f"{'laporan' if lang == 'id' else 'report'}-{rid}.{suffix}"
 
 
 def pdf_text(path: Path) -> str:
@@ -75,16 +80,19 @@ def test_a_run_within_budget_exits_0_with_progress_and_the_laporan(lab, tmp_path
     saved = json.loads((folder / "run.json").read_text())
     assert saved["office"]["name"].endswith("Kabupaten Contoh (lab)")  # from the lab inventory's group_vars
     assert saved["exit_code"] == 0
-    text = pdf_text(folder / "laporan.pdf")
+    text = pdf_text(laporan(out, rid, "pdf"))
     for expected in (
         "KABUPATEN CONTOH (LAB)",
         "SOP-PIAK-15",
         "Mulai, persiapan",
         "Sesuai",
-        "test_upgrade",
-        "2.0.0",
+        "Laporan update aplikasi SIAK pada server",
+        "1.0.0 → 2.0.0",
+        "diperbarui",
+        "pc01",
     ):
         assert expected in text, expected
+    assert "{{" not in text and "root @" not in text and "updated" not in text
     records = agenda(out, rid)
     assert records[-1]["type"] == "run_end" and records[-1]["complete"]
     assert "ansible.log" in {p.name for p in folder.iterdir()}
@@ -92,9 +100,9 @@ def test_a_run_within_budget_exits_0_with_progress_and_the_laporan(lab, tmp_path
     # The same Laporan rebuilt later from the agenda alone, in English.
     again = siak_sop(lab, "report", rid, "--lang", "en", "--output", str(tmp_path / "again"), out=out)
     assert again.returncode == 0, again.stdout + again.stderr
-    text = pdf_text(tmp_path / "again" / "report.pdf")
+    text = pdf_text(tmp_path / "again" / f"report-{rid}.pdf")
     assert (
-        "SOP Execution Report" in text and "Start, prepare the" in text and "KABUPATEN CONTOH (LAB)" in text
+        "REPORT ON CARRYING OUT" in text and "Start, prepare the" in text and "KABUPATEN CONTOH (LAB)" in text
     )
 
 
@@ -124,8 +132,8 @@ def test_a_slow_step_is_cancelled_at_its_hard_limit_and_named(lab, tmp_path):
     records = agenda(out, rid)
     assert records[-1]["type"] != "run_end"  # killed: the agenda is a prefix
     assert not [r for r in records if (r.get("step") or {}).get("id") == "login"]  # step 3 never started
-    html = (report_dir(out, rid) / "laporan.html").read_text()
-    assert "Dibatalkan pada batas keras langkah 2 (Menjalankan server)" in html
+    html = laporan(out, rid, "html").read_text()
+    assert "Dibatalkan pada batas keras Langkah 2 (Menjalankan server)" in html
     row = html.split('id="step-start_server"')[1].split("</tr>")[0]
     assert "Dibatalkan" in row and "Penjelasan penyimpangan" in row
 
@@ -146,8 +154,9 @@ def test_a_failed_step_exits_3_naming_host_and_step(lab, tmp_path):
     )
     assert result.returncode == 3, result.stdout + result.stderr
     assert "GAGAL: siak-host, Langkah 3 (Masukan user password server)" in result.stderr
-    html = (report_dir(out, run_id(result)) / "laporan.html").read_text()
-    assert "Gagal" in html.split('id="step-login"')[1].split("</tr>")[0]
+    html = laporan(out, run_id(result), "html").read_text()
+    row = html.split('id="step-login"')[1].split("</tr>")[0]
+    assert "Gagal" in row and "siak-host: tugas" in row  # the reason names the host and the task
 
 
 def test_check_mode_tags_and_limit_reach_ansible(lab, tmp_path):
@@ -179,8 +188,9 @@ def test_check_mode_tags_and_limit_reach_ansible(lab, tmp_path):
         "update_clients",
     }
     assert {r["host"] for r in records if r["type"] == "task"} == {"siak-host", "pc01"}
-    html = (report_dir(out, run_id(result)) / "report.html").read_text()
+    html = laporan(out, run_id(result), "html", "en").read_text()
     assert "Trial run (check mode)" in html and "Not run" in html
+    assert "Rehearsed in this trial run" in html and "not selected (--tags prepare,update_clients)" in html
 
 
 def _hours_inventory(tmp_path: Path, inside: bool) -> Path:
@@ -204,11 +214,16 @@ def test_backup_inside_service_hours_is_refused_unless_forced(lab, tmp_path):
     args = ("run", "backup", "--playbook", BACKUP, "-i", str(lab.inventory), "-i", str(hours))
     refused = siak_sop(lab, *args, out=out)
     assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert "siak-sop: refusing to back up inside service hours" in refused.stderr
+    assert "siak-sop: backup ditolak karena masih dalam jam pelayanan" in refused.stderr
     assert not (out / "agenda").exists()  # nothing ran
     forced = siak_sop(lab, *args, "--force", out=out)
     assert forced.returncode == 4, forced.stdout + forced.stderr
-    assert "MENYIMPANG: Langkah 1 (Persiapan membackup database): Dalam jam pelayanan" in forced.stderr
+    assert (
+        "MENYIMPANG: Langkah 1 (Persiapan membackup database): Melebihi Mutu Baku: dimulai dalam jam pelayanan"
+        in forced.stderr
+    )
+    html = laporan(out, run_id(forced), "html").read_text()
+    assert "KASI SIAK" in html and "KABID PIAK" in html and "Sub Koordinator" not in html
     records = agenda(out, run_id(forced))
     assert "oracle_backup_force" in records[0]["extra_var_names"]  # the role gets the same decision
 
@@ -228,7 +243,27 @@ def test_ctrl_c_stops_the_run_with_130(lab, tmp_path):
             break
     rest, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, "".join(lines) + rest + err
-    assert "DIHENTIKAN oleh operator" in err
+    assert "DIHENTIKAN oleh SIGINT saat Langkah 2 (Menjalankan server) berjalan" in err
+
+
+def test_sigterm_is_named_as_sigterm_with_the_running_step(lab, tmp_path):
+    """AWX and systemd stop a job with SIGTERM: the summary says so, and names the step that was running."""
+    out = tmp_path / "out"
+    env = {**lab.env, "SIAK_PROGRESS": "plain", "SIAK_OUTPUT_DIR": str(out)}
+    cmd = [str(BIN / "siak-sop"), "run", "upgrade", "--playbook", STEPS, "-i", str(lab.inventory)]
+    cmd += ["-e", "siak_test_slow_step=start_server"]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "Langkah 2 mulai" in line:
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, "".join(lines) + rest + err
+    assert "DIHENTIKAN oleh SIGTERM saat Langkah 2 (Menjalankan server) berjalan" in err
+    assert "Ctrl-C" not in err and "Langkah 1 (" not in err
 
 
 def test_no_agenda_exits_6(lab, tmp_path):

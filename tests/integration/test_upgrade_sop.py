@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from labkit import lab_seed, make_lab
+from client_rollout_kit import make_package
+from labkit import REPO, lab_seed, make_lab
 
 PLAYBOOK = "playbooks/upgrade.yml"
 RECAP = re.compile(
@@ -125,6 +127,47 @@ def test_a_rerun_changes_nothing(ulab):
     report = json.loads((ulab.out / "reports" / "upgrade-rerun" / "laporan.json").read_text())
     assert report["results"]["siak_server"]["siak-vm"]["result"] == "already_running"
     assert report["results"]["siak_upgrade"]["siak-vm"]["result"] == "unchanged"
+
+
+def test_a_full_upgrade_with_a_client_release_records_every_host_in_run_end(ulab, tmp_path):
+    """The results channel end to end: every role's per-host result reaches the agenda, the PCs included."""
+    ulab.start("siak-vm")
+    package, sha = make_package(tmp_path / "dist", "7.1")
+    client = [
+        "-e",
+        "client_rollout_version=7.1",
+        "-e",
+        f"client_rollout_package_sha256={sha}",
+        "-e",
+        f"client_rollout_package_path={package}",
+        "-e",
+        "client_rollout_transfer=push",
+    ]
+    result = run(ulab, *client, run_id="with-clients")
+    assert result.returncode == 0, result.stdout[-4000:]
+    (path,) = list((ulab.out / "agenda").glob("*/with-clients.jsonl"))
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert records[0]["run_id"] == "with-clients"
+    end = records[-1]
+    assert end["type"] == "run_end" and end["status"] == "successful"
+    assert "results_problems" not in end, end.get("results_problems")
+    results = end["results"]["siak_results"]
+    assert results["siak_server"]["siak-vm"]["result"] == "already_running"
+    for role in ("siak_upgrade", "proxy_upgrade"):
+        row = results[role]["siak-vm"]
+        assert (row["from_version"], row["to_version"], row["result"]) == ("2.0", "2.0", "unchanged")
+        assert len(row["sha256"]) == 64 and row["finished"][-6] in "+-"  # a time with its offset
+    workstations = sorted(h for h in ulab.status() if h.startswith("pc"))
+    assert workstations and sorted(results["client_rollout"]) == workstations
+    for pc in workstations:
+        row = results["client_rollout"][pc]
+        assert (row["to_version"], row["sha256"], row["result"]) == ("7.1", sha, "updated"), row
+    # the upgrade report read the same results through the channel's facts
+    report = json.loads((ulab.out / "reports" / "upgrade-with-clients" / "laporan.json").read_text())
+    assert report["run_id"] == "with-clients"
+    for role in ("siak_server", "siak_upgrade", "proxy_upgrade", "client_rollout"):
+        assert report["results"][role].keys() == results[role].keys(), role
+    assert report["results"]["client_rollout"][workstations[0]]["result"] == "updated"
 
 
 def test_check_mode_changes_nothing(ulab):
@@ -259,3 +302,23 @@ def test_a_hypervisor_that_cannot_start_the_vm_is_quoted(ulab):
     assert result.returncode == 2, result.stdout[-3000:]
     assert "siak-vm: Langkah 4 (start the VM): command on siak-host ran sh -c" in result.stdout
     assert "rc 3, 'no such domain" in result.stdout
+
+
+def test_a_malformed_sop_table_stops_the_run_before_any_host_is_touched(ulab, tmp_path):
+    tables = tmp_path / "sops"
+    shutil.copytree(REPO / "src" / "siak_sop" / "sops", tables)
+    broken = tables / "sop_piak_15.yml"
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(text.replace("    number: 6\n", "    number: 0\n", 1), encoding="utf-8")
+    line = text[: text.index("    number: 6\n")].count("\n")  # the step's "- id:" line, 1-based
+    before = (ulab.status(), served(ulab, 8080), served(ulab, 8081))
+    result = run(ulab, run_id="bad-table", env={"SIAK_SOP_DIR": str(tables)})
+    assert result.returncode != 0
+    said = result.stdout + result.stderr
+    assert f"{broken} line {line}, step replace_app" in said and "siak-sop check-sop" in said, said[-3000:]
+    # nothing ran after the check: no step's task, no host touched
+    assert not STEP_OF_TASK.findall(result.stdout)
+    assert (ulab.status(), served(ulab, 8080), served(ulab, 8081)) == before
+    (path,) = list((ulab.out / "agenda").glob("*/bad-table.jsonl"))
+    tasks = [json.loads(x) for x in path.read_text().splitlines() if '"type":"task"' in x]
+    assert tasks and all(t["action"] == "dukcapil.siak.sop_check" for t in tasks)

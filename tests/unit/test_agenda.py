@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import pytest
 
-from siak_sop import agenda, agenda_book, cli
+from siak_sop import agenda, cli, runid
 from siak_sop.sop import load_sop
 
 
@@ -169,17 +167,35 @@ def test_lines_after_the_end_and_a_removed_header_are_named():
 
 
 def test_verify_cli_exit_codes(tmp_path, capsys):
-    good, prefix, bad = tmp_path / "good.jsonl", tmp_path / "prefix.jsonl", tmp_path / "bad.jsonl"
+    # each file under its run's name: verify refuses a file renamed from another run
+    run_id = RUN[0]["run_id"]
+    good, prefix, bad = (tmp_path / d / f"{run_id}.jsonl" for d in ("good", "prefix", "bad"))
+    for path in (good, prefix, bad):
+        path.parent.mkdir()
     good.write_text(build(RUN), encoding="utf-8")
     prefix.write_text(build(RUN[:3]), encoding="utf-8")
     bad.write_text(build(RUN).replace('"siak-db"', '"siak-dc"'), encoding="utf-8")
-    assert cli.main(["agenda", "verify", str(good)]) == 0
-    assert cli.main(["agenda", "verify", str(prefix)]) == 1
-    assert cli.main(["agenda", "verify", str(good), str(bad)]) == 2
+    assert cli.main(["agenda", "verify", str(good), "--lang", "en"]) == 0
+    assert cli.main(["agenda", "verify", str(prefix), "--lang", "en"]) == 1
+    assert cli.main(["agenda", "verify", str(good), str(bad), "--lang", "en"]) == 2
     out = capsys.readouterr().out
-    assert "COMPLETE" in out and "PREFIX" in out and "BROKEN: line 4 was changed" in out
+    assert (
+        "COMPLETE: " in out
+        and "[UNSIGNED]" in out
+        and "PREFIX" in out
+        and "BROKEN: line 4 was changed" in out
+    )
+    # Bahasa Indonesia by default
+    assert cli.main(["agenda", "verify", str(good), str(prefix), str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert "LENGKAP: utuh dan lengkap" in out and "TERPUTUS (tanpa catatan penutup)" in out
+    assert "RUSAK: baris 4 tidak cocok dengan rantai hash" in out and "[TIDAK DITANDATANGANI]" in out
     assert cli.main(["agenda", "verify", "--json", str(bad)]) == 2
     assert json.loads(capsys.readouterr().out)["bad_line"] == 4
+    renamed = tmp_path / "another-run.jsonl"
+    renamed.write_text(good.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli.main(["agenda", "verify", str(renamed)]) == 2
+    assert "does not match its run id" in capsys.readouterr().out
     assert cli.main(["agenda", "verify", str(tmp_path / "missing.jsonl")]) == 2
     assert "cannot read the agenda file" in capsys.readouterr().err
 
@@ -283,8 +299,9 @@ def test_paths_and_run_ids(tmp_path):
     tz, problem = agenda.office_tz("Asia/Jakarta")
     assert problem is None
     started = datetime(2026, 11, 21, 23, 30, tzinfo=tz)
-    run_id = agenda.new_run_id(started)
-    assert run_id.startswith("20261121T233000-") and len(run_id) == 22
+    run_id = runid.new(started)
+    # the run id's time is UTC, and says so: 23:30 in Jakarta is 16:30Z
+    assert run_id.startswith("20261121T163000Z-") and len(run_id) == 23
     assert agenda.agenda_path(tmp_path, started, run_id) == tmp_path / "2026-11-21" / f"{run_id}.jsonl"
     with pytest.raises(agenda.SiakError):
         agenda.agenda_path(tmp_path, started, "../x")
@@ -292,59 +309,36 @@ def test_paths_and_run_ids(tmp_path):
     assert agenda.extra_var_names({"b": "secret", "a": 1}) == ["a", "b"]
 
 
-# --- the Buku Agenda ------------------------------------------------------------------------------
+def test_status_follows_ansibles_exit_code_rule():
+    hosts = agenda.HostStates()
+    hosts.failed("h1", ignored=True, rescued=False)
+    hosts.failed("h2", ignored=False, rescued=True)
+    hosts.unreachable("h3", ignored=True)
+    assert (hosts.exit_code(), hosts.status()) == (0, "successful")
+    hosts.failed("h1", ignored=False, rescued=False)
+    assert hosts.exit_code() == 2
+    hosts.unreachable("h3", ignored=False)
+    assert hosts.exit_code() == 4
+    # a clear_host_errors whose condition was false everywhere clears nothing
+    hosts.meta_started("m1", "clear_host_errors", ["h1", "h2", "h3"])
+    hosts.meta_skipped("m1", "h2")
+    assert hosts.exit_code() == 4
+    # one that ran clears every host of its play
+    hosts.meta_started("m2", "clear_host_errors", ["h1", "h2", "h3"])
+    assert (hosts.exit_code(), hosts.failed_hosts, hosts.unreachable_hosts) == (0, set(), set())
 
 
-def test_book_rows_match_the_sop_tables():
-    run = agenda_book.Run.from_verdict(agenda.verify_text(build(RUN), "r1.jsonl"))
-    rows = agenda_book.rows_for_run(run, "id")
-    sop = load_sop("upgrade")
-    assert [r.step_id for r in rows] == ["prepare", "replace_app", "record_agenda"]
-    for row in rows:
-        step = sop.step(row.step_id)
-        assert row.no == str(step.number) and row.kegiatan == step.kegiatan
-        assert row.pelaksana == ", ".join(step.pelaksana) and row.mutu_baku == step.waktu.label("id")
-        assert row.output == (step.output or "–")
-    replace = rows[1]
-    assert (replace.tanggal, replace.mulai, replace.selesai, replace.durasi) == (
-        "2026-11-21",
-        "08:00:01",
-        "08:00:05",
-        "4 dtk",
-    )
-    assert "gagal: siak-db" in replace.keterangan and "diubah 1" in replace.keterangan
-    assert "run r1" in replace.keterangan
-    assert rows[2].mulai == "08:00:08" and "otomatis" in rows[2].keterangan
+def test_a_rescue_is_the_strategys_own_mark():
+    hosts = agenda.HostStates()
+    marked = {"msg": "boom"}
+    assert hosts.rescue_seen("h1", "t1", "t1", marked) is True
+    assert hosts.rescue_seen("h1", "t1", "t1", marked) is False  # the same mark again: not a new rescue
+    assert hosts.rescue_seen("h1", "t2", "t1", {"msg": "x"}) is False  # the mark is another task's
+    assert hosts.rescue_seen("h1", "t1", "t1", None) is False
 
 
-def test_book_marks_killed_and_check_mode_runs_and_speaks_english():
-    header = dict(RUN[0], check_mode=True)
-    long_task = task(
-        "pc01", "prepare", "ok", "2026-11-21T08:00:00.000+07:00", "2026-11-21T08:12:30.000+07:00"
-    )
-    run = agenda_book.Run.from_verdict(agenda.verify_text(build([header, long_task])))
-    rows = agenda_book.rows_for_run(run, "en")
-    assert rows[0].kegiatan == load_sop("upgrade").step("prepare").kegiatan_en
-    assert "Over the time standard (12 min 30 s > 5–10 min)" in rows[0].keterangan
-    assert "Trial run" in rows[0].keterangan and "stopped before it finished" in rows[0].keterangan
-    assert rows[-1].mulai == "–"
-
-
-def test_write_book_builds_csv_and_markdown(tmp_path):
-    day = tmp_path / "agenda" / "2026-11-21"
-    day.mkdir(parents=True)
-    (day / "r1.jsonl").write_text(build(RUN), encoding="utf-8")
-    (day / "r2.jsonl").write_text(build(RUN).replace('"siak-db"', '"siak-dc"'), encoding="utf-8")
-    assert cli.main(["agenda", "book", "--agenda-dir", str(tmp_path / "agenda"), "--out", str(tmp_path)]) == 2
-    table = list(csv.reader(io.StringIO((tmp_path / "buku-agenda.csv").read_text(encoding="utf-8-sig"))))
-    assert table[0] == list(agenda_book.HEADINGS["id"])
-    assert len(table) == 1 + 3 + 2  # r2 is broken at line 4: its intact lines give two rows
-    markdown = (tmp_path / "buku-agenda.md").read_text(encoding="utf-8")
-    assert markdown.startswith("# Buku Agenda") and "| Tanggal | No. | Kegiatan |" in markdown
-    assert "tidak utuh" in markdown
-
-
-def test_format_duration():
-    assert agenda_book.format_duration(0) == "0 dtk"
-    assert agenda_book.format_duration(3723.4) == "1 jam 2 mnt 3 dtk"
-    assert agenda_book.format_duration(600, "en") == "10 min"
+def test_statuses_of_ignored_unreachable_and_rescued():
+    assert agenda.status_of("unreachable", {}, ignore_errors=True) == "ignored"
+    assert agenda.status_of("unreachable", {}) == "unreachable"
+    assert agenda.status_of("failed", {}, rescued=True) == "rescued"
+    assert agenda.status_of("failed", {}, ignore_errors=True) == "ignored"

@@ -49,6 +49,7 @@ def test_every_office_gets_its_objects_under_its_own_names():
             "upgrade",
             "client_rollout",
             "backup",
+            "restore_drill",
             "rollback",
         }
         assert plan["schedule"]["unified_job_template"] == f"SIAK {plan['code']} | SOP Backup Database"

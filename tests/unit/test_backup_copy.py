@@ -156,3 +156,40 @@ def test_fan_out_stops_reading_and_raises_a_consumers_error():
 def test_hash_file_matches_hashlib(tmp_path):
     src, data = make_source(tmp_path)
     assert backup_io.hash_file(str(src), True, CHUNK) == (hashlib.sha256(data).hexdigest(), len(data))
+
+
+def test_a_verification_record_holds_only_while_the_files_are_unchanged(tmp_path):
+    folder = tmp_path / "06122026"
+    folder.mkdir()
+    (folder / "master.dmp").write_bytes(b"dump" * 1000)
+    digest = hashlib.sha256(b"dump" * 1000).hexdigest()
+    (folder / backup_io.MANIFEST).write_text(f"{digest}  master.dmp\n")
+    assert backup_io.read_record(str(folder)) is None  # a manifest alone is no record
+    backup_io.write_record(str(folder), "2026-12-06T20:00:00+0700", "run-1")
+    record = backup_io.read_record(str(folder))
+    assert record["run_id"] == "run-1" and set(record["files"]) == {"master.dmp", "SHA256SUMS"}
+    # One byte changed in place: same size, but the write moved the mtime: the record no longer holds.
+    with open(folder / "master.dmp", "r+b") as fh:
+        fh.seek(10)
+        fh.write(b"X")
+    assert backup_io.read_record(str(folder)) is None
+    # A file gone, or a record that is not JSON: no record.
+    backup_io.write_record(str(folder), "2026-12-06T20:05:00+0700")
+    (folder / "master.dmp").unlink()
+    assert backup_io.read_record(str(folder)) is None
+    (folder / backup_io.RECORD).write_text("not json")
+    assert backup_io.read_record(str(folder)) is None
+
+
+def test_a_local_copy_of_a_folder_carries_its_verification_record(tmp_path):
+    src = tmp_path / "src" / "06122026"
+    src.mkdir(parents=True)
+    (src / "master.dmp").write_bytes(b"a" * 5000)
+    (src / backup_io.MANIFEST).write_text(f"{hashlib.sha256(b'a' * 5000).hexdigest()}  master.dmp\n")
+    dest = tmp_path / "dest" / "06122026"
+    (tmp_path / "dest").mkdir()
+    params = {"from_disk": False, "age_binary": "age"}
+    backup_copy.copy_folder(
+        backup_copy.Local(), str(src), str(dest), mode=0o600, recipients=[], params=params, chunk=CHUNK
+    )
+    assert backup_io.read_record(str(dest)) is not None

@@ -111,3 +111,38 @@ def test_bad_retention_numbers_are_refused(daily, monthly):
 def test_newest_good_is_by_date_not_by_name():
     assert newest_good(["01122026", "30112026", "21112026-2"], ["30112026", "21112026-2"]) == "30112026"
     assert newest_good(["export"], []) == ""
+
+
+def test_damaged_newer_copies_never_push_good_ones_out():
+    # The finding: the two copies before the new one are damaged (a byte flipped). Keeping 3 days used to
+    # count them and delete older good copies, leaving one good backup where three were meant to stay.
+    all_names = names(["2026-11-21", "2026-11-20", "2026-11-19", "2026-11-18", "2026-11-17", "2026-11-16"])
+    damaged = ["20112026", "19112026"]
+    good = [n for n in all_names if n not in damaged]
+    plan = retention(all_names, good, damaged=damaged, keep_daily=3, keep_monthly=0, new="21112026")
+    assert plan["keep"] == ["21112026", "18112026", "17112026"]
+    assert plan["delete"] == ["16112026"]
+    # Three good ones stay, so the damaged ones may go (they are named in the result).
+    assert plan["damaged_deleted"] == ["20112026", "19112026"] and plan["damaged_kept"] == []
+
+
+def test_damaged_copies_are_kept_for_inspection_while_too_few_good_ones_exist():
+    all_names = names(["2026-11-21", "2026-11-20", "2026-11-19", "2026-10-01"])
+    damaged = ["20112026", "19112026"]
+    plan = retention(
+        all_names, ["21112026", "01102026"], damaged=damaged, keep_daily=3, keep_monthly=0, new="21112026"
+    )
+    # No good backup is deleted while a damaged one is kept, and never fewer than 3 good ones remain.
+    assert plan["delete"] == [] and plan["damaged_deleted"] == []
+    assert plan["damaged_kept"] == ["20112026", "19112026"]
+    assert plan["keep"] == ["21112026", "01102026"]
+    assert "damaged kept for inspection: 20112026, 19112026" in plan["reason"]
+
+
+def test_a_damaged_new_backup_deletes_nothing():
+    all_names = names(["2026-11-21", "2026-11-20", "2026-11-19", "2026-11-18"])
+    plan = retention(
+        all_names, all_names[1:], damaged=["21112026"], keep_daily=1, keep_monthly=0, new="21112026"
+    )
+    assert plan["delete"] == [] and plan["damaged_deleted"] == []
+    assert plan["damaged_kept"] == ["21112026"]

@@ -78,8 +78,9 @@ def test_after_service_hours_uses_the_shared_guard():
 
 def test_labels_in_both_languages():
     verdict = budgets.verdict_for(UPGRADE.step("replace_app"), ran("replace_app", 754))
-    assert verdict.label("id") == "Melebihi (lebih 2,6 menit)"
-    assert verdict.label("en") == "Over (over 2.6 min)"
+    assert verdict.label("id") == "Melebihi Mutu Baku (lebih 2,6 menit)"
+    assert verdict.label("en") == "Over the Mutu Baku (2.6 min over)"
+    assert budgets.verdict_for(UPGRADE.step("replace_app"), ran("replace_app", 60)).label("id") == "Sesuai"
 
 
 def test_hard_limits_default_to_twice_the_maximum():

@@ -80,7 +80,7 @@ def test_a_real_overrun():
     over = v["start_server"]
     assert over.kind == budgets.OVER and over.deviation
     assert over.run.duration_s > 300 and 0 < over.minutes_over < 2
-    assert over.label("id").startswith("Melebihi (lebih ")
+    assert over.label("id").startswith("Melebihi Mutu Baku (lebih ")
 
 
 def test_backup_after_service_hours():
@@ -103,13 +103,12 @@ def test_report_from_a_recorded_agenda(tmp_path, monkeypatch):
     (out / "reports" / saved["run_id"]).mkdir(parents=True)
     shutil.copyfile(FIXTURES / "upgrade_over.run.json", out / "reports" / saved["run_id"] / "run.json")
     assert cli.main(["report", saved["run_id"]]) == 4
-    pdf = out / "reports" / saved["run_id"] / "laporan.pdf"
+    pdf = out / "reports" / saved["run_id"] / f"laporan-{saved['run_id']}.pdf"
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "KABUPATEN CONTOH (LAB)" in text  # the office the wrapper read from the lab inventory
     assert "Menjalankan server" in text and "Melebihi" in text and "05:" in text
-    assert "test_upgrade" in text and "test_rollout" in text
 
 
 def test_the_real_backup_playbook_run_and_its_results():
@@ -120,11 +119,13 @@ def test_the_real_backup_playbook_run_and_its_results():
         v[s].kind for s in ("run_export", "open_backup_folder", "make_dated_folder", "copy_to_spare")
     ] == [budgets.WITHIN] * 4
     assert v["prepare_backup"].kind == budgets.AFTER_HOURS_OK
-    (section,) = [s for s in model.result_sections(run.results, "id") if s["role"] == "oracle_backup"]
+    (section,) = model.output_sections(run, load_sop("backup"), "id")
     cells = dict(zip(section["columns"], section["rows"][0]["cells"], strict=True))
-    assert cells["Hasil"] == "verified" and cells["Berkas"] == "master.dmp"
-    assert cells["Tujuan terverifikasi"] == "flashdisk\ndisk2\nsiak-host"
-    assert len(cells["SHA-256"]) == 64
+    assert cells["Hasil"] == "terverifikasi" and cells["Berkas backup"] == "master.dmp"
+    assert cells["Salinan cadangan, masing-masing diverifikasi"] == (
+        "flashdisk: terverifikasi\ndisk2: terverifikasi\nsiak-host: terverifikasi"
+    )
+    assert len(cells["Checksum SHA-256"]) == 64
 
 
 def test_the_real_upgrade_playbook_run():
@@ -153,4 +154,4 @@ def test_a_changed_line_makes_the_report_say_so_and_exit_6(tmp_path, monkeypatch
     forged.write_text("\n".join(lines) + "\n")
     assert cli.main(["report", str(forged), "--no-pdf", "--output", str(tmp_path / "r")]) == 6
     assert "line 6" in capsys.readouterr().err
-    assert "RANTAI HASH RUSAK" in (tmp_path / "r" / "laporan.html").read_text()
+    assert "RANTAI HASH RUSAK" in next((tmp_path / "r").glob("laporan-*.html")).read_text()

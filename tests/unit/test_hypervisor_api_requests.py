@@ -127,7 +127,7 @@ all:
           siak_server_proxmox_api_token_secret: {SECRET}
           siak_server_proxmox_node: pve1
           siak_server_hypervisor_ca_path: "{ca_path}"
-          siak_server_vm_wait_timeout: 5
+          siak_server_vm_wait_timeout: 120
 """
     )
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")

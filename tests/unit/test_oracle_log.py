@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from siak_sop.errors import SiakError
-from siak_sop.oracle_log import detect_format, error_lines, verdict
+from siak_sop.oracle_log import detect_format, error_lines, sqlfile_verdict, verdict, verify_only_verdict
 
 LOGS = Path(__file__).parent / "data" / "oracle_logs"
 
@@ -176,3 +176,90 @@ def test_the_lab_standin_writes_what_the_verdict_expects(tmp_path, monkeypatch):
             v = verdict(tool, run.returncode, text + "\n" + run.stdout)
             assert v.ok is ok, (tool, mode, v)
             assert (work / "m.dmp").stat().st_size > 0
+
+
+def test_logtime_timestamps_are_taken_off_before_judging():
+    # LOGTIME=ALL: every line of the job starts with a timestamp; the job succeeded.
+    v = verdict("expdp", 0, log("expdp_logtime_ok.log"))
+    assert v.ok, v
+    assert v.reason.startswith(
+        'Job "SIAKBAK"."SIAK_BACKUP" successfully completed at Sun Dec 6 20:27:55 2026'
+    )
+    bad = log("expdp_logtime_ok.log").replace(
+        "06-DEC-26 20:27:55.031: Master",
+        '06-DEC-26 20:27:54.990: ORA-31693: Table data object "SIAK"."CAPIL_MATI" failed to load/unload\n'
+        "06-DEC-26 20:27:55.031: Master",
+    )
+    assert not verdict("expdp", 0, bad).ok
+
+
+def test_an_appended_log_is_judged_by_its_last_run_with_the_earlier_errors_as_history():
+    v = verdict("expdp", 0, log("expdp_appended.log"))
+    assert v.ok, v
+    assert v.reason.startswith('Job "SIAKBAK"."SYS_EXPORT_SCHEMA_01" successfully completed at Sun Dec 6')
+    assert len(v.history) == 1
+    assert v.history[0].startswith("run 1 of 2 in this log: the export log has errors")
+    assert "ORA-01555: snapshot too old" in v.history[0]
+    # The same two runs the other way round: the last one failed, so the export failed.
+    first, second = log("expdp_appended.log").split(";;; \nExport: Release", 2)[1:]
+    reversed_log = ";;; \nExport: Release" + second + ";;; \nExport: Release" + first
+    v = verdict("expdp", 5, reversed_log)
+    assert not v.ok and "ORA-01555" in v.reason and v.history == []
+
+
+def test_lines_that_explain_an_error_are_quoted_with_it():
+    v = verdict("expdp", 1, log("expdp_osd.log"))
+    assert not v.ok
+    assert (
+        'ORA-29283: invalid file operation: unexpected "LFI" error (1509)[29437] / OSD-04002: unable to open file'
+        " / O/S-Error: (OS 2) The system cannot find the file specified." in v.reason
+    )
+    v = verdict("expdp", 5, log("expdp_no_space.log"))
+    assert (
+        "ORA-27072: File I/O error / Linux-x86_64 Error: 28: No space left on device / Additional information: 4"
+        " / Additional information: 2113536" in v.reason
+    )
+
+
+def test_exit_code_5_is_completed_with_errors_never_success():
+    v = verdict("expdp", 5, log("expdp_no_space.log"))
+    assert not v.ok and "exit code 5, EX_SUCC_ERR: the job completed with errors" in v.reason
+    # Even a log that looks clean does not make exit code 5 a success.
+    v = verdict("expdp", 5, log("expdp_logtime_ok.log"))
+    assert not v.ok and "EX_SUCC_ERR" in v.reason
+    v = verdict("script", 5, log("expdp_logtime_ok.log"))
+    assert not v.ok and v.format == "expdp"
+
+
+def test_script_mode_recognises_a_datapump_log_with_its_own_job_name_and_timestamps():
+    # No SYS_EXPORT_ job name and no "Data Pump" in the banner: still a Data Pump log, never an exp one.
+    assert detect_format(log("expdp_logtime_ok.log")) == "expdp"
+    assert detect_format(log("expdp_no_space.log")) == "expdp"
+    v = verdict("script", 1, log("expdp_no_space.log"))
+    assert v.format == "expdp" and "Export terminated" not in v.reason and "ORA-27072" in v.reason
+    assert detect_format(log("exp_warnings.log")) == "exp"
+
+
+def test_the_tools_output_is_judged_when_no_log_was_written():
+    v = verdict("expdp", 1, "", output=log("expdp_osd.log"))
+    assert not v.ok and "ORA-39070: Unable to open the log file." in v.reason
+
+
+def test_datapump_checksums_in_the_export_log_and_verify_only():
+    assert verdict("expdp", 0, log("expdp_checksum_ok.log")).ok
+    v = verify_only_verdict(0, log("impdp_verify_ok.log"))
+    assert v.ok and "consistent" in v.reason
+    v = verify_only_verdict(1, log("impdp_verify_damaged.log"))
+    assert (
+        not v.ok
+        and 'ORA-39412: file checksum error in dump file "/srv/siak-backup/export/master.dmp"' in v.reason
+    )
+    # Cut short: no word on consistency is no verdict of good.
+    cut = log("impdp_verify_ok.log").split("dump file set is complete")[0]
+    assert not verify_only_verdict(0, cut).ok
+
+
+def test_sqlfile_parse_of_a_dump():
+    assert sqlfile_verdict(0, log("impdp_sqlfile_ok.log")).ok
+    assert not sqlfile_verdict(5, log("impdp_sqlfile_ok.log")).ok
+    assert not sqlfile_verdict(0, log("impdp_verify_damaged.log")).ok

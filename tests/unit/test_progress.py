@@ -71,7 +71,7 @@ def test_plain_lines_say_step_time_budget_and_verdict():
     text = out.getvalue()
     assert "[siak-sop] Langkah 2 mulai: Menjalankan server (Mutu Baku: 5 menit)" in text
     assert (
-        "[siak-sop] Langkah 2 selesai 06:40 / 5 menit: Melebihi (lebih 1,7 menit); host selesai 1, sisa 0"
+        "[siak-sop] Langkah 2 selesai 06:40 / 5 menit: Melebihi Mutu Baku (lebih 1,7 menit); host selesai 1, sisa 0"
         in text
     )
     assert "Langkah 3 selesai 00:05 / 1–5 menit: Sesuai" in text

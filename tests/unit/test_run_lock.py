@@ -100,6 +100,17 @@ def test_unreadable_lock_holds_until_taken_over(tmp_path):
     assert run_lock.take(str(path), {"token": "B"}, steal_token="")["acquired"] is True
 
 
+def test_a_lock_without_since_epoch_is_as_old_as_its_file(tmp_path):
+    # A lock written by hand or by an older version of the backup's lock: judged by age, never held forever.
+    path = tmp_path / ".siak-backup.lock"
+    path.write_text('{"run_id": "old", "owner": "adb@pc"}', encoding="utf-8")
+    os.utime(path, (1000, 1000))
+    found = run_lock.read_lock(str(path))
+    assert found["since_epoch"] == 1000
+    here = {"host": "ctl", "boot_id": "b"}
+    assert run_lock.holder_is_gone(found, here, 1000 + 3600, 60, lambda pid: None) == (True, "age")
+
+
 def test_check_mode_writes_nothing(tmp_path):
     path = tmp_path / "new" / ".siak.lock"
     assert run_lock.take(str(path), {"token": "A"}, check_mode=True)["acquired"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from siak_sop import runner
+from siak_sop import runid, runner
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
 from siak_sop.sop import load_sop
@@ -98,9 +98,9 @@ def test_values_left_to_jinja_are_not_taken_literally():
 
 
 def test_run_ids_sort_by_time():
-    first = runner.new_run_id(MONDAY_10)
-    assert first.startswith("20261123T100000-") and len(first) == 22
-    assert runner.new_run_id(MONDAY_10) != first
+    first = runid.new(MONDAY_10)
+    assert first.startswith("20261123T030000Z-") and len(first) == 23  # 10:00 in Jakarta, in UTC
+    assert runid.new(MONDAY_10) != first
 
 
 def test_close_watch_sees_the_closing_record_once_it_is_whole(tmp_path):
@@ -115,3 +115,11 @@ def test_close_watch_sees_the_closing_record_once_it_is_whole(tmp_path):
     with agenda.open("a") as fh:
         fh.write('end","status":"successful"}\n')
     assert watch.closed()
+
+
+def test_a_cancelled_sop_run_has_its_cleanup_playbook_beside_its_own():
+    playbooks = Path(__file__).resolve().parents[2] / "playbooks"
+    for name, playbook in runner.CANCEL_CLEANUP.items():
+        assert name in runner.PLAYBOOKS
+        assert (playbooks / playbook).is_file()
+    assert runner.CANCEL_CLEANUP["backup"] == "backup_cleanup.yml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import tarfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -40,9 +41,19 @@ def test_zip_artifacts(tmp_path):
         assert zf.read("VERSION") == b"2.0\n"
 
 
-def test_demo_set_is_v1_and_v2_of_app_and_proxy(tmp_path):
+def test_demo_set_is_v1_and_v2_of_app_proxy_and_client(tmp_path):
     made = builder.build_demo_set(tmp_path)
-    assert {k: sorted(v) for k, v in made.items()} == {"app": ["1.0", "2.0"], "proxy": ["1.0", "2.0"]}
+    assert {k: sorted(v) for k, v in made.items()} == {
+        "app": ["1.0", "2.0"],
+        "proxy": ["1.0", "2.0"],
+        "client": ["1.0", "2.0"],
+    }
+    client = made["client"]["2.0"]
+    assert builder.sha256_file(Path(client["path"])) == client["sha256"]
+    sums = (tmp_path / "siak-client-2.0.tar.gz.sha256").read_text()
+    assert sums == f"{client['sha256']}  siak-client-2.0.tar.gz\n"
+    again = builder.build_demo_set(tmp_path / "again")  # the demo's package is the same every time
+    assert again["client"]["2.0"]["sha256"] == client["sha256"]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from agenda_builder import Run
 
@@ -20,6 +22,9 @@ def one_line(capsys) -> str:
 
 @pytest.fixture
 def out(tmp_path, monkeypatch):
+    """The messages below are checked in English (SIAK_LANG=en); Bahasa Indonesia, the default, is
+    checked in test_help_and_errors_in_bahasa_indonesia_by_default."""
+    monkeypatch.setenv("SIAK_LANG", "en")
     monkeypatch.setenv("SIAK_OUTPUT_DIR", str(tmp_path / "out"))
     monkeypatch.delenv("SIAK_AGENDA_DIR", raising=False)
     return tmp_path / "out"
@@ -119,8 +124,8 @@ def test_report_exits_with_the_code_the_run_earned(capsys, out, tmp_path, build,
     path = tmp_path / "r1.jsonl"
     path.write_text("\n".join(build().lines()) + "\n")
     assert cli.main(["report", str(path), "--no-pdf", "--output", str(tmp_path / "rep")]) == code
-    assert (tmp_path / "rep" / "laporan.html").is_file()
-    assert f"kode keluar {code}" in capsys.readouterr().out
+    assert (tmp_path / "rep" / "report-r1.html").is_file() and (tmp_path / "rep" / "report-r1.json").is_file()
+    assert f"exit code {code}" in capsys.readouterr().out
 
 
 def test_help_lists_the_exit_codes(capsys):
@@ -134,9 +139,60 @@ def test_help_lists_the_exit_codes(capsys):
 def test_budgets_shows_the_hard_limits(capsys, tmp_path):
     assert cli.main(["budgets", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert "Batas keras (membatalkan jalan), bawaan: 2 × Waktu maks." in out
-    assert "  6  replace_app            20:00" in out and " 10  update_clients         tidak ada" in out
+    assert "Batas keras (membatalkan jalan), bawaan: 2 × waktu maksimum Mutu Baku" in out.replace("\n", " ")
+    assert re.search(r"^6 +replace_app +20:00$", out, re.M) and re.search(
+        r"^10 +update_clients +tidak ada$", out, re.M
+    )
     budget = tmp_path / "b.yml"
     budget.write_text("steps: {run_export: {hard_limit_minutes: 120}}\n")
     assert cli.main(["budgets", "backup", "--lang", "en", "--budget-file", str(budget)]) == 0
-    assert "  2  run_export             2:00:00" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert re.search(r"^2 +run_export +2:00:00$", out, re.M) and "Waktu maks." not in out
+
+
+def test_budgets_wraps_to_the_terminal_width(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "72")
+    assert cli.main(["budgets", "upgrade"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 72
+    # Kegiatan is wrapped, never cut: every word of a long step is there, and columns keep a gap.
+    text = "\n".join(lines)
+    for word in ["Menerima", "laporan", "hasil", "pemutakhiran", "aplikasi", "SIAK", "dari", "Sub", "Koord"]:
+        assert word in text
+    head = next(line for line in lines if line.startswith("No."))
+    assert re.match(r"No\.  Kegiatan +Pelaksana +Waktu +Output", head)
+
+
+def test_budgets_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`siak-sop budgets upgrade | head -1`: no BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        f"{sys.executable} -m siak_sop.cli budgets upgrade | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.stdout.startswith("SOP-PIAK-15")
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+
+
+def test_help_and_errors_in_bahasa_indonesia_by_default(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert "menjalankan SOP kantor SIAK" in out and "cetak tabel SOP" in out
+    assert out.startswith("cara pakai: siak-sop") and "tampilkan bantuan ini lalu keluar" in out
+    with pytest.raises(SystemExit):
+        cli.main(["budgets"])
+    assert "siak-sop budgets: galat: argumen berikut wajib diisi: sop" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["budgets", "--help", "--lang", "en"])
+    assert "language of the table" in capsys.readouterr().out
+    assert cli.main(["run", "upgrad"]) == exitcodes.BAD_INPUT
+    assert one_line(capsys) == (
+        "siak-sop: jalan SOP 'upgrad' tidak dikenal. Gunakan salah satu dari: upgrade, rollout, backup, rollback"
+    )

@@ -1,319 +1,431 @@
-"""What the Laporan shows, as plain data: built from the agenda record, the SOP table and the verdicts.
+"""What the Laporan shows, as plain data, built from the agenda alone (its step records and `run_end`
+results), the SOP table and the office's settings from the inventory.
 
-Pure (no files, no clock): `build()` returns a dict the HTML template renders. Bahasa Indonesia by
-default, English with lang="en".
+Pure (no files, no clock): `build()` returns the dict every output renders (HTML and PDF, Markdown,
+JSON). Bahasa Indonesia by default, English with lang="en", both through the one message catalogue.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from siak_sop import budgets
 from siak_sop.budgets import Verdict
+from siak_sop.i18n import N_, gettext_for
 from siak_sop.progress import fmt_elapsed
-from siak_sop.runlog import RunRecord
-from siak_sop.sop import Sop
+from siak_sop.report import values
+from siak_sop.runlog import FAILED_STATUSES, RunRecord
+from siak_sop.sop import Sop, Step
 
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
 )
 
-TEXT: dict[str, dict[str, str]] = {
-    "id": {
-        "title": "Laporan Pelaksanaan SOP",
-        "office_unknown": "(kantor tidak tercantum di inventaris)",
-        "sop": "SOP",
-        "date": "Tanggal",
-        "ran_by": "Dilaksanakan oleh",
-        "playbook": "Playbook",
-        "run_id": "Nomor jalan (run id)",
-        "mode": "Mode",
-        "mode_check": "Uji coba (check mode): tidak ada yang diubah",
-        "mode_real": "Pelaksanaan",
-        "status": "Status",
-        "limit": "Batas host",
-        "tags": "Langkah yang dipilih (tags)",
-        "all": "semua",
-        "no": "No.",
-        "kegiatan": "Kegiatan",
-        "pelaksana": "Pelaksana",
-        "mutu_baku": "Mutu Baku",
-        "kelengkapan": "Kelengkapan",
-        "waktu": "Waktu",
-        "output": "Output",
-        "actual": "Pelaksanaan",
-        "start": "Mulai",
-        "end": "Selesai",
-        "duration": "Durasi",
-        "verdict": "Penilaian",
-        "keterangan": "Keterangan",
-        "explain": "Penjelasan penyimpangan (wajib diisi pelaksana):",
-        "hard_limit": "batas keras",
-        "summary_ok": "Semua langkah yang dijalankan sesuai Mutu Baku.",
-        "summary_none": "Tidak ada tugas jalan ini yang termasuk langkah SOP (tidak ada tag langkah).",
-        "summary_dev": "{n} langkah menyimpang dari Mutu Baku dan wajib dipertanggungjawabkan (baris bertanda).",
-        "results": "Hasil",
-        "no_results": "Playbook tidak menerbitkan hasil (set_stats) untuk laporan ini.",
-        "totals": "Jumlah per status",
-        "offline": "PC offline (belum diperbarui; jalankan ulang untuk PC ini)",
-        "host": "Host",
-        "peringatan": "Peringatan SOP",
-        "inferred": "Kolom Pelaksana disimpulkan dari uraian kegiatan: tanda pada naskah SOP tidak terbaca.",
-        "agenda": "Sumber: agenda",
-        "agenda_ok": "lengkap",
-        "agenda_bad": "TIDAK LENGKAP: sebagian catatan tidak tertulis",
-        "agenda_killed": "TANPA catatan penutup: jalan dihentikan sebelum selesai",
-        "chain_ok": "rantai hash utuh (siak-sop agenda verify)",
-        "chain_broken": "RANTAI HASH RUSAK: {message}",
-        "signatures": "Pengesahan",
-        "sig_adb": "Yang melaksanakan,\nAdministrator Database",
-        "sig_subkoord": "Menerima laporan,\nSub Koordinator",
-        "sig_kabid": "Mengetahui,\nKepala Bidang",
-        "sig_name": "Nama",
-        "sig_nip": "NIP",
-        "generated": "Dibuat oleh siak-sop {version} dari agenda {run_id}",
-        "page": "Halaman",
-        "st_successful": "Berhasil",
-        "st_failed": "Gagal",
-        "st_cancelled": "Dibatalkan pada batas keras langkah {step}",
-        "st_timeout": "Dihentikan: batas waktu seluruh jalan terlampaui",
-        "st_interrupted": "Dihentikan oleh operator",
-        "st_killed": "Terputus (tanpa catatan penutup)",
-    },
-    "en": {
-        "title": "SOP Execution Report",
-        "office_unknown": "(office not set in the inventory)",
-        "sop": "SOP",
-        "date": "Date",
-        "ran_by": "Run by",
-        "playbook": "Playbook",
-        "run_id": "Run id",
-        "mode": "Mode",
-        "mode_check": "Trial run (check mode): nothing was changed",
-        "mode_real": "Real run",
-        "status": "Status",
-        "limit": "Host limit",
-        "tags": "Steps selected (tags)",
-        "all": "all",
-        "no": "No.",
-        "kegiatan": "Step",
-        "pelaksana": "Performed by",
-        "mutu_baku": "Standard (Mutu Baku)",
-        "kelengkapan": "Equipment",
-        "waktu": "Time",
-        "output": "Output",
-        "actual": "This run",
-        "start": "Start",
-        "end": "End",
-        "duration": "Duration",
-        "verdict": "Verdict",
-        "keterangan": "Remarks",
-        "explain": "Explanation of the deviation (to be filled in by the performer):",
-        "hard_limit": "hard limit",
-        "summary_ok": "Every step that ran met its time standard.",
-        "summary_none": "No task of this run belongs to an SOP step (no step tags).",
-        "summary_dev": "{n} step(s) deviated from the time standard and must be accounted for (marked rows).",
-        "results": "Results",
-        "no_results": "The playbook published no results (set_stats) for this report.",
-        "totals": "Totals per status",
-        "offline": "Offline PCs (not yet updated; rerun for these)",
-        "host": "Host",
-        "peringatan": "SOP warning",
-        "inferred": "The Performed-by columns are inferred from each step's wording: the SOP text lost its marks.",
-        "agenda": "Source: agenda",
-        "agenda_ok": "complete",
-        "agenda_bad": "INCOMPLETE: some records could not be written",
-        "agenda_killed": "NO closing record: the run was stopped before it ended",
-        "chain_ok": "hash chain intact (siak-sop agenda verify)",
-        "chain_broken": "HASH CHAIN BROKEN: {message}",
-        "signatures": "Signatures",
-        "sig_adb": "Performed by,\nDatabase Administrator (ADB)",
-        "sig_subkoord": "Report received by,\nSub Koordinator",
-        "sig_kabid": "Acknowledged by,\nKepala Bidang",
-        "sig_name": "Name",
-        "sig_nip": "NIP",
-        "generated": "Made by siak-sop {version} from agenda {run_id}",
-        "page": "Page",
-        "st_successful": "Successful",
-        "st_failed": "Failed",
-        "st_cancelled": "Cancelled at the hard limit of step {step}",
-        "st_timeout": "Stopped: the whole-run limit passed",
-        "st_interrupted": "Stopped by the operator",
-        "st_killed": "Interrupted (no closing record)",
-    },
+# The five verdicts a step can have on the form, and the CSS class each row gets.
+SESUAI = "sesuai"
+MELEBIHI = "melebihi"
+GAGAL = "gagal"
+TIDAK_DIJALANKAN = "tidak_dijalankan"
+DIBATALKAN = "dibatalkan"
+VERDICT_WORDS = {
+    SESUAI: N_("Within standard"),
+    MELEBIHI: N_("Over the Mutu Baku"),
+    GAGAL: N_("Failed"),
+    TIDAK_DIJALANKAN: N_("Not run"),
+    DIBATALKAN: N_("Cancelled"),
+}
+KIND_TO_VERDICT = {
+    budgets.WITHIN: SESUAI,
+    budgets.NO_BUDGET: SESUAI,
+    budgets.AFTER_HOURS_OK: SESUAI,
+    budgets.OVER: MELEBIHI,
+    budgets.INSIDE_SERVICE_HOURS: MELEBIHI,
+    budgets.FAILED: GAGAL,
+    budgets.NOT_RUN: TIDAK_DIJALANKAN,
+    budgets.SKIPPED: TIDAK_DIJALANKAN,
+    budgets.CANCELLED: DIBATALKAN,
+    budgets.INTERRUPTED: DIBATALKAN,
 }
 
-# Column names for known result keys; other keys show as they are.
-RESULT_LABELS = {
-    "id": {
-        "from_version": "Versi lama",
-        "to_version": "Versi baru",
-        "previous_version": "Versi lama",
-        "version": "Versi",
-        "sha256": "SHA-256",
-        "checksum": "Checksum",
-        "duration_s": "Durasi",
-        "result": "Hasil",
-        "verdict": "Hasil",
-        "status": "Status",
-        "file": "Berkas",
-        "files": "Semua berkas",
-        "path": "Lokasi",
-        "folder": "Folder",
-        "size_bytes": "Ukuran",
-        "size": "Ukuran",
-        "destinations": "Salinan",
-        "destinations_verified": "Tujuan terverifikasi",
-        "verified": "Terverifikasi",
-        "message": "Pesan",
-    },
-    "en": {
-        "duration_s": "Duration",
-        "size_bytes": "Size",
-        "destinations": "Copies",
-        "destinations_verified": "Verified at",
-    },
+# Which fields of a role's results each SOP output shows, as columns (a row per host) or, for
+# one host with many fields, down the page. Keyed by the step whose output it is.
+OUTPUT_FIELDS: dict[str, tuple[str, ...]] = {
+    "start_vm": ("kind", "state_before", "action", "power_method", "answered_after_s", "result"),
+    "replace_app": ("versions", "release", "sha256", "duration_s", "result", "message"),
+    "replace_proxy": ("versions", "release", "sha256", "duration_s", "result", "message"),
+    "brief_operators": ("briefed", "result", "message"),
+    "update_clients": ("versions", "wave", "duration_s", "result", "sha256", "message"),
+    "record_daily_agenda": (
+        "result",
+        "file",
+        "folder",
+        "size",
+        "sha256",
+        "method",
+        "destinations",
+        "retention",
+        "restore_drill",
+        "message",
+    ),
 }
+VERTICAL = frozenset({"record_daily_agenda"})
+# The step that gathers every output into the report for the Sub Koordinator and the Kepala Bidang.
+SUMMARY_STEPS = frozenset({"report_from_adb", "report_from_subkoord"})
+# Where the results of a role sit when the step's SOP data does not say (automation.results).
+DEFAULT_RESULTS = {
+    "start_vm": "siak_server",
+    "replace_app": "siak_upgrade",
+    "replace_proxy": "proxy_upgrade",
+    "brief_operators": "client_rollout",
+    "update_clients": "client_rollout",
+    "record_daily_agenda": "oracle_backup",
+}
+AGENDA_CALLBACK = "dukcapil.siak.agenda"
+WITH_REASON = frozenset({"failed", "rolled_back"})
+RERUN_COMMAND = "siak-sop run rollout --limit {hosts},localhost"
 
 
-MAX_RESULT_COLUMNS = 7
-FIRST_KEYS = (
-    "from_version",
-    "previous_version",
-    "to_version",
-    "version",
-    "result",
-    "status",
-    "verdict",
-    "file",
-    "size",
-    "sha256",
-    "folder",
-    "destinations_verified",
-)
+@dataclass(frozen=True)
+class StepOutcome:
+    """One row's verdict on the form: one of the five words, and why when it is not plain Sesuai."""
+
+    verdict: str
+    word: str
+    reason: str
 
 
 def local_date(when: datetime | None, lang: str) -> str:
     if when is None:
         return "-"
-    if lang == "id":
-        return f"{when.day} {MONTHS_ID[when.month - 1]} {when.year}"
-    return when.strftime("%d %B %Y")
+    tr = gettext_for(lang)
+    return f"{when.day} {tr(MONTHS[when.month - 1])} {when.year}"
 
 
-def hhmm(when: datetime | None) -> str:
+def sop_date(text: str, lang: str) -> str:
+    """An SOP date from its data (YYYY-MM-DD) as the office writes it; anything else ("-") as it is."""
+    try:
+        return local_date(datetime.fromisoformat(text), lang)
+    except ValueError:
+        return text
+
+
+def host_name(key: str, lang: str) -> str:
+    """A host as published; a key the playbook left untemplated never reaches the form as `{{ ... }}`."""
+    if "{{" in key or "{%" in key:
+        return gettext_for(lang)("(host name not recorded)")
+    return key
+
+
+def clock(when: datetime | None) -> str:
     return when.strftime("%H:%M:%S") if when else ""
 
 
-def human_size(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit} ({int(value):,} B)"
-        size /= 1024
-    return str(value)
+def zone_name(when: datetime | None) -> str:
+    """WIB, WITA or WIT for Indonesia's offsets; else the offset itself."""
+    if when is None or when.utcoffset() is None:
+        return ""
+    hours = when.utcoffset().total_seconds() / 3600  # type: ignore[union-attr]
+    return {7.0: "WIB", 8.0: "WITA", 9.0: "WIT"}.get(hours, when.strftime("UTC%z"))
 
 
-def _empty(value: Any) -> bool:
-    return value is None or value in ("", [], {})
+def results_key(step: Step) -> str | None:
+    return step.automation.get("results") or DEFAULT_RESULTS.get(step.id)
 
 
-def show_value(key: str, value: Any, lang: str = "id", depth: int = 0) -> str:
-    """One cell: sizes and durations for people, lists and mappings compact, the rest as it is.
-
-    Inside a mapping (a destination, a file) a further list of mappings is counted, not spelled out:
-    the report lists the files once, not once per copy.
-    """
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, bool):
-        return ("ya" if value else "tidak") if lang == "id" else ("yes" if value else "no")
-    if key.endswith("_s") and isinstance(value, int | float):
-        return fmt_elapsed(float(value))
-    if key.endswith("_bytes") or key.startswith("bytes") or key.endswith("size"):
-        number = int(value) if isinstance(value, str) and value.isdigit() else value
-        if isinstance(number, int | float) and not isinstance(number, bool):
-            return human_size(number)
-    if isinstance(value, dict):
-        return "; ".join(
-            f"{k}: {show_value(str(k), v, lang, depth + 1)}" for k, v in value.items() if not _empty(v)
-        )
-    if isinstance(value, list):
-        if depth >= 1 and any(isinstance(v, dict) for v in value):
-            return f"{len(value)} {'entri' if lang == 'id' else 'entries'}"
-        return "\n".join(show_value(key, v, lang, depth) for v in value)
-    return str(value)
+def not_configured(run: RunRecord) -> dict[str, str]:
+    """Steps the playbook said it left out because the office has not configured them ({step id: why})."""
+    found = ((run.run_end or {}).get("results") or {}).get("siak_not_run") or {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
-def result_sections(results: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-    """One table per role from run_end.results: a row per host, plus totals per status when there is one."""
-    labels = RESULT_LABELS.get(lang, {})
-    sections = []
-    for role, per_host in results.items():
-        if not isinstance(per_host, dict):
+def _failure(run: RunRecord, step: Step, tr: Any) -> str:
+    """The first failed task of the step: on which host, which task, and Ansible's message."""
+    for task in run.tasks:
+        own = task.get("step")
+        if not (isinstance(own, dict) and own.get("id") == step.id):
             continue
-        rows_raw = {str(h): v if isinstance(v, dict) else {"result": v} for h, v in per_host.items()}
-        keys: list[str] = []
-        for data in rows_raw.values():
-            keys += [str(k) for k in data if str(k) not in keys]
-        # What a reader looks for first (the agenda stores keys sorted); the rest keep their order.
-        keys.sort(key=lambda k: FIRST_KEYS.index(k) if k in FIRST_KEYS else len(FIRST_KEYS))
-        rows = [
-            {"host": h, "cells": [show_value(k, d.get(k), lang) for k in keys]}
-            for h, d in sorted(rows_raw.items())
-        ]
-        totals: dict[str, int] = {}
-        offline = []
-        status_key = next((k for k in ("status", "result", "verdict") if k in keys), None)
-        if status_key:
-            for host, data in sorted(rows_raw.items()):
-                status = str(data.get(status_key))
-                totals[status] = totals.get(status, 0) + 1
-                if status == "offline":
-                    offline.append(host)
-        mono = [k in ("sha256", "checksum") or k.endswith("sha256") for k in keys]
-        sections.append(
+        if task.get("status") not in FAILED_STATUSES:
+            continue
+        msg = str((task.get("summary") or {}).get("msg") or "").strip()
+        what = tr("unreachable") if task.get("status") == "unreachable" else tr("error")
+        return tr("{host}: task '{task}': {what}: {msg}").format(
+            host=task.get("host", "?"), task=task.get("task", "?"), what=what, msg=msg or "-"
+        )
+    return tr("a task of this step failed (see the agenda)")
+
+
+def _not_run_reason(run: RunRecord, step: Step, index: int, last_ran: int, tr: Any) -> str:
+    header = run.run_start
+    # Ansible keeps the tags as a set: sorted, the reason reads the same in every run.
+    tags = sorted(str(t) for t in header.get("tags") or [] if str(t) != "all")
+    skip = sorted(str(t) for t in header.get("skip_tags") or [])
+    configured = not_configured(run)
+    if step.id in configured:
+        return tr("not configured: {why}").format(why=values.word(configured[step.id], tr))
+    if step.id in skip:
+        return tr("skipped by tag (--skip-tags {tag})").format(tag=step.id)
+    if tags and step.id not in tags:
+        return tr("not selected (--tags {tags})").format(tags=",".join(tags))
+    if header.get("check_mode"):
+        return tr("could not be rehearsed in the trial run (check mode)")
+    stopped = not run.finished or run.failed
+    if stopped and index > last_ran:
+        return tr("the run stopped before this step")
+    return tr("no task of this step ran (its conditions were not met)")
+
+
+def step_outcomes(run: RunRecord, sop: Sop, verdicts: list[Verdict], lang: str) -> list[StepOutcome]:
+    """Each step's verdict word and reason, in the table's order."""
+    tr = gettext_for(lang)
+    configured = not_configured(run)
+    ran = [i for i, v in enumerate(verdicts) if v.run is not None and not v.run.all_skipped]
+    last_ran = max(ran) if ran else -1
+    check = bool(run.run_start.get("check_mode"))
+    found = []
+    for index, v in enumerate(verdicts):
+        kind = KIND_TO_VERDICT[v.kind]
+        if v.step.id in configured and kind == SESUAI:
+            kind = TIDAK_DIJALANKAN  # only the note saying the step is left out ran
+        reason = ""
+        if v.run is None and v.step.automation.get("ref") == AGENDA_CALLBACK:
+            # The SOP's own "record in the agenda" step is the callback's closing record.
+            if run.finished:
+                found.append(
+                    StepOutcome(
+                        SESUAI, tr(VERDICT_WORDS[SESUAI]), tr("recorded in the agenda when the run closed")
+                    )
+                )
+            else:
+                found.append(
+                    StepOutcome(
+                        TIDAK_DIJALANKAN,
+                        tr(VERDICT_WORDS[TIDAK_DIJALANKAN]),
+                        tr("the run was broken off before it closed its record"),
+                    )
+                )
+            continue
+        if kind == TIDAK_DIJALANKAN:
+            reason = _not_run_reason(run, v.step, index, last_ran, tr)
+        elif kind == GAGAL:
+            reason = _failure(run, v.step, tr)
+        elif kind == DIBATALKAN:
+            reason = (
+                tr("stopped at its hard limit ({limit})").format(limit=fmt_elapsed(v.hard_limit_s or 0))
+                if v.kind == budgets.CANCELLED
+                else tr("the run was stopped while this step was running")
+            )
+        elif kind == MELEBIHI:
+            reason = (
+                tr("started inside service hours")
+                if v.kind == budgets.INSIDE_SERVICE_HOURS
+                else tr("{over} min over the maximum of {waktu}").format(
+                    over=f"{v.minutes_over:.1f}".replace(".", "," if lang == "id" else "."),
+                    waktu=v.step.waktu.label(lang),
+                )
+            )
+        elif check:
+            reason = tr("rehearsed in the trial run: nothing was changed")
+        found.append(StepOutcome(kind, tr(VERDICT_WORDS[kind]), reason))
+    return found
+
+
+def run_status(
+    run: RunRecord, outcome: dict[str, Any], outcomes: list[StepOutcome], lang: str
+) -> tuple[str, str]:
+    """The run's verdict line and a CSS class: never better than its worst step."""
+    tr = gettext_for(lang)
+    if outcome.get("cancelled_step"):
+        label = outcome.get("cancelled_label", outcome["cancelled_step"])
+        return tr("Cancelled at the hard limit of step {step}").format(step=label), "bad"
+    if outcome.get("status") == "timeout":
+        return tr("Stopped: the whole run passed its time limit"), "bad"
+    if outcome.get("interrupted"):
+        return tr("Stopped by the operator ({signal})").format(
+            signal=outcome.get("signal") or "SIGINT"
+        ), "bad"
+    if not run.finished:
+        return tr("Broken off: the record has no closing line"), "bad"
+    if run.failed or any(o.verdict == GAGAL for o in outcomes):
+        return tr("Failed"), "bad"
+    over = sum(1 for o in outcomes if o.verdict == MELEBIHI)
+    if run.run_start.get("check_mode"):
+        return tr("Trial run (check mode) finished: nothing was changed"), "check"
+    if over:
+        return tr("Done, with {n} step(s) over the Mutu Baku").format(n=over), "bad"
+    return tr("Done within the Mutu Baku"), "ok"
+
+
+def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, briefing: bool) -> dict[str, Any]:
+    tr = gettext_for(lang)
+    # The role's own message is the reason a host failed or was rolled back; for a host that is done,
+    # or offline or in use (the outcome says so), it is a developer's note and stays in the JSON copy.
+    rows_raw = {
+        host: {**data, "message": data.get("message") if str(data.get("result", "")) in WITH_REASON else ""}
+        for host, data in ((h, _norm(d)) for h, d in rows_raw.items())
+    }
+    keys = OUTPUT_FIELDS[step.id]
+    present = [k for k in keys if k == "versions" or any(k in d for d in rows_raw.values())]
+    if "versions" in present and not any("from_version" in d or "to_version" in d for d in rows_raw.values()):
+        present.remove("versions")
+    # A message column only when some host has one; a briefing shows whether each operator was told.
+    if "message" in present and not any(d.get("message") for d in rows_raw.values()):
+        present.remove("message")
+    if briefing:
+        present = [k for k in present if k in ("briefed", "message")] or present
+    rows = []
+    for host, data in sorted(rows_raw.items()):
+        status = str(data.get("result", ""))
+        rows.append(
             {
-                "role": str(role),
-                "columns": [labels.get(k, k) for k in keys],
-                "mono": mono,
-                "rows": rows,
-                # Many fields (a backup's files, copies, durations) read better one host at a time, down the page.
-                "vertical": len(keys) > MAX_RESULT_COLUMNS,
-                "totals": totals if len(rows_raw) > 1 or offline else {},
-                "offline": offline,
+                "host": host_name(host, lang),
+                "cells": [values.cell(k, data, tr, lang) for k in present],
+                "problem": status in values.NOT_DONE,
             }
         )
+    not_done = sorted(
+        h
+        for h, d in rows_raw.items()
+        if str(d.get("result", d.get("status", d.get("verdict", ""))))
+        in ("offline", "in_use", "not_probed", "failed")
+    )
+    totals: dict[str, int] = {}
+    if not briefing:
+        for data in rows_raw.values():
+            word = values.word(data.get("result", "-"), tr)
+            totals[word] = totals.get(word, 0) + 1
+    return {
+        "step": step.id,
+        "number": step.number,
+        "title": (step.output if lang == "id" else step.output_en) or step.title(lang),
+        "columns": [values.label(k, tr) for k in present],
+        "mono": [k == "sha256" for k in present],
+        "rows": rows,
+        "vertical": step.id in VERTICAL,
+        "totals": totals if len(rows_raw) > 1 and step.id != "start_vm" else {},
+        "rerun_hosts": not_done if step.id == "update_clients" else [],
+        "rerun": RERUN_COMMAND.format(hosts=",".join(not_done))
+        if step.id == "update_clients" and not_done
+        else "",
+    }
+
+
+def _norm(data: dict[str, Any]) -> dict[str, Any]:
+    """One name for the outcome field: the roles say result, status or verdict."""
+    if "result" not in data:
+        for other in ("status", "verdict"):
+            if other in data:
+                return {**data, "result": data[other]}
+    return data
+
+
+def output_sections(run: RunRecord, sop: Sop, lang: str) -> list[dict[str, Any]]:
+    """A table per SOP output that the run's results fill: one row per host."""
+    results = run.results
+    sections = []
+    for step in sop.steps:
+        key = results_key(step)
+        if step.id not in OUTPUT_FIELDS or not key:
+            continue
+        per_host = results.get(key)
+        if not isinstance(per_host, dict) or not per_host:
+            continue
+        rows_raw = {str(h): v if isinstance(v, dict) else {"result": v} for h, v in per_host.items()}
+        sections.append(_section(step, rows_raw, lang, briefing=step.id == "brief_operators"))
     return sections
 
 
-def run_status(run: RunRecord, outcome: dict[str, Any], lang: str) -> tuple[str, str]:
-    """The run's status line and a CSS class."""
-    t = TEXT[lang]
-    if outcome.get("cancelled_step"):
-        return t["st_cancelled"].format(step=outcome.get("cancelled_label", outcome["cancelled_step"])), "bad"
-    if outcome.get("status") == "timeout":
-        return t["st_timeout"], "bad"
-    if outcome.get("interrupted"):
-        return t["st_interrupted"], "bad"
-    if not run.finished:
-        return t["st_killed"], "bad"
-    if run.failed:
-        return t["st_failed"], "bad"
-    return t["st_successful"], "ok"
+def signatures(sop: Sop, office: dict[str, Any], lang: str) -> list[dict[str, str]]:
+    """The SOP's signature chain, with the office's signers (name and NIP) from the inventory."""
+    tr = gettext_for(lang)
+    captions = {
+        "performs": N_("Carried out by,"),
+        "receives": N_("Report received by,"),
+        "acknowledges": N_("Acknowledged by,"),
+    }
+    people = office.get("signers") if isinstance(office.get("signers"), dict) else {}
+    found = []
+    for signer in sop.signatures:
+        person = people.get(signer.actor) if isinstance(people.get(signer.actor), dict) else {}
+        found.append(
+            {
+                "caption": tr(captions[signer.role]),
+                "title": str(person.get("title") or signer.title),
+                "name": str(person.get("name") or ""),
+                "nip": str(person.get("nip") or ""),
+            }
+        )
+    return found
+
+
+def kop(office: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The letterhead from the inventory's siak_office; the logo only when its file exists."""
+    tr = gettext_for(lang)
+    logo = str(office.get("logo") or "")
+    logo_path = Path(logo).expanduser() if logo else None
+    return {
+        "government": str(office.get("government") or ""),
+        "name": str(office.get("name") or tr("(office not set in the inventory: siak_office.name)")),
+        "unit": str(office.get("unit") or ""),
+        "address": str(office.get("address") or ""),
+        "contact": str(office.get("contact") or ""),
+        "logo": logo_path.resolve().as_uri() if logo_path and logo_path.is_file() else "",
+    }
+
+
+def nomor_surat(office: dict[str, Any], run: RunRecord) -> str:
+    """The letter number: siak_office.nomor_surat, where {run_id}, {year} and {month} are filled in."""
+    pattern = str(office.get("nomor_surat") or "")
+    if not pattern:
+        return ""
+    when = run.started
+    try:
+        return pattern.format(
+            run_id=run.run_id, year=when.year if when else "", month=when.month if when else ""
+        )
+    except (KeyError, IndexError, ValueError):
+        return pattern
+
+
+def rows(sop: Sop, verdicts: list[Verdict], outcomes: list[StepOutcome], lang: str) -> list[dict[str, Any]]:
+    found = []
+    for v, o in zip(verdicts, outcomes, strict=True):
+        step, r = v.step, v.run
+        shown = r is not None and o.verdict != TIDAK_DIJALANKAN
+        found.append(
+            {
+                "number": step.number,
+                "id": step.id,
+                "kegiatan": step.title(lang),
+                "marks": [actor in step.pelaksana for actor in sop.pelaksana_columns],
+                "kelengkapan": step.kelengkapan,
+                "waktu": step.waktu.label(lang),
+                "output": step.output if lang == "id" else step.output_en,
+                "start": clock(r.start) if shown and r else "",
+                "end": clock(r.end) if shown and r else "",
+                "duration": fmt_elapsed(r.duration_s) if shown and r and r.duration_s is not None else "",
+                "verdict": o.word,
+                "verdict_kind": o.verdict,
+                "reason": o.reason,
+                "deviation": o.verdict in (MELEBIHI, GAGAL, DIBATALKAN),
+                "keterangan": step.keterangan,
+                "hosts": ", ".join(r.hosts) if shown and r else "",
+            }
+        )
+    return found
 
 
 def build(
@@ -328,81 +440,75 @@ def build(
     chain: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The report's data. `chain` is `siak-sop agenda verify`'s finding ({state, message}), when checked."""
-    t = TEXT[lang]
+    tr = gettext_for(lang)
     outcome = outcome or {}
-    start = run.started
-    header = run.run_start
-    rows = []
-    for v in verdicts:
-        step = v.step
-        r = v.run
-        rows.append(
-            {
-                "number": step.number,
-                "id": step.id,
-                "kegiatan": step.title(lang),
-                "marks": [actor in step.pelaksana for actor in sop.pelaksana_columns],
-                "kelengkapan": step.kelengkapan,
-                "waktu": step.waktu.label(lang),
-                "output": step.output if lang == "id" else step.output_en,
-                "start": hhmm(r.start) if r else "",
-                "end": hhmm(r.end) if r else "",
-                "duration": fmt_elapsed(r.duration_s) if r and r.duration_s is not None else "",
-                "verdict": v.label(lang),
-                "kind": v.kind,
-                "deviation": v.deviation,
-                "keterangan": step.keterangan,
-                "hard_limit": fmt_elapsed(v.hard_limit_s) if v.deviation and v.hard_limit_s else "",
-                "hosts": ", ".join(r.hosts) if r else "",
-            }
-        )
-    deviations = sum(1 for v in verdicts if v.deviation)
-    status, status_class = run_status(run, outcome, lang)
     office = office or {}
-    complete_text = (
-        t["agenda_ok"] if run.complete else (t["agenda_bad"] if run.finished else t["agenda_killed"])
+    start = run.started
+    outcomes = step_outcomes(run, sop, verdicts, lang)
+    status, status_class = run_status(run, outcome, outcomes, lang)
+    check = bool(run.run_start.get("check_mode"))
+    deviations = sum(1 for o in outcomes if o.verdict in (MELEBIHI, GAGAL, DIBATALKAN))
+    agenda_state = (
+        tr("complete")
+        if run.complete
+        else (
+            tr("INCOMPLETE: some records could not be written")
+            if run.finished
+            else tr("NO closing record: the run was stopped before it ended")
+        )
     )
+    chain_broken = bool(chain and chain.get("state") == "broken")
+    table = rows(sop, verdicts, outcomes, lang)
+    rehearsed = [r for r in table if check and r["verdict_kind"] == SESUAI]
+    not_rehearsed = [r for r in table if check and r["verdict_kind"] == TIDAK_DIJALANKAN]
+    place = str(office.get("place") or "")
     return {
         "lang": lang,
-        "t": t,
-        "office_name": office.get("name") or t["office_unknown"],
-        "office_short": office.get("short_name", ""),
-        "sop_nomor": sop.nomor,
-        "sop_nama": sop.nama if lang == "id" else sop.name_en,
-        "sop_instansi": sop.instansi,
+        "kop": kop(office, lang),
+        "title": tr("Report on carrying out {sop}").format(sop=sop.nama if lang == "id" else sop.name_en),
+        "nomor_surat": nomor_surat(office, run),
+        "sop": {
+            "nomor": sop.nomor,
+            "nama": sop.nama if lang == "id" else sop.name_en,
+            "tanggal_pembuatan": sop_date(sop.tanggal_pembuatan, lang),
+            "tanggal_revisi": sop_date(sop.tanggal_revisi, lang),
+            "tanggal_efektif": sop_date(sop.tanggal_efektif, lang),
+            "disahkan_oleh": sop.disahkan_oleh,
+            "dasar_hukum": list(sop.dasar_hukum),
+            "peralatan": list(sop.peralatan),
+            "peringatan": list(sop.peringatan),
+        },
         "date": local_date(start, lang),
-        "started": start.isoformat(timespec="seconds") if start else "",
-        "ran_by": f"{header.get('user', '?')} @ {header.get('controller', '?')}",
-        "playbook": header.get("playbook", ""),
+        "started": f"{clock(start)} {zone_name(start)}".strip(),
+        "ended": f"{clock(run.last_time)} {zone_name(run.last_time)}".strip() if run.finished else "",
         "run_id": run.run_id,
-        "check_mode": bool(header.get("check_mode")),
-        "limit": header.get("limit") or t["all"],
-        "tags": ", ".join(tag for tag in header.get("tags") or [] if tag != "all") or t["all"],
+        "check_mode": check,
+        "hosts": sorted({h for v in verdicts if v.run for h in v.run.hosts}),
+        "selection": ", ".join(sorted(str(t) for t in run.run_start.get("tags") or [] if t != "all")),
         "status": status,
         "status_class": status_class,
         "pelaksana_columns": list(sop.pelaksana_columns),
-        "pelaksana_inferred": sop.pelaksana_inferred,
-        "rows": rows,
+        "kelengkapan_in_mutu_baku": sop.kelengkapan_in_mutu_baku,
+        "rows": table,
         "deviations": deviations,
-        "summary": (
-            t["summary_dev"].format(n=deviations)
-            if deviations
-            else t["summary_ok"]
-            if any(v.run is not None for v in verdicts)
-            else t["summary_none"]
-        ),
-        "results": result_sections(run.results, lang),
-        "peringatan": list(sop.peringatan),
-        "agenda_file": run.source,
-        "agenda_state": complete_text,
+        "rehearsed": [f"{r['number']} {r['kegiatan']}" for r in rehearsed],
+        "not_rehearsed": [f"{r['number']} {r['kegiatan']}: {r['reason']}" for r in not_rehearsed],
+        "outputs": output_sections(run, sop, lang),
+        "agenda_state": agenda_state,
         "chain_state": (
             ""
             if chain is None
-            else t["chain_broken"].format(message=chain.get("message", ""))
-            if chain.get("state") == "broken"
-            else t["chain_ok"]
+            else tr("HASH CHAIN BROKEN: {message}").format(message=chain.get("message", ""))
+            if chain_broken
+            else tr("hash chain intact")
         ),
-        "chain_broken": bool(chain and chain.get("state") == "broken"),
-        "agenda_complete": run.complete,
-        "generated": t["generated"].format(version=version, run_id=run.run_id),
+        "chain_broken": chain_broken,
+        "place_date": f"{place}, {local_date(run.last_time or start, lang)}"
+        if place
+        else local_date(run.last_time or start, lang),
+        "signatures": signatures(sop, office, lang),
+        "generated": tr("Made by siak-sop {version} from the agenda of run {run_id}").format(
+            version=version, run_id=run.run_id
+        ),
+        "verdicts": {r["id"]: r["verdict"] for r in table},
     }

@@ -1,8 +1,13 @@
-"""Render the Laporan as HTML (Jinja2) and as an A4 PDF (WeasyPrint, from the same HTML)."""
+"""The one report renderer: the Laporan as HTML (Jinja2) and A4 PDF (WeasyPrint, from the same HTML), with
+Markdown and JSON copies; every file is named by the run id, so no run overwrites another's report.
+
+Text goes through the one message catalogue (siak_sop.i18n): the templates use Jinja's i18n extension.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -12,18 +17,34 @@ from typing import Any
 from siak_sop.errors import SiakError
 
 
-def render_html(context: dict[str, Any]) -> str:
+def template_env(lang: str, *, html: bool = True) -> Any:
     # Jinja2 is imported on first use (or by preload()): `siak-sop run` starts the playbook without it.
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+    from jinja2 import PackageLoader, StrictUndefined
 
-    env = Environment(
-        loader=PackageLoader("siak_sop.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
+    from siak_sop.i18n import jinja_env
+
+    return jinja_env(
+        lang,
+        PackageLoader("siak_sop.report", "templates"),
+        autoescape=html,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("laporan.html.j2").render(**context)
+
+
+def render_html(context: dict[str, Any], template: str = "laporan.html.j2") -> str:
+    return template_env(context.get("lang", "id")).get_template(template).render(**context)
+
+
+def render_markdown(context: dict[str, Any]) -> str:
+    """The Markdown copy, for a chat: the same data and words as the PDF."""
+    return template_env(context.get("lang", "id"), html=False).get_template("laporan.md.j2").render(**context)
+
+
+def render_json(context: dict[str, Any]) -> str:
+    """The JSON copy, for a machine: the report's data as rendered (words in the report's language)."""
+    return json.dumps(context, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def preload(pdf: bool = True) -> None:
@@ -57,13 +78,17 @@ def render_pdf(html: str, base: Path) -> bytes:
 
 def write_pdf(html: str, dest: Path) -> None:
     """A4 PDF from the HTML, written to `dest`."""
-    _write(dest, render_pdf(html, dest.parent))
+    write_bytes(dest, render_pdf(html, dest.parent))
 
 
-def _write(dest: Path, data: bytes) -> None:
-    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+def write_bytes(dest: Path, data: bytes) -> None:
+    """Written whole under a temporary name, then renamed: a reader never sees half a report."""
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+    os.chmod(tmp, 0o640)
+    os.replace(tmp, dest)
 
 
 class EarlyPdf:
@@ -103,22 +128,41 @@ class EarlyPdf:
         return self._pdf if self._html == html else None
 
 
+def report_name(run_id: str, lang: str = "id") -> str:
+    """The file name (without suffix) of a run's Laporan: named by the run id, in the report's language."""
+    return f"{'laporan' if lang == 'id' else 'report'}-{run_id}"
+
+
 def write_report(
-    context: dict[str, Any], folder: Path, pdf: bool = True, early: EarlyPdf | None = None
+    context: dict[str, Any],
+    folder: Path,
+    pdf: bool = True,
+    early: EarlyPdf | None = None,
+    sign: Any = None,
 ) -> dict[str, Path]:
-    """laporan.html (and laporan.pdf) in `folder`, readable by the owner and group only."""
+    """laporan-<run id>.html, .md, .json (and .pdf) in `folder`, readable by the owner and group only.
+
+    `sign` (a report.sign.SignSettings) signs the PDF (PAdES) before it is written.
+    """
     folder.mkdir(parents=True, exist_ok=True, mode=0o750)
     html = render_html(context)
-    name = "laporan" if context.get("lang", "id") == "id" else "report"
-    written = {"html": folder / f"{name}.html"}
-    fd = os.open(written["html"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(html)
+    name = report_name(str(context.get("run_id") or "run"), context.get("lang", "id"))
+    written = {
+        "html": folder / f"{name}.html",
+        "md": folder / f"{name}.md",
+        "json": folder / f"{name}.json",
+    }
+    write_bytes(written["html"], html.encode("utf-8"))
+    write_bytes(written["md"], render_markdown(context).encode("utf-8"))
+    write_bytes(written["json"], render_json(context).encode("utf-8"))
     if pdf:
         written["pdf"] = folder / f"{name}.pdf"
         data = early.take(html) if early is not None else None
         if data is None:
             data = render_pdf(html, folder)
-        _write(written["pdf"], data)
-        os.chmod(written["pdf"], 0o640)
+        if sign is not None:
+            from siak_sop.report.sign import sign_pdf
+
+            data = sign_pdf(data, sign)
+        write_bytes(written["pdf"], data)
     return written

@@ -144,6 +144,50 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+# The SIAK client stand-in on a Linux workstation: runs until it is closed, like an operator's session,
+# so a PC "in use" is one where this process runs.
+CLIENT_SCRIPT = """#!/bin/sh
+# Stand-in for the SIAK client {version}: runs until it is closed, like an operator's session.
+while :; do sleep 1; done
+"""
+
+
+def build_client_package(
+    out_dir: Path, version: str, payload_bytes: int = 4096, payload: bytes | None = None
+) -> tuple[Path, str]:
+    """A SIAK client stand-in package for the client rollout: bin/siak-client, VERSION and a payload.
+
+    The payload is random (incompressible) unless given, so a transfer has a real size to move.
+    Returns the package's path and its sha256.
+    """
+    if not VERSION_RE.match(version):
+        raise SiakError(f"version {version!r} cannot name a release", fix="Use letters, digits and . _ + ~ -")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"siak-client-{version}.tar.gz"
+
+    def add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
+        info = tarfile.TarInfo(name)
+        info.size, info.mode, info.mtime = len(data), mode, FIXED_MTIME
+        tar.addfile(info, io.BytesIO(data))
+
+    data = payload if payload is not None else random.randbytes(payload_bytes)
+    with tarfile.open(path, "w:gz", compresslevel=1) as tar:
+        add(tar, "bin/siak-client", CLIENT_SCRIPT.format(version=version).encode(), 0o755)
+        add(tar, "VERSION", f"{version}\n".encode())
+        add(tar, "data/payload.bin", data)
+    digest = sha256_file(path)
+    (out_dir / f"{path.name}.sha256").write_text(f"{digest}  {path.name}\n", encoding="utf-8")
+    return path, digest
+
+
 def build_demo_set(out_dir: Path, versions: tuple[str, ...] = DEMO_VERSIONS) -> dict[str, dict[str, dict]]:
-    """v1 and v2 of both the application and the proxy: {kind: {version: release as dict}}."""
-    return {kind: {v: asdict(build_release(kind, v, out_dir)) for v in versions} for kind in KINDS}
+    """v1 and v2 of both the application and the proxy, and of the SIAK client package:
+    {kind: {version: release as dict}} (the client: {"client": {version: {path, sha256}}})."""
+    made: dict[str, dict[str, dict]] = {
+        kind: {v: asdict(build_release(kind, v, out_dir)) for v in versions} for kind in KINDS
+    }
+    made["client"] = {}
+    for version in versions:
+        path, digest = build_client_package(out_dir, version, payload=b"demo client " + version.encode())
+        made["client"][version] = {"path": str(path), "sha256": digest}
+    return made

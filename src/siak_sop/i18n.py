@@ -1,0 +1,235 @@
+"""The one message catalogue: gettext through Babel, shared by the Python code and the Jinja templates.
+
+Messages are written in English in the code (`tr("...")`) and in the templates (`{% trans %}`, `_()`);
+the Bahasa Indonesia catalogue `locale/id/LC_MESSAGES/siak_sop.po` translates them. Bahasa Indonesia
+is the default language; English (`--lang en`, `SIAK_LANG=en`) shows the messages as written.
+After changing messages, `python -m siak_sop.i18n update` adds the new ones to the catalogue for
+translation and drops the unused ones.
+
+The catalogue is read with Babel and compiled in memory on first use, so the `.po` file people edit
+is the only copy: no compiled `.mo` can go stale. `python -m siak_sop.i18n check` lists messages of
+the code and templates that the catalogue lacks or leaves untranslated (the unit tests run the same check).
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+import os
+import sys
+import threading
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+DOMAIN = "siak_sop"
+LANGS = ("id", "en")
+DEFAULT_LANG = "id"
+# Where messages are found, as Babel's extraction method map: the package's Python and its templates.
+METHOD_MAP = [("**.py", "python"), ("**/templates/**.j2", "jinja2")]
+EXTRACT_OPTIONS = {"**/templates/**.j2": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
+# `tr` in Python (ansible-test's pylint refuses the name `_`), `_` in the Jinja templates.
+KEYWORDS = {"tr": None, "_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+
+_lock = threading.Lock()
+_cache: dict[str, _gettext.NullTranslations] = {}
+_current: dict[str, Any] = {"lang": DEFAULT_LANG}
+
+
+def catalogue_path(lang: str = "id") -> Path:
+    return Path(str(resources.files("siak_sop") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"))
+
+
+def check_lang(lang: str | None) -> str:
+    """A supported language code; anything else falls back to the default (Bahasa Indonesia)."""
+    lang = (lang or "").strip().lower()[:2]
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The gettext translations of `lang` (English: the messages as written)."""
+    lang = check_lang(lang)
+    with _lock:
+        if lang not in _cache:
+            _cache[lang] = _load(lang)
+        return _cache[lang]
+
+
+def _load(lang: str) -> _gettext.NullTranslations:
+    if lang == "en":
+        return _gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with open(catalogue_path(lang), "rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return _gettext.GNUTranslations(buf)
+
+
+def use(lang: str | None) -> str:
+    """Make `lang` the language of `tr()` for this process; returns the code in use."""
+    _current["lang"] = check_lang(lang)
+    return _current["lang"]
+
+
+def current() -> str:
+    return str(_current["lang"])
+
+
+def tr(message: str) -> str:
+    """The message in the current language."""
+    return translations(_current["lang"]).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current["lang"]).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue without translating it yet (module-level tables)."""
+    return message
+
+
+# argparse's own words (usage, its section titles, its errors): argparse looks them up through its module's
+# `_` when it formats help and errors, so the CLI's help and errors are in one language throughout.
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("expected one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
+def install_argparse() -> None:
+    """Let argparse speak the language in use (its module-level `_` is gettext's, read when it runs)."""
+    import argparse
+
+    argparse._ = tr  # type: ignore[attr-defined]  # pylint: disable=protected-access
+
+
+def gettext_for(lang: str) -> Any:
+    """A `tr()` bound to one language, for code that renders in a language other than the process's."""
+    return translations(lang).gettext
+
+
+def lang_from_argv(argv: Iterable[str]) -> str:
+    """The language a command line asks for (`--lang xx`, `--lang=xx`), else $SIAK_LANG, else Bahasa Indonesia.
+
+    Read before argparse runs so the help text itself is in that language.
+    """
+    args = list(argv)
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args):
+            return check_lang(args[index + 1])
+        if arg.startswith("--lang="):
+            return check_lang(arg.split("=", 1)[1])
+    return check_lang(os.environ.get("SIAK_LANG"))
+
+
+def jinja_env(lang: str, loader: Any, **options: Any) -> Any:
+    """A Jinja environment with the i18n extension on this catalogue (`{% trans %}`, `tr()`)."""
+    from jinja2 import Environment
+
+    env = Environment(loader=loader, extensions=["jinja2.ext.i18n"], **options)
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def extract(package_dir: Path | None = None) -> dict[str, list[tuple[str, int]]]:
+    """Every message in the package's code and templates, with where it is used."""
+    from babel.messages.extract import extract_from_dir
+
+    base = package_dir or Path(str(resources.files("siak_sop")))
+    found: dict[str, list[tuple[str, int]]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        str(base), METHOD_MAP, EXTRACT_OPTIONS, KEYWORDS
+    ):
+        messages = message if isinstance(message, tuple) else (message,)
+        for text in messages:
+            if text:
+                found.setdefault(text, []).append((filename, lineno))
+    return found
+
+
+def problems(lang: str = "id") -> list[str]:
+    """Messages the code uses that the catalogue lacks or leaves untranslated, and entries no code uses."""
+    from babel.messages.pofile import read_po
+
+    with open(catalogue_path(lang), "rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    used = extract()
+    found = []
+    for text, where in sorted(used.items()):
+        entry = catalog.get(text)
+        if entry is None:
+            found.append(f"missing: {text!r} ({where[0][0]}:{where[0][1]})")
+        elif not entry.string or (isinstance(entry.string, tuple) and not all(entry.string)):
+            found.append(f"untranslated: {text!r} ({where[0][0]}:{where[0][1]})")
+    for entry in catalog:
+        if entry.id and (entry.id[0] if isinstance(entry.id, tuple) else entry.id) not in used:
+            found.append(f"unused: {entry.id!r}")
+    return found
+
+
+def update(lang: str = "id") -> list[str]:
+    """Rewrite the catalogue from the code: new messages added untranslated, translations kept, unused
+    entries dropped. Returns the messages that still need a translation (fill their msgstr by hand)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    path = catalogue_path(lang)
+    with open(path, "rb") as fh:
+        old = read_po(fh, locale=lang, domain=DOMAIN)
+    catalog = Catalog(
+        locale=lang,
+        domain=DOMAIN,
+        project=old.project,
+        version=old.version,
+        charset="utf-8",
+        fuzzy=False,
+        last_translator=old.last_translator,
+        language_team=old.language_team,
+    )
+    catalog.header_comment = old.header_comment
+    todo = []
+    for text, where in sorted(extract().items()):
+        entry = old.get(text)
+        string = entry.string if entry is not None else ""
+        if not string:
+            todo.append(text)
+        catalog.add(text, string, locations=[(name, 0) for name, _line in where[:1]])
+    with open(path, "wb") as fh:
+        write_po(fh, catalog, width=110, sort_output=True, include_lineno=False)
+    return todo
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m siak_sop.i18n check|update`: list catalogue problems, or bring the catalogue up to date."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["update"]:
+        for text in update():
+            print(f"untranslated: {text!r}")
+        return 0
+    if args[:1] != ["check"]:
+        print("usage: python -m siak_sop.i18n check|update", file=sys.stderr)
+        return 2
+    found = problems()
+    for line in found:
+        print(line)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""How a result the roles publish reads on the Laporan: column names and values in the reader's language.
+
+The roles publish per-host results with English keys and English status words (docs/agenda-format.md);
+an office reads them here, translated through the one catalogue. Only the fields listed for a section
+are shown, each under its own name: a field the report does not know stays in the JSON copy and never
+appears on the form as a raw key.
+
+Pure: no files, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from siak_sop.i18n import N_
+from siak_sop.progress import fmt_elapsed
+
+Gettext = Callable[[str], str]
+
+# Column names of the fields a report shows.
+LABELS = {
+    "host": N_("Host"),
+    "kind": N_("Host kind"),
+    "address": N_("Address"),
+    "state_before": N_("State before"),
+    "action": N_("Action taken"),
+    "power_method": N_("Power-on method"),
+    "answered_after_s": N_("Answered after"),
+    "result": N_("Outcome"),
+    "status": N_("Outcome"),
+    "verdict": N_("Outcome"),
+    "versions": N_("Version (from → to)"),
+    "release": N_("Release"),
+    "sha256": N_("SHA-256 checksum"),
+    "duration_s": N_("Duration"),
+    "message": N_("Reason / error"),
+    "wave": N_("Wave"),
+    "briefed": N_("Operator briefed"),
+    "file": N_("Backup file"),
+    "folder": N_("Folder"),
+    "size": N_("Size"),
+    "method": N_("Export method"),
+    "export": N_("Export log"),
+    "destinations": N_("Copies, each verified"),
+    "retention": N_("Retention (older backups removed)"),
+    "restore_drill": N_("Restore drill"),
+    "failed_step": N_("Failed at step"),
+    "started": N_("Started"),
+}
+
+# Words the roles publish as values (statuses, host kinds, power states), in the office's language.
+VALUES = {
+    "installed": N_("installed"),
+    "updated": N_("updated"),
+    "unchanged": N_("already at this version"),
+    "already_current": N_("already at this version"),
+    "rolled_back": N_("rolled back to the previous version"),
+    "failed": N_("failed"),
+    "offline": N_("offline (not reached)"),
+    "in_use": N_("client in use (left for a rerun)"),
+    "not_probed": N_("not checked"),
+    "would_update": N_("would be updated (trial run)"),
+    "would_start": N_("would be started (trial run)"),
+    "started": N_("started"),
+    "already_running": N_("already running"),
+    "running": N_("running"),
+    "on": N_("on"),
+    "off": N_("off"),
+    "shut off": N_("off"),
+    "shutoff": N_("off"),
+    "stopped": N_("off"),
+    "physical": N_("physical server"),
+    "vm": N_("virtual machine (VM)"),
+    "verified": N_("verified"),
+    "warning": N_("verified, with export warnings"),
+    "none": N_("none"),
+    "start": N_("started it"),
+    "power_on": N_("powered it on"),
+    "ipmi": N_("IPMI"),
+    "wol": N_("Wake-on-LAN"),
+    "command": N_("the office's command"),
+    "skipped": N_("skipped"),
+    "ok": N_("ok"),
+    "successful": N_("successful"),
+    "not_configured": N_("not configured"),
+    # Why a step was left out (siak_not_run, docs/laporan.md).
+    "client_release_not_set": N_("no client release is set (client_rollout_version and its package)"),
+}
+
+# Outcomes that leave a host not done: shown as problems, and the rerun list for workstations.
+NOT_DONE = frozenset({"failed", "offline", "in_use", "not_probed"})
+
+
+def label(key: str, tr: Gettext) -> str:
+    return tr(LABELS[key]) if key in LABELS else key
+
+
+def word(value: Any, tr: Gettext) -> str:
+    """A status or kind word in the reader's language; other text as it is."""
+    text = str(value)
+    key = text.strip().lower()
+    return tr(VALUES[key]) if key in VALUES else text
+
+
+def human_size(value: Any, lang: str) -> str:
+    """Bytes for people: `1,2 GiB (1.288.490.188 byte)` in Bahasa Indonesia, `1.2 GiB (1,288,490,188 bytes)` in English."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return str(value)
+    size = float(number)
+    unit = "B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            break
+        size /= 1024
+    whole = f"{number:,}"
+    if lang == "id":
+        whole = whole.replace(",", ".")
+        return f"{number} byte" if unit == "B" else f"{size:.1f} {unit} ({whole} byte)".replace(".", ",", 1)
+    return f"{number} bytes" if unit == "B" else f"{size:.1f} {unit} ({whole} bytes)"
+
+
+def yes_no(value: Any, tr: Gettext) -> str:
+    return tr("yes") if value else tr("no")
+
+
+def cell(key: str, data: dict[str, Any], tr: Gettext, lang: str) -> str:
+    """One field of one host's result, ready to print."""
+    if key == "versions":
+        before, after = data.get("from_version") or "-", data.get("to_version") or "-"
+        return f"{before} → {after}"
+    value = data.get(key)
+    if value is None or value in ("", []):
+        return "-"
+    if key == "briefed":
+        return yes_no(value, tr)
+    if key.endswith("_s") and isinstance(value, int | float) and not isinstance(value, bool):
+        return fmt_elapsed(float(value))
+    if key == "size":
+        return human_size(value, lang)
+    if key == "destinations":
+        return destinations(value, tr)
+    if key == "retention":
+        return "\n".join(str(v.get("name", v) if isinstance(v, dict) else v) for v in value) or "-"
+    if key == "restore_drill" and isinstance(value, dict):
+        outcome = word(value.get("result", value.get("status", "")), tr)
+        detail = value.get("message") or value.get("detail") or ""
+        return f"{outcome}: {detail}" if detail else outcome
+    if isinstance(value, list):
+        return "\n".join(word(v, tr) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{label(str(k), tr)} {word(v, tr)}" for k, v in value.items() if str(k) in LABELS)
+    return word(value, tr)
+
+
+def destinations(value: Any, tr: Gettext) -> str:
+    """Each spare copy: its name and whether it was read back and matched."""
+    if not isinstance(value, list):
+        return str(value)
+    lines = []
+    for item in value:
+        if not isinstance(item, dict):
+            lines.append(str(item))
+            continue
+        name = item.get("name") or item.get("path") or "?"
+        ok = item.get("verified")
+        state = tr("verified") if ok else tr("NOT verified")
+        lines.append(f"{name}: {state}")
+    return "\n".join(lines) or "-"

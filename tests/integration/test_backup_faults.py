@@ -1,0 +1,373 @@
+"""The backup under faults, live in the lab: damaged copies and retention, leftovers of cut-off runs on a
+nearly full flashdisk, a SIGKILL mid-export, a cancel at a step's hard limit, the restore drill, and the
+steps' tags. Every test checks the server's real state afterwards (folders, files, processes, the lock).
+
+No Oracle runs in the lab: the stand-in (src/siak_sop/lab/standins/oracle_export.py) runs a Data Pump job
+apart from its client, as a database does, so killing the client leaves the job running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_backup import PASSWORD, ROOT, backup, folders, seed_backup, sh
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from labkit import BIN, REPO
+
+LOCK = f"{ROOT}/.siak-backup.lock"
+PARAM = f"{ROOT}/.siak-backup-param"
+JOB = "/var/log/siak-lab/datapump-jobs/SYSTEM.SIAK_BACKUP.json"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def standin(lab, mode: str = "success", size_kib: int = 1024, delay_s: int = 0, release: str = "19.3.0.0.0"):
+    script = (
+        "import json; p='/etc/siak-lab/oracle-standin.json'; c=json.load(open(p)); "
+        f"c.update(mode='{mode}', size_kib={size_kib}, delay_s={delay_s}, release='{release}'); "
+        "json.dump(c, open(p, 'w'))"
+    )
+    assert lab.sh("siak-db", f'python3 -c "{script}"').returncode == 0
+
+
+def flip(lab, path: str, offset: int = 0) -> None:
+    """One byte of a file changed in place (its size stays; its mtime changes, as any write's does)."""
+    code = (
+        f"f=open('{path}','r+b'); f.seek({offset}); b=f.read(1); f.seek({offset}); "
+        "f.write(bytes([b[0] ^ 1])); f.close()"
+    )
+    sh(lab, "siak-db", f'python3 -c "{code}"')
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below pid on this machine (children first found, then theirs)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(lab, pid: int) -> bool:
+    return lab.sh("siak-db", f"kill -0 {int(pid)}").returncode == 0
+
+
+def job_pid(lab) -> int:
+    out = sh(lab, "siak-db", f"cat {JOB} 2>/dev/null || echo '{{}}'")
+    return int(json.loads(out).get("pid") or 0)
+
+
+def assert_nothing_left(lab, export_pids: list[int]) -> None:
+    """No lock, no parameter file (it holds the password), no export process, no Data Pump job."""
+    assert sh(lab, "siak-db", f"ls -a {LOCK} {PARAM} 2>/dev/null || true") == ""
+    for pid in export_pids:
+        assert not alive(lab, pid), f"export process {pid} still runs"
+    pid = job_pid(lab)
+    assert not pid or not alive(lab, pid), f"Data Pump job process {pid} still runs"
+
+
+def test_retention_counts_only_copies_whose_content_matches(db):
+    lab = db
+    standin(lab, "success", 256)
+    enough, few = "/mnt/disk2/ret-enough", "/mnt/disk2/ret-few"
+    for name in ("05122026", "04122026", "03122026", "02122026", "01122026", "30112026"):
+        seed_backup(lab, "siak-db", enough, name)
+    for name in ("05122026", "04122026", "03122026"):
+        seed_backup(lab, "siak-db", few, name)
+    seed_backup(lab, "siak-db", enough, "28112026", manifest=False)  # an office's own folder
+    for dest in (enough, few):  # the two copies before the new one are damaged; their manifests stay
+        flip(lab, f"{dest}/05122026/master.dmp")
+        flip(lab, f"{dest}/04122026/master.dmp")
+    destinations = [
+        {
+            "name": "enough",
+            "type": "path",
+            "path": enough,
+            "mount_point": "/mnt/disk2",
+            "keep_daily": 3,
+            "keep_monthly": 0,
+        },
+        {
+            "name": "few",
+            "type": "path",
+            "path": few,
+            "mount_point": "/mnt/disk2",
+            "keep_daily": 3,
+            "keep_monthly": 0,
+        },
+    ]
+    result = backup(
+        lab, oracle_backup_now="2026-12-06T20:00:00+07:00", oracle_backup_destinations=destinations
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    # Three good backups stay where three were meant to: the new one and the two newest good older ones.
+    # With three good ones, the damaged ones need no longer be kept; they are named in the result.
+    assert folders(lab, "siak-db", enough) == {"06122026", "03122026", "02122026", "28112026"}
+    # Too few good ones: nothing good is deleted, and the damaged ones are kept for inspection.
+    assert folders(lab, "siak-db", few) == {"06122026", "05122026", "04122026", "03122026"}
+    (said,) = [
+        line for line in result.stdout.splitlines() if '"msg":' in line and "damaged backups found" in line
+    ]
+    assert re.search(
+        r"damaged backups found: enough: 05122026 \(master.dmp does not match its checksum \(manifest \w+\.\.\., "
+        r"file \w+\.\.\.\)\), 04122026 \(.*\), removed: 3 good backups remain there; few: 05122026 \(.*\), "
+        r"04122026 \(.*\), kept for inspection: fewer than 3 good backups there\. Check that disk",
+        said,
+    ), said
+    # Each good copy now carries the record of its verification; a damaged one does not.
+    for name in ("06122026", "03122026", "02122026"):
+        record = json.loads(sh(lab, "siak-db", f"cat {enough}/{name}/.siak-verified"))
+        assert set(record["files"]) == {"SHA256SUMS", "master.dmp"} | (
+            {"master.log"} if name == "06122026" else set()
+        )
+    assert sh(lab, "siak-db", f"ls -a {few}/05122026/.siak-verified 2>/dev/null || true") == ""
+    report = sorted((lab.out / "reports").glob("laporan-backup-database_siak-db_*.md"))[-1].read_text()
+    assert "| few | 06122026, 03122026 | - | 05122026, 04122026 |" in report
+
+
+def test_a_cut_off_runs_leftovers_are_removed_before_they_fill_the_flashdisk(db):
+    """What a power cut leaves: a lock of a process that is gone, a half-made server folder, and a partial
+    copy that fills most of the 256 MiB flashdisk. The rerun removes them first, then backs up."""
+    lab = db
+    standin(lab, "success", 64 * 1024)
+    sh(
+        lab,
+        "siak-db",
+        "mkdir -p /media/flashdisk/13122026.partial && head -c 190M /dev/zero > /media/flashdisk/13122026.partial/master.dmp",
+    )
+    sh(lab, "siak-db", f"mkdir -p {ROOT}/13122026.partial && echo half > {ROOT}/13122026.partial/master.dmp")
+    gone = subprocess.run(["true"], check=True)  # a process of this controller that has ended
+    del gone
+    dead_pid = os.getpid() + 4_000_000  # no process has this pid (beyond pid_max)
+    holder = {
+        "token": "feedfacefeedfacefeedface",
+        "run_id": "cut-by-power",
+        "user": "adb",
+        "host": socket.gethostname(),
+        "boot_id": Path("/proc/sys/kernel/random/boot_id").read_text().strip(),
+        "pid": dead_pid,
+        "pid_start": "12345",
+        "since": "2026-12-13T20:00:00+0700",
+        "since_epoch": int(time.time()),
+    }
+    sh(lab, "siak-db", f"echo '{json.dumps(holder)}' > {LOCK}")
+    destinations = [{"name": "flashdisk", "type": "path", "path": "/media/flashdisk"}]
+    result = backup(
+        lab, oracle_backup_now="2026-12-20T20:00:00+07:00", oracle_backup_destinations=destinations
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    out = result.stdout + result.stderr
+    assert f"took over {LOCK} from run cut-by-power by adb on {socket.gethostname()}" in out
+    assert "its process no longer runs" in out
+    assert "partial folder 13122026.partial" in out
+    assert "13122026.partial" not in folders(lab, "siak-db", "/media/flashdisk")
+    assert "13122026.partial" not in folders(lab, "siak-db", ROOT)
+    assert sh(lab, "siak-db", "cd /media/flashdisk/20122026 && sha256sum -c SHA256SUMS").count(": OK") == 2
+    assert_nothing_left(lab, [])
+    report = sorted((lab.out / "reports").glob("laporan-backup-database_siak-db_*.md"))[-1].read_text()
+    assert "| flashdisk | partial folder | 13122026.partial |" in report
+    assert "| server | partial folder | 13122026.partial |" in report
+    sh(lab, "siak-db", "rm -rf /media/flashdisk/20122026")  # 64 MiB: leave the flashdisk to the other tests
+
+
+def test_sigkill_mid_export_then_the_rerun_stops_the_export_and_its_job(db):
+    lab = db
+    standin(lab, "success", 1024, delay_s=60)
+    extra = {
+        "oracle_backup_now": "2026-12-27T20:00:00+07:00",
+        "oracle_backup_poll_s": 1,
+        "oracle_backup_destinations": [],
+    }
+    cmd = [
+        str(BIN / "ansible-playbook"),
+        "-i",
+        str(lab.inventory),
+        "playbooks/backup.yml",
+        "-e",
+        json.dumps(extra),
+    ]
+    run = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        env=lab.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        holder: dict = {}
+        while time.monotonic() < deadline and not holder.get("target"):
+            time.sleep(1)
+            text = lab.sh("siak-db", f"cat {LOCK} 2>/dev/null").stdout.strip()
+            holder = json.loads(text) if text.startswith("{") else {}
+        assert holder.get("target"), "the export never started"
+    finally:
+        # SIGKILL the whole run: ansible-playbook and its workers (which start sessions of their own).
+        for pid in [run.pid, *descendants(run.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        run.wait()
+    export_pid = int(holder["target"][0]["pid"])
+    # What the SIGKILL left: the lock, the parameter file with the password, the export and its job.
+    assert alive(lab, export_pid) and job_pid(lab) and alive(lab, job_pid(lab))
+    assert PASSWORD in sh(lab, "siak-db", f"cat {PARAM}/export.par")
+    killed_job = job_pid(lab)
+    standin(lab, "success", 1024, delay_s=0)
+    result = backup(lab, **extra)
+    assert result.returncode == 0, result.stdout[-4000:]
+    out = result.stdout + result.stderr
+    assert f"took over {LOCK} from run" in out and "its process no longer runs" in out
+    assert f"export process pid {export_pid}" in out and "Data Pump job SIAK_BACKUP" in out
+    assert not alive(lab, killed_job)
+    assert_nothing_left(lab, [export_pid])
+    assert sh(lab, "siak-db", f"cd {ROOT}/27122026 && sha256sum -c SHA256SUMS").count(": OK") == 2
+
+
+def _hours_outside(tmp_path: Path) -> Path:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    day = DAYS[(datetime.now(ZoneInfo("Asia/Jakarta")).weekday() + 3) % 7]
+    path = tmp_path / "hours.yml"
+    path.write_text(
+        "database_servers:\n  vars:\n    oracle_backup_service_hours:\n"
+        f"      - {{days: {day}, start: '00:00', end: '23:59'}}\n"
+        "    oracle_backup_destinations: []\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize(("step", "limit"), [("prepare_backup", "0.01"), ("run_export", "0.05")])
+def test_a_cancel_at_a_hard_limit_leaves_no_export_no_password_and_no_lock(db, tmp_path, step, limit):
+    lab = db
+    standin(lab, "success", 1024, delay_s=45)
+    before = job_pid(lab)
+    env = {**lab.env, "SIAK_PROGRESS": "plain", "SIAK_OUTPUT_DIR": str(tmp_path / "out")}
+    cmd = [
+        str(BIN / "siak-sop"),
+        "run",
+        "backup",
+        "--no-pdf",
+        "-i",
+        str(lab.inventory),
+        "-i",
+        str(_hours_outside(tmp_path)),
+        "--hard-limit",
+        f"{step}={limit}",
+        "-e",
+        "oracle_backup_poll_s=1",
+    ]
+    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert result.returncode == 5, result.stdout + result.stderr
+    assert re.search(r"DIBATALKAN: Langkah [12] ", result.stdout)
+    assert "Bersih: proses ekspor dihentikan, file parameter dihapus, kunci dilepas" in result.stderr, (
+        result.stderr
+    )
+    started = job_pid(lab)
+    assert_nothing_left(lab, [started] if started and started != before else [])
+    # The rerun is not refused and backs up.
+    standin(lab, "success", 1024, delay_s=0)
+    rerun = backup(lab, oracle_backup_now="2027-01-10T20:00:00+07:00", oracle_backup_destinations=[])
+    assert rerun.returncode == 0, rerun.stdout[-4000:]
+    assert_nothing_left(lab, [])
+    sh(lab, "siak-db", f"rm -rf {ROOT}/10012027")
+
+
+def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp_path):
+    lab = db
+    standin(lab, "success", 1024, release="21.3.0.0.0")
+    identity = tmp_path / "age.key"
+    subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
+    recipient = re.search(r"public key: (age1\w+)", identity.read_text()).group(1)
+    destinations = [
+        {"name": "flashdisk", "type": "path", "path": "/media/flashdisk", "encrypt_to": [recipient]},
+        {"name": "disk2", "type": "path", "path": "/mnt/disk2/drill", "mount_point": "/mnt/disk2"},
+    ]
+    made = backup(lab, oracle_backup_now="2027-01-03T20:00:00+07:00", oracle_backup_destinations=destinations)
+    assert made.returncode == 0, made.stdout[-4000:]
+    # Oracle 21c: Data Pump checksummed the dump and checked it (VERIFY_ONLY) before it counted.
+    assert "Generating checksums for dump file set" in sh(lab, "siak-db", f"cat {ROOT}/03012027/master.log")
+    assert "dump file set is consistent" in sh(lab, "siak-db", f"cat {ROOT}/03012027/master-verify.log")
+
+    drill = backup(
+        lab,
+        playbook="playbooks/restore_drill.yml",
+        oracle_backup_destinations=destinations,
+        oracle_backup_drill_identity_file=str(identity),
+    )
+    assert drill.returncode == 0, drill.stdout[-4000:]
+    assert "restore drill passed for 03012027" in drill.stdout
+    report = sorted((lab.out / "reports").glob("laporan-uji-pemulihan_siak-db_*.md"))[-1].read_text()
+    assert "LULUS: backup dapat dipulihkan" in report and "flashdisk (didekripsi dengan kunci uji)" in report
+    assert "Data Pump (SQLFILE (parse only)) | berhasil" in report
+    calls = sh(lab, "siak-db", "cat /var/log/siak-lab/oracle-standin.log")
+    assert "impdp" in calls and PASSWORD not in calls
+    # Nothing of the drill stays on the server: no key, no parameter file, no restored dump, no lock.
+    assert (
+        sh(lab, "siak-db", f"ls -a {PARAM} {LOCK} {ROOT}/export/siak-restore-drill.dmp 2>/dev/null || true")
+        == ""
+    )
+
+    flip(lab, "/mnt/disk2/drill/03012027/master.dmp", 4096)
+    damaged = backup(
+        lab,
+        playbook="playbooks/restore_drill.yml",
+        oracle_backup_destinations=destinations,
+        oracle_backup_drill_identity_file=str(identity),
+    )
+    assert damaged.returncode == 2, damaged.stdout[-4000:]
+    assert (
+        "restore drill FAILED for 03012027: disk2: master.dmp does not match its checksum" in damaged.stdout
+    )
+    report = sorted((lab.out / "reports").glob("laporan-uji-pemulihan_siak-db_*.md"))[-1].read_text()
+    assert "**GAGAL**" in report and "| disk2 |" in report and "| TIDAK |" in report
+    assert (
+        sh(lab, "siak-db", f"ls -a {PARAM} {LOCK} {ROOT}/export/siak-restore-drill.dmp 2>/dev/null || true")
+        == ""
+    )
+
+
+def test_each_step_tag_runs_alone_or_says_what_it_needs(db):
+    lab = db
+    standin(lab, "success", 256)
+    listed = lab.playbook("playbooks/backup.yml", "--list-tags")
+    assert listed.returncode == 0, listed.stdout
+    for tag in (
+        "prepare_backup",
+        "run_export",
+        "open_backup_folder",
+        "make_dated_folder",
+        "copy_to_spare",
+        "record_daily_agenda",
+    ):
+        assert tag in listed.stdout
+    now = {"oracle_backup_now": "2027-01-17T20:00:00+07:00", "oracle_backup_destinations": []}
+    export = backup(lab, "--tags", "run_export", **now)
+    assert export.returncode == 0, export.stdout[-3000:]
+    assert sh(lab, "siak-db", f"ls {ROOT}/export").split() == ["master.dmp", "master.log"]
+    assert "17012027" not in folders(lab, "siak-db", ROOT)
+    alone = backup(lab, "--tags", "make_dated_folder", **now)
+    assert alone.returncode == 2
+    assert "needs step 3 (open_backup_folder) in the same run" in alone.stdout
+    promoted = backup(lab, "--tags", "open_backup_folder,make_dated_folder", **now)
+    assert promoted.returncode == 0, promoted.stdout[-3000:]
+    assert sh(lab, "siak-db", f"cd {ROOT}/17012027 && sha256sum -c SHA256SUMS").count(": OK") == 2
+    assert_nothing_left(lab, [])

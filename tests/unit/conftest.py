@@ -1,0 +1,16 @@
+"""Unit tests read messages in English, the language of the code, unless a test asks for Bahasa Indonesia
+(the command line's default, `cli.main([...])` picks it up itself)."""
+
+from __future__ import annotations
+
+import pytest
+
+from siak_sop import i18n
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    monkeypatch.delenv("SIAK_LANG", raising=False)
+    i18n.use("en")
+    yield
+    i18n.use("en")
