@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
-
-from siak_sop.lab.runtime import lab_certificates
+from https_standin import serve_https
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -85,21 +82,10 @@ class ProxmoxStandIn(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def proxmox(tmp_path):
-    ca, cert, key = lab_certificates("127.0.0.1")
-    (tmp_path / "ca.pem").write_text(ca)
-    (tmp_path / "cert.pem").write_text(cert)
-    (tmp_path / "key.pem").write_text(key)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ProxmoxStandIn)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
     ProxmoxStandIn.requests = []
     ProxmoxStandIn.vm_status = "stopped"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1], tmp_path / "ca.pem"
-    finally:
-        server.shutdown()
+    with serve_https(ProxmoxStandIn, tmp_path) as served:
+        yield served
 
 
 def step4(tmp_path: Path, port: int, ca_path: Path | str) -> subprocess.CompletedProcess:
