@@ -25,8 +25,8 @@ options:
   agenda_dir:
     description:
       - Folder of the agenda; one sub-folder per day.
-      - When unset, C($SIAK_OUTPUT_DIR/agenda), else C(out/agenda) beside the ansible.cfg in use, else
-        C(out/agenda) in the current folder.
+      - When unset, C(agenda/) in the outputs folder (see C(dukcapil.siak.output_dir)), that is
+        C($SIAK_OUTPUT_DIR/agenda), else C(siak-sop-out/agenda) in the current folder.
     type: path
     env:
       - name: SIAK_AGENDA_DIR
@@ -124,6 +124,7 @@ except ImportError:
 ensure_siak_sop()
 from siak_sop import agenda as model  # pylint: disable=wrong-import-position
 from siak_sop import agenda_seal  # pylint: disable=wrong-import-position
+from siak_sop import outputs  # pylint: disable=wrong-import-position
 from siak_sop import runid  # pylint: disable=wrong-import-position
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -239,11 +240,8 @@ class CallbackModule(CallbackBase):
 
     @staticmethod
     def _default_dir():
-        if os.environ.get("SIAK_OUTPUT_DIR"):
-            return os.path.join(os.environ["SIAK_OUTPUT_DIR"], "agenda")
-        if C.CONFIG_FILE:
-            return os.path.join(os.path.dirname(os.path.abspath(C.CONFIG_FILE)), "out", "agenda")
-        return os.path.join(os.getcwd(), "out", "agenda")
+        # $SIAK_AGENDA_DIR is this callback's agenda_dir option, read by get_option().
+        return str(outputs.output_dir() / "agenda")
 
     # --- writing -----------------------------------------------------------------------------------
 

@@ -89,16 +89,14 @@ class CallbackModule(CallbackBase):
             raise SystemExit(code)
 
     def _render(self):
-        from siak_sop import i18n, runner, wrapper_cli  # pylint: disable=import-outside-toplevel
+        from siak_sop import i18n, outputs, runner, wrapper_cli  # pylint: disable=import-outside-toplevel
         from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
 
         run_id = runid.from_env(os.environ)
         if not run_id:
             return 0
-        given = os.environ.get("SIAK_OUTPUT_DIR")
-        agenda_dir = runner.agenda_dir_for(Path(given or Path.cwd() / "out").resolve())
-        # The reports go beside the agenda folder unless the output folder is named.
-        out = Path(given).resolve() if given else agenda_dir.parent
+        out = outputs.output_dir()
+        agenda_dir = outputs.agenda_dir(out)
         agenda = runner.find_agenda_file(agenda_dir, run_id)
         if agenda is None:
             self._display.warning(f"dukcapil.siak.laporan: no agenda for run {run_id}: no Laporan is written")

@@ -8,15 +8,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from siak_sop import outputs
 from siak_sop.errors import SiakError
 from siak_sop.i18n import LANGS, N_, current, tr
 
 
 def default_agenda_dir() -> Path:
-    """Where the callback writes by default: $SIAK_AGENDA_DIR, $SIAK_OUTPUT_DIR/agenda, or out/agenda."""
-    if os.environ.get("SIAK_AGENDA_DIR"):
-        return Path(os.environ["SIAK_AGENDA_DIR"])
-    return Path(os.environ.get("SIAK_OUTPUT_DIR") or "out") / "agenda"
+    """Where the callback writes by default: $SIAK_AGENDA_DIR, else the outputs folder's agenda/."""
+    return outputs.agenda_dir()
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from siak_sop import __version__, budgets, exitcodes, service_hours
+from siak_sop import __version__, budgets, exitcodes, outputs, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
 from siak_sop.i18n import N_, gettext_for, tr
@@ -103,8 +103,7 @@ class RunResult:
 
 def agenda_dir_for(output_dir: Path) -> Path:
     """Where the agenda callback writes: $SIAK_AGENDA_DIR, else <output>/agenda (docs/agenda-format.md)."""
-    env = os.environ.get("SIAK_AGENDA_DIR")
-    return Path(env).resolve() if env else output_dir / "agenda"
+    return outputs.agenda_dir(output_dir)
 
 
 def find_project_dir(start: Path | None = None) -> Path:
@@ -240,7 +239,7 @@ def prepare(args: Any) -> RunRequest:
     budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
     budget = budgets.with_overrides(budget, args.hard_limit or [], sops)
     extravars, extra_files = parse_extra_vars(args.extra_vars or [])
-    output_dir = Path(os.environ.get("SIAK_OUTPUT_DIR") or project_dir / "out").resolve()
+    output_dir = outputs.output_dir()
     return RunRequest(
         name=args.sop,
         sop=sop,

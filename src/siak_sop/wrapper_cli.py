@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from siak_sop import __version__, budgets, exitcodes, runid, runner, service_hours
+from siak_sop import __version__, budgets, exitcodes, outputs, runid, runner, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
 from siak_sop.i18n import N_, current, gettext_for, tr
@@ -400,13 +399,7 @@ def sop_of(run: RunRecord, name: str | None) -> Sop:
 
 
 def output_dir() -> Path:
-    env = os.environ.get("SIAK_OUTPUT_DIR")
-    if env:
-        return Path(env).resolve()
-    try:
-        return runner.find_project_dir() / "out"
-    except SiakError:
-        return Path("out").resolve()
+    return outputs.output_dir()
 
 
 def cmd_report(args: argparse.Namespace) -> int:
