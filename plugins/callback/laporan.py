@@ -12,8 +12,9 @@ description:
   - When the run ends and the agenda callback has closed the run's agenda, renders the Laporan (A4 PDF, HTML,
     Markdown, JSON) and the day's Buku Agenda page from that agenda with the same code as C(siak-sop report),
     so a job AWX runs gets the same verdicts and the same Laporan as C(siak-sop run).
-  - Writes them under C($SIAK_OUTPUT_DIR/reports/<run id>/) and C($SIAK_OUTPUT_DIR/buku-agenda/), the folder
-    the office keeps (AWX's job settings point C(SIAK_OUTPUT_DIR) at it), and copies them into the job's
+  - Writes them under C(reports/<run id>/) and C(buku-agenda/) in the outputs folder (C($SIAK_OUTPUT_DIR), else
+    C(siak-sop-out) in the current folder; AWX's job settings point C(SIAK_OUTPUT_DIR) at the folder the office
+    keeps), and copies them into the job's
     artifacts (C($AWX_ISOLATED_DATA_DIR/siak/), the folder ansible-runner gives the job).
   - Ends the playbook with the exit code C(siak-sop run) would give (0, 3 failed, 4 over the Mutu Baku,
     6 agenda incomplete or altered), so the job's status in AWX says what the Laporan says.

@@ -14,6 +14,8 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ from siak_sop.runlog import AgendaTail, RunRecord, read_agenda, step_runs
 from siak_sop.sop import Sop, Step, load_sop
 
 AGENDA_CALLBACK = "dukcapil.siak.agenda"
+COLLECTION = "dukcapil.siak"
 
 # What `siak-sop run NAME` runs: the playbook in the collection's playbooks/ and the SOP it follows.
 PLAYBOOKS: dict[str, tuple[str, str]] = {
@@ -57,7 +60,10 @@ BACKUP_FORCE_VAR = "oracle_backup_force"
 class RunRequest:
     name: str
     sop: Sop
-    project_dir: Path
+    # The folder siak-sop runs from: Ansible's working folder (./ansible.cfg, relative paths).
+    work_dir: Path
+    # The installed collection whose playbook runs; None for a playbook given with --playbook.
+    collection_dir: Path | None
     playbook: Path
     inventories: list[str]
     output_dir: Path
@@ -106,50 +112,73 @@ def agenda_dir_for(output_dir: Path) -> Path:
     return outputs.agenda_dir(output_dir)
 
 
-def find_project_dir(start: Path | None = None) -> Path:
-    """The collection checkout: $SIAK_PROJECT_DIR, else the first folder up from here with galaxy.yml and playbooks/."""
-    env = os.environ.get("SIAK_PROJECT_DIR")
-    if env:
-        return Path(env).resolve()
-    candidates = [start or Path.cwd(), Path(__file__).resolve().parents[2]]
-    for base in candidates:
-        for folder in (base, *base.parents):
-            if (folder / "galaxy.yml").is_file() and (folder / "playbooks").is_dir():
-                return folder
+def find_collection(config: Path | None) -> Path:
+    """The installed dukcapil.siak collection ansible-playbook run from here would use.
+
+    Ansible's own answer (`ansible-galaxy collection list`, its public interface to the collection search
+    path) with the configuration `config`: the first folder of the search path that holds the collection.
+    """
+    command = [_ansible_tool("ansible-galaxy"), "collection", "list", COLLECTION, "--format", "json"]
+    env = {**os.environ, "ANSIBLE_NOCOLOR": "1"}
+    if config is not None:
+        env["ANSIBLE_CONFIG"] = str(config)
+    listed: dict[str, Any] = {}
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+        listed = json.loads(done.stdout or "{}") if done.returncode == 0 else {}
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
+        listed = {}
+    for root, found in listed.items() if isinstance(listed, dict) else ():
+        folder = Path(root) / "dukcapil" / "siak"
+        if isinstance(found, dict) and COLLECTION in found and (folder / "playbooks").is_dir():
+            return folder
     raise SiakError(
-        tr("cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)"),
-        fix=tr("Run siak-sop inside the checkout or set SIAK_PROJECT_DIR"),
+        tr("the dukcapil.siak collection is not installed where Ansible looks for collections"),
+        where=str(config) if config else tr("no ansible.cfg"),
+        fix=tr(
+            "Install it: ansible-galaxy collection install dukcapil-siak-<version>.tar.gz (README, Install), "
+            "or run siak-sop from the folder whose ansible.cfg sets collections_path"
+        ),
     )
 
 
-def config_file(project_dir: Path) -> Path | None:
-    env = os.environ.get("ANSIBLE_CONFIG")
-    path = Path(env) if env else project_dir / "ansible.cfg"
-    return path if path.is_file() else None
+def _ansible_tool(name: str) -> str:
+    """An Ansible command from the same installation as this Python (a venv need not be on PATH)."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.is_file() else shutil.which(name) or name
 
 
-def read_config(project_dir: Path) -> configparser.ConfigParser:
+def config_file() -> Path | None:
+    """The ansible.cfg Ansible uses when started from the current folder: $ANSIBLE_CONFIG, ./ansible.cfg,
+    ~/.ansible.cfg, /etc/ansible/ansible.cfg (Ansible's own search, not a copy of it)."""
+    from ansible.config.manager import find_ini_config_file
+
+    found = find_ini_config_file()
+    return Path(found).resolve() if found else None
+
+
+def read_config() -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
-    path = config_file(project_dir)
+    path = config_file()
     if path:
         parser.read(path, encoding="utf-8")
     return parser
 
 
-def default_inventories(project_dir: Path) -> list[str]:
+def default_inventories() -> list[str]:
     """The inventory ansible.cfg names (relative to the config file), for reading the office from it."""
-    path = config_file(project_dir)
-    value = read_config(project_dir).get("defaults", "inventory", fallback="")
+    path = config_file()
+    value = read_config().get("defaults", "inventory", fallback="")
     if not value or path is None:
         return []
     return [str((path.parent / item.strip()).resolve()) for item in value.split(",") if item.strip()]
 
 
-def callbacks_env(project_dir: Path) -> dict[str, str]:
+def callbacks_env() -> dict[str, str]:
     """Turn the agenda callback on, keeping whatever else the configuration enables."""
     listed = os.environ.get("ANSIBLE_CALLBACKS_ENABLED")
     if listed is None:
-        cfg = read_config(project_dir)
+        cfg = read_config()
         listed = cfg.get(
             "defaults", "callbacks_enabled", fallback=cfg.get("defaults", "callback_whitelist", fallback="")
         )
@@ -159,6 +188,12 @@ def callbacks_env(project_dir: Path) -> dict[str, str]:
     if AGENDA_CALLBACK not in names:
         names.append(AGENDA_CALLBACK)
     return {"ANSIBLE_CALLBACKS_ENABLED": ",".join(names)}
+
+
+def config_env() -> dict[str, str]:
+    """The playbook runs with the configuration siak-sop found from the current folder, named outright."""
+    path = config_file()
+    return {"ANSIBLE_CONFIG": str(path)} if path and "ANSIBLE_CONFIG" not in os.environ else {}
 
 
 def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
@@ -206,7 +241,7 @@ def prepare(args: Any) -> RunRequest:
         )
     playbook_name, sop_id = PLAYBOOKS[args.sop]
     sop = load_sop(sop_id)
-    project_dir = find_project_dir()
+    collection_dir = None
     if args.playbook:
         playbook = Path(args.playbook).resolve()
         if not playbook.is_file():
@@ -214,11 +249,12 @@ def prepare(args: Any) -> RunRequest:
                 tr("playbook not found"), where=args.playbook, fix=tr("Check the path given to --playbook")
             )
     else:
-        playbook = project_dir / "playbooks" / playbook_name
+        collection_dir = find_collection(config_file())
+        playbook = collection_dir / "playbooks" / playbook_name
         if not playbook.is_file():
             raise SiakError(
                 tr("playbook playbooks/{playbook} for '{name}' is not in this collection ({folder})").format(
-                    playbook=playbook_name, name=args.sop, folder=project_dir
+                    playbook=playbook_name, name=args.sop, folder=collection_dir
                 ),
                 fix=tr("Update the collection to a version that has it, or give one with --playbook"),
             )
@@ -243,7 +279,8 @@ def prepare(args: Any) -> RunRequest:
     return RunRequest(
         name=args.sop,
         sop=sop,
-        project_dir=project_dir,
+        work_dir=Path.cwd(),
+        collection_dir=collection_dir,
         playbook=playbook,
         inventories=inventories,
         output_dir=output_dir,
@@ -266,7 +303,7 @@ def prepare(args: Any) -> RunRequest:
 
 
 def office_vars(request: RunRequest, group: str = "all") -> dict[str, Any]:
-    inventories = request.inventories or default_inventories(request.project_dir)
+    inventories = request.inventories or default_inventories()
     if not inventories:
         return {}
     return read_host_vars(
@@ -400,10 +437,9 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
         # The log beside the report is for reading, not a terminal: no colour codes.
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
-        **callbacks_env(request.project_dir),
+        **callbacks_env(),
+        **config_env(),
     }
-    if "ANSIBLE_CONFIG" not in os.environ and config_file(request.project_dir):
-        envvars["ANSIBLE_CONFIG"] = str(config_file(request.project_dir))
 
     def poll() -> None:
         if tail.path is None:
@@ -466,7 +502,7 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
         runner = _run(
             ansible_runner,
             private_data_dir=str(private),
-            project_dir=str(request.project_dir),
+            project_dir=str(request.work_dir),
             playbook=str(request.playbook),
             ident=request.run_id,
             inventory=request.inventories or None,
@@ -532,9 +568,9 @@ def cleanup_after_cancel(request: RunRequest) -> CleanupResult | None:
     Agenda: it is no SOP step. Returns None when the SOP has no cleanup or the run was a check.
     """
     name = CANCEL_CLEANUP.get(request.name)
-    if not name or request.check or request.playbook.parent != request.project_dir / "playbooks":
+    if not name or request.check or request.collection_dir is None:
         return None
-    playbook = request.project_dir / "playbooks" / name
+    playbook = request.collection_dir / "playbooks" / name
     if not playbook.is_file():
         return None
     import ansible_runner
@@ -550,13 +586,12 @@ def cleanup_after_cancel(request: RunRequest) -> CleanupResult | None:
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
     }
-    if "ANSIBLE_CONFIG" not in os.environ and config_file(request.project_dir):
-        envvars["ANSIBLE_CONFIG"] = str(config_file(request.project_dir))
+    envvars.update(config_env())
     cleanup = dataclasses.replace(request, tags=None, skip_tags=None, check=False, diff=False)
     runner = _run(
         ansible_runner,
         private_data_dir=str(private),
-        project_dir=str(request.project_dir),
+        project_dir=str(request.work_dir),
         playbook=str(playbook),
         ident=f"{request.run_id}-cleanup",
         inventory=request.inventories or None,

@@ -20,7 +20,8 @@ def request(name: str = "backup", **kw) -> runner.RunRequest:
     return runner.RunRequest(
         name=name,
         sop=load_sop("backup"),
-        project_dir=Path("/x"),
+        work_dir=Path("/x"),
+        collection_dir=Path("/x"),
         playbook=Path("/x/playbooks/backup.yml"),
         inventories=[],
         output_dir=Path("/x/out"),
@@ -42,22 +43,25 @@ def test_extra_vars_like_ansible_playbook(tmp_path):
 def test_the_agenda_callback_is_added_to_what_the_config_enables(tmp_path, monkeypatch):
     monkeypatch.delenv("ANSIBLE_CALLBACKS_ENABLED", raising=False)
     monkeypatch.delenv("ANSIBLE_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "ansible.cfg").write_text("[defaults]\ncallbacks_enabled = ansible.posix.profile_tasks\n")
-    assert runner.callbacks_env(tmp_path) == {
+    assert runner.callbacks_env() == {
         "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks,dukcapil.siak.agenda"
     }
     (tmp_path / "ansible.cfg").write_text("[defaults]\ncallbacks_enabled = dukcapil.siak.agenda\n")
-    assert runner.callbacks_env(tmp_path) == {}  # already on: leave the configuration alone
+    assert runner.callbacks_env() == {}  # already on: leave the configuration alone
     monkeypatch.setenv("ANSIBLE_CALLBACKS_ENABLED", "community.general.timer")
-    assert runner.callbacks_env(tmp_path) == {
+    assert runner.callbacks_env() == {
         "ANSIBLE_CALLBACKS_ENABLED": "community.general.timer,dukcapil.siak.agenda"
     }
 
 
 def test_default_inventory_is_relative_to_the_config(tmp_path, monkeypatch):
     monkeypatch.delenv("ANSIBLE_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "ansible.cfg").write_text("[defaults]\ninventory = inventories/lab\n")
-    assert runner.default_inventories(tmp_path) == [str(tmp_path / "inventories" / "lab")]
+    assert runner.default_inventories() == [str(tmp_path / "inventories" / "lab")]
+    assert runner.config_env() == {"ANSIBLE_CONFIG": str(tmp_path / "ansible.cfg")}
 
 
 def test_backup_inside_service_hours_is_refused_unless_forced():

@@ -7,7 +7,7 @@ import re
 import pytest
 from agenda_builder import Run
 
-from siak_sop import cli, exitcodes
+from siak_sop import cli, exitcodes, runner
 
 PLAYBOOK = "tests/playbooks/sop_steps.yml"
 
@@ -38,11 +38,25 @@ def test_unknown_sop(capsys, out):
     )
 
 
-def test_playbook_not_in_the_collection(capsys, out, tmp_path, monkeypatch):
-    collection = tmp_path / "collection"
+def installed_collection(tmp_path, monkeypatch, playbooks=()):
+    """A collection installed in a collections path of its own, the only one Ansible is told of."""
+    root = tmp_path / "collections"
+    collection = root / "ansible_collections" / "dukcapil" / "siak"
     (collection / "playbooks").mkdir(parents=True)
-    (collection / "galaxy.yml").write_text("namespace: dukcapil\nname: siak\n")
-    monkeypatch.setenv("SIAK_PROJECT_DIR", str(collection))
+    (collection / "galaxy.yml").write_text("namespace: dukcapil\nname: siak\nversion: 0.1.0\n")
+    for name in playbooks:
+        (collection / "playbooks" / name).write_text("---\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("ANSIBLE_CONFIG", raising=False)
+    monkeypatch.setenv("ANSIBLE_COLLECTIONS_PATH", str(root))
+    monkeypatch.setenv("ANSIBLE_COLLECTIONS_SCAN_SYS_PATH", "False")
+    return collection
+
+
+def test_playbook_not_in_the_collection(capsys, out, tmp_path, monkeypatch):
+    collection = installed_collection(tmp_path, monkeypatch)
     for name, playbook in (
         ("upgrade", "upgrade.yml"),
         ("rollout", "client_rollout.yml"),
@@ -51,6 +65,25 @@ def test_playbook_not_in_the_collection(capsys, out, tmp_path, monkeypatch):
         assert cli.main(["run", name]) == exitcodes.BAD_INPUT
         line = one_line(capsys)
         assert f"playbook playbooks/{playbook} for '{name}' is not in this collection ({collection})" in line
+
+
+def test_the_installed_collection_is_found_through_ansible(out, tmp_path, monkeypatch):
+    collection = installed_collection(tmp_path, monkeypatch, playbooks=("upgrade.yml",))
+    assert runner.find_collection(runner.config_file()) == collection
+
+
+def test_collection_not_installed(capsys, out, tmp_path, monkeypatch):
+    """No traceback: the line says the collection is missing and how to install it."""
+    installed_collection(tmp_path, monkeypatch)
+    monkeypatch.setenv("ANSIBLE_COLLECTIONS_PATH", str(tmp_path / "nothing-here"))
+    assert cli.main(["run", "backup"]) == exitcodes.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip() == (
+        "siak-sop: no ansible.cfg: the dukcapil.siak collection is not installed where Ansible looks for "
+        "collections. Install it: ansible-galaxy collection install dukcapil-siak-<version>.tar.gz (README, "
+        "Install), or run siak-sop from the folder whose ansible.cfg sets collections_path"
+    )
 
 
 def test_a_given_playbook_that_does_not_exist(capsys, out):
