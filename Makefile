@@ -28,7 +28,7 @@ WORKSTATIONS ?= 4
 # module-scoped lab is built once). Much of a lab test is waiting on SSH, sleeps and timeouts.
 TEST_WORKERS ?= 2
 
-.PHONY: help setup system demo test lint unit integration molecule build sanity importer bundle bundle-test bench lab-up lab-down clean ee
+.PHONY: help setup system demo test lint unit integration molecule build sanity importer bundle bundle-test install-test bench lab-up lab-down clean ee
 
 help:
 	@echo "make demo   set everything up, start the lab and run the SIAK upgrade SOP against it"
@@ -46,10 +46,10 @@ system:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(VENV)/.installed: requirements.txt requirements-runtime.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-runtime.txt pyproject.toml tests/lab/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e . -e tests/lab
 	@touch $@
 
 $(COLLECTION_LINK):
@@ -126,7 +126,12 @@ bundle: setup
 bundle-test: bundle
 	tests/bundle/run.sh
 
-test: setup lint unit integration molecule sanity importer ee bundle-test
+# A collection user's path: the tarball and the wheel installed fresh, run by FQCN and by siak-sop from
+# an empty folder against a lab; outputs only in ./siak-sop-out, nothing written into the collection.
+install-test: bundle
+	tests/install/run.sh
+
+test: setup lint unit integration molecule sanity importer ee bundle-test install-test
 	@echo "make test: every gate passed"
 
 bench: setup

@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from labkit import make_lab  # noqa: E402
-from siak_sop.lab.standins.builder import build_release  # noqa: E402
+from siak_lab.standins.builder import build_release  # noqa: E402
 
 PORT = 18180
 

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from siak_sop.lab.standins.builder import build_client_package
+from siak_lab.standins.builder import build_client_package
 
 REPO = Path(__file__).resolve().parents[1]
 DISTPOINT = REPO / "roles" / "client_rollout" / "files" / "distpoint.py"

@@ -41,7 +41,7 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def db(lab):
-    """The lab with the Oracle stand-in (expdp, impdp, exp) on siak-db (playbooks/lab_oracle_standin.yml)."""
-    result = lab.playbook("playbooks/lab_oracle_standin.yml")
+    """The lab with the Oracle stand-in (expdp, impdp, exp) on siak-db (tests/lab/oracle_standin.yml)."""
+    result = lab.playbook("tests/lab/oracle_standin.yml")
     assert result.returncode == 0, result.stdout[-3000:]
     return lab

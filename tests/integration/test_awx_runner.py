@@ -154,7 +154,7 @@ def test_backup_job_as_awx_runs_it_leaves_agenda_report_and_artifacts(lab, tmp_p
             )
         )
         account.chmod(0o600)
-        standin = lab.playbook("playbooks/lab_oracle_standin.yml", "-e", f"@{account}")
+        standin = lab.playbook("tests/lab/oracle_standin.yml", "-e", f"@{account}")
         assert standin.returncode == 0, standin.stdout[-3000:]
     output = tmp_path / "job-output"  # the lasting folder AWX_TASK_ENV points SIAK_OUTPUT_DIR at
     extravars = {

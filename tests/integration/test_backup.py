@@ -1,6 +1,6 @@
 """playbooks/backup.yml against the lab over SSH: the backup SOP with faults, each asserted.
 
-No Oracle runs in the lab: playbooks/lab_oracle_standin.yml installs a stand-in expdp/exp on siak-db that
+No Oracle runs in the lab: tests/lab/oracle_standin.yml installs a stand-in expdp/exp on siak-db that
 writes a dump and a log in the real formats, in the mode a test chooses.
 """
 

@@ -2,7 +2,7 @@
 nearly full flashdisk, a SIGKILL mid-export, a cancel at a step's hard limit, the restore drill, and the
 steps' tags. Every test checks the server's real state afterwards (folders, files, processes, the lock).
 
-No Oracle runs in the lab: the stand-in (src/siak_sop/lab/standins/oracle_export.py) runs a Data Pump job
+No Oracle runs in the lab: the stand-in (tests/lab/siak_lab/standins/oracle_export.py) runs a Data Pump job
 apart from its client, as a database does, so killing the client leaves the job running.
 """
 

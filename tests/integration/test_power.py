@@ -141,7 +141,7 @@ def test_an_unreachable_bmc_is_named_without_suggesting_to_skip_checks(plab):
 
 def test_an_untrusted_redfish_certificate_is_refused(plab, tmp_path):
     # A CA that did not sign the BMC's certificate: the controller must refuse the connection.
-    from siak_sop.lab.runtime import lab_certificates
+    from siak_lab.runtime import lab_certificates
 
     other_ca = tmp_path / "other-ca.pem"
     other_ca.write_text(lab_certificates(f"{plab.net}.250")[0])

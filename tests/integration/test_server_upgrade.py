@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from labkit import LabHandle, lab_seed, make_lab
-from siak_sop.lab.runtime import pids_in_ns
-from siak_sop.lab.standins.builder import Release, build_release
+from siak_lab.runtime import pids_in_ns
+from siak_lab.standins.builder import Release, build_release
 
 APP_ONLY = "tests/playbooks/upgrade_app_only.yml"
 

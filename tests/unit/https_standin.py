@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from siak_sop.lab.runtime import lab_certificates
+from siak_lab.runtime import lab_certificates
 
 
 @contextlib.contextmanager

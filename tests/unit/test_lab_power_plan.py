@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import yaml
 
-from siak_sop.lab import plan
-from siak_sop.lab.peers import magic_packet_mac
-from siak_sop.lab.runtime import _InventoryDumper
+from siak_lab import plan
+from siak_lab.peers import magic_packet_mac
+from siak_lab.runtime import _InventoryDumper
 
 
 def test_each_physical_server_has_its_own_bmc_address_and_mac():

@@ -141,7 +141,7 @@ def test_the_lab_standin_writes_what_the_verdict_expects(tmp_path, monkeypatch):
     import subprocess
     import sys
 
-    standin = Path(__file__).parents[2] / "src" / "siak_sop" / "lab" / "standins" / "oracle_export.py"
+    standin = Path(__file__).parents[1] / "lab" / "siak_lab" / "standins" / "oracle_export.py"
     spec = importlib.util.spec_from_file_location("standin", standin)
     assert spec and spec.loader
     for tool in ("expdp", "exp"):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from siak_lab.standins import builder
 from siak_sop.errors import SiakError
-from siak_sop.lab.standins import builder
 
 
 def test_same_inputs_give_the_same_checksum(tmp_path):

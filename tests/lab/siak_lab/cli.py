@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from siak_lab import plan
+from siak_lab.runtime import Lab
 from siak_sop.errors import SiakError
-from siak_sop.lab import plan
-from siak_sop.lab.runtime import Lab
 
 
 def _default_lab_dir() -> Path:
@@ -126,7 +126,7 @@ def run(argv: list[str]) -> int:
     elif args.command == "status":
         print(json.dumps(lab.status(), indent=2))
     elif args.command == "release":
-        from siak_sop.lab.standins import builder
+        from siak_lab.standins import builder
 
         if args.demo:
             print(json.dumps(builder.build_demo_set(args.out), indent=2))

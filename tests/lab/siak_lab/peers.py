@@ -28,7 +28,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from siak_sop.lab import plan
+from siak_lab import plan
 
 LOG = logging.getLogger("siak-lab-peers")
 NAMESPACE = uuid.UUID("8a5d3c1e-62a4-4f0e-9d0b-5a1a6b4c0f18")
@@ -44,13 +44,13 @@ class LabPower:
         self._busy: set[str] = set()  # hosts being switched on now
 
     def is_on(self, name: str) -> bool:
-        from siak_sop.lab.runtime import Lab
+        from siak_lab.runtime import Lab
 
         lab = Lab(self.lab_dir)
         return Lab.running(name, lab.load())
 
     def _run(self, verb: str, name: str) -> None:
-        cmd = [sys.executable, "-m", "siak_sop.lab.cli", "--lab-dir", str(self.lab_dir), verb, name]
+        cmd = [sys.executable, "-m", "siak_lab.cli", "--lab-dir", str(self.lab_dir), verb, name]
         with self._lock:
             result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         with self._busy_lock:
@@ -277,7 +277,7 @@ def run(lab_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m siak_sop.lab.peers")
+    parser = argparse.ArgumentParser(prog="python -m siak_lab.peers")
     parser.add_argument("--lab-dir", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

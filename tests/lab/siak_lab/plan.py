@@ -19,7 +19,7 @@ SERVERS = ("siak-host", "siak-vm", "siak-db")
 # siak-vm is the SIAK server VM: it stays powered off until started through the lab's power
 # control (the VM bring-up role drives it), like a VM after the physical server boots.
 POWERED_OFF_AT_START = ("siak-vm",)
-# The power peers (siak-lab up --power-peers, src/siak_sop/lab/peers.py) of each physical server: a
+# The power peers (siak-lab up --power-peers, tests/lab/siak_lab/peers.py) of each physical server: a
 # Wake-on-LAN listener on the host's own address, a BMC on an address of its own (.2xx), and one Redfish
 # service for all of them, like an office's management network. Their state and secrets live in POWER_DIR.
 POWER_DIR = "power"

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from siak_lab import plan
 from siak_sop.errors import SiakError
-from siak_sop.lab import plan
 
 SSHD = "/usr/sbin/sshd"
 STATE_FILE = "lab.json"
@@ -251,7 +251,7 @@ class Lab:
             self._start_peers(state)
         return state
 
-    # ---- power peers (Wake-on-LAN, BMCs, Redfish: src/siak_sop/lab/peers.py) ---------------
+    # ---- power peers (Wake-on-LAN, BMCs, Redfish: tests/lab/siak_lab/peers.py) ---------------
     @property
     def power_dir(self) -> Path:
         return self.dir / plan.POWER_DIR
@@ -290,13 +290,13 @@ class Lab:
     def _start_peers(self, state: dict) -> None:
         record = state["power_peers"]
         pid = record.get("pid")
-        if pid and _cmdline(pid).find("siak_sop.lab.peers") >= 0:
+        if pid and _cmdline(pid).find("siak_lab.peers") >= 0:
             return
         ready = self.power_dir / "ready"
         ready.unlink(missing_ok=True)
         log = open(self.power_dir / "peers.log", "ab")  # noqa: SIM115 - handed to the child
         proc = subprocess.Popen(
-            [sys.executable, "-m", "siak_sop.lab.peers", "--lab-dir", str(self.dir)],
+            [sys.executable, "-m", "siak_lab.peers", "--lab-dir", str(self.dir)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -321,11 +321,11 @@ class Lab:
 
     def _stop_peers(self, state: dict) -> None:
         pid = state.get("power_peers", {}).get("pid")
-        if pid and "siak_sop.lab.peers" in _cmdline(pid):
+        if pid and "siak_lab.peers" in _cmdline(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + 2.0
-            while time.monotonic() < deadline and "siak_sop.lab.peers" in _cmdline(pid):
+            while time.monotonic() < deadline and "siak_lab.peers" in _cmdline(pid):
                 time.sleep(0.02)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -406,7 +406,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
             plan.LabHost(**{k: v for k, v in h.items() if k in fields} | {"groups": tuple(h["groups"])})
             for h in state["hosts"].values()
         ]
-        lab_cli = shutil.which("siak-lab") or f"{sys.executable} -m siak_sop.lab.cli"
+        lab_cli = shutil.which("siak-lab") or f"{sys.executable} -m siak_lab.cli"
         data = plan.inventory(
             hosts,
             port=state["port"],
@@ -483,7 +483,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
             "--",
             sys.executable,
             "-m",
-            "siak_sop.lab.cli",
+            "siak_lab.cli",
             "--lab-dir",
             str(self.dir),
             "start",

@@ -1,7 +1,7 @@
 """LAB STAND-IN for Oracle's expdp, impdp and exp. It is NOT Oracle and exports nothing.
 
 Installed on the lab's siak-db as $ORACLE_HOME/bin/expdp, .../impdp and .../exp by
-playbooks/lab_oracle_standin.yml, which puts the host's #!/usr/bin/python3 in front (the same file; it
+tests/lab/oracle_standin.yml, which puts the host's #!/usr/bin/python3 in front (the same file; it
 acts by the name it is called by). It reads the parfile the way the real tools do, writes a dump of a
 chosen size (pseudo-random bytes behind a header that says it is a stand-in) and a log in the real
 tools' formats, so the backup role's verdict, folder, checksum, copy, cleanup and drill logic run
