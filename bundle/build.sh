@@ -73,6 +73,8 @@ PY
 # without ensurepip, which Debian packages apart as python3-venv).
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 "$py" -m pip wheel -q --wheel-dir "$stage/wheels" -r requirements-runtime.txt pip 2>&1 | grep -v '^WARNING: Location' || true
+# setuptools stages the package in build/lib and never removes what left the source since: start clean.
+rm -rf build/lib build/bdist.*
 "$py" -m pip wheel -q --no-deps --wheel-dir "$stage/wheels" . 2>&1 | grep -v '^WARNING: Location' || true
 for needed in ansible_core ansible_runner pywinrm pyghmi weasyprint siak_sop pip; do
   ls "$stage/wheels/${needed}"-*.whl >/dev/null 2>&1 || { echo "make bundle: no wheel for $needed" >&2; exit 1; }
