@@ -220,7 +220,7 @@ def day_model(
             else "",
             "problems": chain.problems or [],
         },
-        "place_date": f"{place}, {model.local_date(when, lang)}" if place else model.local_date(when, lang),
+        "place_date": model.place_date(place, when, lang),
         "signatures": [
             {
                 "caption": tr("Recorded by,"),
