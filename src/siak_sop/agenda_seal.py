@@ -101,9 +101,9 @@ def check(message: bytes, signature: str | None, allowed_signers: str | Path | N
         return Signature(UNSIGNED, detail="no signature")
     if not allowed_signers or not Path(allowed_signers).is_file():
         raise SiakError(
-            "no allowed_signers file to check the signature against",
+            Said(N_("no allowed_signers file to check the signature against")),
             where=str(allowed_signers or ""),
-            fix="Give --allowed-signers FILE or set SIAK_AGENDA_ALLOWED_SIGNERS (docs/agenda.md)",
+            fix=Said(N_("Give --allowed-signers FILE or set SIAK_AGENDA_ALLOWED_SIGNERS (docs/agenda.md)")),
         )
     tool = _ssh_keygen()
     folder = tempfile.mkdtemp(prefix="siak-sig-")
