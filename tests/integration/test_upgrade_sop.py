@@ -127,6 +127,8 @@ def test_upgrade_from_vm_off_to_upgraded(ulab):
         and vm_row["Dinyalakan melalui"] == "siak-host"
     )
     assert re.search(r"Menjawab setelah\b", " ".join(started["columns"]))
+    host_row = next(r["cells"] for r in started["rows"] if r["host"] == "siak-host")
+    assert dict(zip(started["columns"], host_row, strict=True))["Masuk sebagai"] == "root"  # step 3's login
     assert "| siak-vm | 1.0 → 2.0 |" in md
     assert "mati: langkah 4 menyalakannya" in md and "off: step 4" not in md
     assert [s["title"] for s in report["signatures"]] == [

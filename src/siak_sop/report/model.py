@@ -71,6 +71,7 @@ OUTPUT_FIELDS: dict[str, tuple[str, ...]] = {
         "action",
         "hypervisor",
         "power_method",
+        "logged_in_as",
         "answered_after_s",
         "result",
     ),

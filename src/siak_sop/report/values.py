@@ -48,6 +48,7 @@ LABELS = {
     "failed_step": N_("Failed at step"),
     "started": N_("Started"),
     "hypervisor": N_("Started through"),
+    "logged_in_as": N_("Logged in as"),
     "cleaned": N_("Left by a cut-off run, cleaned up"),
     # Step 1 of SOP-PIAK-15, the preparation (Jadwal uji coba).
     "answers": N_("Answers"),
