@@ -84,13 +84,15 @@ user=(unshare --mount --propagation private sh -c \
   env -i HOME="$work/home" PATH="$work/venv/bin:/usr/sbin:/usr/bin:/sbin:/bin" LANG=C.UTF-8)
 mkdir "$work/home" "$work/empty" "$work/office"
 
-# 3a. ansible-playbook by FQCN from an empty folder; the agenda callback turned on the documented way.
+# 3a. ansible-playbook by FQCN from an empty folder, with the agenda and laporan callbacks (docs/laporan.md:
+# the laporan callback renders after a plain ansible-playbook run when told to).
 (cd "$work/empty" && "${user[@]}" ANSIBLE_COLLECTIONS_PATH="$work/collections" \
-  ANSIBLE_CALLBACKS_ENABLED=dukcapil.siak.agenda \
+  ANSIBLE_CALLBACKS_ENABLED=dukcapil.siak.agenda,dukcapil.siak.laporan SIAK_LAPORAN_WHEN=always \
   ansible-playbook dukcapil.siak.backup -i "$work/inventory" -i "$work/hours/hours.yml" -e "$vars" \
   >"$work/playbook.log" 2>&1) || { tail -40 "$work/playbook.log" >&2; fail "ansible-playbook dukcapil.siak.backup failed"; }
 ls "$work"/empty/siak-sop-out/agenda/*/*.jsonl >/dev/null 2>&1 || fail "no agenda in ./siak-sop-out/agenda"
-ls "$work"/empty/siak-sop-out/reports/* >/dev/null 2>&1 || fail "no backup report in ./siak-sop-out/reports"
+ls "$work"/empty/siak-sop-out/reports/*/laporan-*.pdf >/dev/null 2>&1 || fail "no Laporan PDF in ./siak-sop-out/reports"
+ls "$work"/empty/siak-sop-out/buku-agenda/buku-agenda-*.pdf >/dev/null 2>&1 || fail "no Buku Agenda page in ./siak-sop-out"
 [ "$(ls -A "$work/empty")" = "siak-sop-out" ] || fail "ansible-playbook left more than siak-sop-out: $(ls -A "$work/empty")"
 
 # 3b. siak-sop from a folder holding only the office's ansible.cfg (docs/ansible.cfg.example), naming the
