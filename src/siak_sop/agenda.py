@@ -99,7 +99,10 @@ def iso(moment: datetime) -> str:
 def agenda_path(agenda_dir: str | Path, started: datetime, run_id: str) -> Path:
     """``<agenda_dir>/<YYYY-MM-DD>/<run_id>.jsonl``; the date is the run's start in the office timezone."""
     if not run_id or "/" in run_id or run_id.startswith("."):
-        raise SiakError(f"run id {run_id!r} cannot be a file name", fix="Use letters, digits, '-' and '_'")
+        raise SiakError(
+            Said(N_("run id {run_id!r} cannot be a file name"), run_id=run_id),
+            fix=Said(N_("Use letters, digits, '-' and '_'")),
+        )
     return Path(agenda_dir) / started.strftime("%Y-%m-%d") / f"{run_id}.jsonl"
 
 

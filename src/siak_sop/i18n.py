@@ -140,10 +140,15 @@ class Said(str):
 
 
 def say(text: Any, lang: str | None = None) -> str:
-    """`text` in `lang` (default: the current language): a `Said` through the catalogue, anything else as it is."""
+    """`text` in `lang` (default: the current language): a `Said` through the catalogue (a `Said` among its
+    values too), anything else as it is."""
     if isinstance(text, Said):
         translate = gettext_for(lang) if lang else tr
-        return translate(text.message).format(**text.values)
+        values = {
+            name: say(value, lang) if isinstance(value, Said) else value
+            for name, value in text.values.items()
+        }
+        return translate(text.message).format(**values)
     return str(text)
 
 
