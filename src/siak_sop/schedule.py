@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
 from siak_sop.service_hours import DEFAULT_TIMEZONE, DEFAULT_WINDOWS, HHMM, Window, parse_windows, zone
 
 # The office's clock names, for messages and docs.
@@ -31,7 +32,9 @@ def parse_time(raw: object, where: str) -> time:
     match = HHMM.match(str(raw).strip())
     if not match:
         raise SiakError(
-            f"backup time '{raw}' is not a time of day HH:MM", where=where, fix="Write it as 17:00"
+            Said(N_("backup time '{value}' is not a time of day HH:MM"), value=raw),
+            where=where,
+            fix=Said(N_("Write it as 17:00")),
         )
     return time(int(match.group(1)), int(match.group(2)))
 
@@ -43,7 +46,9 @@ def parse_start(raw: object, where: str) -> date:
         return date.fromisoformat(str(raw).strip())
     except ValueError:
         raise SiakError(
-            f"schedule start '{raw}' is not a date YYYY-MM-DD", where=where, fix="Write it as 2026-01-01"
+            Said(N_("schedule start '{value}' is not a date YYYY-MM-DD"), value=raw),
+            where=where,
+            fix=Said(N_("Write it as 2026-01-01")),
         ) from None
 
 
@@ -52,9 +57,16 @@ def check_after_hours(at: time, windows: tuple[Window, ...], where: str) -> None
     for window in windows:
         if window.start <= at < window.end:
             raise SiakError(
-                f"backup time {at:%H:%M} falls inside service hours ({window.label('en')})",
+                Said(
+                    N_("backup time {at:%H:%M} falls inside service hours ({window})"),
+                    at=at,
+                    window=window.label("en"),
+                ),
                 where=where,
-                fix=f"Pick a time after {max(w.end for w in windows):%H:%M}, when every service window has ended",
+                fix=Said(
+                    N_("Pick a time after {end:%H:%M}, when every service window has ended"),
+                    end=max(w.end for w in windows),
+                ),
             )
 
 
@@ -85,10 +97,21 @@ def cron_time(at: time, office_timezone: str, host_timezone: str, today: date) -
     for name in (office_timezone, host_timezone):
         if len(_offsets(name, at, today)) > 1:
             raise SiakError(
-                f"timezone {name} changes its clock during the year, so a cron entry cannot keep "
-                f"{at:%H:%M} {office_timezone} all year",
+                Said(
+                    N_(
+                        "timezone {name} changes its clock during the year, so a cron entry cannot keep "
+                        "{at:%H:%M} {timezone} all year"
+                    ),
+                    name=name,
+                    at=at,
+                    timezone=office_timezone,
+                ),
                 where="schedule_backup",
-                fix="Set the control node's timezone to the office's, or install the systemd timer instead",
+                fix=Said(
+                    N_(
+                        "Set the control node's timezone to the office's, or install the systemd timer instead"
+                    )
+                ),
             )
     local = datetime.combine(today, at, tzinfo=zone(office_timezone)).astimezone(zone(host_timezone))
     return {"minute": local.minute, "hour": local.hour, "host_timezone": host_timezone}
@@ -102,8 +125,10 @@ def backup_schedule(office: dict) -> dict:
     default the common Dukcapil week), ``schedule_start`` (YYYY-MM-DD, default 2026-01-01).
     """
     if not isinstance(office, dict):
-        raise SiakError(f"expected the office's settings as a mapping, got {type(office).__name__}")
-    where = f"office {office.get('name') or office.get('short_name') or '(unnamed)'}"
+        raise SiakError(
+            Said(N_("expected the office's settings as a mapping, got {kind}"), kind=type(office).__name__)
+        )
+    where = Said(N_("office {name}"), name=office.get("name") or office.get("short_name") or "(unnamed)")
     timezone = str(office.get("timezone") or DEFAULT_TIMEZONE)
     try:
         zone(timezone)
@@ -111,7 +136,7 @@ def backup_schedule(office: dict) -> dict:
         raise SiakError(err.what, where=where, fix=err.fix) from None
     at = parse_time(office.get("backup_time") or DEFAULT_BACKUP_TIME, where)
     raw_windows = office.get("service_hours") or DEFAULT_WINDOWS
-    windows = parse_windows(list(raw_windows), where=f"{where}, service_hours")
+    windows = parse_windows(list(raw_windows), where=Said(N_("{where}, service_hours"), where=where))
     check_after_hours(at, windows, where)
     start = parse_start(office.get("schedule_start") or DEFAULT_START, where)
     return {
