@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
+from siak_sop.i18n import N_, Said, os_reason
 
 FAILED_STATUSES = ("failed", "unreachable")
 
@@ -153,7 +153,7 @@ def read_agenda(path: Path | str) -> RunRecord:
         ) from None
     except OSError as exc:
         raise SiakError(
-            Said(N_("cannot read the agenda ({error})"), error=exc.strerror), where=str(path)
+            Said(N_("cannot read the agenda ({error})"), error=os_reason(exc)), where=str(path)
         ) from None
     return parse_lines(text.splitlines(), str(path))
 

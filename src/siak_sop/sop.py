@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
+from siak_sop.i18n import N_, Said, os_reason
 
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 SOP_FIELDS = {
@@ -369,7 +369,7 @@ def read_yaml_file(path: Path | str, what: Said) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SiakError(
-            Said(N_("cannot read {what} ({reason})"), what=what, reason=exc.strerror), where=str(path)
+            Said(N_("cannot read {what} ({reason})"), what=what, reason=os_reason(exc)), where=str(path)
         ) from None
     try:
         return yaml.safe_load(text)
