@@ -59,6 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     d.add_argument("folders", nargs="+", metavar="DAY_FOLDER", help="<agenda_dir>/<YYYY-MM-DD>")
     d.add_argument("--json", action="store_true", help=tr("one JSON object per file"))
+    d.add_argument("--lang", choices=LANGS, default=current(), help=tr("language of the findings"))
     d.add_argument(
         "--allowed-signers", type=Path, default=None, help=tr("default: $SIAK_AGENDA_ALLOWED_SIGNERS")
     )

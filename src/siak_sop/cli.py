@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--budget-file", help=tr("also show the hard limits this budget file sets"))
     c = sub.add_parser("check-sop", help=tr("validate an SOP table file"))
     c.add_argument("file", help=tr("the SOP table (YAML) to check"))
+    c.add_argument("--lang", choices=LANGS, default=current(), help=tr("language of the messages"))
     agenda_cli.add_parser(sub)
     wrapper_cli.add_commands(sub)
     return p
