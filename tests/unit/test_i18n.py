@@ -211,6 +211,7 @@ def bad_inputs(tmp_path):
     lines = (PACKAGE / "sops" / "sop_piak_15.yml").read_text(encoding="utf-8").splitlines(keepends=True)
     kegiatan = [n for n, line in enumerate(lines) if line.lstrip().startswith("kegiatan:")]
     del lines[kegiatan[1]]  # step 2 loses its Kegiatan
+    step_line = next(n for n, line in enumerate(lines, start=1) if line.strip() == "- id: start_server")
     sop = tmp_path / "sop.yml"
     sop.write_text("".join(lines), encoding="utf-8")
     (tmp_path / "out" / "agenda" / "2026-12-06").mkdir(parents=True)
@@ -228,8 +229,8 @@ def bad_inputs(tmp_path):
         ),
         (
             ["check-sop", str(sop)],
-            "langkah start_server: kolom 'kegiatan' tidak ada. Tambahkan",
-            "step start_server: missing field 'kegiatan'. Add it",
+            f"sop.yml baris {step_line}, langkah start_server: kolom 'kegiatan' tidak ada. Tambahkan",
+            f"sop.yml line {step_line}, step start_server: missing field 'kegiatan'. Add it",
         ),
         (
             ["run", "upgrade", "--hard-limit", "replace_app"],
