@@ -21,14 +21,18 @@ def test_every_message_is_translated_and_every_entry_is_used():
     assert i18n.problems("id") == []
 
 
+# A value in a message: {name}, with its conversion ({value!r}) and format ({at:%H:%M}).
+PLACEHOLDER = re.compile(r"\{[a-z_]*(?:![rsa])?(?::[^{}]*)?\}")
+
+
 def test_placeholders_survive_translation():
     with open(i18n.catalogue_path("id"), "rb") as fh:
         catalog = read_po(fh, locale="id")
     for message in catalog:
         if not message.id:
             continue
-        wanted = sorted(re.findall(r"\{[a-z_]*\}", message.id))
-        assert sorted(re.findall(r"\{[a-z_]*\}", message.string)) == wanted, message.id
+        wanted = sorted(PLACEHOLDER.findall(message.id))
+        assert sorted(PLACEHOLDER.findall(message.string)) == wanted, message.id
 
 
 def test_python_and_jinja_read_the_same_catalogue():
