@@ -276,7 +276,7 @@ def test_siak_sops_errors_are_in_bahasa_indonesia_by_default_and_english_on_requ
                 timeout=120,
             )
             lines = [line for line in done.stderr.splitlines() if line.strip()]
-            assert done.returncode == 2 and len(lines) == 1, (argv, lang, done.stderr)
+            assert done.returncode == 2 and len(lines) == 1 and not done.stdout, (argv, lang, done.stderr)
             assert lines[0].startswith("siak-sop: ") and wanted in lines[0], (argv, lang, lines[0])
             if lang is None:
                 assert english_left(lines[0]) == [], lines[0]
