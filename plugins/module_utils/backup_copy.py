@@ -10,6 +10,7 @@ which holds a command's whole input and output in memory.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shlex
@@ -21,6 +22,7 @@ import threading
 import time
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
+    ALIGN,
     CHUNK,
     MANIFEST,
     SEGMENT,
@@ -28,10 +30,15 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
     format_manifest,
     fsync_dir,
     hash_file,
+    is_aligned,
+    open_direct,
     parse_manifest,
     path_info,
     queue,
+    record_text,
+    RECORD,
     start_writeback,
+    stop_direct,
     write_record,
 )
 
@@ -46,12 +53,13 @@ class NotMounted(CopyError):
 
 def stream(src, sink_write, chunk):
     """Read src once; return (sha256, size). Each chunk is hashed on one thread and given to sink_write
-    on another, so the SHA-256 of the source costs no time on top of the copy when there is a core for it."""
+    on another, so the SHA-256 of the source costs no time on top of the copy when there is a core for it.
+    The chunks are page-aligned, so a copy written with direct I/O takes them as they are."""
     digest = hashlib.sha256()
     with open(src, "rb", buffering=0) as fh:
         with contextlib.suppress(OSError, AttributeError):
             os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-        size = fan_out(fh.readinto, [digest.update, sink_write], chunk)
+        size = fan_out(fh.readinto, [digest.update, sink_write], chunk, aligned=True)
     return digest.hexdigest(), size
 
 
@@ -90,7 +98,7 @@ class Local:
         os.rename(src, dst)
         fsync_dir(os.path.dirname(dst))
 
-    def record(self, folder):
+    def record(self, folder, names):
         """Every file of the folder was read back and matched: record it (backup_io.write_record)."""
         write_record(folder, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
@@ -104,22 +112,29 @@ class Local:
 class LocalFile:
     """A copy being written on this host.
 
-    Every SEGMENT written is handed to the kernel for writeback at once (sync_file_range), so the medium
-    is busy while later bytes are still being copied and the final fsync has little left to do.
-
-    How the copy is read back (readback):
-      - "medium" (the default): after the whole file is written and fsynced, its cached pages are
-        dropped and it is read back from the medium in one pass (reading and hashing on two threads).
-        Only a read after the last write catches a fake-capacity flashdisk whose later writes wrap
-        around onto the blocks of earlier ones, so this read is not pipelined with the copy.
-      - "cached": each segment is read back from the page cache by a thread of its own as soon as it
-        is written, while later segments are copied; it proves what the kernel holds, not the medium.
+    How the copy is written and read back (readback):
+      - "medium" (the default): written with direct I/O where the file system allows it (the bytes go
+        from the program's buffers to the medium, past the page cache; a last block that is not aligned
+        is written through the cache), fsynced, then read back from the medium in one pass, again with
+        direct I/O (backup_io.hash_file), reading and hashing on two threads. Only a read after the last
+        write catches a fake-capacity flashdisk whose later writes wrap around onto the blocks of earlier
+        ones, so this read is not pipelined with the copy.
+      - "cached": written through the page cache, each segment read back from the cache by a thread of
+        its own as soon as it is written, while later segments are copied; it proves what the kernel
+        holds, not the medium.
+    A file written through the cache has every SEGMENT handed to the kernel for writeback at once
+    (sync_file_range), so the medium is busy while later bytes are still being copied and the final
+    fsync has little left to do.
     """
 
     def __init__(self, path, mode, readback="medium", chunk=CHUNK):
         self.path = path
         self.chunk = chunk
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        if readback == "medium":
+            self.fd, self.direct = open_direct(path, flags, mode)
+        else:
+            self.fd, self.direct = os.open(path, flags, mode), False
         os.fchmod(self.fd, mode)
         self.written = 0
         self.kicked = 0
@@ -129,12 +144,27 @@ class LocalFile:
 
     def write(self, data):
         view = memoryview(data)
+        if self.direct and not is_aligned(view, self.written):
+            self._stop_direct()
         while view:
-            n = os.write(self.fd, view)
+            try:
+                n = os.write(self.fd, view)
+            except OSError as err:
+                if not (self.direct and err.errno == errno.EINVAL):
+                    raise
+                self._stop_direct()  # the file system took O_DIRECT at open but not for this write
+                continue
             view = view[n:]
             self.written += n
-        if self.written - self.kicked >= SEGMENT:
+            if self.direct and view and n % ALIGN:
+                self._stop_direct()
+        if not self.direct and self.written - self.kicked >= SEGMENT:
             self._segment_done()
+
+    def _stop_direct(self):
+        stop_direct(self.fd)
+        self.direct = False
+        self.kicked = self.written  # what was written directly is on the medium already
 
     def _segment_done(self):
         start, self.kicked = self.kicked, self.written
@@ -145,7 +175,8 @@ class LocalFile:
             self.verifier.check(start, self.written)
 
     def finish(self):
-        self._segment_done()
+        if not self.direct:
+            self._segment_done()
         if self.verifier is not None:
             self.verifier.close()
         os.fsync(self.fd)
@@ -307,9 +338,45 @@ class Ssh:
             "mv -T {0} {1} && sync -f {1} 2>/dev/null; true".format(q(src), q(dst))
         )
 
-    def record(self, folder):
-        """The other host records nothing here: its copy is read again there by the next listing
-        (backup_folder state=listed verify=true), which then records it."""
+    def record(self, folder, names):
+        """Every file of the folder was read back on the other host and matched: write the same
+        verification record there as a local copy gets (backup_io.record_text), with each file's size
+        and mtime as that host's file system reports them, so its retention trusts the copy while they
+        are unchanged and reads it again otherwise."""
+        q = shlex.quote
+        listing = self.run(
+            "find {0} -mindepth 1 -maxdepth 1 -type f -printf '%s %T@ %f\\n'".format(q(folder))
+        )
+        stats = {}
+        for line in listing.splitlines():
+            parts = line.split(" ", 2)
+            if len(parts) == 3 and parts[2] in names:
+                seconds, _dot, fraction = parts[1].partition(".")
+                stats[parts[2]] = [int(parts[0]), int(seconds) * 10**9 + int((fraction + "0" * 9)[:9])]
+        if sorted(stats) != sorted(names):
+            raise CopyError(
+                "{0} on {1} does not hold every file of its manifest: missing {2}".format(
+                    folder, self.where, ", ".join(sorted(set(names) - set(stats)))
+                )
+            )
+        text = record_text(time.strftime("%Y-%m-%dT%H:%M:%S%z"), "", stats)
+        path = q(folder + "/" + RECORD)
+        result = subprocess.run(
+            [
+                *self.base,
+                "umask 077 && cat > {0}.tmp && sync -f {0}.tmp 2>/dev/null; mv {0}.tmp {0}".format(path),
+            ],
+            input=text.encode("utf-8"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise CopyError(
+                "{0}: writing {1}: {2}".format(
+                    self.where, RECORD, result.stderr.decode("utf-8", "replace").strip()
+                )
+            )
 
     def remove(self, path):
         self.run("rm -rf -- {0}".format(shlex.quote(path)))
@@ -337,11 +404,17 @@ class SshFile:
             )
 
     def readback(self, from_disk):
+        """The other host hashes its copy itself: from the medium with direct I/O (dd iflag=direct)
+        where its file system allows it, else after dropping the file's cached pages."""
         q = shlex.quote(self.path)
-        drop = "dd if={0} iflag=nocache count=0 status=none 2>/dev/null; ".format(q) if from_disk else ""
-        out = self.host.run(
-            "sync {0} 2>/dev/null; {1}sha256sum {0} && stat -c %s {0}".format(q, drop)
-        ).split()
+        read = "sha256sum {0}".format(q)
+        if from_disk:
+            read = (
+                "if dd if={0} of=/dev/null iflag=direct bs=4096 count=1 status=none 2>/dev/null; then "
+                "dd if={0} iflag=direct bs=4M status=none | sha256sum; "
+                "else dd if={0} iflag=nocache count=0 status=none 2>/dev/null; sha256sum {0}; fi"
+            ).format(q)
+        out = self.host.run("sync {0} 2>/dev/null; {1} && stat -c %s {0}".format(q, read)).split()
         return out[0], int(out[-1])
 
     def abort(self):
@@ -372,7 +445,7 @@ def encrypt_into(src, out, age_binary, recipients, chunk):
     feeder.start()
     out_digest = hashlib.sha256()
     try:
-        out_size = fan_out(proc.stdout.readinto, [out_digest.update, out.write], chunk)
+        out_size = fan_out(proc.stdout.readinto, [out_digest.update, out.write], chunk, aligned=True)
     except BaseException:
         # The destination failed (a full disk): stop age, so the feeding thread is not left blocked on it.
         proc.kill()
@@ -483,7 +556,8 @@ def copy_folder(target, src, dest, *, mode, recipients, params, chunk):
                 )
             finally:
                 os.unlink(tmp)
-        target.record(partial)
+        stored = {r["dest_name"] for r in records if r["dest_name"] != MANIFEST + ".plain"} | {MANIFEST}
+        target.record(partial, sorted(stored))
         target.rename(partial, dest)
     except BaseException:
         with contextlib.suppress(OSError, CopyError):
