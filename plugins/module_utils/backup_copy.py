@@ -24,12 +24,13 @@ import time
 from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
     ALIGN,
     CHUNK,
+    aligned_buffer,
+    drop_cache,
     MANIFEST,
     SEGMENT,
     fan_out,
     format_manifest,
     fsync_dir,
-    hash_file,
     is_aligned,
     open_direct,
     parse_manifest,
@@ -51,15 +52,15 @@ class NotMounted(CopyError):
     pass
 
 
-def stream(src, sink_write, chunk):
-    """Read src once; return (sha256, size). Each chunk is hashed on one thread and given to sink_write
-    on another, so the SHA-256 of the source costs no time on top of the copy when there is a core for it.
-    The chunks are page-aligned, so a copy written with direct I/O takes them as they are."""
+def stream(src, sinks, chunk):
+    """Read src once; return (sha256, size). Each chunk is hashed on one thread and given to each sink
+    on a thread of its own, so the SHA-256 of the source costs no time on top of the copy when there is
+    a core for it. The chunks are page-aligned, so a copy written with direct I/O takes them as they are."""
     digest = hashlib.sha256()
     with open(src, "rb", buffering=0) as fh:
         with contextlib.suppress(OSError, AttributeError):
             os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-        size = fan_out(fh.readinto, [digest.update, sink_write], chunk, aligned=True)
+        size = fan_out(fh.readinto, [digest.update, *sinks], chunk, aligned=True)
     return digest.hexdigest(), size
 
 
@@ -112,13 +113,17 @@ class Local:
 class LocalFile:
     """A copy being written on this host.
 
-    How the copy is written and read back (readback):
+    How the copy is written and checked (readback):
       - "medium" (the default): written with direct I/O where the file system allows it (the bytes go
         from the program's buffers to the medium, past the page cache; a last block that is not aligned
-        is written through the cache), fsynced, then read back from the medium in one pass, again with
-        direct I/O (backup_io.hash_file), reading and hashing on two threads. Only a read after the last
-        write catches a fake-capacity flashdisk whose later writes wrap around onto the blocks of earlier
-        ones, so this read is not pipelined with the copy.
+        is written through the cache), while a thread of its own takes the SHA-256 of every SEGMENT of
+        the bytes handed to the write. After the last byte is written and fsynced, the whole copy is read
+        back from the medium (direct I/O, or, where the file system has none, after its cached pages are
+        dropped) and every segment's SHA-256 compared: any byte that differs changes its segment's
+        SHA-256 exactly as it changes the whole file's. The segments are read and hashed by one thread
+        per core (SHA-256 of one stream cannot be split). Only a read after the last write catches a
+        fake-capacity flashdisk whose later writes wrap around onto the blocks of earlier ones, so this
+        read is not pipelined with the copy.
       - "cached": written through the page cache, each segment read back from the cache by a thread of
         its own as soon as it is written, while later segments are copied; it proves what the kernel
         holds, not the medium.
@@ -139,8 +144,16 @@ class LocalFile:
         self.written = 0
         self.kicked = 0
         self.verifier = None
-        if readback != "medium":
+        self.segments = None
+        if readback == "medium":
+            self.segments = SegmentDigests(SEGMENT)
+        else:
             self.verifier = SegmentVerifier(path, chunk)
+
+    def sinks(self):
+        """What the copy's bytes are handed to, each on a thread of its own: the write, and the
+        segment digests the read-back is compared with."""
+        return [self.write] if self.segments is None else [self.write, self.segments.update]
 
     def write(self, data):
         view = memoryview(data)
@@ -183,10 +196,24 @@ class LocalFile:
         os.close(self.fd)
         self.fd = None
 
-    def readback(self, from_disk):
+    def check(self, written_sha, written_size, from_disk):
+        """Raise CopyError unless what is stored is what was written (see the class)."""
         if self.verifier is not None:
-            return self.verifier.result()
-        return hash_file(self.path, from_disk, self.chunk)
+            back_sha, back_size = self.verifier.result()
+            if (back_sha, back_size) != (written_sha, written_size):
+                raise CopyError(
+                    "the copy {0} read back does not match what was written (checksum {1}..., expected {2}...)".format(
+                        self.path, back_sha[:12], written_sha[:12]
+                    )
+                )
+            return
+        wrong = read_back_segments(self.path, self.segments.digests(), written_size, from_disk, self.chunk)
+        if wrong:
+            raise CopyError(
+                "the copy {0} read back from the medium does not match what was written: {1}".format(
+                    self.path, wrong
+                )
+            )
 
     def abort(self):
         if self.verifier is not None:
@@ -195,6 +222,108 @@ class LocalFile:
             with contextlib.suppress(OSError):
                 os.close(self.fd)
             self.fd = None
+
+
+class SegmentDigests:
+    """The SHA-256 of each SEGMENT of a stream, fed in order (one consumer of fan_out)."""
+
+    def __init__(self, segment):
+        self.segment = segment
+        self.done = []
+        self.current = hashlib.sha256()
+        self.filled = 0
+
+    def update(self, view):
+        while len(view):
+            take = min(len(view), self.segment - self.filled)
+            self.current.update(view[:take])
+            self.filled += take
+            view = view[take:]
+            if self.filled == self.segment:
+                self.done.append(self.current.digest())
+                self.current, self.filled = hashlib.sha256(), 0
+
+    def digests(self):
+        return self.done + ([self.current.digest()] if self.filled else [])
+
+
+def read_back_segments(path, digests, size, from_disk, chunk):
+    """Read a written file back and compare each SEGMENT's SHA-256 with digests; '' when all match and the
+    file is exactly size bytes long, else what differs. From the medium with direct I/O where the file
+    system allows it (else after dropping its cached pages), or from the cache when not from_disk."""
+    chunk = -(-chunk // ALIGN) * ALIGN
+    direct = False
+    if from_disk:
+        fd, direct = open_direct(path, os.O_RDONLY)
+    else:
+        fd = os.open(path, os.O_RDONLY)
+    try:
+        stored = os.fstat(fd).st_size
+        if stored != size:
+            return "it is {0} bytes long, {1} were written".format(stored, size)
+        if from_disk and not direct:
+            _drop(fd)
+        try:
+            found = _segment_digests(fd, len(digests), size, chunk)
+        except OSError as err:
+            if not (direct and err.errno == errno.EINVAL):
+                raise
+            # The file system took O_DIRECT at open but refuses direct reads: drop the cache instead.
+            stop_direct(fd)
+            _drop(fd)
+            found = _segment_digests(fd, len(digests), size, chunk)
+    finally:
+        os.close(fd)
+    bad = [index for index in range(len(digests)) if found[index] != digests[index]]
+    if not bad:
+        return ""
+    return "{0} of its {1} MiB segments differ, the first at bytes {2} to {3}".format(
+        len(bad), SEGMENT >> 20, bad[0] * SEGMENT, min((bad[0] + 1) * SEGMENT, size)
+    )
+
+
+def _drop(fd):
+    with contextlib.suppress(OSError):
+        os.fsync(fd)  # dirty pages cannot be dropped; write them out first
+    drop_cache(fd)
+
+
+def _segment_digests(fd, count, size, chunk):
+    """The SHA-256 of each SEGMENT of an open file (None for one cut short). One thread per core reads
+    and hashes its own segments, so the reading of one overlaps the hashing of another; the lengths of
+    the reads are whole pages (a read past the end returns what there is)."""
+    found = [None] * count
+    errors = []
+    workers = max(2, min(4, os.cpu_count() or 2))
+
+    def work(first):
+        view = memoryview(aligned_buffer(chunk))
+        try:
+            for index in range(first, count, workers):
+                digest = hashlib.sha256()
+                offset = index * SEGMENT
+                end = min(offset + SEGMENT, size)
+                while offset < end:
+                    want = min(chunk, -(-(end - offset) // ALIGN) * ALIGN)
+                    n = os.preadv(fd, [view[:want]], offset)
+                    if n <= 0:
+                        break
+                    n = min(n, end - offset)
+                    digest.update(view[:n])
+                    offset += n
+                found[index] = digest.digest() if offset == end else None
+        except OSError as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(first,)) for first in range(workers)]
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return found
 
 
 class SegmentVerifier:
@@ -403,6 +532,18 @@ class SshFile:
                 )
             )
 
+    def sinks(self):
+        return [self.write]
+
+    def check(self, written_sha, written_size, from_disk):
+        back_sha, back_size = self.readback(from_disk)
+        if (back_sha, back_size) != (written_sha, written_size):
+            raise CopyError(
+                "the copy {0} read back on {1} does not match what was written (checksum {2}..., expected {3}...)".format(
+                    self.path, self.host.where, back_sha[:12], written_sha[:12]
+                )
+            )
+
     def readback(self, from_disk):
         """The other host hashes its copy itself: from the medium with direct I/O (dd iflag=direct)
         where its file system allows it, else after dropping the file's cached pages."""
@@ -433,7 +574,7 @@ def encrypt_into(src, out, age_binary, recipients, chunk):
 
     def feed():
         try:
-            result["plain"] = stream(src, proc.stdin.write, chunk)
+            result["plain"] = stream(src, [proc.stdin.write], chunk)
         except Exception as err:
             result["error"] = err
         finally:
@@ -445,7 +586,7 @@ def encrypt_into(src, out, age_binary, recipients, chunk):
     feeder.start()
     out_digest = hashlib.sha256()
     try:
-        out_size = fan_out(proc.stdout.readinto, [out_digest.update, out.write], chunk, aligned=True)
+        out_size = fan_out(proc.stdout.readinto, [out_digest.update, *out.sinks()], chunk, aligned=True)
     except BaseException:
         # The destination failed (a full disk): stop age, so the feeding thread is not left blocked on it.
         proc.kill()
@@ -468,7 +609,7 @@ def copy_one(target, src, dest, *, mode, expected, recipients, params, chunk):
         if recipients:
             (sha, size), (out_sha, out_size) = encrypt_into(src, out, params["age_binary"], recipients, chunk)
         else:
-            sha, size = stream(src, out.write, chunk)
+            sha, size = stream(src, out.sinks(), chunk)
             out_sha, out_size = sha, size
         out.finish()
     except BaseException:
@@ -480,13 +621,7 @@ def copy_one(target, src, dest, *, mode, expected, recipients, params, chunk):
                 src, sha[:12], expected[:12]
             )
         )
-    back_sha, back_size = out.readback(params["from_disk"])
-    if back_sha != out_sha or back_size != out_size:
-        raise CopyError(
-            "the copy {0} read back on {1} does not match what was written (checksum {2}..., expected {3}...)".format(
-                dest, target.where, back_sha[:12], out_sha[:12]
-            )
-        )
+    out.check(out_sha, out_size, params["from_disk"])
     return {
         "name": os.path.basename(src),
         "dest_name": os.path.basename(dest),
