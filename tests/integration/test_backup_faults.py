@@ -404,6 +404,60 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
     assert "Generating checksums for dump file set" in sh(lab, "siak-db", f"cat {ROOT}/03012027/master.log")
     assert "dump file set is consistent" in sh(lab, "siak-db", f"cat {ROOT}/03012027/master-verify.log")
 
+    # A backup still holds the lock (a live process of this controller stands for it): the drill, started
+    # as its schedule starts it just after the backup, waits for it instead of failing, then drills.
+    running = subprocess.Popen(["sleep", "600"])
+    try:
+        start = Path(f"/proc/{running.pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        holder = {
+            "token": "0123456789abcdef01234567",
+            "run_id": "evening-backup",
+            "user": "adb",
+            "host": socket.gethostname(),
+            "boot_id": Path("/proc/sys/kernel/random/boot_id").read_text().strip(),
+            "pid": running.pid,
+            "pid_start": start,
+            "since": "2027-01-03T20:00:00+0700",
+            "since_epoch": int(time.time()),
+        }
+        sh(lab, "siak-db", f"echo '{json.dumps(holder)}' > {LOCK}")
+        extra = {
+            "oracle_backup_now": "2027-01-03T20:00:00+07:00",
+            "oracle_backup_poll_s": 1,
+            "oracle_backup_destinations": destinations,
+            "oracle_backup_drill_identity_file": str(identity),
+        }
+        waiting = subprocess.Popen(
+            [
+                str(BIN / "ansible-playbook"),
+                "-i",
+                str(lab.inventory),
+                "playbooks/restore_drill.yml",
+                "-e",
+                json.dumps(extra),
+            ],
+            cwd=REPO,
+            env=lab.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        lines: list[str] = []
+        for line in waiting.stdout:
+            lines.append(line)
+            if "FAILED - RETRYING" in line:
+                break
+        assert waiting.poll() is None, "".join(lines)[-3000:]
+        assert json.loads(sh(lab, "siak-db", f"cat {LOCK}"))["run_id"] == "evening-backup"
+    finally:
+        running.kill()
+        running.wait()
+    rest, _ = waiting.communicate(timeout=600)
+    drill_out = "".join(lines) + rest
+    assert waiting.returncode == 0, drill_out[-4000:]
+    assert "restore drill passed for 03012027" in drill_out
+    assert "evening-backup" in drill_out and "its process no longer runs" in drill_out
+
     drill = backup(
         lab,
         playbook="playbooks/restore_drill.yml",
