@@ -106,6 +106,11 @@ def test_cron_entry_has_the_exact_schedule_and_the_lock_keeps_runs_apart(lab):
     assert second.returncode == 75
     # The drill started while the backup runs waits for it instead of giving up, then drills.
     lab.sh("pc01", f"nohup sh -c '{DRILL}; echo $? > /tmp/drill.rc' >/dev/null 2>&1 &")
+    blocked = lab.sh(
+        "pc01",
+        "for i in $(seq 300); do pgrep -f 'flock -w 2160[0] 9' >/dev/null && exit 0; sleep 0.2; done; exit 1",
+    )
+    assert blocked.returncode == 0, "the drill's wrapper never reached the lock"
     assert not exists(lab, "pc01", "/tmp/drill.args"), "the drill ran while the backup held the lock"
     lab.sh("pc01", "touch /tmp/standin.release")
     done = lab.sh("pc01", "for i in $(seq 300); do [ -e /tmp/first.rc ] && exit 0; sleep 0.2; done; exit 1")
