@@ -12,7 +12,7 @@ description:
     service hours on every day) and returns every form of the schedule, from siak_sop.schedule.
   - Returns C(time), C(timezone), C(zone_name) (WIB, WITA, WIT), C(rrule)
     (C(DTSTART;TZID=<tz>:<date>T<time> RRULE:FREQ=DAILY;INTERVAL=1)), C(systemd_calendar), C(description),
-    and C(drill): the monthly restore drill's C(day), C(time), C(rrule) (C(FREQ=MONTHLY;BYMONTHDAY=<day>)),
+    and C(drill), the monthly restore drill's C(day), C(time), C(rrule) (C(FREQ=MONTHLY;BYMONTHDAY=<day>)),
     C(systemd_calendar) and C(description).
 options:
   _input:
