@@ -35,7 +35,15 @@ RESULTS = {
     "updated": ("berhasil diperbarui", "updated"),
     "unchanged": ("tidak berubah (versi sudah terpasang)", "unchanged (already at this version)"),
     "already_current": ("sudah versi terbaru", "already current"),
+    "repaired": (
+        "sudah terpasang, dinyalakan kembali dan sehat",
+        "already installed, started again and healthy",
+    ),
     "rolled_back": ("GAGAL, dikembalikan ke versi sebelumnya", "FAILED, rolled back to the previous version"),
+    "unknown": (
+        "TIDAK DIKETAHUI: koneksi terputus, periksa server",
+        "UNKNOWN: the connection was lost, check the server",
+    ),
     "failed": ("GAGAL", "FAILED"),
     "offline": ("tidak menyala (offline), belum diperbarui", "offline, not yet updated"),
     "in_use": ("sedang dipakai, belum diperbarui", "in use, not yet updated"),
@@ -51,7 +59,7 @@ WORDS = {
     "paused": ("dijeda (paused)", "paused"),
     "starting": ("sedang menyala", "starting"),
 }
-BAD_RESULTS = {"failed", "rolled_back"}
+BAD_RESULTS = {"failed", "rolled_back", "unknown"}
 PENDING_RESULTS = {"offline", "in_use", "would_start"}
 
 # Columns per section: (key, Indonesian header, English header).

@@ -55,15 +55,6 @@ def test_what_to_do_on_a_pc(current, target_release, action):
     assert cr.decide("2.0", SHA, current[0], current[1], target_release) == action
 
 
-def test_pruning_keeps_current_and_previous_and_drops_leftovers():
-    releases = [("1.0", 1.0), ("2.0", 2.0), ("3.0", 3.0), (".3.0.partial-42", 4.0), ("0.9", 0.5)]
-    assert cr.releases_to_prune(releases, 2, "3.0", "2.0") == [".3.0.partial-42", "0.9", "1.0"]
-    # keep below 2 still keeps the previous version: a rollback needs it
-    assert cr.releases_to_prune(releases, 1, "3.0", "1.0") == [".3.0.partial-42", "0.9", "2.0"]
-    assert cr.releases_to_prune(releases, 3, "3.0", "2.0") == [".3.0.partial-42", "0.9"]
-    assert cr.releases_to_prune([("2.0", 1.0)], 2, "2.0", None) == []
-
-
 def test_the_client_process_is_matched_by_comm_or_argv0():
     assert cr.process_matches("siak-client", "/bin/sh", "siak-client")
     assert cr.process_matches("sh", "/opt/siak-client/current/bin/siak-client", "siak-client")
