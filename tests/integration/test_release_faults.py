@@ -169,7 +169,14 @@ def assert_converged(vm: LabHandle, root: str, port: int, version: str) -> None:
 
 
 def reached(vm: LabHandle) -> Path:
+    """Where the VM's /srv/faults/reached appears on the controller (the VM's overlay upper folder), read only."""
     return vm.dir / "hosts" / "siak-vm" / "upper" / "srv" / "faults" / "reached"
+
+
+def clear_reached(vm: LabHandle) -> None:
+    """Remove the cut-point marker inside the VM: a file removed from under a mounted overlay (its upper folder)
+    stays in the overlay's cache, and the next cut point would write into that removed file unseen."""
+    vm.sh("siak-vm", "rm -f /srv/faults/reached")
 
 
 def controller_ssh_to(vm: LabHandle) -> list[int]:
@@ -199,14 +206,16 @@ def cut(vm: LabHandle, how: str) -> None:
 
 def run_and_cut(vm, root, port, rel, *, how, plan, **options):
     """Start an upgrade, wait until it reaches the cut point, cut, and return the cut run's result."""
-    reached(vm).unlink(missing_ok=True)
+    clear_reached(vm)
     vm.sh("siak-vm", f"echo {plan} > /srv/faults/plan")
     box: dict = {}
     thread = threading.Thread(target=lambda: box.setdefault("r", upgrade(vm, root, port, rel, **options)))
     thread.start()
     # No deadline of its own: the run's own timeouts end it, and a loaded machine only makes it slower.
     while not reached(vm).exists():
-        assert thread.is_alive(), "the run ended without reaching the cut point"
+        if not thread.is_alive():
+            said = text(box["r"])[-3000:] if "r" in box else "(no result)"
+            pytest.fail(f"the run ended without reaching the cut point: {said}")
         time.sleep(0.05)
     cut(vm, how)
     thread.join(timeout=900)
@@ -274,7 +283,7 @@ def test_a_cut_between_the_unpack_and_the_switch_leaves_the_old_release_and_a_re
         "- name: Test hook | Say the unpack is done, then wait\n"
         "  ansible.builtin.shell: ': > /srv/faults/reached; sleep 300'\n  changed_when: false\n"
     )
-    reached(vm).unlink(missing_ok=True)
+    clear_reached(vm)
     box: dict = {}
     thread = threading.Thread(
         target=lambda: box.setdefault(
