@@ -149,3 +149,29 @@ def lab_mounts(lab_dir: Path) -> list[str]:
     marker = str(lab_dir)
     with open("/proc/self/mountinfo", encoding="utf-8") as fh:
         return [line for line in fh if marker in line]
+
+
+def run_results(lab: LabHandle, run_id: str) -> dict:
+    """What the run published through the results channel, as its agenda's run_end holds it."""
+    (path,) = list((lab.out / "agenda").glob(f"*/{run_id}.jsonl"))
+    end = json.loads(path.read_text().splitlines()[-1])
+    assert end["type"] == "run_end", end
+    return end.get("results", {}).get("siak_results", {})
+
+
+def laporan(lab: LabHandle, run_id: str) -> tuple[dict, str]:
+    """The run's one Laporan, rendered from the lab's agenda by `siak-sop report` (no PDF): its JSON copy
+    (the report's data, in its words) and its Markdown copy."""
+    result = subprocess.run(
+        [str(BIN / "siak-sop"), "report", run_id, "--no-pdf"],
+        cwd=REPO,
+        env=lab.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    folder = lab.out / "reports" / run_id
+    assert (folder / f"laporan-{run_id}.json").is_file(), result.stdout + result.stderr
+    data = json.loads((folder / f"laporan-{run_id}.json").read_text())
+    return data, (folder / f"laporan-{run_id}.md").read_text()

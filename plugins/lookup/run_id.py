@@ -16,11 +16,9 @@ options: {}
 """
 
 EXAMPLES = r"""
-- name: Name the run's report folder
-  ansible.builtin.file:
-    path: "{{ siak_output_dir }}/reports/upgrade-{{ lookup('dukcapil.siak.run_id') }}"
-    state: directory
-    mode: "0750"
+- name: Say where the run's Laporan is made
+  ansible.builtin.debug:
+    msg: "{{ siak_output_dir }}/reports/{{ lookup('dukcapil.siak.run_id') }}/laporan-{{ lookup('dukcapil.siak.run_id') }}.pdf"
 """
 
 RETURN = r"""

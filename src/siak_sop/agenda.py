@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
 from siak_sop.sop import Step, available_sops, load_sop
 
 SCHEMA = 1
@@ -686,7 +687,9 @@ def verify_file(path: str | Path) -> Verdict:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SiakError(f"cannot read the agenda file ({exc.strerror})", where=str(path)) from None
+        raise SiakError(
+            Said(N_("cannot read the agenda file ({reason})"), reason=exc.strerror), where=str(path)
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

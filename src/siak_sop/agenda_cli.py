@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from siak_sop.errors import SiakError
-from siak_sop.i18n import LANGS, N_, current, tr
+from siak_sop.i18n import LANGS, N_, current, say, tr
 
 
 def default_agenda_dir() -> Path:
@@ -99,9 +99,23 @@ SIGNATURES = {
 }
 
 
+def verify_day_line(folder: str, day: Any) -> str:
+    """A day's finding in the reader's language: intact or broken, how many runs, the day head's signature."""
+    sign = day.signature
+    if sign is None:
+        words = tr("NO RUNS")
+    elif sign.state == "signed" and not sign.signer:
+        words = tr("SIGNED (not checked: give --allowed-signers)")
+    else:
+        words = tr(SIGNATURES.get(sign.state, sign.state)).format(signer=sign.signer or "?")
+    return tr("{folder}: {state}, {n} run(s) chained, {signature}").format(
+        folder=folder, state=tr("INTACT") if day.ok else tr("BROKEN"), n=day.lines, signature=words
+    )
+
+
 def verify_line(checked: Any) -> str:
-    """One file's finding: the verifier's own line in English, translated in Bahasa Indonesia (the
-    verifier's further problems, such as a renamed file, keep its words)."""
+    """One file's finding: the verifier's own line in English, in Bahasa Indonesia through the catalogue
+    (its further problems too, such as a renamed file)."""
     chain = checked.chain
     state = checked.state
     if (
@@ -111,7 +125,7 @@ def verify_line(checked: Any) -> str:
     ):
         return checked.line()
     if checked.problems:
-        detail = "; ".join(checked.problems)
+        detail = "; ".join(say(p) for p in checked.problems)
     else:
         detail = tr(DETAILS[state]).format(
             lines=chain.lines, run_id=chain.run_id or "?", bad_line=chain.bad_line
@@ -145,11 +159,9 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(day.as_dict(), ensure_ascii=False))
                 continue
-            sig = day.signature.state.upper().replace("_", " ") if day.signature else "NO RUNS"
-            signer = f" by {day.signature.signer}" if day.signature and day.signature.signer else ""
-            print(f"{folder}: {'INTACT' if day.ok else 'BROKEN'}, {day.lines} run(s) chained, {sig}{signer}")
+            print(verify_day_line(folder, day))
             for problem in day.problems:
-                print(f"  - {problem}")
+                print(f"  - {say(problem)}")
         return worst
     if args.agenda_command == "book":
         return write_book(args)

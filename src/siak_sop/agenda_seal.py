@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
 
 NAMESPACE = "agenda@dukcapil.siak"
 DAY_FILE = "buku-agenda.chain"
@@ -100,9 +101,9 @@ def check(message: bytes, signature: str | None, allowed_signers: str | Path | N
         return Signature(UNSIGNED, detail="no signature")
     if not allowed_signers or not Path(allowed_signers).is_file():
         raise SiakError(
-            "no allowed_signers file to check the signature against",
+            Said(N_("no allowed_signers file to check the signature against")),
             where=str(allowed_signers or ""),
-            fix="Give --allowed-signers FILE or set SIAK_AGENDA_ALLOWED_SIGNERS (docs/agenda.md)",
+            fix=Said(N_("Give --allowed-signers FILE or set SIAK_AGENDA_ALLOWED_SIGNERS (docs/agenda.md)")),
         )
     tool = _ssh_keygen()
     folder = tempfile.mkdtemp(prefix="siak-sig-")
@@ -294,23 +295,43 @@ def day_problems(
     listed: dict[str, dict[str, Any]] = {}
     for number, obj in enumerate(entries, start=1):
         if "unreadable" in obj or not {"seq", "hash", "prev_hash", "file", "head"} <= set(obj):
-            problems.append(f"{DAY_FILE} line {number} is not a day record: it was changed")
+            problems.append(
+                Said(
+                    N_("{file} line {number} is not a day record: it was changed"),
+                    file=DAY_FILE,
+                    number=number,
+                )
+            )
             break
         if obj["seq"] != number - 1 or obj["prev_hash"] != prev or day_line_hash(obj) != obj["hash"]:
-            problems.append(f"{DAY_FILE} line {number} was changed, added or a line before it was removed")
+            problems.append(
+                Said(
+                    N_("{file} line {number} was changed, added or a line before it was removed"),
+                    file=DAY_FILE,
+                    number=number,
+                )
+            )
             break
         prev = obj["hash"]
         listed[str(obj["file"])] = obj
     for name, obj in listed.items():
         if name not in heads:
             problems.append(
-                f"run {obj.get('run_id')} ({name}) is in the day's chain but its file was removed"
+                Said(
+                    N_("run {run_id} ({file}) is in the day's chain but its file was removed"),
+                    run_id=obj.get("run_id"),
+                    file=name,
+                )
             )
             continue
         run_id, lines, head = heads[name]
         if (run_id, lines, head) != (obj.get("run_id"), obj.get("lines"), obj.get("head")):
             problems.append(
-                f"run {obj.get('run_id')} ({name}) was replaced or changed after it was chained into the day"
+                Said(
+                    N_("run {run_id} ({file}) was replaced or changed after it was chained into the day"),
+                    run_id=obj.get("run_id"),
+                    file=name,
+                )
             )
     return problems
 
@@ -390,7 +411,12 @@ def verify_run(
     run_id = chain.run_id
     if chain.state != "broken" and not name_matches(path, run_id):
         problems.append(
-            f"the file's name does not match its run id {run_id}: it was renamed or copied from another run"
+            Said(
+                N_(
+                    "the file's name does not match its run id {run_id}: it was renamed or copied from another run"
+                ),
+                run_id=run_id,
+            )
         )
     seal = read_seal(path)
     lines = len(records)
@@ -398,10 +424,16 @@ def verify_run(
     if seal and not seal.get("broken"):
         if isinstance(seal.get("lines"), int) and seal["lines"] > lines and chain.state != "broken":
             problems.append(
-                f"the seal records {seal['lines']} lines, the file holds {lines}: its last lines were removed"
+                Said(
+                    N_(
+                        "the seal records {sealed} lines, the file holds {lines}: its last lines were removed"
+                    ),
+                    sealed=seal["lines"],
+                    lines=lines,
+                )
             )
         if seal.get("run_id") not in (None, run_id):
-            problems.append(f"the seal beside it is run {seal.get('run_id')}'s")
+            problems.append(Said(N_("the seal beside it is run {run_id}'s"), run_id=seal.get("run_id")))
     stamp = None
     if seal and seal.get("timestamp"):
         stamp = check_timestamp(head_message(str(run_id), lines, str(head)), str(seal["timestamp"]), tsa_ca)
@@ -437,10 +469,16 @@ def verify_day(folder: str | Path, allowed_signers: str | Path | None) -> DayVer
     for run in runs:
         if run["file"] not in chained:
             if run["state"] == "prefix":
-                run["note"] = "killed before its end: never chained into the day"
+                run["note"] = Said(N_("killed before its end: never chained into the day"))
             else:
                 problems.append(
-                    f"run {run['run_id']} ({run['file']}) is not in the day's chain: added or the chain was rewritten"
+                    Said(
+                        N_(
+                            "run {run_id} ({file}) is not in the day's chain: added or the chain was rewritten"
+                        ),
+                        run_id=run["run_id"],
+                        file=run["file"],
+                    )
                 )
     signature = None
     if entries and "hash" in entries[-1]:

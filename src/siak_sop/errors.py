@@ -18,5 +18,10 @@ class SiakError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
-        text = f"{self.where}: {self.what}" if self.where else self.what
-        return f"{text}. {self.fix}" if self.fix else text
+        """The error in the current language: a message made with `i18n.Said` is translated, other text
+        is as written."""
+        from siak_sop.i18n import say  # pylint: disable=import-outside-toplevel
+
+        what, fix = say(self.what), say(self.fix)
+        text = f"{self.where}: {what}" if self.where else what
+        return f"{text}. {fix}" if fix else text

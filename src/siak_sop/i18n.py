@@ -124,6 +124,29 @@ def gettext_for(lang: str) -> Any:
     return translations(lang).gettext
 
 
+class Said(str):
+    """A sentence in English (what `str()` and a JSON copy give) that keeps its message and its values, so
+    `say()` can give it in the reader's language. For code that speaks before anyone chose a language
+    (the agenda's verifier), and whose words an office reads all the same."""
+
+    message: str
+    values: dict[str, Any]
+
+    def __new__(cls, message: str, **values: Any) -> Said:
+        self = super().__new__(cls, message.format(**values))
+        self.message = message
+        self.values = values
+        return self
+
+
+def say(text: Any, lang: str | None = None) -> str:
+    """`text` in `lang` (default: the current language): a `Said` through the catalogue, anything else as it is."""
+    if isinstance(text, Said):
+        translate = gettext_for(lang) if lang else tr
+        return translate(text.message).format(**text.values)
+    return str(text)
+
+
 def lang_from_argv(argv: Iterable[str]) -> str:
     """The language a command line asks for (`--lang xx`, `--lang=xx`), else $SIAK_LANG, else Bahasa Indonesia.
 

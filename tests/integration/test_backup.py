@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+from labkit import laporan
+
 # Sunday evenings in Jakarta: after service hours, so no test depends on when it runs.
 SUNDAY = "2026-11-22T20:00:00+07:00"
 LATER_SUNDAY = "2026-11-29T20:00:00+07:00"
@@ -74,6 +76,21 @@ def seed_backup(lab, host: str, path: str, name: str, manifest: bool = True) -> 
     if manifest:
         make += " && sha256sum master.dmp > SHA256SUMS"
     sh(lab, host, make)
+
+
+def newest_run(lab) -> str:
+    """The run id of the newest agenda in the lab's output (the run a test just made)."""
+    paths = sorted((lab.out / "agenda").glob("*/*.jsonl"), key=lambda p: p.stat().st_mtime)
+    assert paths, "no agenda was written"
+    return paths[-1].stem
+
+
+def backup_laporan(lab, run_id: str) -> tuple[dict[str, str], dict]:
+    """The run's Laporan (rendered from its agenda) and its Laporan Data Backup Database for siak-db, by column."""
+    report, _md = laporan(lab, run_id)
+    (section,) = [s for s in report["outputs"] if s["step"] == "record_daily_agenda"]
+    (row,) = [r for r in section["rows"] if r["host"] == "siak-db"]
+    return dict(zip(section["columns"], row["cells"], strict=True)), report
 
 
 def failure_message(result) -> str:
@@ -181,9 +198,6 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
     # Step 6: the result for the agenda and the report.
     stats = result.stdout[result.stdout.index("CUSTOM STATS") :]
     assert "siak_results" in stats and digest in stats
-    reports = sorted((lab.out / "reports").glob("laporan-backup-database_siak-db_*.md"))
-    report = reports[-1].read_text()
-    assert str(reports[-1]) in stats  # the Laporan's path is published with the results
     # The agenda (the dukcapil.siak.agenda callback) records the steps and the same results.
     agenda = [
         json.loads(line)
@@ -203,8 +217,14 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
         "copy_to_spare",
         "record_daily_agenda",
     } <= steps
-    assert "# Laporan Data Backup Database" in report and "BERHASIL, terverifikasi" in report
-    assert digest in report and "| flashdisk | path |" in report and "| ya (age) | ya |" in report
+    # The Laporan Data Backup Database is the backup's output in the run's one Laporan, from that agenda.
+    cells, report = backup_laporan(lab, newest_run(lab))
+    assert report["verdicts"]["record_daily_agenda"] == "Sesuai"
+    assert cells["Hasil"] == "terverifikasi" and cells["Checksum SHA-256"] == digest
+    assert cells["Salinan cadangan, masing-masing diverifikasi"] == (
+        "flashdisk (terenkripsi): terverifikasi\ndisk2: terverifikasi\nsiak-host: terverifikasi"
+    )
+    assert [s["title"] for s in report["signatures"]] == ["Administrator Database", "KASI SIAK", "KABID PIAK"]
 
     # A byte flipped in the disk2 copy after it was written is found by the verify playbook.
     flip = (

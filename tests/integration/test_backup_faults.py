@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_backup import PASSWORD, ROOT, backup, folders, seed_backup, sh
+from test_backup import PASSWORD, ROOT, backup, backup_laporan, folders, newest_run, seed_backup, sh
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from labkit import BIN, REPO
@@ -138,8 +138,12 @@ def test_retention_counts_only_copies_whose_content_matches(db):
             {"master.log"} if name == "06122026" else set()
         )
     assert sh(lab, "siak-db", f"ls -a {few}/05122026/.siak-verified 2>/dev/null || true") == ""
-    report = sorted((lab.out / "reports").glob("laporan-backup-database_siak-db_*.md"))[-1].read_text()
-    assert "| few | 06122026, 03122026 | - | 05122026, 04122026 |" in report
+    cells, _report = backup_laporan(lab, newest_run(lab))
+    retention = cells["Retensi (backup lama yang dihapus)"].splitlines()
+    assert (
+        "few: disimpan 06122026, 03122026; dihapus -; rusak, disimpan untuk diperiksa 05122026, 04122026"
+        in (retention)
+    ), retention
 
 
 def test_a_cut_off_runs_leftovers_are_removed_before_they_fill_the_flashdisk(db):
@@ -181,9 +185,10 @@ def test_a_cut_off_runs_leftovers_are_removed_before_they_fill_the_flashdisk(db)
     assert "13122026.partial" not in folders(lab, "siak-db", ROOT)
     assert sh(lab, "siak-db", "cd /media/flashdisk/20122026 && sha256sum -c SHA256SUMS").count(": OK") == 2
     assert_nothing_left(lab, [])
-    report = sorted((lab.out / "reports").glob("laporan-backup-database_siak-db_*.md"))[-1].read_text()
-    assert "| flashdisk | partial folder | 13122026.partial |" in report
-    assert "| server | partial folder | 13122026.partial |" in report
+    cells, _report = backup_laporan(lab, newest_run(lab))
+    cleaned = cells["Sisa run yang terputus, sudah dibersihkan"].splitlines()
+    assert "flashdisk: folder setengah jadi 13122026.partial" in cleaned, cleaned
+    assert "server: folder setengah jadi 13122026.partial" in cleaned, cleaned
     sh(lab, "siak-db", "rm -rf /media/flashdisk/20122026")  # 64 MiB: leave the flashdisk to the other tests
 
 

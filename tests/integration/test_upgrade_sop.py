@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from client_rollout_kit import make_package
-from labkit import REPO, lab_seed, make_lab
+from labkit import REPO, lab_seed, laporan, make_lab, run_results
 
 PLAYBOOK = "playbooks/upgrade.yml"
 RECAP = re.compile(
@@ -90,32 +90,60 @@ def test_upgrade_from_vm_off_to_upgraded(ulab):
     assert firsts[:4] == [1, 2, 3, 4], firsts
     assert firsts[-1] == 11
     assert (served(ulab, 8080), served(ulab, 8081)) == ("2.0", "2.0")
-    folder = ulab.out / "reports" / "upgrade-first"
-    report = json.loads((folder / "laporan.json").read_text())
-    servers = report["results"]["siak_server"]
+    results = run_results(ulab, "first")
+    servers = results["siak_server"]
     assert servers["siak-vm"]["result"] == "started"
     assert servers["siak-vm"]["state_before"] == "off"
     assert servers["siak-vm"]["backend"] == "command"
     assert servers["siak-host"]["result"] == "already_running"
     assert servers["siak-host"]["logged_in_as"] == "root"
     for role in ("siak_upgrade", "proxy_upgrade"):
-        row = report["results"][role]["siak-vm"]
+        row = results[role]["siak-vm"]
         assert (row["from_version"], row["to_version"], row["result"]) == ("1.0", "2.0", "updated")
-    assert report["verdict"] == "ok"
-    prepared = json.loads((folder / "persiapan.json").read_text())
-    vm = next(h for h in prepared["hosts"] if h["host"] == "siak-vm")
-    assert vm["answers"] is False and vm["notes"] == ["off: step 4 starts it (command on siak-host)"]
-    kabid = (folder / "laporan-kepala-bidang.md").read_text()
-    assert "# Laporan Hasil Pemutakhiran Versi Aplikasi SIAK" in kabid
-    # The seconds the VM took to answer after it was started stand before the result.
-    assert re.search(
-        r"\| siak-vm \| VM \| mati \| command @ siak-host \| - \| \d+(\.\d+)? \| dinyalakan \|", kabid
+    # Step 1's Jadwal uji coba, through the results channel: the VM off is a finding, not a failure.
+    vm = results["upgrade_prepare"]["siak-vm"]
+    assert vm["answers"] is False and vm["finding"] == "off_step_4_starts_it"
+    assert vm["notes"] == ["off: step 4 starts it (command on siak-host)"]
+    # The one Laporan, rendered from the agenda: every output, the SOP's signature chain, in Bahasa Indonesia.
+    report, md = laporan(ulab, "first")
+    assert report["verdicts"]["prepare"] == "Sesuai" and report["verdicts"]["replace_app"] == "Sesuai"
+    assert [s["step"] for s in report["outputs"]][:4] == [
+        "prepare",
+        "start_vm",
+        "replace_app",
+        "replace_proxy",
+    ]
+    started = next(s for s in report["outputs"] if s["step"] == "start_vm")
+    vm_row = dict(
+        zip(
+            started["columns"],
+            next(r["cells"] for r in started["rows"] if r["host"] == "siak-vm"),
+            strict=True,
+        )
     )
-    assert "| siak-vm | 1.0 | 2.0 |" in kabid
     assert (
-        "Kepala Bidang" in kabid
-        and "Kepala Bidang" not in (folder / "laporan-sub-koordinator.md").read_text()
+        vm_row["Keadaan sebelumnya"] == "mati"
+        and vm_row["Hasil"] == "dinyalakan"
+        and vm_row["Dinyalakan melalui"] == "siak-host"
     )
+    assert re.search(r"Menjawab setelah\b", " ".join(started["columns"]))
+    host_row = next(r["cells"] for r in started["rows"] if r["host"] == "siak-host")
+    assert dict(zip(started["columns"], host_row, strict=True))["Masuk sebagai"] == "root"  # step 3's login
+    assert "| siak-vm | 1.0 → 2.0 |" in md
+    assert "mati: langkah 4 menyalakannya" in md and "off: step 4" not in md
+    assert [s["title"] for s in report["signatures"]] == [
+        "Administrator Database",
+        "Sub Koordinator",
+        "Kepala Bidang",
+    ]
+    # Steps 1, 9 and 10 render nothing of their own: their report is the Laporan.
+    written = {p.name for p in (ulab.out / "reports").rglob("*")}
+    assert not written & {
+        "persiapan.md",
+        "persiapan.json",
+        "laporan-sub-koordinator.md",
+        "laporan-kepala-bidang.md",
+    }
 
 
 def test_a_rerun_changes_nothing(ulab):
@@ -124,9 +152,12 @@ def test_a_rerun_changes_nothing(ulab):
     assert result.returncode == 0, result.stdout[-4000:]
     counts = recap(result)
     assert counts and all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
-    report = json.loads((ulab.out / "reports" / "upgrade-rerun" / "laporan.json").read_text())
-    assert report["results"]["siak_server"]["siak-vm"]["result"] == "already_running"
-    assert report["results"]["siak_upgrade"]["siak-vm"]["result"] == "unchanged"
+    results = run_results(ulab, "rerun")
+    assert results["siak_server"]["siak-vm"]["result"] == "already_running"
+    assert results["siak_upgrade"]["siak-vm"]["result"] == "unchanged"
+    report, _md = laporan(ulab, "rerun")
+    upgraded = next(s for s in report["outputs"] if s["step"] == "replace_app")
+    assert [r["cells"][-1] for r in upgraded["rows"]] == ["sudah pada versi ini"]
 
 
 def test_a_full_upgrade_with_a_client_release_records_every_host_in_run_end(ulab, tmp_path):
@@ -162,12 +193,14 @@ def test_a_full_upgrade_with_a_client_release_records_every_host_in_run_end(ulab
     for pc in workstations:
         row = results["client_rollout"][pc]
         assert (row["to_version"], row["sha256"], row["result"]) == ("7.1", sha, "updated"), row
-    # the upgrade report read the same results through the channel's facts
-    report = json.loads((ulab.out / "reports" / "upgrade-with-clients" / "laporan.json").read_text())
-    assert report["run_id"] == "with-clients"
-    for role in ("siak_server", "siak_upgrade", "proxy_upgrade", "client_rollout"):
-        assert report["results"][role].keys() == results[role].keys(), role
-    assert report["results"]["client_rollout"][workstations[0]]["result"] == "updated"
+    # The Laporan has a row for every host that published, from the same agenda.
+    report, md = laporan(ulab, "with-clients")
+    rows = {s["step"]: sorted(r["host"] for r in s["rows"]) for s in report["outputs"]}
+    assert rows["start_vm"] == sorted(results["siak_server"])
+    assert rows["replace_app"] == sorted(results["siak_upgrade"])
+    assert rows["replace_proxy"] == sorted(results["proxy_upgrade"])
+    assert rows["update_clients"] == workstations
+    assert "7.1" in md and "diperbarui" in md
 
 
 def test_check_mode_changes_nothing(ulab):
@@ -176,11 +209,14 @@ def test_check_mode_changes_nothing(ulab):
     assert result.returncode == 0, result.stdout[-4000:]
     assert ulab.status()["siak-vm"] is False, "the rehearsal started the VM"
     assert "Uji coba (check mode): siak-vm is off" in result.stdout
-    prepared = json.loads((ulab.out / "reports" / "upgrade-rehearsal" / "persiapan.json").read_text())
-    assert prepared["check_mode"] is True
-    assert (
-        "uji coba (check mode)" in (ulab.out / "reports" / "upgrade-rehearsal" / "persiapan.md").read_text()
-    )
+    results = run_results(ulab, "rehearsal")
+    assert results["upgrade_prepare_plan"]["localhost"]["check_mode"] is True
+    assert results["upgrade_prepare"]["siak-vm"]["finding"] == "off_step_4_starts_it"
+    # The trial run's Jadwal uji coba is step 1's output of its Laporan, which says what it rehearsed.
+    report, md = laporan(ulab, "rehearsal")
+    assert report["check_mode"] is True and report["outputs"][0]["step"] == "prepare"
+    assert "Uji coba (check mode)" in report["status"]
+    assert "Jadwal uji coba pemutakhiran SIAK" in md
 
 
 def test_one_step_alone_with_tags(ulab):

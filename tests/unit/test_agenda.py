@@ -195,9 +195,9 @@ def test_verify_cli_exit_codes(tmp_path, capsys):
     renamed = tmp_path / "another-run.jsonl"
     renamed.write_text(good.read_text(encoding="utf-8"), encoding="utf-8")
     assert cli.main(["agenda", "verify", str(renamed)]) == 2
-    assert "does not match its run id" in capsys.readouterr().out
+    assert "nama berkas tidak sesuai dengan nomor jalannya r1" in capsys.readouterr().out
     assert cli.main(["agenda", "verify", str(tmp_path / "missing.jsonl")]) == 2
-    assert "cannot read the agenda file" in capsys.readouterr().err
+    assert "berkas agenda tidak dapat dibaca" in capsys.readouterr().err
 
 
 # --- records --------------------------------------------------------------------------------------

@@ -54,3 +54,31 @@ def test_no_english_value_word_is_translated_as_itself():
         assert shown != word and shown.lower() != word.replace("_", " "), word
     assert values.label("bytes_transferred", tr) == "bytes_transferred"  # never a column of the report
     assert "bytes_transferred" not in values.LABELS and "briefed" in values.LABELS
+
+
+def test_the_agenda_verifiers_findings_are_said_in_bahasa_indonesia(monkeypatch):
+    """`siak-sop agenda verify-day` and the verifier's further findings: no English line in Indonesian."""
+    from siak_sop import agenda_cli, agenda_seal
+
+    listed = {"seq": 0, "prev_hash": None, "file": "r1.jsonl", "head": "h1", "run_id": "r1", "lines": 3}
+    listed["hash"] = agenda_seal.day_line_hash(listed)
+    problems = agenda_seal.day_problems("/agenda/2026-12-06", [listed], {})
+    problems += agenda_seal.day_problems("/agenda/2026-12-06", [{"unreadable": "x"}], {})
+    day = agenda_seal.DayVerdict(
+        "/agenda/2026-12-06", False, 1, problems, [], agenda_seal.Signature(agenda_seal.UNSIGNED)
+    )
+    monkeypatch.setattr(i18n, "_current", {"lang": "id"})
+    said = [agenda_cli.verify_day_line("/agenda/2026-12-06", day), *(i18n.say(p) for p in day.problems)]
+    assert said == [
+        "/agenda/2026-12-06: RUSAK, 1 jalan terangkai, TIDAK DITANDATANGANI",
+        "jalan r1 (r1.jsonl) ada di rantai hari itu, tetapi berkasnya dihapus",
+        "buku-agenda.chain baris 1 bukan catatan hari: telah diubah",
+    ], said
+    for english in ("chained", "BROKEN", "UNSIGNED", "removed", "day record", "run r1"):
+        assert not any(english in line for line in said), english
+    # The JSON copy and English keep the verifier's own words.
+    assert problems[0] == "run r1 (r1.jsonl) is in the day's chain but its file was removed"
+    monkeypatch.setattr(i18n, "_current", {"lang": "en"})
+    assert agenda_cli.verify_day_line("/agenda/2026-12-06", day) == (
+        "/agenda/2026-12-06: BROKEN, 1 run(s) chained, UNSIGNED"
+    )

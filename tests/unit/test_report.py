@@ -592,3 +592,133 @@ def test_a_reason_is_shown_for_a_failed_host_only():
     cells = {r["host"]: dict(zip(section["columns"], r["cells"], strict=True)) for r in section["rows"]}
     assert cells["siak-vm"]["Alasan / galat"] == "health check failed"
     assert cells["siak-vm2"]["Alasan / galat"] == "-"
+
+
+PREPARE = {
+    "upgrade_prepare": {
+        "siak-vm": {
+            "kind": "vm",
+            "answers": False,
+            "logged_in": False,
+            "free_space": [],
+            "release_check": [
+                {"step": 6, "version": "2.0", "check": "checksum_ok"},
+                {"step": 8, "version": "2.0", "check": "later"},
+            ],
+            "finding": "off_step_4_starts_it",
+            "notes": ["off: step 4 starts it (command on siak-host)"],
+        },
+        "siak-host": {
+            "kind": "physical",
+            "answers": True,
+            "logged_in": True,
+            "free_space": [{"path": "/", "exists": True, "free_mib": 4096, "ok": True}],
+            "release_check": [],
+            "finding": "ready",
+        },
+    },
+    "upgrade_prepare_plan": {
+        "localhost": {"schedule": "", "service_hours": {"inside": False, "window": ""}, "check_mode": True}
+    },
+}
+
+
+def test_step_1_the_jadwal_uji_coba_is_an_output_of_the_laporan_in_bahasa_indonesia():
+    ctx = context(full_run(PREPARE))
+    (section,) = ctx["outputs"]
+    assert section["number"] == 1 and section["title"] == "Jadwal uji coba pemutakhiran SIAK"
+    cells = {r["host"]: dict(zip(section["columns"], r["cells"], strict=True)) for r in section["rows"]}
+    assert cells["siak-vm"]["Temuan"] == "mati: langkah 4 menyalakannya"
+    assert cells["siak-vm"]["Menjawab"] == "tidak"
+    assert cells["siak-vm"]["Pemeriksaan berkas rilis"] == (
+        "langkah 6: 2.0, checksum cocok\nlangkah 8: 2.0, diperiksa di host tujuan sebelum dipasang"
+    )
+    assert cells["siak-host"]["Ruang kosong"] == "/: 4096 MiB" and cells["siak-host"]["Temuan"] == "siap"
+    assert section["notes"] == [
+        {"label": "Rencana pemutakhiran", "value": "belum ditentukan di inventaris"},
+        {"label": "Jam pelayanan", "value": "di luar jam pelayanan"},
+    ]
+    for text in (render.render_markdown(ctx), render.render_html(ctx)):
+        assert "Rencana pemutakhiran" in text and "mati: langkah 4 menyalakannya" in text
+        assert "off: step 4" not in text and "off_step_4" not in text
+
+
+def test_the_backup_output_shows_retention_per_place_the_cleanup_and_encrypted_copies():
+    result = {
+        "oracle_backup": {
+            "siak-db": {
+                **BACKUP_RESULT["oracle_backup"]["siak-db"],
+                "destinations": [{"name": "flashdisk", "verified": True, "encrypted": True}],
+                "retention": [
+                    {
+                        "name": "few",
+                        "kept": ["06122026", "03122026"],
+                        "deleted": [],
+                        "damaged_kept": ["05122026"],
+                    }
+                ],
+                "cleaned": [
+                    {
+                        "place": "flashdisk",
+                        "what": "partial folder",
+                        "name": "13122026.partial",
+                        "detail": "x",
+                    },
+                    {"place": "server", "what": "Data Pump job", "name": "SIAK_BACKUP", "detail": "KILL_JOB"},
+                ],
+            }
+        }
+    }
+    run = (
+        Run(sop_id="backup_db", playbook="backup.yml")
+        .task("run_export", "siak-db", 0, 60)
+        .end(results=result)
+    )
+    (section,) = context(run, sop=BACKUP)["outputs"]
+    cells = dict(zip(section["columns"], section["rows"][0]["cells"], strict=True))
+    assert cells["Salinan cadangan, masing-masing diverifikasi"] == "flashdisk (terenkripsi): terverifikasi"
+    assert cells["Retensi (backup lama yang dihapus)"] == (
+        "few: disimpan 06122026, 03122026; dihapus -; rusak, disimpan untuk diperiksa 05122026"
+    )
+    assert cells["Sisa run yang terputus, sudah dibersihkan"] == (
+        "flashdisk: folder setengah jadi 13122026.partial\nserver: job Data Pump SIAK_BACKUP"
+    )
+
+
+def test_without_a_place_the_signer_fills_it_in_by_hand():
+    office = {k: v for k, v in OFFICE.items() if k != "place"}
+    ctx = context(office=office)
+    assert ctx["place_date"] == "...................., 23 November 2026"
+    assert context()["place_date"] == "Contoh, 23 November 2026"
+
+
+def _page_text(path, page):
+    return subprocess.run(
+        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_the_signature_block_never_stands_alone_on_its_page(tmp_path):
+    """Runs long enough that the signatures fall onto a new page: the closing lines before them go along."""
+    moved = 0
+    for pcs in (15, 18, 21):
+        results = {
+            **RESULTS,
+            "client_rollout": {
+                f"pc{i:02d}": {"from_version": "1.0.0", "to_version": "2.0.0", "result": "updated", "wave": 1}
+                for i in range(1, pcs + 1)
+            },
+        }
+        pdf = render.write_report(context(full_run(results)), tmp_path / str(pcs))["pdf"]
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
+        lines = [line.strip() for line in _page_text(pdf, pages).splitlines() if line.strip()]
+        assert any("Mengetahui," in line for line in lines), lines
+        agenda = next(i for i, line in enumerate(lines) if line.startswith("Agenda jalan r1"))
+        # The agenda line and at least one line of the report before it share the signatures' page.
+        assert agenda >= 1, lines
+        moved += agenda <= 2  # the closing block was carried to this page: the rule was needed
+    assert moved, "no case put the signatures at the top of a page; the test would prove nothing"

@@ -17,7 +17,7 @@ from typing import Any
 
 from siak_sop import budgets, runlog
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, gettext_for, tr
+from siak_sop.i18n import N_, gettext_for, say, tr
 from siak_sop.progress import fmt_elapsed
 from siak_sop.report import model, render
 from siak_sop.sop import Sop, load_sop
@@ -218,9 +218,9 @@ def day_model(
             "signature": tr(SIGNATURE_WORDS[chain.signature]).format(signer=chain.signer or "?")
             if chain.signature in SIGNATURE_WORDS
             else "",
-            "problems": chain.problems or [],
+            "problems": [say(p, lang) for p in chain.problems or []],
         },
-        "place_date": f"{place}, {model.local_date(when, lang)}" if place else model.local_date(when, lang),
+        "place_date": model.place_date(place, when, lang),
         "signatures": [
             {
                 "caption": tr("Recorded by,"),

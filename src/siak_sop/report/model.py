@@ -64,7 +64,17 @@ KIND_TO_VERDICT = {
 # Which fields of a role's results each SOP output shows, as columns (a row per host) or, for
 # one host with many fields, down the page. Keyed by the step whose output it is.
 OUTPUT_FIELDS: dict[str, tuple[str, ...]] = {
-    "start_vm": ("kind", "state_before", "action", "power_method", "answered_after_s", "result"),
+    "prepare": ("kind", "answers", "logged_in", "free_space", "release_check", "finding"),
+    "start_vm": (
+        "kind",
+        "state_before",
+        "action",
+        "hypervisor",
+        "power_method",
+        "logged_in_as",
+        "answered_after_s",
+        "result",
+    ),
     "replace_app": ("versions", "release", "sha256", "duration_s", "result", "message"),
     "replace_proxy": ("versions", "release", "sha256", "duration_s", "result", "message"),
     "brief_operators": ("briefed", "result", "message"),
@@ -78,6 +88,7 @@ OUTPUT_FIELDS: dict[str, tuple[str, ...]] = {
         "method",
         "destinations",
         "retention",
+        "cleaned",
         "restore_drill",
         "message",
     ),
@@ -87,6 +98,7 @@ VERTICAL = frozenset({"record_daily_agenda"})
 SUMMARY_STEPS = frozenset({"report_from_adb", "report_from_subkoord"})
 # Where the results of a role sit when the step's SOP data does not say (automation.results).
 DEFAULT_RESULTS = {
+    "prepare": "upgrade_prepare",
     "start_vm": "siak_server",
     "replace_app": "siak_upgrade",
     "replace_proxy": "proxy_upgrade",
@@ -94,6 +106,8 @@ DEFAULT_RESULTS = {
     "update_clients": "client_rollout",
     "record_daily_agenda": "oracle_backup",
 }
+# Run-wide facts of an output (not a host's): shown as lines above its table ({step id: results key}).
+OUTPUT_NOTES = {"prepare": "upgrade_prepare_plan"}
 AGENDA_CALLBACK = "dukcapil.siak.agenda"
 WITH_REASON = frozenset({"failed", "rolled_back"})
 RERUN_COMMAND = "siak-sop run rollout --limit {hosts},localhost"
@@ -314,8 +328,9 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
         "columns": [values.label(k, tr) for k in present],
         "mono": [k == "sha256" for k in present],
         "rows": rows,
+        "notes": [],
         "vertical": step.id in VERTICAL,
-        "totals": totals if len(rows_raw) > 1 and step.id != "start_vm" else {},
+        "totals": totals if len(rows_raw) > 1 and step.id not in ("start_vm", "prepare") else {},
         "rerun_hosts": not_done if step.id == "update_clients" else [],
         "rerun": RERUN_COMMAND.format(hosts=",".join(not_done))
         if step.id == "update_clients" and not_done
@@ -324,9 +339,9 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
 
 
 def _norm(data: dict[str, Any]) -> dict[str, Any]:
-    """One name for the outcome field: the roles say result, status or verdict."""
+    """One name for the outcome field: the roles say result, status, verdict or (step 1) finding."""
     if "result" not in data:
-        for other in ("status", "verdict"):
+        for other in ("status", "verdict", "finding"):
             if other in data:
                 return {**data, "result": data[other]}
     return data
@@ -344,8 +359,28 @@ def output_sections(run: RunRecord, sop: Sop, lang: str) -> list[dict[str, Any]]
         if not isinstance(per_host, dict) or not per_host:
             continue
         rows_raw = {str(h): v if isinstance(v, dict) else {"result": v} for h, v in per_host.items()}
-        sections.append(_section(step, rows_raw, lang, briefing=step.id == "brief_operators"))
+        section = _section(step, rows_raw, lang, briefing=step.id == "brief_operators")
+        section["notes"] = output_notes(results.get(OUTPUT_NOTES.get(step.id, "")), lang)
+        sections.append(section)
     return sections
+
+
+def output_notes(found: Any, lang: str) -> list[dict[str, str]]:
+    """The run-wide lines of an output (step 1's plan: the planned date, the service hours), labelled.
+
+    `found` is a results entry published by the controller ({host: {field: value}}); its first host's
+    fields that the report knows are shown, each under its own name and in the reader's language."""
+    tr = gettext_for(lang)
+    if not isinstance(found, dict) or not found:
+        return []
+    data = next(iter(found.values()))
+    if not isinstance(data, dict):
+        return []
+    return [
+        {"label": values.label(k, tr), "value": values.cell(k, data, tr, lang)}
+        for k in values.NOTE_FIELDS
+        if k in data
+    ]
 
 
 def signatures(sop: Sop, office: dict[str, Any], lang: str) -> list[dict[str, str]]:
@@ -369,6 +404,18 @@ def signatures(sop: Sop, office: dict[str, Any], lang: str) -> list[dict[str, st
             }
         )
     return found
+
+
+# Printed where the inventory names no place: the signer writes it in by hand.
+PLACE_BLANK = "...................."
+
+
+def place_date(place: str, when: datetime | None, lang: str) -> str:
+    """The line above the signatures: the place (siak_office.place) and the run's date.
+
+    Without a place in the inventory the place is a dotted blank to fill in by hand, never guessed: the
+    seat of a kabupaten often bears another name than the kabupaten (Kabupaten Semarang signs in Ungaran)."""
+    return f"{place.strip() or PLACE_BLANK}, {local_date(when, lang)}"
 
 
 def kop(office: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -503,9 +550,7 @@ def build(
             else tr("hash chain intact")
         ),
         "chain_broken": chain_broken,
-        "place_date": f"{place}, {local_date(run.last_time or start, lang)}"
-        if place
-        else local_date(run.last_time or start, lang),
+        "place_date": place_date(place, run.last_time or start, lang),
         "signatures": signatures(sop, office, lang),
         "generated": tr("Made by siak-sop {version} from the agenda of run {run_id}").format(
             version=version, run_id=run.run_id

@@ -47,7 +47,21 @@ LABELS = {
     "restore_drill": N_("Restore drill"),
     "failed_step": N_("Failed at step"),
     "started": N_("Started"),
+    "hypervisor": N_("Started through"),
+    "logged_in_as": N_("Logged in as"),
+    "cleaned": N_("Left by a cut-off run, cleaned up"),
+    # Step 1 of SOP-PIAK-15, the preparation (Jadwal uji coba).
+    "answers": N_("Answers"),
+    "logged_in": N_("Logged in"),
+    "free_space": N_("Free space"),
+    "release_check": N_("Release file checked"),
+    "finding": N_("Finding"),
+    "schedule": N_("Planned upgrade"),
+    "service_hours": N_("Service hours"),
 }
+
+# Run-wide fields of an output, shown as lines above its table (model.output_notes).
+NOTE_FIELDS = ("schedule", "service_hours")
 
 # Words the roles publish as values (statuses, host kinds, power states), in the office's language.
 VALUES = {
@@ -56,6 +70,8 @@ VALUES = {
     "unchanged": N_("already at this version"),
     "already_current": N_("already at this version"),
     "rolled_back": N_("rolled back to the previous version"),
+    "repaired": N_("already installed; it was down, started again and healthy"),
+    "unknown": N_("unknown: the connection was lost; check the server"),
     "failed": N_("failed"),
     "offline": N_("offline (not reached)"),
     "in_use": N_("client in use (left for a rerun)"),
@@ -84,12 +100,33 @@ VALUES = {
     "ok": N_("ok"),
     "successful": N_("successful"),
     "not_configured": N_("not configured"),
+    # Step 1's finding for each host, and its check of each release file.
+    "ready": N_("ready"),
+    "not_ready": N_("NOT ready: the run stops before anything changes"),
+    "off_step_4_starts_it": N_("off: step 4 starts it"),
+    "down_step_2_starts_it": N_("down: step 2 switches it on"),
+    "offline_rerun_later": N_("offline: step 10 leaves it for a rerun"),
+    "no_answer": N_("does not answer"),
+    "login_refused": N_("answers but refused the login"),
+    "windows_checked_later": N_("Windows: free space is checked by the step that installs on it"),
+    "later": N_("checked on the target before it is installed"),
+    "missing": N_("MISSING on the controller"),
+    "no_checksum": N_("no checksum given in the inventory"),
+    "mismatch": N_("checksum does NOT match"),
+    "checksum_ok": N_("checksum matches"),
+    "checksum_waived": N_("checksum check waived in the inventory"),
+    # What a cut-off backup run left behind (the backup's step 1 cleans it up).
+    "lock": N_("lock"),
+    "export process": N_("export process"),
+    "data pump job": N_("Data Pump job"),
+    "parameter file": N_("parameter file"),
+    "partial folder": N_("partial folder"),
     # Why a step was left out (siak_not_run, docs/laporan.md).
     "client_release_not_set": N_("no client release is set (client_rollout_version and its package)"),
 }
 
 # Outcomes that leave a host not done: shown as problems, and the rerun list for workstations.
-NOT_DONE = frozenset({"failed", "offline", "in_use", "not_probed"})
+NOT_DONE = frozenset({"failed", "offline", "in_use", "not_probed", "not_ready", "unknown"})
 
 
 def label(key: str, tr: Gettext) -> str:
@@ -132,10 +169,22 @@ def cell(key: str, data: dict[str, Any], tr: Gettext, lang: str) -> str:
         before, after = data.get("from_version") or "-", data.get("to_version") or "-"
         return f"{before} → {after}"
     value = data.get(key)
+    if key == "schedule" and not value:
+        return tr("not set in the inventory")
     if value is None or value in ("", []):
         return "-"
-    if key == "briefed":
+    if key in ("briefed", "answers", "logged_in"):
         return yes_no(value, tr)
+    if key == "service_hours" and isinstance(value, dict):
+        if value.get("inside"):
+            return tr("INSIDE service hours ({window})").format(window=value.get("window") or "-")
+        return tr("outside service hours")
+    if key == "free_space":
+        return free_space(value, tr)
+    if key == "release_check":
+        return release_check(value, tr)
+    if key == "cleaned":
+        return cleaned(value, tr)
     if key.endswith("_s") and isinstance(value, int | float) and not isinstance(value, bool):
         return fmt_elapsed(float(value))
     if key == "size":
@@ -143,7 +192,7 @@ def cell(key: str, data: dict[str, Any], tr: Gettext, lang: str) -> str:
     if key == "destinations":
         return destinations(value, tr)
     if key == "retention":
-        return "\n".join(str(v.get("name", v) if isinstance(v, dict) else v) for v in value) or "-"
+        return retention(value, tr)
     if key == "restore_drill" and isinstance(value, dict):
         outcome = word(value.get("result", value.get("status", "")), tr)
         detail = value.get("message") or value.get("detail") or ""
@@ -165,7 +214,83 @@ def destinations(value: Any, tr: Gettext) -> str:
             lines.append(str(item))
             continue
         name = item.get("name") or item.get("path") or "?"
+        if item.get("encrypted"):
+            name = tr("{name} (encrypted)").format(name=name)
         ok = item.get("verified")
         state = tr("verified") if ok else tr("NOT verified")
         lines.append(f"{name}: {state}")
+    return "\n".join(lines) or "-"
+
+
+def retention(value: Any, tr: Gettext) -> str:
+    """Per place: the backups kept, those removed, and damaged ones kept for inspection."""
+    if not isinstance(value, list):
+        return str(value)
+    lines = []
+    for item in value:
+        if not isinstance(item, dict) or not any(k in item for k in ("kept", "deleted", "damaged_kept")):
+            lines.append(str(item.get("name", item) if isinstance(item, dict) else item))
+            continue
+        parts = [
+            tr("kept {names}").format(names=", ".join(map(str, item.get("kept") or [])) or "-"),
+            tr("removed {names}").format(names=", ".join(map(str, item.get("deleted") or [])) or "-"),
+        ]
+        if item.get("damaged_kept"):
+            parts.append(
+                tr("damaged, kept for inspection {names}").format(
+                    names=", ".join(map(str, item["damaged_kept"]))
+                )
+            )
+        lines.append(f"{item.get('name', '?')}: " + "; ".join(parts))
+    return "\n".join(lines) or "-"
+
+
+def cleaned(value: Any, tr: Gettext) -> str:
+    """What a cut-off run left and step 1 removed: where, what, which."""
+    if not isinstance(value, list):
+        return str(value)
+    lines = []
+    for item in value:
+        if isinstance(item, dict):
+            lines.append(
+                f"{item.get('place', '?')}: {word(item.get('what', '?'), tr)} {item.get('name', '')}".strip()
+            )
+        else:
+            lines.append(str(item))
+    return "\n".join(lines) or "-"
+
+
+def free_space(value: Any, tr: Gettext) -> str:
+    """Each measured path with its free MiB, or that it is missing; a path below the minimum is marked."""
+    if not isinstance(value, list):
+        return str(value)
+    lines = []
+    for item in value:
+        if not isinstance(item, dict):
+            lines.append(str(item))
+            continue
+        if not item.get("exists", True):
+            lines.append(tr("{path}: missing").format(path=item.get("path", "?")))
+            continue
+        line = f"{item.get('path', '?')}: {item.get('free_mib', '?')} MiB"
+        lines.append(line if item.get("ok", True) else tr("{line} (too little)").format(line=line))
+    return "\n".join(lines) or "-"
+
+
+def release_check(value: Any, tr: Gettext) -> str:
+    """Each release file step 1 checked for this host: the step that installs it, its version, the check."""
+    if not isinstance(value, list):
+        return str(value)
+    lines = []
+    for item in value:
+        if not isinstance(item, dict):
+            lines.append(str(item))
+            continue
+        lines.append(
+            tr("step {step}: {version}, {check}").format(
+                step=item.get("step", "?"),
+                version=item.get("version") or "-",
+                check=word(item.get("check", "?"), tr),
+            )
+        )
     return "\n".join(lines) or "-"
