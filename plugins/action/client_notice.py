@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller side of dukcapil.siak.client_notice (documentation: plugins/modules/client_notice.py).
 
-On a POSIX shell (the inventory's ansible_shell_type, sh unless it says otherwise) the notice travels on the command's standard input and one shell command compares it with
-the notice already there, writes it through a temporary file and a rename when it is new or changed, and
-runs wall only then: no Python starts on the workstation. Other shells run the module.
+On a POSIX shell (the inventory's ansible_shell_type, sh unless it says otherwise) the notice travels on the
+command's standard input and one plain shell command (_low_level_execute_command) compares it with the notice
+already there, writes it through a temporary file and a rename when it is new or changed, and runs wall only
+then: no Python starts on the workstation. Other shells run the module.
 """
 
 from __future__ import annotations
