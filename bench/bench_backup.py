@@ -5,9 +5,9 @@ Starts its own lab, writes a 2 GiB dump-like file on siak-db, then on siak-db it
   - what a careful ADB types: `cp`, `sync`, `sha256sum` of the source, then `sha256sum` of the copy read
     back from the medium with its cached pages dropped first;
   - the physical floor: an O_DIRECT write of the file (`dd oflag=direct`), then an O_DIRECT read-back;
-  - dukcapil.siak.verified_copy as the role runs it by default: the source read once and hashed while
-    the copy is written (its writeback started every 64 MiB), fsync, then the whole copy read back from
-    the medium (cache dropped) and hashed;
+  - dukcapil.siak.verified_copy as the role runs it by default: the source read once, hashed while the
+    copy is written with direct I/O and each 64 MiB of it hashed, fsync, then the whole copy read back
+    from the medium with direct I/O, each 64 MiB hashed again (one thread per core) and compared;
   - zstd -T0 of the file (all cores): its size ratio and time.
 The source's cached pages are dropped (for that file only) before every run, so each starts cold. Times of
 verified_copy are the module's own (the copy, not Ansible's start-up). Prints the ratios the issue sets

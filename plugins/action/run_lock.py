@@ -121,8 +121,21 @@ def this_run(task_vars, now):
         "since": now_iso(now),
         "since_epoch": int(now),
     }
+    holder.update(awx_job(task_vars))
     seed = "%s|%s|%s|%s|%s" % (run_id_of(task_vars), holder["host"], holder["boot_id"], pid, start)
     return holder, hashlib.sha256(seed.encode()).hexdigest()[:24]
+
+
+def awx_job(task_vars):
+    """Under AWX (or Automation Platform), the job and its job template, from the extra variables AWX
+    gives every job; empty elsewhere."""
+    found = {}
+    for key in ("job_id", "job_template_id"):
+        for prefix in ("awx_", "tower_"):
+            if task_vars.get(prefix + key):
+                found["awx_" + key] = str(task_vars[prefix + key])
+                break
+    return found if "awx_job_id" in found else {}
 
 
 class ActionModule(ActionBase):
@@ -148,9 +161,9 @@ class ActionModule(ActionBase):
             return result
         host = task_vars.get("inventory_hostname", "?")
         other = answer.get("holder") or {}
-        gone, reason = holder_is_gone(
-            other, {"host": holder["host"], "boot_id": holder["boot_id"]}, now, stale_after_s, process_start
-        )
+        here = {"host": holder["host"], "boot_id": holder["boot_id"]}
+        here.update(awx_job(task_vars))
+        gone, reason = holder_is_gone(other, here, now, stale_after_s, process_start)
         if break_lock and not gone:
             gone, reason = True, "break"
         if not gone:

@@ -11,7 +11,10 @@ description:
   - cron has no per-entry timezone, so the office's backup time (in the office's timezone) is
     converted to the control node's timezone. Refused when either timezone changes its clock
     during the year, since one cron entry could then not keep the office's time.
-  - Returns C(minute), C(hour) and C(host_timezone).
+  - Returns C(minute), C(hour), C(host_timezone) and C(day_shift) (the host's date minus the office's).
+  - With O(drill), the time is the monthly restore drill's (C(restore_drill_time), or the backup's plus
+    10 minutes) and C(day) is that day of the month on the host's clock; refused when it would not be a
+    day from 1 to 28.
 options:
   _input:
     description: The office's settings, as for the P(dukcapil.siak.backup_schedule#filter) filter.
@@ -25,6 +28,10 @@ options:
     description: The day to convert on (YYYY-MM-DD); empty means today.
     type: str
     default: ""
+  drill:
+    description: Convert the monthly restore drill's day and time (the office's C(restore_drill_day) and C(restore_drill_time)) instead of the daily backup's.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -35,7 +42,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(minute), C(hour), C(host_timezone).
+  description: C(minute), C(hour), C(host_timezone), C(day_shift), and C(day) with O(drill).
   type: dict
 """
 
@@ -46,10 +53,15 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
 
 
-def backup_cron_time(office, host_timezone, today=""):
+def backup_cron_time(office, host_timezone, today="", drill=False):
     ensure_siak_sop()
     from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-    from siak_sop.schedule import backup_schedule, cron_time, parse_time  # pylint: disable=import-outside-toplevel
+    from siak_sop.schedule import (  # pylint: disable=import-outside-toplevel
+        backup_schedule,
+        cron_monthly,
+        cron_time,
+        parse_time,
+    )
 
     try:
         day = date.fromisoformat(today) if today else date.today()
@@ -57,6 +69,15 @@ def backup_cron_time(office, host_timezone, today=""):
         raise AnsibleFilterError(f"backup_cron_time: '{today}' is not a date YYYY-MM-DD") from None
     try:
         schedule = backup_schedule(dict(office) if hasattr(office, "keys") else office)
+        if drill:
+            monthly = schedule["drill"]
+            return cron_monthly(
+                parse_time(monthly["time"], "restore_drill_time"),
+                monthly["day"],
+                schedule["timezone"],
+                host_timezone,
+                day,
+            )
         return cron_time(
             parse_time(schedule["time"], "backup_time"), schedule["timezone"], host_timezone, day
         )

@@ -11,12 +11,16 @@ description:
   - Validates the office's timezone, backup time and service hours (the backup must fall after
     service hours on every day) and returns every form of the schedule, from siak_sop.schedule.
   - Returns C(time), C(timezone), C(zone_name) (WIB, WITA, WIT), C(rrule)
-    (C(DTSTART;TZID=<tz>:<date>T<time> RRULE:FREQ=DAILY;INTERVAL=1)), C(systemd_calendar) and C(description).
+    (C(DTSTART;TZID=<tz>:<date>T<time> RRULE:FREQ=DAILY;INTERVAL=1)), C(systemd_calendar), C(description),
+    and C(drill), the monthly restore drill's C(day), C(time), C(rrule) (C(FREQ=MONTHLY;BYMONTHDAY=<day>)),
+    C(systemd_calendar) and C(description).
 options:
   _input:
     description:
       - The office's settings, a dictionary with C(name), C(timezone), C(backup_time) (HH:MM),
-        C(service_hours) (windows of C(days), C(start), C(end)) and C(schedule_start) (YYYY-MM-DD).
+        C(service_hours) (windows of C(days), C(start), C(end)), C(schedule_start) (YYYY-MM-DD),
+        C(restore_drill_day) (1 to 28, default 1) and C(restore_drill_time) (HH:MM, default the backup's
+        time plus 10 minutes; also after service hours).
     type: dict
     required: true
 """

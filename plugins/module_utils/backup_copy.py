@@ -10,6 +10,7 @@ which holds a command's whole input and output in memory.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shlex
@@ -21,17 +22,24 @@ import threading
 import time
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
+    ALIGN,
     CHUNK,
+    aligned_buffer,
+    drop_cache,
     MANIFEST,
     SEGMENT,
     fan_out,
     format_manifest,
     fsync_dir,
-    hash_file,
+    is_aligned,
+    open_direct,
     parse_manifest,
     path_info,
     queue,
+    record_text,
+    RECORD,
     start_writeback,
+    stop_direct,
     write_record,
 )
 
@@ -44,14 +52,15 @@ class NotMounted(CopyError):
     pass
 
 
-def stream(src, sink_write, chunk):
-    """Read src once; return (sha256, size). Each chunk is hashed on one thread and given to sink_write
-    on another, so the SHA-256 of the source costs no time on top of the copy when there is a core for it."""
+def stream(src, sinks, chunk):
+    """Read src once; return (sha256, size). Each chunk is hashed on one thread and given to each sink
+    on a thread of its own, so the SHA-256 of the source costs no time on top of the copy when there is
+    a core for it. The chunks are page-aligned, so a copy written with direct I/O takes them as they are."""
     digest = hashlib.sha256()
     with open(src, "rb", buffering=0) as fh:
         with contextlib.suppress(OSError, AttributeError):
             os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-        size = fan_out(fh.readinto, [digest.update, sink_write], chunk)
+        size = fan_out(fh.readinto, [digest.update, *sinks], chunk, aligned=True)
     return digest.hexdigest(), size
 
 
@@ -90,7 +99,7 @@ class Local:
         os.rename(src, dst)
         fsync_dir(os.path.dirname(dst))
 
-    def record(self, folder):
+    def record(self, folder, names):
         """Every file of the folder was read back and matched: record it (backup_io.write_record)."""
         write_record(folder, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
@@ -104,37 +113,71 @@ class Local:
 class LocalFile:
     """A copy being written on this host.
 
-    Every SEGMENT written is handed to the kernel for writeback at once (sync_file_range), so the medium
-    is busy while later bytes are still being copied and the final fsync has little left to do.
-
-    How the copy is read back (readback):
-      - "medium" (the default): after the whole file is written and fsynced, its cached pages are
-        dropped and it is read back from the medium in one pass (reading and hashing on two threads).
-        Only a read after the last write catches a fake-capacity flashdisk whose later writes wrap
-        around onto the blocks of earlier ones, so this read is not pipelined with the copy.
-      - "cached": each segment is read back from the page cache by a thread of its own as soon as it
-        is written, while later segments are copied; it proves what the kernel holds, not the medium.
+    How the copy is written and checked (readback):
+      - "medium" (the default): written with direct I/O where the file system allows it (the bytes go
+        from the program's buffers to the medium, past the page cache; a last block that is not aligned
+        is written through the cache), while a thread of its own takes the SHA-256 of every SEGMENT of
+        the bytes handed to the write. After the last byte is written and fsynced, the whole copy is read
+        back from the medium (direct I/O, or, where the file system has none, after its cached pages are
+        dropped) and every segment's SHA-256 compared: any byte that differs changes its segment's
+        SHA-256 exactly as it changes the whole file's. The segments are read and hashed by one thread
+        per core (SHA-256 of one stream cannot be split). Only a read after the last write catches a
+        fake-capacity flashdisk whose later writes wrap around onto the blocks of earlier ones, so this
+        read is not pipelined with the copy.
+      - "cached": written through the page cache, each segment read back from the cache by a thread of
+        its own as soon as it is written, while later segments are copied; it proves what the kernel
+        holds, not the medium.
+    A file written through the cache has every SEGMENT handed to the kernel for writeback at once
+    (sync_file_range), so the medium is busy while later bytes are still being copied and the final
+    fsync has little left to do.
     """
 
     def __init__(self, path, mode, readback="medium", chunk=CHUNK):
         self.path = path
         self.chunk = chunk
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        if readback == "medium":
+            self.fd, self.direct = open_direct(path, flags, mode)
+        else:
+            self.fd, self.direct = os.open(path, flags, mode), False
         os.fchmod(self.fd, mode)
         self.written = 0
         self.kicked = 0
         self.verifier = None
-        if readback != "medium":
+        self.segments = None
+        if readback == "medium":
+            self.segments = SegmentDigests(SEGMENT)
+        else:
             self.verifier = SegmentVerifier(path, chunk)
+
+    def sinks(self):
+        """What the copy's bytes are handed to, each on a thread of its own: the write, and the
+        segment digests the read-back is compared with."""
+        return [self.write] if self.segments is None else [self.write, self.segments.update]
 
     def write(self, data):
         view = memoryview(data)
+        if self.direct and not is_aligned(view, self.written):
+            self._stop_direct()
         while view:
-            n = os.write(self.fd, view)
+            try:
+                n = os.write(self.fd, view)
+            except OSError as err:
+                if not (self.direct and err.errno == errno.EINVAL):
+                    raise
+                self._stop_direct()  # the file system took O_DIRECT at open but not for this write
+                continue
             view = view[n:]
             self.written += n
-        if self.written - self.kicked >= SEGMENT:
+            if self.direct and view and n % ALIGN:
+                self._stop_direct()
+        if not self.direct and self.written - self.kicked >= SEGMENT:
             self._segment_done()
+
+    def _stop_direct(self):
+        stop_direct(self.fd)
+        self.direct = False
+        self.kicked = self.written  # what was written directly is on the medium already
 
     def _segment_done(self):
         start, self.kicked = self.kicked, self.written
@@ -145,17 +188,32 @@ class LocalFile:
             self.verifier.check(start, self.written)
 
     def finish(self):
-        self._segment_done()
+        if not self.direct:
+            self._segment_done()
         if self.verifier is not None:
             self.verifier.close()
         os.fsync(self.fd)
         os.close(self.fd)
         self.fd = None
 
-    def readback(self, from_disk):
+    def check(self, written_sha, written_size, from_disk):
+        """Raise CopyError unless what is stored is what was written (see the class)."""
         if self.verifier is not None:
-            return self.verifier.result()
-        return hash_file(self.path, from_disk, self.chunk)
+            back_sha, back_size = self.verifier.result()
+            if (back_sha, back_size) != (written_sha, written_size):
+                raise CopyError(
+                    "the copy {0} read back does not match what was written (checksum {1}..., expected {2}...)".format(
+                        self.path, back_sha[:12], written_sha[:12]
+                    )
+                )
+            return
+        wrong = read_back_segments(self.path, self.segments.digests(), written_size, from_disk, self.chunk)
+        if wrong:
+            raise CopyError(
+                "the copy {0} read back from the medium does not match what was written: {1}".format(
+                    self.path, wrong
+                )
+            )
 
     def abort(self):
         if self.verifier is not None:
@@ -164,6 +222,108 @@ class LocalFile:
             with contextlib.suppress(OSError):
                 os.close(self.fd)
             self.fd = None
+
+
+class SegmentDigests:
+    """The SHA-256 of each SEGMENT of a stream, fed in order (one consumer of fan_out)."""
+
+    def __init__(self, segment):
+        self.segment = segment
+        self.done = []
+        self.current = hashlib.sha256()
+        self.filled = 0
+
+    def update(self, view):
+        while len(view):
+            take = min(len(view), self.segment - self.filled)
+            self.current.update(view[:take])
+            self.filled += take
+            view = view[take:]
+            if self.filled == self.segment:
+                self.done.append(self.current.digest())
+                self.current, self.filled = hashlib.sha256(), 0
+
+    def digests(self):
+        return self.done + ([self.current.digest()] if self.filled else [])
+
+
+def read_back_segments(path, digests, size, from_disk, chunk):
+    """Read a written file back and compare each SEGMENT's SHA-256 with digests; '' when all match and the
+    file is exactly size bytes long, else what differs. From the medium with direct I/O where the file
+    system allows it (else after dropping its cached pages), or from the cache when not from_disk."""
+    chunk = -(-chunk // ALIGN) * ALIGN
+    direct = False
+    if from_disk:
+        fd, direct = open_direct(path, os.O_RDONLY)
+    else:
+        fd = os.open(path, os.O_RDONLY)
+    try:
+        stored = os.fstat(fd).st_size
+        if stored != size:
+            return "it is {0} bytes long, {1} were written".format(stored, size)
+        if from_disk and not direct:
+            _drop(fd)
+        try:
+            found = _segment_digests(fd, len(digests), size, chunk)
+        except OSError as err:
+            if not (direct and err.errno == errno.EINVAL):
+                raise
+            # The file system took O_DIRECT at open but refuses direct reads: drop the cache instead.
+            stop_direct(fd)
+            _drop(fd)
+            found = _segment_digests(fd, len(digests), size, chunk)
+    finally:
+        os.close(fd)
+    bad = [index for index in range(len(digests)) if found[index] != digests[index]]
+    if not bad:
+        return ""
+    return "{0} of its {1} MiB segments differ, the first at bytes {2} to {3}".format(
+        len(bad), SEGMENT >> 20, bad[0] * SEGMENT, min((bad[0] + 1) * SEGMENT, size)
+    )
+
+
+def _drop(fd):
+    with contextlib.suppress(OSError):
+        os.fsync(fd)  # dirty pages cannot be dropped; write them out first
+    drop_cache(fd)
+
+
+def _segment_digests(fd, count, size, chunk):
+    """The SHA-256 of each SEGMENT of an open file (None for one cut short). One thread per core reads
+    and hashes its own segments, so the reading of one overlaps the hashing of another; the lengths of
+    the reads are whole pages (a read past the end returns what there is)."""
+    found = [None] * count
+    errors = []
+    workers = max(2, min(4, os.cpu_count() or 2))
+
+    def work(first):
+        view = memoryview(aligned_buffer(chunk))
+        try:
+            for index in range(first, count, workers):
+                digest = hashlib.sha256()
+                offset = index * SEGMENT
+                end = min(offset + SEGMENT, size)
+                while offset < end:
+                    want = min(chunk, -(-(end - offset) // ALIGN) * ALIGN)
+                    n = os.preadv(fd, [view[:want]], offset)
+                    if n <= 0:
+                        break
+                    n = min(n, end - offset)
+                    digest.update(view[:n])
+                    offset += n
+                found[index] = digest.digest() if offset == end else None
+        except OSError as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(first,)) for first in range(workers)]
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return found
 
 
 class SegmentVerifier:
@@ -307,9 +467,45 @@ class Ssh:
             "mv -T {0} {1} && sync -f {1} 2>/dev/null; true".format(q(src), q(dst))
         )
 
-    def record(self, folder):
-        """The other host records nothing here: its copy is read again there by the next listing
-        (backup_folder state=listed verify=true), which then records it."""
+    def record(self, folder, names):
+        """Every file of the folder was read back on the other host and matched: write the same
+        verification record there as a local copy gets (backup_io.record_text), with each file's size
+        and mtime as that host's file system reports them, so its retention trusts the copy while they
+        are unchanged and reads it again otherwise."""
+        q = shlex.quote
+        listing = self.run(
+            "find {0} -mindepth 1 -maxdepth 1 -type f -printf '%s %T@ %f\\n'".format(q(folder))
+        )
+        stats = {}
+        for line in listing.splitlines():
+            parts = line.split(" ", 2)
+            if len(parts) == 3 and parts[2] in names:
+                seconds, _dot, fraction = parts[1].partition(".")
+                stats[parts[2]] = [int(parts[0]), int(seconds) * 10**9 + int((fraction + "0" * 9)[:9])]
+        if sorted(stats) != sorted(names):
+            raise CopyError(
+                "{0} on {1} does not hold every file of its manifest: missing {2}".format(
+                    folder, self.where, ", ".join(sorted(set(names) - set(stats)))
+                )
+            )
+        text = record_text(time.strftime("%Y-%m-%dT%H:%M:%S%z"), "", stats)
+        path = q(folder + "/" + RECORD)
+        result = subprocess.run(
+            [
+                *self.base,
+                "umask 077 && cat > {0}.tmp && sync -f {0}.tmp 2>/dev/null; mv {0}.tmp {0}".format(path),
+            ],
+            input=text.encode("utf-8"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise CopyError(
+                "{0}: writing {1}: {2}".format(
+                    self.where, RECORD, result.stderr.decode("utf-8", "replace").strip()
+                )
+            )
 
     def remove(self, path):
         self.run("rm -rf -- {0}".format(shlex.quote(path)))
@@ -336,12 +532,30 @@ class SshFile:
                 )
             )
 
+    def sinks(self):
+        return [self.write]
+
+    def check(self, written_sha, written_size, from_disk):
+        back_sha, back_size = self.readback(from_disk)
+        if (back_sha, back_size) != (written_sha, written_size):
+            raise CopyError(
+                "the copy {0} read back on {1} does not match what was written (checksum {2}..., expected {3}...)".format(
+                    self.path, self.host.where, back_sha[:12], written_sha[:12]
+                )
+            )
+
     def readback(self, from_disk):
+        """The other host hashes its copy itself: from the medium with direct I/O (dd iflag=direct)
+        where its file system allows it, else after dropping the file's cached pages."""
         q = shlex.quote(self.path)
-        drop = "dd if={0} iflag=nocache count=0 status=none 2>/dev/null; ".format(q) if from_disk else ""
-        out = self.host.run(
-            "sync {0} 2>/dev/null; {1}sha256sum {0} && stat -c %s {0}".format(q, drop)
-        ).split()
+        read = "sha256sum {0}".format(q)
+        if from_disk:
+            read = (
+                "if dd if={0} of=/dev/null iflag=direct bs=4096 count=1 status=none 2>/dev/null; then "
+                "dd if={0} iflag=direct bs=4M status=none | sha256sum; "
+                "else dd if={0} iflag=nocache count=0 status=none 2>/dev/null; sha256sum {0}; fi"
+            ).format(q)
+        out = self.host.run("sync {0} 2>/dev/null; {1} && stat -c %s {0}".format(q, read)).split()
         return out[0], int(out[-1])
 
     def abort(self):
@@ -360,7 +574,7 @@ def encrypt_into(src, out, age_binary, recipients, chunk):
 
     def feed():
         try:
-            result["plain"] = stream(src, proc.stdin.write, chunk)
+            result["plain"] = stream(src, [proc.stdin.write], chunk)
         except Exception as err:
             result["error"] = err
         finally:
@@ -372,7 +586,7 @@ def encrypt_into(src, out, age_binary, recipients, chunk):
     feeder.start()
     out_digest = hashlib.sha256()
     try:
-        out_size = fan_out(proc.stdout.readinto, [out_digest.update, out.write], chunk)
+        out_size = fan_out(proc.stdout.readinto, [out_digest.update, *out.sinks()], chunk, aligned=True)
     except BaseException:
         # The destination failed (a full disk): stop age, so the feeding thread is not left blocked on it.
         proc.kill()
@@ -395,7 +609,7 @@ def copy_one(target, src, dest, *, mode, expected, recipients, params, chunk):
         if recipients:
             (sha, size), (out_sha, out_size) = encrypt_into(src, out, params["age_binary"], recipients, chunk)
         else:
-            sha, size = stream(src, out.write, chunk)
+            sha, size = stream(src, out.sinks(), chunk)
             out_sha, out_size = sha, size
         out.finish()
     except BaseException:
@@ -407,13 +621,7 @@ def copy_one(target, src, dest, *, mode, expected, recipients, params, chunk):
                 src, sha[:12], expected[:12]
             )
         )
-    back_sha, back_size = out.readback(params["from_disk"])
-    if back_sha != out_sha or back_size != out_size:
-        raise CopyError(
-            "the copy {0} read back on {1} does not match what was written (checksum {2}..., expected {3}...)".format(
-                dest, target.where, back_sha[:12], out_sha[:12]
-            )
-        )
+    out.check(out_sha, out_size, params["from_disk"])
     return {
         "name": os.path.basename(src),
         "dest_name": os.path.basename(dest),
@@ -483,7 +691,8 @@ def copy_folder(target, src, dest, *, mode, recipients, params, chunk):
                 )
             finally:
                 os.unlink(tmp)
-        target.record(partial)
+        stored = {r["dest_name"] for r in records if r["dest_name"] != MANIFEST + ".plain"} | {MANIFEST}
+        target.record(partial, sorted(stored))
         target.rename(partial, dest)
     except BaseException:
         with contextlib.suppress(OSError, CopyError):

@@ -12,6 +12,8 @@ The lock is a small JSON file (mode 0600) that names its holder:
     pid          the run's ansible-playbook process there, and pid_start its start time (clock ticks
                  since boot), so a recycled pid is not taken for the holder
     since        when it was taken (ISO 8601 with offset), since_epoch the same in seconds
+    awx_job_id, awx_job_template_id
+                 under AWX, the job and its job template (AWX's own extra variables)
     about        what the caller adds (kind, version, ...)
     target       processes of the run on the locked host (a backup's export), each with the target's boot id
 
@@ -20,8 +22,10 @@ arrive in the same instant cannot both win, and a lock is taken over only while 
 the one the taker judged gone.
 
 The liveness rule (holder_is_gone) is pure: a holder counts as gone when its process is gone on the same
-boot of the same controller, or when the lock is older than the limit. Only the controller can look at
-its own processes, so the action plugin decides it; the module on the target does the file work.
+boot of the same controller, when it was another AWX job of the judging job's own job template (AWX runs
+the jobs of a template one at a time, so that job has ended: cancelled, failed or killed), or when the
+lock is older than the limit. Only the controller can look at its own processes, so the action plugin
+decides it; the module on the target does the file work.
 """
 
 from __future__ import annotations
@@ -40,11 +44,15 @@ GUARD_SUFFIX = ".guard"
 def holder_is_gone(holder, here, now, stale_after_s, process_start):
     """Whether the run named by a lock's holder no longer runs.
 
-    ``here`` is the judging controller: {"host", "boot_id"}. ``process_start(pid)`` gives a process's
-    start time on this machine as a string, or None when no such process runs. A holder on this
-    controller and boot is gone when its process is gone or another process now has its pid; a holder
-    elsewhere (another controller, or before a reboot of this one) can only be judged by age.
-    Returns (gone, reason) with reason one of "process", "age" or "".
+    ``here`` is the judging controller: {"host", "boot_id"}, and under AWX its "awx_job_id" and
+    "awx_job_template_id". ``process_start(pid)`` gives a process's start time on this machine as a
+    string, or None when no such process runs. A holder on this controller and boot is gone when its
+    process is gone or another process now has its pid. Under AWX every job runs in a container of its
+    own, so no job can look at another's process; but AWX starts a job of a template only when no other
+    job of that template runs (allow_simultaneous false, as awx/tasks/office.yml sets it), so a holder
+    that was another job of this job's own template has ended. Any other holder elsewhere (another
+    controller, or before a reboot of this one) can only be judged by age.
+    Returns (gone, reason) with reason one of "process", "awx", "age" or "".
     """
     holder = holder or {}
     if not holder.get("token"):
@@ -60,6 +68,11 @@ def holder_is_gone(holder, here, now, stale_after_s, process_start):
     )
     if same_boot and process_start(pid) != str(holder.get("pid_start") or ""):
         return True, "process"
+    template = str(holder.get("awx_job_template_id") or "")
+    job = str(holder.get("awx_job_id") or "")
+    same_template = template and template == str(here.get("awx_job_template_id") or "")
+    if same_template and job and job != str(here.get("awx_job_id") or ""):
+        return True, "awx"
     since = int(holder.get("since_epoch") or 0)
     if since and now - since > stale_after_s:
         return True, "age"
@@ -71,10 +84,11 @@ def describe_holder(holder):
     holder = holder or {}
     about = holder.get("about") or {}
     what = " ".join(str(about[k]) for k in ("kind", "version") if about.get(k))
-    return "run %s by %s on %s (process %s, since %s%s)" % (
+    return "run %s by %s on %s (%sprocess %s, since %s%s)" % (
         holder.get("run_id") or "?",
         holder.get("user") or "?",
         holder.get("host") or "?",
+        "AWX job %s, " % holder["awx_job_id"] if holder.get("awx_job_id") else "",
         holder.get("pid") or "?",
         holder.get("since") or "?",
         ", " + what if what else "",
@@ -95,6 +109,7 @@ def taken_over_message(host, path, holder, reason):
     why = {
         "process": "its process no longer runs",
         "age": "it is older than the lock's limit",
+        "awx": "it was a job of this same AWX job template, which AWX runs one at a time, so it has ended",
         "break": "break_lock was set",
     }.get(reason, reason)
     return "%s: took over %s from %s: %s." % (host, path, describe_holder(holder), why)

@@ -10,8 +10,9 @@ short_description: Copy a backup (a file or a whole dated folder) once, checksum
 version_added: 0.1.0
 description:
   - Reads O(src) once, computing its SHA-256 on one thread while another writes the bytes to the
-    destination (SOP backup step 5), into a hidden partial file whose writeback to the medium is started
-    every 64 MiB; fsyncs it, then reads the destination back and compares.
+    destination (SOP backup step 5), into a hidden partial file, with direct I/O (past the page cache)
+    where the destination's file system allows it; fsyncs it, then reads the whole destination back from
+    the medium and compares.
     Only a verified copy is renamed to O(dest). On any error (a full disk, a lost connection, a checksum
     that differs) the partial file is removed and the task fails saying why.
   - When O(src) is a backup folder (one with a C(SHA256SUMS) manifest) the whole folder is copied into
@@ -77,9 +78,9 @@ options:
         type: path
   from_disk:
     description:
-      - Drop the copy's cached pages after the whole copy is written and fsynced, and read it back from
-        the medium, so the check reads the medium itself (a fake-capacity flashdisk that wraps later
-        writes onto earlier blocks is caught).
+      - Read the copy back from the medium after the whole copy is written and fsynced, with direct I/O
+        (or, where the file system has none, after its cached pages are dropped), so the check reads the
+        medium itself (a fake-capacity flashdisk that wraps later writes onto earlier blocks is caught).
       - With V(false) each 64 MiB of a local copy is read back from the page cache while the next is
         copied; faster, but it proves only what the kernel holds.
     type: bool
@@ -148,7 +149,7 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.backup_copy import (
     copy_folder,
     copy_one,
 )
-from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import MANIFEST, hash_file
+from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import ALIGN, MANIFEST, hash_file
 
 
 def main():
@@ -217,7 +218,7 @@ def main():
             )
     if module.check_mode:
         module.exit_json(changed=True, encrypted=bool(recipients), verified=False, files=[])
-    chunk = max(64, p["chunk_kib"]) * 1024
+    chunk = -(-max(64, p["chunk_kib"]) * 1024 // ALIGN) * ALIGN  # whole pages, for direct I/O
     try:
         target = Ssh(p["ssh"]) if p["ssh"] else Local()
     except CopyError as err:

@@ -138,6 +138,8 @@ def office_plan(office: dict, templates: list[dict], defaults: dict) -> dict:
     backups = [j for j in jts if j["key"] == "backup"]
     if not backups:
         raise SiakError("no job template with key 'backup' to schedule", where="awx/vars/controller.yml")
+    drills = [j for j in jts if j["key"] == "restore_drill"]
+    drill = schedule["drill"]
     return {
         "code": code,
         "organization": {"name": organization, "description": name},
@@ -171,6 +173,20 @@ def office_plan(office: dict, templates: list[dict], defaults: dict) -> dict:
             "description": schedule["description"],
             "timezone": schedule["timezone"],
         },
+        # The monthly restore drill on the office's restore_drill_day, ten minutes after the backup by
+        # default; the drill waits for the backup, which holds the lock, to end (oracle_backup_drill_wait_min)
+        # and drills the backup just made. Empty when the controller has no restore_drill template.
+        "drill_schedule": (
+            {
+                "name": f"{prefix} | Uji pemulihan bulanan",
+                "unified_job_template": drills[0]["name"],
+                "rrule": drill["rrule"],
+                "description": drill["description"],
+                "timezone": schedule["timezone"],
+            }
+            if drills
+            else {}
+        ),
     }
 
 

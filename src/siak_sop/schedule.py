@@ -25,6 +25,11 @@ DEFAULT_BACKUP_TIME = "17:00"
 # A fixed first day keeps the rule the same on every run of the configuration playbook (idempotent);
 # AWX schedules from the first occurrence after now, so a date in the past costs nothing.
 DEFAULT_START = date(2026, 1, 1)
+# The monthly restore drill (playbooks/restore_drill.yml): on this day of the month, by default this long
+# after the daily backup's time. Its scheduled wrapper waits for that day's backup to end (the same
+# lock), so it drills the backup just made and never makes the backup refuse to start.
+DEFAULT_DRILL_DAY = 1
+DRILL_DELAY = timedelta(minutes=10)
 
 
 def parse_time(raw: object, where: str) -> time:
@@ -47,27 +52,31 @@ def parse_start(raw: object, where: str) -> date:
         ) from None
 
 
-def check_after_hours(at: time, windows: tuple[Window, ...], where: str) -> None:
+def check_after_hours(at: time, windows: tuple[Window, ...], where: str, what: str = "backup time") -> None:
     """A daily backup must fall outside service hours on every day of the week (backup SOP step 1)."""
     for window in windows:
         if window.start <= at < window.end:
             raise SiakError(
-                f"backup time {at:%H:%M} falls inside service hours ({window.label('en')})",
+                f"{what} {at:%H:%M} falls inside service hours ({window.label('en')})",
                 where=where,
                 fix=f"Pick a time after {max(w.end for w in windows):%H:%M}, when every service window has ended",
             )
 
 
-def awx_rrule(at: time, timezone: str, start: date = DEFAULT_START) -> str:
-    """The rule AWX's schedule API takes: DTSTART with TZID, then a daily RRULE, separated by a space."""
+def awx_rrule(at: time, timezone: str, start: date = DEFAULT_START, monthday: int = 0) -> str:
+    """The rule AWX's schedule API takes: DTSTART with TZID, then a daily RRULE (or, with monthday, a
+    monthly one on that day), separated by a space."""
     zone(timezone)
-    return f"DTSTART;TZID={timezone}:{start:%Y%m%d}T{at:%H%M}00 RRULE:FREQ=DAILY;INTERVAL=1"
+    rule = f"FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY={monthday}" if monthday else "FREQ=DAILY;INTERVAL=1"
+    return f"DTSTART;TZID={timezone}:{start:%Y%m%d}T{at:%H%M}00 RRULE:{rule}"
 
 
-def systemd_calendar(at: time, timezone: str) -> str:
-    """An OnCalendar= expression that fires daily at the office's local time, whatever the host's zone."""
+def systemd_calendar(at: time, timezone: str, monthday: int = 0) -> str:
+    """An OnCalendar= expression that fires daily (or monthly on monthday) at the office's local time,
+    whatever the host's zone."""
     zone(timezone)
-    return f"*-*-* {at:%H:%M}:00 {timezone}"
+    day = f"*-*-{monthday:02d}" if monthday else "*-*-*"
+    return f"{day} {at:%H:%M}:00 {timezone}"
 
 
 def _offsets(timezone: str, at: time, start: date, days: int = 366) -> set[timedelta]:
@@ -91,7 +100,68 @@ def cron_time(at: time, office_timezone: str, host_timezone: str, today: date) -
                 fix="Set the control node's timezone to the office's, or install the systemd timer instead",
             )
     local = datetime.combine(today, at, tzinfo=zone(office_timezone)).astimezone(zone(host_timezone))
-    return {"minute": local.minute, "hour": local.hour, "host_timezone": host_timezone}
+    return {
+        "minute": local.minute,
+        "hour": local.hour,
+        "host_timezone": host_timezone,
+        # How many days the host's date differs from the office's at that moment (-1, 0 or 1).
+        "day_shift": (local.date() - today).days,
+    }
+
+
+def cron_monthly(at: time, monthday: int, office_timezone: str, host_timezone: str, today: date) -> dict:
+    """Minute, hour and day of the month for a monthly crontab entry on the host's clock."""
+    found = cron_time(at, office_timezone, host_timezone, today)
+    day = monthday + found["day_shift"]
+    if not 1 <= day <= 28:
+        raise SiakError(
+            f"day {monthday} at {at:%H:%M} {office_timezone} is day {day} on this host's clock "
+            f"({host_timezone}), which cron cannot name in every month",
+            where="schedule_backup",
+            fix="Pick a restore_drill_day from 2 to 27, or set the control node's timezone to the office's",
+        )
+    return {**found, "day": day}
+
+
+def drill_schedule(
+    office: dict, backup_at: time, timezone: str, windows: tuple[Window, ...], *, where: str, start: date
+) -> dict:
+    """The monthly restore drill's schedule: its day (restore_drill_day, 1 to 28, so every month has
+    it) and time (restore_drill_time, default the backup's time plus DRILL_DELAY), after service hours."""
+    raw_day = office.get("restore_drill_day")
+    if raw_day is None or str(raw_day).strip() == "":
+        raw_day = DEFAULT_DRILL_DAY
+    try:
+        day = int(str(raw_day).strip())
+    except ValueError:
+        day = 0
+    if not 1 <= day <= 28:
+        raise SiakError(
+            f"restore drill day '{raw_day}' is not a day of the month from 1 to 28",
+            where=where,
+            fix="Pick a day every month has, such as 1",
+        )
+    if office.get("restore_drill_time"):
+        at = parse_time(office["restore_drill_time"], where)
+    else:
+        moved = datetime.combine(DEFAULT_START, backup_at) + DRILL_DELAY
+        if moved.date() != DEFAULT_START:
+            raise SiakError(
+                f"the restore drill would start after midnight ({moved:%H:%M}), {DRILL_DELAY.seconds // 60} "
+                f"minutes after the backup at {backup_at:%H:%M}",
+                where=where,
+                fix="Set restore_drill_time (HH:MM) to a time after the backup on the same day",
+            )
+        at = moved.time()
+    check_after_hours(at, windows, where, "restore drill time")
+    name = ZONE_NAMES.get(timezone, timezone)
+    return {
+        "day": day,
+        "time": f"{at:%H:%M}",
+        "rrule": awx_rrule(at, timezone, start, day),
+        "systemd_calendar": systemd_calendar(at, timezone, day),
+        "description": f"Uji pemulihan backup tanggal {day} tiap bulan, {at:%H:%M} {name}",
+    }
 
 
 def backup_schedule(office: dict) -> dict:
@@ -99,7 +169,9 @@ def backup_schedule(office: dict) -> dict:
 
     ``office`` keys: ``name`` (for messages), ``timezone`` (IANA, default Asia/Jakarta),
     ``backup_time`` (HH:MM local, default 17:00), ``service_hours`` (windows as in service_hours.py,
-    default the common Dukcapil week), ``schedule_start`` (YYYY-MM-DD, default 2026-01-01).
+    default the common Dukcapil week), ``schedule_start`` (YYYY-MM-DD, default 2026-01-01),
+    ``restore_drill_day`` (1-28, default 1) and ``restore_drill_time`` (HH:MM, default the backup's
+    time plus 10 minutes) for the monthly restore drill (returned under ``drill``).
     """
     if not isinstance(office, dict):
         raise SiakError(f"expected the office's settings as a mapping, got {type(office).__name__}")
@@ -114,6 +186,7 @@ def backup_schedule(office: dict) -> dict:
     windows = parse_windows(list(raw_windows), where=f"{where}, service_hours")
     check_after_hours(at, windows, where)
     start = parse_start(office.get("schedule_start") or DEFAULT_START, where)
+    drill = drill_schedule(office, at, timezone, windows, where=where, start=start)
     return {
         "time": f"{at:%H:%M}",
         "timezone": timezone,
@@ -121,4 +194,5 @@ def backup_schedule(office: dict) -> dict:
         "rrule": awx_rrule(at, timezone, start),
         "systemd_calendar": systemd_calendar(at, timezone),
         "description": f"Backup harian {at:%H:%M} {ZONE_NAMES.get(timezone, timezone)}, setelah jam pelayanan",
+        "drill": drill,
     }

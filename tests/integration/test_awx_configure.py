@@ -167,6 +167,13 @@ def test_three_offices_configured_and_a_rerun_changes_nothing(controller, tmp_pa
         "DTSTART;TZID=Asia/Jayapura:20260101T163000"
         in schedules["SIAK kab-jayapura | Backup harian"]["rrule"]
     )
+    # The monthly restore drill, on the 1st, ten minutes after the backup, on the drill's template.
+    drill = schedules["SIAK kab-sukamara | Uji pemulihan bulanan"]
+    assert drill["rrule"] == (
+        "DTSTART;TZID=Asia/Makassar:20260101T184000 RRULE:FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1"
+    )
+    drill_template = templates["SIAK kab-sukamara | Uji Pemulihan Backup"]
+    assert drill["unified_job_template"] == drill_template["id"]
 
     # Secrets went to the credential store, and nowhere in the output.
     ssh = next(c for c in store.objects["credentials"].values() if c["name"] == "SIAK kab-jayapura | WinRM")

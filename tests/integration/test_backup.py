@@ -188,9 +188,28 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
     assert plain == dump
     assert f"{digest}  master.dmp" in sh(lab, "siak-db", f"cat {flash}/SHA256SUMS.plain")
 
-    # The other host's copy, checked there.
+    # The other host's copy, checked there, carries the same verification record as a local copy: each
+    # file's size and mtime as that host's file system has them, so its retention trusts it only while
+    # they are unchanged.
     spare = sh(lab, "siak-host", f"cd /srv/siak-backup-spare/{new} && sha256sum master.dmp")
     assert spare.split()[0] == digest
+    record = json.loads(sh(lab, "siak-host", f"cat /srv/siak-backup-spare/{new}/.siak-verified"))
+    assert set(record["files"]) == {"master.dmp", "master.log", "SHA256SUMS"}
+    stats = sh(
+        lab,
+        "siak-host",
+        f"cd /srv/siak-backup-spare/{new} && stat -c '%n %s' master.dmp master.log SHA256SUMS",
+    )
+    assert {line.split()[0]: int(line.split()[1]) for line in stats.splitlines()} == {
+        name: size for name, (size, _mtime) in record["files"].items()
+    }
+    mtime_ns = sh(
+        lab,
+        "siak-host",
+        f"python3 -c \"import os; print(os.stat('/srv/siak-backup-spare/{new}/master.dmp').st_mtime_ns)\"",
+    )
+    assert record["files"]["master.dmp"][1] == int(mtime_ns)
+    assert sh(lab, "siak-host", f"stat -c %a /srv/siak-backup-spare/{new}/.siak-verified").strip() == "600"
 
     # Retention on disk2: exactly 2 days and 2 months, the office's own folder untouched.
     assert folders(lab, "siak-db", "/mnt/disk2/siak-backup") == {new, "21112026", "31102026", "15112026"}

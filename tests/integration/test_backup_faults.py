@@ -246,6 +246,96 @@ def test_sigkill_mid_export_then_the_rerun_stops_the_export_and_its_job(db):
     assert sh(lab, "siak-db", f"cd {ROOT}/27122026 && sha256sum -c SHA256SUMS").count(": OK") == 2
 
 
+def as_awx_job(job_id: int, template_id: int, extra: dict) -> list[str]:
+    """ansible-playbook as an AWX job runs it: in a container of its own (here a UTS namespace with the
+    job pod's host name, so no process of another job can be looked at) with AWX's own extra variables."""
+    awx = {"awx_job_id": job_id, "awx_job_template_id": template_id, "awx_user_name": "adb"}
+    return [
+        "unshare",
+        "--uts",
+        "sh",
+        "-c",
+        f'hostname automation-job-{job_id}-x && exec "$@"',
+        "sh",
+        str(BIN / "ansible-playbook"),
+        "-e",
+        json.dumps({**extra, **awx}),
+    ]
+
+
+def test_an_awx_cancel_is_cleaned_up_by_the_next_job_of_the_backup_template(db):
+    lab = db
+    standin(lab, "success", 1024, delay_s=60)
+    extra = {
+        "oracle_backup_now": "2026-12-28T20:00:00+07:00",
+        "oracle_backup_poll_s": 1,
+        "oracle_backup_destinations": [],
+    }
+    inventory = ["-i", str(lab.inventory), "playbooks/backup.yml"]
+    run = subprocess.Popen(
+        [*as_awx_job(101, 7, extra), *inventory],
+        cwd=REPO,
+        env=lab.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        holder: dict = {}
+        while time.monotonic() < deadline and not holder.get("target"):
+            time.sleep(1)
+            text = lab.sh("siak-db", f"cat {LOCK} 2>/dev/null").stdout.strip()
+            holder = json.loads(text) if text.startswith("{") else {}
+        assert holder.get("target"), "the export never started"
+        assert (holder["host"], holder["awx_job_id"], holder["awx_job_template_id"]) == (
+            "automation-job-101-x",
+            "101",
+            "7",
+        )
+    finally:
+        # The cancel: the job's processes are ended (TERM, as AWX's cancel does, then KILL, as the end of
+        # the job's container does); nothing of the play's own cleanup runs.
+        pids = [run.pid, *descendants(run.pid)]
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+        run.wait()
+    export_pid = int(holder["target"][0]["pid"])
+    assert alive(lab, export_pid) and PASSWORD in sh(lab, "siak-db", f"cat {PARAM}/export.par")
+    killed_job = job_pid(lab)
+    standin(lab, "success", 1024, delay_s=0)
+    # A job of another template (the restore drill) cannot know that job 101 ended: refused, nothing changed.
+    other = subprocess.run(
+        [*as_awx_job(102, 8, extra), *inventory],
+        cwd=REPO,
+        env=lab.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert other.returncode != 0
+    assert "is held by a run that is still going" in other.stdout and "AWX job 101" in other.stdout
+    assert alive(lab, export_pid) and sh(lab, "siak-db", f"ls {PARAM}").strip()
+    # The next job of the backup template takes over at once and cleans up, then backs up.
+    result = subprocess.run(
+        [*as_awx_job(103, 7, extra), *inventory],
+        cwd=REPO,
+        env=lab.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    out = result.stdout + result.stderr
+    assert f"took over {LOCK} from run" in out and "it was a job of this same AWX job template" in out
+    assert f"export process pid {export_pid}" in out and "Data Pump job SIAK_BACKUP" in out
+    assert not alive(lab, killed_job)
+    assert_nothing_left(lab, [export_pid])
+    assert sh(lab, "siak-db", f"cd {ROOT}/28122026 && sha256sum -c SHA256SUMS").count(": OK") == 2
+
+
 def _hours_outside(tmp_path: Path) -> Path:
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -318,6 +408,60 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
     # Oracle 21c: Data Pump checksummed the dump and checked it (VERIFY_ONLY) before it counted.
     assert "Generating checksums for dump file set" in sh(lab, "siak-db", f"cat {ROOT}/03012027/master.log")
     assert "dump file set is consistent" in sh(lab, "siak-db", f"cat {ROOT}/03012027/master-verify.log")
+
+    # A backup still holds the lock (a live process of this controller stands for it): the drill, started
+    # as its schedule starts it just after the backup, waits for it instead of failing, then drills.
+    running = subprocess.Popen(["sleep", "600"])
+    try:
+        start = Path(f"/proc/{running.pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        holder = {
+            "token": "0123456789abcdef01234567",
+            "run_id": "evening-backup",
+            "user": "adb",
+            "host": socket.gethostname(),
+            "boot_id": Path("/proc/sys/kernel/random/boot_id").read_text().strip(),
+            "pid": running.pid,
+            "pid_start": start,
+            "since": "2027-01-03T20:00:00+0700",
+            "since_epoch": int(time.time()),
+        }
+        sh(lab, "siak-db", f"echo '{json.dumps(holder)}' > {LOCK}")
+        extra = {
+            "oracle_backup_now": "2027-01-03T20:00:00+07:00",
+            "oracle_backup_poll_s": 1,
+            "oracle_backup_destinations": destinations,
+            "oracle_backup_drill_identity_file": str(identity),
+        }
+        waiting = subprocess.Popen(
+            [
+                str(BIN / "ansible-playbook"),
+                "-i",
+                str(lab.inventory),
+                "playbooks/restore_drill.yml",
+                "-e",
+                json.dumps(extra),
+            ],
+            cwd=REPO,
+            env=lab.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        lines: list[str] = []
+        for line in waiting.stdout:
+            lines.append(line)
+            if "FAILED - RETRYING" in line:
+                break
+        assert waiting.poll() is None, "".join(lines)[-3000:]
+        assert json.loads(sh(lab, "siak-db", f"cat {LOCK}"))["run_id"] == "evening-backup"
+    finally:
+        running.kill()
+        running.wait()
+    rest, _ = waiting.communicate(timeout=600)
+    drill_out = "".join(lines) + rest
+    assert waiting.returncode == 0, drill_out[-4000:]
+    assert "restore drill passed for 03012027" in drill_out
+    assert "evening-backup" in drill_out and "its process no longer runs" in drill_out
 
     drill = backup(
         lab,

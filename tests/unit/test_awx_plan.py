@@ -53,6 +53,10 @@ def test_every_office_gets_its_objects_under_its_own_names():
             "rollback",
         }
         assert plan["schedule"]["unified_job_template"] == f"SIAK {plan['code']} | SOP Backup Database"
+        drill = plan["drill_schedule"]
+        assert drill["unified_job_template"] == f"SIAK {plan['code']} | Uji Pemulihan Backup"
+        assert "RRULE:FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1" in drill["rrule"]
+        assert drill["rrule"].startswith(f"DTSTART;TZID={plan['schedule']['timezone']}:")
     all_names = [j["name"] for p in got for j in p["job_templates"]]
     assert len(all_names) == len(set(all_names))
 

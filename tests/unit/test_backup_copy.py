@@ -193,3 +193,77 @@ def test_a_local_copy_of_a_folder_carries_its_verification_record(tmp_path):
         backup_copy.Local(), str(src), str(dest), mode=0o600, recipients=[], params=params, chunk=CHUNK
     )
     assert backup_io.read_record(str(dest)) is not None
+
+
+def direct_io_works(folder: Path) -> bool:
+    probe = folder / "probe"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | backup_io.O_DIRECT, 0o600)
+    except OSError:
+        return False
+    try:
+        buffer = backup_io.aligned_buffer(backup_io.ALIGN)
+        return os.write(fd, buffer) == backup_io.ALIGN
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+        probe.unlink()
+
+
+class FlippedOnTheMedium(backup_copy.LocalFile):
+    """The copy lands whole, then one byte of it changes on the medium before the read-back (a bad
+    block, a fake-capacity flashdisk writing over it): the read-back must see the medium's bytes."""
+
+    def finish(self):
+        super().finish()
+        with open(self.path, "r+b") as fh:
+            fh.seek(70_000)
+            byte = fh.read(1)
+            fh.seek(70_000)
+            fh.write(bytes([byte[0] ^ 0x80]))
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+class FlippingTarget(backup_copy.Local):
+    def open(self, path, mode, readback, chunk):
+        return FlippedOnTheMedium(path, mode, readback, chunk)
+
+
+def test_a_byte_changed_on_the_medium_after_the_copy_is_found(tmp_path):
+    src = make_source(tmp_path)[0]
+    with pytest.raises(backup_copy.CopyError, match="does not match what was written"):
+        copy(tmp_path, src, True, FlippingTarget())
+
+
+def test_the_copy_goes_to_the_medium_and_is_read_back_from_it_with_direct_io(tmp_path, monkeypatch):
+    if not direct_io_works(tmp_path):
+        pytest.skip(f"the file system of {tmp_path} has no direct I/O")
+    opened: list[tuple[str, int]] = []
+    real_open = os.open
+
+    def recording_open(path, flags, mode=0o777, **kwargs):
+        opened.append((os.path.basename(path), flags))
+        return real_open(path, flags, mode, **kwargs)
+
+    monkeypatch.setattr(os, "open", recording_open)
+    writes: list[bool] = []
+
+    class Watched(backup_copy.LocalFile):
+        def write(self, data):
+            super().write(data)
+            writes.append(self.direct)
+
+    class WatchedTarget(backup_copy.Local):
+        def open(self, path, mode, readback, chunk):
+            return Watched(path, mode, readback, chunk)
+
+    src, data = make_source(tmp_path)  # 300 KiB and 123 bytes: the last block is not aligned
+    record = copy(tmp_path, src, True, WatchedTarget())
+    assert record["dest_sha256"] == hashlib.sha256(data).hexdigest()
+    assert (tmp_path / "copy.dmp").read_bytes() == data
+    # Every whole chunk went straight to the medium; only the unaligned tail went through the cache.
+    assert writes[:-1] == [True] * (len(writes) - 1) and writes[-1] is False
+    reads = [flags for name, flags in opened if name == "copy.dmp" and not flags & (os.O_WRONLY | os.O_RDWR)]
+    assert reads and all(flags & backup_io.O_DIRECT for flags in reads)

@@ -150,3 +150,25 @@ def test_two_runs_at_once_exactly_one_wins(tmp_path):
         won = dict(results.get(timeout=5) for _proc in procs)
         assert sorted(won.values()) == [False, True], (attempt, won)
         assert json.loads(Path(path).read_text())["token"] == next(t for t, ok in won.items() if ok)
+
+
+def test_another_job_of_the_same_awx_job_template_has_ended():
+    # AWX runs the jobs of one template one at a time: job 101's lock, found by job 102 of the same
+    # template (in another container, so its process cannot be looked at), is that of a job that ended.
+    cancelled = holder(host="automation-job-101-x", awx_job_id="101", awx_job_template_id="7")
+    here = {
+        "host": "automation-job-102-y",
+        "boot_id": "boot-1",
+        "awx_job_id": "102",
+        "awx_job_template_id": "7",
+    }
+    assert run_lock.holder_is_gone(cancelled, here, 1001, 7200, starts({})) == (True, "awx")
+    # A job of another template (the restore drill, an upgrade) may still run: only its age counts.
+    other_template = dict(here, awx_job_template_id="8")
+    assert run_lock.holder_is_gone(cancelled, other_template, 1001, 7200, starts({})) == (False, "")
+    # The same job asking again (a second task of one run) is not "another job".
+    same_job = dict(here, awx_job_id="101")
+    assert run_lock.holder_is_gone(cancelled, same_job, 1001, 7200, starts({})) == (False, "")
+    # Outside AWX, a holder that was an AWX job is judged by age.
+    assert run_lock.holder_is_gone(cancelled, HERE, 1001, 7200, starts({})) == (False, "")
+    assert "AWX job 101" in run_lock.taken_over_message("siak-db", "/srv/x.lock", cancelled, "awx")

@@ -11,7 +11,7 @@ import pytest
 from dateutil import rrule as du_rrule
 
 from siak_sop.errors import SiakError
-from siak_sop.schedule import backup_schedule, cron_time
+from siak_sop.schedule import backup_schedule, cron_monthly, cron_time
 
 OFFICES = [
     # (timezone, backup time, hour in UTC it must fire at)
@@ -144,3 +144,47 @@ def test_systemd_calendar_is_accepted_by_systemd_and_fires_at_local_time(timezon
     assert len(utc_lines) == 2
     for line in utc_lines:
         assert f" {utc_hour:02d}:{at[3:]}:00 UTC" in line
+
+
+@pytest.mark.parametrize(("timezone", "at", "utc_hour"), OFFICES)
+def test_the_restore_drill_runs_monthly_on_its_day_after_the_backup(timezone, at, utc_hour):
+    schedule = backup_schedule({"timezone": timezone, "backup_time": at, "restore_drill_day": 5})
+    drill = schedule["drill"]
+    assert drill["day"] == 5
+    rules = awx_parse(drill["rrule"])
+    after = datetime(2026, 11, 21, tzinfo=UTC)
+    runs = [rules.after(after)]
+    while len(runs) < 4:
+        runs.append(rules.after(runs[-1]))
+    tz = ZoneInfo(timezone)
+    local = [r.astimezone(tz) for r in runs]
+    assert [(d.year, d.month, d.day) for d in local] == [
+        (2026, 12, 5),
+        (2027, 1, 5),
+        (2027, 2, 5),
+        (2027, 3, 5),
+    ]
+    backup_at = datetime.strptime(at, "%H:%M")
+    assert all((d.hour * 60 + d.minute) - (backup_at.hour * 60 + backup_at.minute) == 10 for d in local)
+    assert drill["systemd_calendar"] == f"*-*-05 {local[0]:%H:%M}:00 {timezone}"
+
+
+def test_the_drill_time_may_be_set_but_not_inside_service_hours_or_on_a_day_some_months_lack():
+    assert backup_schedule({"restore_drill_time": "20:15"})["drill"]["time"] == "20:15"
+    with pytest.raises(SiakError, match="restore drill time 09:00 falls inside service hours"):
+        backup_schedule({"restore_drill_time": "09:00"})
+    for day in (0, 29, 31, "first"):
+        with pytest.raises(SiakError, match="not a day of the month from 1 to 28"):
+            backup_schedule({"restore_drill_day": day})
+    with pytest.raises(SiakError, match="restore_drill_time"):
+        backup_schedule({"backup_time": "23:55"})  # ten minutes later is another day
+
+
+def test_a_monthly_cron_entry_moves_with_the_hosts_date_or_is_refused():
+    # 18:40 WITA on the 1st is 10:40 UTC the same day.
+    assert cron_monthly(time(18, 40), 1, "Asia/Makassar", "UTC", date(2026, 11, 21))["day"] == 1
+    # 05:00 WIT on the 2nd is 20:00 UTC on the 1st.
+    got = cron_monthly(time(5, 0), 2, "Asia/Jayapura", "UTC", date(2026, 11, 21))
+    assert (got["minute"], got["hour"], got["day"]) == (0, 20, 1)
+    with pytest.raises(SiakError, match="cron cannot name in every month"):
+        cron_monthly(time(5, 0), 1, "Asia/Jayapura", "UTC", date(2026, 11, 21))
