@@ -29,7 +29,7 @@ class ActionModule(ActionBase):
                 sop = load_sop_file(path)
             except SiakError as err:
                 raise AnsibleActionFail(
-                    f"the SOP table is not valid, so no step of this run can be timed or recorded: {err.line()}"
+                    f"the SOP table is not valid, so no step of this run can be timed or recorded: {err}"
                 ) from None
             checked.append({"file": str(path), "sop": sop.nomor, "steps": len(sop.steps)})
         result.update(changed=False, checked=checked, msg=f"{len(checked)} SOP table(s) valid")

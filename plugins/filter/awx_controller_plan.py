@@ -66,7 +66,7 @@ def awx_controller_plan(offices, templates, defaults):
     try:
         return controller_plan(_plain(offices), _plain(templates), _plain(defaults))
     except SiakError as err:
-        raise AnsibleFilterError(f"awx_controller_plan: {err.line()}") from None
+        raise AnsibleFilterError(f"awx_controller_plan: {err}") from None
     except (KeyError, TypeError) as err:
         raise AnsibleFilterError(f"awx_controller_plan: a job-template definition lacks {err}") from None
 

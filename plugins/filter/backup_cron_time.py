@@ -82,7 +82,7 @@ def backup_cron_time(office, host_timezone, today="", drill=False):
             parse_time(schedule["time"], "backup_time"), schedule["timezone"], host_timezone, day
         )
     except SiakError as err:
-        raise AnsibleFilterError(f"backup_cron_time: {err.line()}") from None
+        raise AnsibleFilterError(f"backup_cron_time: {err}") from None
 
 
 class FilterModule:

@@ -57,7 +57,7 @@ def backup_folder_name(day, existing, pattern="%d%m%Y"):
     try:
         return folder_name(when, [str(e) for e in existing], pattern)
     except SiakError as err:
-        raise AnsibleFilterError(f"backup_folder_name: {err.line()}") from None
+        raise AnsibleFilterError(f"backup_folder_name: {err}") from None
 
 
 class FilterModule:

@@ -82,7 +82,7 @@ def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y
             damaged=[str(d) for d in damaged or []],
         )
     except (SiakError, ValueError) as err:
-        text = err.line() if isinstance(err, SiakError) else str(err)
+        text = str(err)
         raise AnsibleFilterError(f"backup_retention: {text}") from None
 
 

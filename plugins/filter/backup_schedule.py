@@ -52,7 +52,7 @@ def backup_schedule(office):
     try:
         return build(dict(office) if hasattr(office, "keys") else office)
     except SiakError as err:
-        raise AnsibleFilterError(f"backup_schedule: {err.line()}") from None
+        raise AnsibleFilterError(f"backup_schedule: {err}") from None
 
 
 class FilterModule:

@@ -85,7 +85,7 @@ def export_verdict(log, method, rc, warnings="fail", log_format="auto", output="
             output=str(output or ""),
         ).as_dict()
     except SiakError as err:
-        raise AnsibleFilterError(f"export_verdict: {err.line()}") from None
+        raise AnsibleFilterError(f"export_verdict: {err}") from None
 
 
 def verify_only_verdict(log, rc):

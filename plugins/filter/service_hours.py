@@ -58,7 +58,7 @@ def service_hours(when, windows, timezone="Asia/Jakarta"):
     try:
         return check(now, windows, timezone)
     except SiakError as err:
-        raise AnsibleFilterError(f"service_hours: {err.line()}") from None
+        raise AnsibleFilterError(f"service_hours: {err}") from None
 
 
 class FilterModule:

@@ -59,7 +59,7 @@ def vm_command(vm, action, backend, options=None):
     try:
         cmd = command(action, backend, vm, options or {})
     except SiakError as err:
-        raise AnsibleFilterError(f"vm_command: {err.line()}") from None
+        raise AnsibleFilterError(f"vm_command: {err}") from None
     return None if cmd is None else {**cmd, "display": describe(cmd)}
 
 

@@ -54,7 +54,7 @@ def vm_state(result, backend, options=None):
     try:
         state = parse_state(backend, result, options or {})
     except SiakError as err:
-        raise AnsibleFilterError(f"vm_state: {err.line()}") from None
+        raise AnsibleFilterError(f"vm_state: {err}") from None
     return {"state": state, "action": next_action(state) or "", "answer": answer(result)}
 
 

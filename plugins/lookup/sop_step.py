@@ -53,7 +53,7 @@ class LookupModule(LookupBase):
             sop = load_sop(self.get_option("sop"))
             steps = [sop.step(term) for term in terms]
         except SiakError as err:
-            raise AnsibleLookupError(err.line()) from None
+            raise AnsibleLookupError(str(err)) from None
         return [
             {
                 "id": s.id,

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
+from siak_sop.i18n import N_, Said, os_reason
 from siak_sop.sop import Step, available_sops, load_sop
 
 SCHEMA = 1
@@ -99,7 +99,10 @@ def iso(moment: datetime) -> str:
 def agenda_path(agenda_dir: str | Path, started: datetime, run_id: str) -> Path:
     """``<agenda_dir>/<YYYY-MM-DD>/<run_id>.jsonl``; the date is the run's start in the office timezone."""
     if not run_id or "/" in run_id or run_id.startswith("."):
-        raise SiakError(f"run id {run_id!r} cannot be a file name", fix="Use letters, digits, '-' and '_'")
+        raise SiakError(
+            Said(N_("run id {run_id!r} cannot be a file name"), run_id=run_id),
+            fix=Said(N_("Use letters, digits, '-' and '_'")),
+        )
     return Path(agenda_dir) / started.strftime("%Y-%m-%d") / f"{run_id}.jsonl"
 
 
@@ -688,7 +691,7 @@ def verify_file(path: str | Path) -> Verdict:
         data = path.read_bytes()
     except OSError as exc:
         raise SiakError(
-            Said(N_("cannot read the agenda file ({reason})"), reason=exc.strerror), where=str(path)
+            Said(N_("cannot read the agenda file ({reason})"), reason=os_reason(exc)), where=str(path)
         ) from None
     try:
         text = data.decode("utf-8")

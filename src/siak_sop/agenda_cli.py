@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from siak_sop.errors import SiakError
-from siak_sop.i18n import LANGS, N_, current, say, tr
+from siak_sop.i18n import LANGS, N_, Said, current, say, tr
 
 
 def default_agenda_dir() -> Path:
@@ -59,6 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     d.add_argument("folders", nargs="+", metavar="DAY_FOLDER", help="<agenda_dir>/<YYYY-MM-DD>")
     d.add_argument("--json", action="store_true", help=tr("one JSON object per file"))
+    d.add_argument("--lang", choices=LANGS, default=current(), help=tr("language of the findings"))
     d.add_argument(
         "--allowed-signers", type=Path, default=None, help=tr("default: $SIAK_AGENDA_ALLOWED_SIGNERS")
     )
@@ -175,14 +176,16 @@ def write_book(args: argparse.Namespace) -> int:
     agenda_dir = args.agenda_dir or default_agenda_dir()
     if not agenda_dir.is_dir():
         raise SiakError(
-            tr("no agenda folder"),
+            Said(N_("no agenda folder")),
             where=str(agenda_dir),
-            fix=tr("Give --agenda-dir, or run a playbook first"),
+            fix=Said(N_("Give --agenda-dir, or run a playbook first")),
         )
     days = sorted(p.name for p in agenda_dir.iterdir() if p.is_dir() and any(p.glob("*.jsonl")))
     day = book.parse_day(args.day) if args.day else (days[-1] if days else "")
     if not day:
-        raise SiakError(tr("no agenda file yet"), where=str(agenda_dir), fix=tr("Run a playbook first"))
+        raise SiakError(
+            Said(N_("no agenda file yet")), where=str(agenda_dir), fix=Said(N_("Run a playbook first"))
+        )
     runs = book.load_day(agenda_dir, day)
     office = office_of_runs(runs)
     chain = book.load_chain(agenda_dir, day)

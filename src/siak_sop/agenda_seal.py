@@ -59,7 +59,7 @@ def day_message(date: str, seq: int, head: str) -> bytes:
 def _ssh_keygen() -> str:
     found = shutil.which("ssh-keygen")
     if not found:
-        raise SiakError("ssh-keygen is not installed", fix="Install openssh-client")
+        raise SiakError(Said(N_("ssh-keygen is not installed")), fix=Said(N_("Install openssh-client")))
     return found
 
 
@@ -68,7 +68,9 @@ def sign(message: bytes, key_path: str | Path) -> str:
     key = Path(key_path).expanduser()
     if not key.is_file():
         raise SiakError(
-            "the agenda signing key does not exist", where=str(key), fix="Set siak_agenda_signing_key"
+            Said(N_("the agenda signing key does not exist")),
+            where=str(key),
+            fix=Said(N_("Set siak_agenda_signing_key")),
         )
     proc = subprocess.run(
         [_ssh_keygen(), "-q", "-Y", "sign", "-f", str(key), "-n", NAMESPACE],
@@ -81,9 +83,14 @@ def sign(message: bytes, key_path: str | Path) -> str:
     if proc.returncode != 0 or "BEGIN SSH SIGNATURE" not in text:
         said = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise SiakError(
-            f"ssh-keygen could not sign the agenda's head: {said[-1] if said else 'rc ' + str(proc.returncode)}",
+            Said(
+                N_("ssh-keygen could not sign the agenda's head: {error}"),
+                error=said[-1] if said else f"rc {proc.returncode}",
+            ),
             where=str(key),
-            fix="Use an unencrypted key readable by the user that runs the playbook (or one in ssh-agent)",
+            fix=Said(
+                N_("Use an unencrypted key readable by the user that runs the playbook (or one in ssh-agent)")
+            ),
         )
     return text
 
@@ -503,7 +510,9 @@ def verify_day(folder: str | Path, allowed_signers: str | Path | None) -> DayVer
 def _openssl() -> str:
     found = shutil.which("openssl")
     if not found:
-        raise SiakError("openssl is not installed", fix="Install openssl, or unset the TSA URL")
+        raise SiakError(
+            Said(N_("openssl is not installed")), fix=Said(N_("Install openssl, or unset the TSA URL"))
+        )
     return found
 
 
@@ -521,7 +530,10 @@ def timestamp(message: bytes, url: str, timeout_s: float = 15.0) -> str:
         check=False,
     )
     if query.returncode != 0 or not query.stdout:
-        raise SiakError("openssl could not build the timestamp query", fix="Check the openssl installation")
+        raise SiakError(
+            Said(N_("openssl could not build the timestamp query")),
+            fix=Said(N_("Check the openssl installation")),
+        )
     request = urllib.request.Request(
         url, data=query.stdout, headers={"Content-Type": "application/timestamp-query"}, method="POST"
     )
@@ -530,7 +542,9 @@ def timestamp(message: bytes, url: str, timeout_s: float = 15.0) -> str:
             body = resp.read()
     except OSError as exc:
         raise SiakError(
-            f"the TSA did not answer ({exc})", where=url, fix="Check the TSA URL or unset it"
+            Said(N_("the TSA did not answer ({error})"), error=exc),
+            where=url,
+            fix=Said(N_("Check the TSA URL or unset it")),
         ) from None
     return base64.b64encode(body).decode("ascii")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
 from siak_sop.schedule import backup_schedule
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
@@ -33,16 +34,20 @@ CREDENTIAL_KINDS = ("ssh", "oracle_export", "winrm")
 
 
 def _where(office: dict) -> str:
-    return f"office {office.get('code') or office.get('name') or '(unnamed)'}"
+    return Said(N_("office {name}"), name=office.get("code") or office.get("name") or "(unnamed)")
 
 
 def _need(office: dict, key: str, kind: type) -> object:
     value = office.get(key)
     if not isinstance(value, kind) or not value:
         raise SiakError(
-            f"'{key}' is missing or not a {'mapping' if kind is dict else kind.__name__}",
+            Said(
+                N_("'{key}' is missing or not a {kind}"),
+                key=key,
+                kind="mapping" if kind is dict else kind.__name__,
+            ),
             where=_where(office),
-            fix="See awx/offices.example.yml",
+            fix=Said(N_("See awx/offices.example.yml")),
         )
     return value
 
@@ -51,29 +56,37 @@ def _groups(office: dict, hosts: dict, defaults: dict) -> list[dict]:
     where = _where(office)
     given = office.get("groups") or {}
     if not isinstance(given, dict):
-        raise SiakError("'groups' is not a mapping of group name to a list of hosts", where=where)
+        raise SiakError(Said(N_("'groups' is not a mapping of group name to a list of hosts")), where=where)
     unknown = sorted(set(given) - set(GROUPS))
     if unknown:
         raise SiakError(
-            f"unknown group(s) {', '.join(unknown)}",
+            Said(N_("unknown group(s) {names}"), names=", ".join(unknown)),
             where=where,
-            fix=f"Use the playbooks' groups: {', '.join(GROUPS)}",
+            fix=Said(N_("Use the playbooks' groups: {names}"), names=", ".join(GROUPS)),
         )
     for name in REQUIRED_GROUPS:
         if not given.get(name):
-            raise SiakError(f"group {name} has no hosts", where=where, fix="Every office needs it")
+            raise SiakError(
+                Said(N_("group {name} has no hosts"), name=name),
+                where=where,
+                fix=Said(N_("Every office needs it")),
+            )
     group_vars = {**(defaults.get("group_vars") or {}), **(office.get("group_vars") or {})}
     groups = []
     for name in GROUPS:
         members = given.get(name) or []
         if not isinstance(members, list):
-            raise SiakError(f"group {name} is not a list of host names", where=where)
+            raise SiakError(Said(N_("group {name} is not a list of host names"), name=name), where=where)
         missing = [h for h in members if h not in hosts]
         if missing:
             raise SiakError(
-                f"group {name} names host(s) {', '.join(map(str, missing))} not listed under 'hosts'",
+                Said(
+                    N_("group {name} names host(s) {hosts} not listed under 'hosts'"),
+                    name=name,
+                    hosts=", ".join(map(str, missing)),
+                ),
                 where=where,
-                fix="Add them under hosts, with their ansible_host",
+                fix=Said(N_("Add them under hosts, with their ansible_host")),
             )
         groups.append(
             {"name": name, "hosts": list(members), "children": [], "variables": group_vars.get(name, {})}
@@ -89,15 +102,16 @@ def office_plan(office: dict, templates: list[dict], defaults: dict) -> dict:
     """Every controller object for one office. ``defaults``: project_url, project_branch, ee_name, group_vars."""
     if not isinstance(office, dict):
         raise SiakError(
-            f"an office must be a mapping, got {type(office).__name__}", fix="See awx/offices.example.yml"
+            Said(N_("an office must be a mapping, got {kind}"), kind=type(office).__name__),
+            fix=Said(N_("See awx/offices.example.yml")),
         )
     where = _where(office)
     code = str(_need(office, "code", str))
     if not CODE.match(code):
         raise SiakError(
-            f"code '{code}' must be 2-41 lower-case letters, digits and dashes",
+            Said(N_("code '{code}' must be 2-41 lower-case letters, digits and dashes"), code=code),
             where=where,
-            fix="e.g. kab-semarang",
+            fix=Said(N_("e.g. kab-semarang")),
         )
     name = str(_need(office, "name", str))
     short = str(office.get("short_name") or name)
@@ -112,7 +126,9 @@ def office_plan(office: dict, templates: list[dict], defaults: dict) -> dict:
     notification = f"{prefix} | Gagal"
     notify = office.get("notify") or {}
     if not isinstance(notify, dict):
-        raise SiakError("'notify' is not a mapping", where=where, fix="See awx/offices.example.yml")
+        raise SiakError(
+            Said(N_("'notify' is not a mapping")), where=where, fix=Said(N_("See awx/offices.example.yml"))
+        )
     jts = []
     for tpl in templates:
         # A survey may be built from shared lists of questions (YAML anchors): flatten them.
@@ -137,7 +153,9 @@ def office_plan(office: dict, templates: list[dict], defaults: dict) -> dict:
         )
     backups = [j for j in jts if j["key"] == "backup"]
     if not backups:
-        raise SiakError("no job template with key 'backup' to schedule", where="awx/vars/controller.yml")
+        raise SiakError(
+            Said(N_("no job template with key 'backup' to schedule")), where="awx/vars/controller.yml"
+        )
     drills = [j for j in jts if j["key"] == "restore_drill"]
     drill = schedule["drill"]
     return {
@@ -193,13 +211,16 @@ def office_plan(office: dict, templates: list[dict], defaults: dict) -> dict:
 def controller_plan(offices: object, templates: list[dict], defaults: dict) -> list[dict]:
     """The plans of many offices from one variables file; codes and organizations must not clash."""
     if not isinstance(offices, list) or not offices:
-        raise SiakError("awx_offices is empty or not a list", fix="See awx/offices.example.yml")
+        raise SiakError(
+            Said(N_("awx_offices is empty or not a list")), fix=Said(N_("See awx/offices.example.yml"))
+        )
     plans = [office_plan(o, templates, defaults) for o in offices]
     seen: set[str] = set()
     for plan in plans:
         if plan["code"] in seen:
             raise SiakError(
-                f"office code '{plan['code']}' appears twice", fix="Give every office its own code"
+                Said(N_("office code '{code}' appears twice"), code=plan["code"]),
+                fix=Said(N_("Give every office its own code")),
             )
         seen.add(plan["code"])
     return plans

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
 
 DEFAULT_PATTERN = "%d%m%Y"
 SUFFIX = re.compile(r"^(?P<base>.+)-(?P<seq>[2-9]|[1-9]\d+)$")
@@ -33,25 +34,42 @@ YEAR_DIRECTIVES = ("%Y", "%y")
 
 def check_pattern(pattern: str) -> str:
     """A strftime pattern that names one folder per day, safe on Linux and Windows."""
-    where = f"folder pattern '{pattern}'"
+    where = Said(N_("folder pattern '{pattern}'"), pattern=pattern)
     if not isinstance(pattern, str) or not pattern.strip():
-        raise SiakError("the folder pattern is empty", fix="Use a strftime pattern such as %d%m%Y")
-    for needed, what in ((DAY_DIRECTIVES, "day"), (MONTH_DIRECTIVES, "month"), (YEAR_DIRECTIVES, "year")):
+        raise SiakError(
+            Said(N_("the folder pattern is empty")),
+            fix=Said(N_("Use a strftime pattern such as {example}"), example="%d%m%Y"),
+        )
+    for needed, what in (
+        (DAY_DIRECTIVES, N_("it has no day")),
+        (MONTH_DIRECTIVES, N_("it has no month")),
+        (YEAR_DIRECTIVES, N_("it has no year")),
+    ):
         if not any(d in pattern for d in needed):
             raise SiakError(
-                f"it has no {what}",
+                Said(what),
                 where=where,
-                fix="Use day, month and year, e.g. %d%m%Y (the SOP's admmmyyy)",
+                fix=Said(
+                    N_("Use day, month and year, e.g. {example} (the SOP's admmmyyy)"), example="%d%m%Y"
+                ),
             )
     sample = date(2026, 12, 31).strftime(pattern)
     if not SAFE_NAME.match(sample) or sample.startswith((".", "-")):
         raise SiakError(
-            f"it makes names like '{sample}'",
+            Said(N_("it makes names like '{sample}'"), sample=sample),
             where=where,
-            fix="Use letters, digits, '.', '_' or '-' only (no slashes or spaces), not starting with '.' or '-'",
+            fix=Said(
+                N_(
+                    "Use letters, digits, '.', '_' or '-' only (no slashes or spaces), not starting with '.' or '-'"
+                )
+            ),
         )
     if re.search(r"%[HIMSfpzZcxX]", pattern):
-        raise SiakError("it has a time of day", where=where, fix="Use the date only; a second backup gets -2")
+        raise SiakError(
+            Said(N_("it has a time of day")),
+            where=where,
+            fix=Said(N_("Use the date only; a second backup gets -2")),
+        )
     return pattern
 
 
@@ -146,7 +164,10 @@ def retention(
     """
     for label, value, least in (("keep_daily", keep_daily, 1), ("keep_monthly", keep_monthly, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise SiakError(f"{label} is {value!r}", fix=f"Use a whole number of {least} or more")
+            raise SiakError(
+                Said(N_("{label} is {value!r}"), label=label, value=value),
+                fix=Said(N_("Use a whole number of {least} or more"), least=least),
+            )
     damaged_set = set(damaged or []) - set(good)
     backups, others = classify(names, good, pattern)
     good_backups = [b for b in backups if b.good]

@@ -14,7 +14,7 @@ from typing import Any
 
 from siak_sop import service_hours
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, gettext_for
+from siak_sop.i18n import N_, Said, gettext_for
 from siak_sop.runlog import StepRun
 from siak_sop.sop import Sop, Step, read_yaml_file
 
@@ -81,11 +81,20 @@ def _minutes(value: Any, where: str, name: str, allow_null: bool) -> float | Non
         or not math.isfinite(value)
         or value <= 0
     ):
-        null = " or null (no hard limit)" if allow_null else ""
+        if allow_null:
+            what = Said(
+                N_("'{name}' must be a number of minutes above 0 or null (no hard limit), got {value!r}"),
+                name=name,
+                value=value,
+            )
+        else:
+            what = Said(
+                N_("'{name}' must be a number of minutes above 0, got {value!r}"), name=name, value=value
+            )
         raise SiakError(
-            f"'{name}' must be a number of minutes above 0{null}, got {value!r}",
+            what,
             where=where,
-            fix="Correct it (minutes may have decimals: 0.5 is 30 seconds)",
+            fix=Said(N_("Correct it (minutes may have decimals: 0.5 is 30 seconds)")),
         )
     return float(value)
 
@@ -95,21 +104,25 @@ def parse_budget(data: Any, source: str, sops: list[Sop]) -> BudgetConfig:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise SiakError("a budget file must be a YAML mapping", where=source, fix="See docs/siak-sop.md")
+        raise SiakError(
+            Said(N_("a budget file must be a YAML mapping")),
+            where=source,
+            fix=Said(N_("See docs/siak-sop.md")),
+        )
     known = {"hard_limit_factor", "default_hard_limit_minutes", "run_limit_minutes", "steps"}
     unknown = sorted(set(map(str, data)) - known)
     if unknown:
         raise SiakError(
-            f"unknown setting(s) {', '.join(unknown)}",
+            Said(N_("unknown setting(s) {names}"), names=", ".join(unknown)),
             where=source,
-            fix=f"Use only {', '.join(sorted(known))}",
+            fix=Said(N_("Use only {names}"), names=", ".join(sorted(known))),
         )
     factor = data.get("hard_limit_factor", DEFAULT_HARD_LIMIT_FACTOR)
     if isinstance(factor, bool) or not isinstance(factor, int | float) or not 1 <= factor <= 100:
         raise SiakError(
-            f"'hard_limit_factor' must be a number from 1 to 100, got {factor!r}",
+            Said(N_("'hard_limit_factor' must be a number from 1 to 100, got {value!r}"), value=factor),
             where=source,
-            fix="2 cancels a step at twice its Mutu Baku maximum",
+            fix=Said(N_("2 cancels a step at twice its Mutu Baku maximum")),
         )
     default_limit = _minutes(
         data.get("default_hard_limit_minutes"), source, "default_hard_limit_minutes", allow_null=True
@@ -122,22 +135,24 @@ def parse_budget(data: Any, source: str, sops: list[Sop]) -> BudgetConfig:
     )
     raw_steps = data.get("steps") or {}
     if not isinstance(raw_steps, dict):
-        raise SiakError("'steps' must map step ids to settings", where=source)
+        raise SiakError(Said(N_("'steps' must map step ids to settings")), where=source)
     by_id = {s.id: s for sop in sops for s in sop.steps}
     steps: dict[str, float | None] = {}
     for step_id, settings in raw_steps.items():
         here = f"{source}, steps.{step_id}"
         if step_id not in by_id:
             raise SiakError(
-                "unknown step id",
+                Said(N_("unknown step id")),
                 where=here,
-                fix=f"Use one of: {', '.join(by_id)} (siak-sop budgets <sop> lists them)",
+                fix=Said(
+                    N_("Use one of: {names} (siak-sop budgets <sop> lists them)"), names=", ".join(by_id)
+                ),
             )
         if not isinstance(settings, dict) or set(settings) != {"hard_limit_minutes"}:
             raise SiakError(
-                f"a step takes exactly 'hard_limit_minutes', got {settings!r}",
+                Said(N_("a step takes exactly 'hard_limit_minutes', got {value!r}"), value=settings),
                 where=here,
-                fix="Write it as `hard_limit_minutes: 20` (or null for no hard limit)",
+                fix=Said(N_("Write it as `hard_limit_minutes: 20` (or null for no hard limit)")),
             )
         steps[str(step_id)] = _minutes(settings["hard_limit_minutes"], here, "hard_limit_minutes", True)
     assert run_limit is not None
@@ -151,7 +166,7 @@ def parse_budget(data: Any, source: str, sops: list[Sop]) -> BudgetConfig:
 
 
 def load_budget_file(path: Path | str, sops: list[Sop]) -> BudgetConfig:
-    data = read_yaml_file(path, "the budget file")
+    data = read_yaml_file(path, Said(N_("the budget file")))
     return parse_budget(data, str(path), sops)
 
 
@@ -164,7 +179,8 @@ def with_overrides(config: BudgetConfig, overrides: list[str], sops: list[Sop]) 
         step_id, sep, value = item.partition("=")
         if not sep:
             raise SiakError(
-                f"--hard-limit '{item}' is not STEP=MINUTES", fix="For example --hard-limit replace_app=20"
+                Said(N_("--hard-limit '{item}' is not STEP=MINUTES"), item=item),
+                fix=Said(N_("For example --hard-limit replace_app=20")),
             )
         text = value.strip().lower()
         if text in ("none", "null", ""):
@@ -174,8 +190,10 @@ def with_overrides(config: BudgetConfig, overrides: list[str], sops: list[Sop]) 
             raw[step_id.strip()] = {"hard_limit_minutes": float(text)}
         except ValueError:
             raise SiakError(
-                f"--hard-limit '{item}': '{value}' is not a number of minutes",
-                fix="For example replace_app=20",
+                Said(
+                    N_("--hard-limit '{item}': '{value}' is not a number of minutes"), item=item, value=value
+                ),
+                fix=Said(N_("For example replace_app=20")),
             ) from None
     extra = parse_budget({"steps": raw}, "--hard-limit", sops)
     return BudgetConfig(

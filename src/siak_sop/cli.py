@@ -56,6 +56,9 @@ def wrap_table(
 
 def _budgets(name: str, lang: str, budget_file: str | None) -> int:
     sop = load_sop(name)
+    # A bad budget file is one line on stderr before anything is printed.
+    sops = [load_sop("upgrade"), load_sop("backup")]
+    config = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
     title = sop.nama if lang == "id" else sop.name_en
     width = _columns_width()
     print(textwrap.fill(f"{sop.nomor}  {title}", width))
@@ -72,8 +75,6 @@ def _budgets(name: str, lang: str, budget_file: str | None) -> int:
     ]
     for line in wrap_table(head, rows, width, (0, 4, 2, 1, 3)):
         print(line)
-    sops = [load_sop("upgrade"), load_sop("backup")]
-    config = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
     source = config.source if budget_file else tr("built-in defaults")
     print()
     title = tr("Hard limits (they cancel the run), {source}: {factor} × the Mutu Baku maximum").format(
@@ -110,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--budget-file", help=tr("also show the hard limits this budget file sets"))
     c = sub.add_parser("check-sop", help=tr("validate an SOP table file"))
     c.add_argument("file", help=tr("the SOP table (YAML) to check"))
+    c.add_argument("--lang", choices=LANGS, default=current(), help=tr("language of the messages"))
     agenda_cli.add_parser(sub)
     wrapper_cli.add_commands(sub)
     return p

@@ -13,6 +13,7 @@ the code and templates that the catalogue lacks or leaves untranslated (the unit
 
 from __future__ import annotations
 
+import errno
 import gettext as _gettext
 import io
 import os
@@ -139,11 +140,33 @@ class Said(str):
         return self
 
 
+# The reasons a file cannot be read that a person meets, said in the reader's language (the C library's
+# own words, `OSError.strerror`, are English whatever the language).
+OS_REASONS = {
+    errno.ENOENT: N_("no such file or folder"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("operation not permitted"),
+    errno.EISDIR: N_("it is a folder, not a file"),
+    errno.ENOTDIR: N_("a part of the path is not a folder"),
+}
+
+
+def os_reason(exc: OSError) -> Said | str:
+    """Why a file operation failed, as a `Said` when the catalogue has the reason, else the system's words."""
+    known = OS_REASONS.get(exc.errno or 0)
+    return Said(known) if known else str(exc.strerror or exc)
+
+
 def say(text: Any, lang: str | None = None) -> str:
-    """`text` in `lang` (default: the current language): a `Said` through the catalogue, anything else as it is."""
+    """`text` in `lang` (default: the current language): a `Said` through the catalogue (a `Said` among its
+    values too), anything else as it is."""
     if isinstance(text, Said):
         translate = gettext_for(lang) if lang else tr
-        return translate(text.message).format(**text.values)
+        values = {
+            name: say(value, lang) if isinstance(value, Said) else value
+            for name, value in text.values.items()
+        }
+        return translate(text.message).format(**values)
     return str(text)
 
 

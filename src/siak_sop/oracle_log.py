@@ -22,6 +22,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
 
 METHODS = ("expdp", "exp", "script")
 WARNING_POLICIES = ("fail", "warn")
@@ -245,11 +246,19 @@ def verdict(
     that failed before it could open its log), and its errors are added when the log has none.
     """
     if method not in METHODS:
-        raise SiakError(f"unknown export method '{method}'", fix=f"Use one of {', '.join(METHODS)}")
+        raise SiakError(
+            Said(N_("unknown export method '{method}'"), method=method),
+            fix=Said(N_("Use one of: {names}"), names=", ".join(METHODS)),
+        )
     if warnings not in WARNING_POLICIES:
-        raise SiakError(f"unknown warnings policy '{warnings}'", fix="Use fail or warn")
+        raise SiakError(
+            Said(N_("unknown warnings policy '{policy}'"), policy=warnings), fix=Said(N_("Use fail or warn"))
+        )
     if log_format not in LOG_FORMATS:
-        raise SiakError(f"unknown log format '{log_format}'", fix=f"Use one of {', '.join(LOG_FORMATS)}")
+        raise SiakError(
+            Said(N_("unknown log format '{log_format}'"), log_format=log_format),
+            fix=Said(N_("Use one of: {names}"), names=", ".join(LOG_FORMATS)),
+        )
     text = strip_logtime(log if log.strip() else output)
     parts = runs(text)
     last = parts[-1]

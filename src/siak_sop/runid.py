@@ -25,6 +25,7 @@ from collections.abc import Mapping, MutableMapping
 from datetime import UTC, datetime
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
 
 ENV = "SIAK_RUN_ID"
 AWX_JOB_ENV = "JOB_ID"
@@ -35,8 +36,8 @@ def check(run_id: str) -> str:
     """The run id itself, or an error when it cannot be a file name."""
     if not isinstance(run_id, str) or not _SAFE.match(run_id):
         raise SiakError(
-            f"run id {run_id!r} cannot name the run's files",
-            fix="Use letters, digits, '-' and '_' (at most 128), starting with a letter or digit",
+            Said(N_("run id {run_id!r} cannot name the run's files"), run_id=run_id),
+            fix=Said(N_("Use letters, digits, '-' and '_' (at most 128), starting with a letter or digit")),
         )
     return run_id
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from siak_sop.errors import SiakError
-from siak_sop.i18n import tr
+from siak_sop.i18n import N_, Said, os_reason
 
 FAILED_STATUSES = ("failed", "unreachable")
 
@@ -109,12 +109,12 @@ def parse_lines(lines: list[str], source: str) -> RunRecord:
             if number == len(lines):
                 break  # a run killed while writing its last line leaves half a line: the prefix still counts
             raise SiakError(
-                tr("line {number} is not JSON").format(number=number),
+                Said(N_("line {number} is not JSON"), number=number),
                 where=source,
-                fix=tr("Check the file with `siak-sop agenda verify`"),
+                fix=Said(N_("Check the file with `siak-sop agenda verify`")),
             ) from None
         if not isinstance(obj, dict) or "type" not in obj:
-            raise SiakError(tr("line {number} is not an agenda record").format(number=number), where=source)
+            raise SiakError(Said(N_("line {number} is not an agenda record"), number=number), where=source)
         records.append(obj)
     return from_records(records, source)
 
@@ -123,9 +123,9 @@ def from_records(records: list[dict[str, Any]], source: str) -> RunRecord:
     """A RunRecord from agenda records already parsed (by `parse_lines` or the agenda verifier)."""
     if not records or records[0].get("type") != "run_start":
         raise SiakError(
-            tr("not an agenda file: the first line is not a run_start record"),
+            Said(N_("not an agenda file: the first line is not a run_start record")),
             where=source,
-            fix=tr("Give the .jsonl file the agenda callback wrote, or its run id"),
+            fix=Said(N_("Give the .jsonl file the agenda callback wrote, or its run id")),
         )
     run = RunRecord(source=source, run_start=records[0])
     for obj in records[1:]:
@@ -147,11 +147,13 @@ def read_agenda(path: Path | str) -> RunRecord:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SiakError(
-            tr("no such agenda file"), where=str(path), fix=tr("Give a run id or an agenda .jsonl path")
+            Said(N_("no such agenda file")),
+            where=str(path),
+            fix=Said(N_("Give a run id or an agenda .jsonl path")),
         ) from None
     except OSError as exc:
         raise SiakError(
-            tr("cannot read the agenda ({error})").format(error=exc.strerror), where=str(path)
+            Said(N_("cannot read the agenda ({error})"), error=os_reason(exc)), where=str(path)
         ) from None
     return parse_lines(text.splitlines(), str(path))
 
@@ -163,13 +165,13 @@ def find_agenda(run: str, agenda_dir: Path) -> Path:
         if as_path.is_file():
             return as_path
         raise SiakError(
-            tr("no such agenda file"), where=run, fix=tr("Give a run id or an agenda .jsonl path")
+            Said(N_("no such agenda file")), where=run, fix=Said(N_("Give a run id or an agenda .jsonl path"))
         )
     matches = sorted(agenda_dir.glob(f"*/{run}.jsonl"))
     if not matches:
         raise SiakError(
-            tr("no agenda for run '{run}' in {folder}").format(run=run, folder=agenda_dir),
-            fix=tr("Check the run id (the agenda's file name without .jsonl) or set SIAK_OUTPUT_DIR"),
+            Said(N_("no agenda for run '{run}' in {folder}"), run=run, folder=agenda_dir),
+            fix=Said(N_("Check the run id (the agenda's file name without .jsonl) or set SIAK_OUTPUT_DIR")),
         )
     return matches[-1]
 

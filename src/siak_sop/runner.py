@@ -26,7 +26,7 @@ import yaml
 from siak_sop import __version__, budgets, exitcodes, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, gettext_for, tr
+from siak_sop.i18n import N_, Said, gettext_for, say, tr
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed
 from siak_sop.runlog import AgendaTail, RunRecord, read_agenda, step_runs
@@ -118,8 +118,8 @@ def find_project_dir(start: Path | None = None) -> Path:
             if (folder / "galaxy.yml").is_file() and (folder / "playbooks").is_dir():
                 return folder
     raise SiakError(
-        tr("cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)"),
-        fix=tr("Run siak-sop inside the checkout or set SIAK_PROJECT_DIR"),
+        Said(N_("cannot find the dukcapil.siak collection (a folder with galaxy.yml and playbooks/)")),
+        fix=Said(N_("Run siak-sop inside the checkout or set SIAK_PROJECT_DIR")),
     )
 
 
@@ -171,7 +171,9 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
             path = Path(item[1:])
             if not path.is_file():
                 raise SiakError(
-                    tr("extra vars file does not exist"), where=str(path), fix=tr("Check the path after -e @")
+                    Said(N_("extra vars file does not exist")),
+                    where=str(path),
+                    fix=Said(N_("Check the path after -e @")),
                 )
             files.append(str(path.resolve()))
             continue
@@ -183,16 +185,16 @@ def parse_extra_vars(items: list[str]) -> tuple[dict[str, Any], list[str]]:
                 data = None
             if not isinstance(data, dict):
                 raise SiakError(
-                    tr("-e '{item}' is not a mapping").format(item=item),
-                    fix=tr("Write -e key=value or -e '{example}'").format(example='{"key": "value"}'),
+                    Said(N_("-e '{item}' is not a mapping"), item=item),
+                    fix=Said(N_("Write -e key=value or -e '{example}'"), example='{"key": "value"}'),
                 )
             values.update(data)
             continue
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
             raise SiakError(
-                tr("-e '{item}' is not key=value").format(item=item),
-                fix=tr("Write -e key=value, -e @file.yml or a JSON mapping"),
+                Said(N_("-e '{item}' is not key=value"), item=item),
+                fix=Said(N_("Write -e key=value, -e @file.yml or a JSON mapping")),
             )
         values[key.strip()] = value
     return values, files
@@ -202,8 +204,8 @@ def prepare(args: Any) -> RunRequest:
     """Validate everything `siak-sop run` was given; raise SiakError (exit 2) before anything runs."""
     if args.sop not in PLAYBOOKS:
         raise SiakError(
-            tr("unknown SOP run '{name}'").format(name=args.sop),
-            fix=tr("Use one of: {names}").format(names=", ".join(PLAYBOOKS)),
+            Said(N_("unknown SOP run '{name}'"), name=args.sop),
+            fix=Said(N_("Use one of: {names}"), names=", ".join(PLAYBOOKS)),
         )
     playbook_name, sop_id = PLAYBOOKS[args.sop]
     sop = load_sop(sop_id)
@@ -212,29 +214,36 @@ def prepare(args: Any) -> RunRequest:
         playbook = Path(args.playbook).resolve()
         if not playbook.is_file():
             raise SiakError(
-                tr("playbook not found"), where=args.playbook, fix=tr("Check the path given to --playbook")
+                Said(N_("playbook not found")),
+                where=args.playbook,
+                fix=Said(N_("Check the path given to --playbook")),
             )
     else:
         playbook = project_dir / "playbooks" / playbook_name
         if not playbook.is_file():
             raise SiakError(
-                tr("playbook playbooks/{playbook} for '{name}' is not in this collection ({folder})").format(
-                    playbook=playbook_name, name=args.sop, folder=project_dir
+                Said(
+                    N_("playbook playbooks/{playbook} for '{name}' is not in this collection ({folder})"),
+                    playbook=playbook_name,
+                    name=args.sop,
+                    folder=project_dir,
                 ),
-                fix=tr("Update the collection to a version that has it, or give one with --playbook"),
+                fix=Said(N_("Update the collection to a version that has it, or give one with --playbook")),
             )
     inventories = []
     for inv in args.inventory or []:
         if not Path(inv).exists():
             raise SiakError(
-                tr("inventory does not exist"), where=inv, fix=tr("Give an inventory file or folder with -i")
+                Said(N_("inventory does not exist")),
+                where=inv,
+                fix=Said(N_("Give an inventory file or folder with -i")),
             )
         inventories.append(str(Path(inv).resolve()))
     if args.vault_password_file and not Path(args.vault_password_file).is_file():
         raise SiakError(
-            tr("vault password file does not exist"),
+            Said(N_("vault password file does not exist")),
             where=args.vault_password_file,
-            fix=tr("Check --vault-password-file"),
+            fix=Said(N_("Check --vault-password-file")),
         )
     sops = [load_sop("upgrade"), load_sop("backup")]
     budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
@@ -301,16 +310,23 @@ def service_hours_guard(request: RunRequest, now: datetime) -> str | None:
     verdict = service_hours.check(now, request.windows, request.timezone)
     if not verdict["inside"]:
         return None
-    where = f"{verdict['window']}, {request.timezone}, now {verdict['local_time']}"
+    where = Said(
+        N_("{window}, {timezone}, now {time}"),
+        window=verdict["window"],
+        timezone=request.timezone,
+        time=verdict["local_time"],
+    )
     if not request.force:
         raise SiakError(
-            tr("refusing to back up inside service hours ({where})").format(where=where),
-            fix=tr(
-                "Run it after service hours, or add --force to back up now (the report marks the deviation)"
+            Said(N_("refusing to back up inside service hours ({where})"), where=where),
+            fix=Said(
+                N_(
+                    "Run it after service hours, or add --force to back up now (the report marks the deviation)"
+                )
             ),
         )
     request.extravars[BACKUP_FORCE_VAR] = True
-    return tr("inside service hours ({where}): backing up anyway because of --force").format(where=where)
+    return tr("inside service hours ({where}): backing up anyway because of --force").format(where=say(where))
 
 
 def _cmdline(request: RunRequest) -> str:
@@ -588,9 +604,9 @@ def _run(ansible_runner: Any, **kwargs: Any) -> Any:
     except (AnsibleRunnerException, OSError) as exc:
         shutil.rmtree(kwargs["private_data_dir"], ignore_errors=True)
         raise SiakError(
-            tr("ansible-runner could not start the playbook ({error})").format(error=exc),
+            Said(N_("ansible-runner could not start the playbook ({error})"), error=exc),
             where=str(kwargs.get("playbook", "")),
-            fix=tr("Check that ansible-playbook is installed (make setup) and the options given"),
+            fix=Said(N_("Check that ansible-playbook is installed (make setup) and the options given")),
         ) from None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
 from siak_sop.service_hours import DEFAULT_TIMEZONE, DEFAULT_WINDOWS, HHMM, Window, parse_windows, zone
 
 # The office's clock names, for messages and docs.
@@ -30,13 +31,17 @@ DEFAULT_START = date(2026, 1, 1)
 # lock), so it drills the backup just made and never makes the backup refuse to start.
 DEFAULT_DRILL_DAY = 1
 DRILL_DELAY = timedelta(minutes=10)
+# What check_after_hours names when the caller names nothing else.
+BACKUP_TIME = Said(N_("backup time"))
 
 
 def parse_time(raw: object, where: str) -> time:
     match = HHMM.match(str(raw).strip())
     if not match:
         raise SiakError(
-            f"backup time '{raw}' is not a time of day HH:MM", where=where, fix="Write it as 17:00"
+            Said(N_("backup time '{value}' is not a time of day HH:MM"), value=raw),
+            where=where,
+            fix=Said(N_("Write it as 17:00")),
         )
     return time(int(match.group(1)), int(match.group(2)))
 
@@ -48,18 +53,28 @@ def parse_start(raw: object, where: str) -> date:
         return date.fromisoformat(str(raw).strip())
     except ValueError:
         raise SiakError(
-            f"schedule start '{raw}' is not a date YYYY-MM-DD", where=where, fix="Write it as 2026-01-01"
+            Said(N_("schedule start '{value}' is not a date YYYY-MM-DD"), value=raw),
+            where=where,
+            fix=Said(N_("Write it as 2026-01-01")),
         ) from None
 
 
-def check_after_hours(at: time, windows: tuple[Window, ...], where: str, what: str = "backup time") -> None:
+def check_after_hours(at: time, windows: tuple[Window, ...], where: str, what: str = BACKUP_TIME) -> None:
     """A daily backup must fall outside service hours on every day of the week (backup SOP step 1)."""
     for window in windows:
         if window.start <= at < window.end:
             raise SiakError(
-                f"{what} {at:%H:%M} falls inside service hours ({window.label('en')})",
+                Said(
+                    N_("{what} {at:%H:%M} falls inside service hours ({window})"),
+                    what=what,
+                    at=at,
+                    window=window.label("en"),
+                ),
                 where=where,
-                fix=f"Pick a time after {max(w.end for w in windows):%H:%M}, when every service window has ended",
+                fix=Said(
+                    N_("Pick a time after {end:%H:%M}, when every service window has ended"),
+                    end=max(w.end for w in windows),
+                ),
             )
 
 
@@ -94,10 +109,21 @@ def cron_time(at: time, office_timezone: str, host_timezone: str, today: date) -
     for name in (office_timezone, host_timezone):
         if len(_offsets(name, at, today)) > 1:
             raise SiakError(
-                f"timezone {name} changes its clock during the year, so a cron entry cannot keep "
-                f"{at:%H:%M} {office_timezone} all year",
+                Said(
+                    N_(
+                        "timezone {name} changes its clock during the year, so a cron entry cannot keep "
+                        "{at:%H:%M} {timezone} all year"
+                    ),
+                    name=name,
+                    at=at,
+                    timezone=office_timezone,
+                ),
                 where="schedule_backup",
-                fix="Set the control node's timezone to the office's, or install the systemd timer instead",
+                fix=Said(
+                    N_(
+                        "Set the control node's timezone to the office's, or install the systemd timer instead"
+                    )
+                ),
             )
     local = datetime.combine(today, at, tzinfo=zone(office_timezone)).astimezone(zone(host_timezone))
     return {
@@ -115,10 +141,23 @@ def cron_monthly(at: time, monthday: int, office_timezone: str, host_timezone: s
     day = monthday + found["day_shift"]
     if not 1 <= day <= 28:
         raise SiakError(
-            f"day {monthday} at {at:%H:%M} {office_timezone} is day {day} on this host's clock "
-            f"({host_timezone}), which cron cannot name in every month",
+            Said(
+                N_(
+                    "day {monthday} at {at:%H:%M} {timezone} is day {day} on this host's clock "
+                    "({host_timezone}), which cron cannot name in every month"
+                ),
+                monthday=monthday,
+                at=at,
+                timezone=office_timezone,
+                day=day,
+                host_timezone=host_timezone,
+            ),
             where="schedule_backup",
-            fix="Pick a restore_drill_day from 2 to 27, or set the control node's timezone to the office's",
+            fix=Said(
+                N_(
+                    "Pick a restore_drill_day from 2 to 27, or set the control node's timezone to the office's"
+                )
+            ),
         )
     return {**found, "day": day}
 
@@ -137,9 +176,9 @@ def drill_schedule(
         day = 0
     if not 1 <= day <= 28:
         raise SiakError(
-            f"restore drill day '{raw_day}' is not a day of the month from 1 to 28",
+            Said(N_("restore drill day '{value}' is not a day of the month from 1 to 28"), value=raw_day),
             where=where,
-            fix="Pick a day every month has, such as 1",
+            fix=Said(N_("Pick a day every month has, such as 1")),
         )
     if office.get("restore_drill_time"):
         at = parse_time(office["restore_drill_time"], where)
@@ -147,13 +186,20 @@ def drill_schedule(
         moved = datetime.combine(DEFAULT_START, backup_at) + DRILL_DELAY
         if moved.date() != DEFAULT_START:
             raise SiakError(
-                f"the restore drill would start after midnight ({moved:%H:%M}), {DRILL_DELAY.seconds // 60} "
-                f"minutes after the backup at {backup_at:%H:%M}",
+                Said(
+                    N_(
+                        "the restore drill would start after midnight ({moved:%H:%M}), {minutes} minutes after "
+                        "the backup at {backup_at:%H:%M}"
+                    ),
+                    moved=moved,
+                    minutes=DRILL_DELAY.seconds // 60,
+                    backup_at=backup_at,
+                ),
                 where=where,
-                fix="Set restore_drill_time (HH:MM) to a time after the backup on the same day",
+                fix=Said(N_("Set restore_drill_time (HH:MM) to a time after the backup on the same day")),
             )
         at = moved.time()
-    check_after_hours(at, windows, where, "restore drill time")
+    check_after_hours(at, windows, where, Said(N_("restore drill time")))
     name = ZONE_NAMES.get(timezone, timezone)
     return {
         "day": day,
@@ -174,8 +220,10 @@ def backup_schedule(office: dict) -> dict:
     time plus 10 minutes) for the monthly restore drill (returned under ``drill``).
     """
     if not isinstance(office, dict):
-        raise SiakError(f"expected the office's settings as a mapping, got {type(office).__name__}")
-    where = f"office {office.get('name') or office.get('short_name') or '(unnamed)'}"
+        raise SiakError(
+            Said(N_("expected the office's settings as a mapping, got {kind}"), kind=type(office).__name__)
+        )
+    where = Said(N_("office {name}"), name=office.get("name") or office.get("short_name") or "(unnamed)")
     timezone = str(office.get("timezone") or DEFAULT_TIMEZONE)
     try:
         zone(timezone)
@@ -183,7 +231,7 @@ def backup_schedule(office: dict) -> dict:
         raise SiakError(err.what, where=where, fix=err.fix) from None
     at = parse_time(office.get("backup_time") or DEFAULT_BACKUP_TIME, where)
     raw_windows = office.get("service_hours") or DEFAULT_WINDOWS
-    windows = parse_windows(list(raw_windows), where=f"{where}, service_hours")
+    windows = parse_windows(list(raw_windows), where=Said(N_("{where}, service_hours"), where=where))
     check_after_hours(at, windows, where)
     start = parse_start(office.get("schedule_start") or DEFAULT_START, where)
     drill = drill_schedule(office, at, timezone, windows, where=where, start=start)

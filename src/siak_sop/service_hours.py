@@ -12,6 +12,10 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
+
+# Where a service-hours error is, when the caller names no setting.
+SERVICE_HOURS = Said(N_("service hours"))
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
@@ -58,7 +62,9 @@ def _day(name: str, where: str) -> int:
         return DAY_ALIASES[name.strip().lower()]
     except KeyError:
         raise SiakError(
-            f"unknown day '{name.strip()}'", where=where, fix="Use mon..sun or senin..minggu, e.g. mon-thu"
+            Said(N_("unknown day '{day}'"), day=name.strip()),
+            where=where,
+            fix=Said(N_("Use mon..sun or senin..minggu, e.g. mon-thu")),
         ) from None
 
 
@@ -70,35 +76,50 @@ def _parse_days(raw: object, where: str) -> frozenset[int]:
             first, last = item.split("-", 1)
             a, b = _day(first, where), _day(last, where)
             if a > b:
-                raise SiakError(f"day range '{item}' runs backwards", where=where, fix="Write it as mon-fri")
+                raise SiakError(
+                    Said(N_("day range '{days}' runs backwards"), days=item),
+                    where=where,
+                    fix=Said(N_("Write it as mon-fri")),
+                )
             days.update(range(a, b + 1))
         elif item:
             days.add(_day(item, where))
     if not days:
-        raise SiakError("no days given", where=where)
+        raise SiakError(Said(N_("no days given")), where=where)
     return frozenset(days)
 
 
 def _parse_time(raw: object, where: str, name: str) -> time:
     match = HHMM.match(str(raw).strip())
     if not match:
-        raise SiakError(f"{name} '{raw}' is not a time of day HH:MM", where=where, fix="Write it as 08:00")
+        raise SiakError(
+            Said(N_("{name} '{value}' is not a time of day HH:MM"), name=name, value=raw),
+            where=where,
+            fix=Said(N_("Write it as 08:00")),
+        )
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def parse_windows(raw: object, where: str = "service hours") -> tuple[Window, ...]:
+def parse_windows(raw: object, where: str = SERVICE_HOURS) -> tuple[Window, ...]:
     """Validate service-hour windows: a list of {days, start, end}, e.g. {days: mon-thu, start: '08:00', end: '15:00'}."""
     if not isinstance(raw, list | tuple):
-        raise SiakError(f"expected a list of windows, got {type(raw).__name__}", where=where)
+        raise SiakError(
+            Said(N_("expected a list of windows, got {kind}"), kind=type(raw).__name__), where=where
+        )
     windows = []
     for index, item in enumerate(raw, start=1):
-        here = f"{where}, window {index}"
+        here = Said(N_("{where}, window {index}"), where=where, index=index)
         if not isinstance(item, dict) or set(item) != {"days", "start", "end"}:
-            raise SiakError(f"a window needs exactly days, start and end, got {item!r}", where=here)
+            raise SiakError(
+                Said(N_("a window needs exactly days, start and end, got {value!r}"), value=item), where=here
+            )
         start = _parse_time(item["start"], here, "start")
         end = _parse_time(item["end"], here, "end")
         if start >= end:
-            raise SiakError(f"start {start:%H:%M} is not before end {end:%H:%M}", where=here)
+            raise SiakError(
+                Said(N_("start {start:%H:%M} is not before end {end:%H:%M}"), start=start, end=end),
+                where=here,
+            )
         windows.append(Window(_parse_days(item["days"], here), start, end))
     return tuple(windows)
 
@@ -108,15 +129,15 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise SiakError(
-            f"unknown timezone '{name}'",
-            fix="Use Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)",
+            Said(N_("unknown timezone '{name}'"), name=name),
+            fix=Said(N_("Use Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)")),
         ) from None
 
 
 def window_at(now: datetime, windows: tuple[Window, ...], timezone: str = DEFAULT_TIMEZONE) -> Window | None:
     """The service window ``now`` falls in (office local time), or None after hours."""
     if now.tzinfo is None:
-        raise SiakError("the time to check has no timezone")
+        raise SiakError(Said(N_("the time to check has no timezone")))
     local = now.astimezone(zone(timezone))
     for window in windows:
         if local.weekday() in window.days and window.start <= local.time() < window.end:

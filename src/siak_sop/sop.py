@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said, os_reason
 
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 SOP_FIELDS = {
@@ -138,7 +139,11 @@ class Sop:
             return self._by_id[step_id]
         except KeyError:
             known = ", ".join(s.id for s in self.steps)
-            raise SiakError(f"unknown step '{step_id}'", where=self.id, fix=f"Use one of: {known}") from None
+            raise SiakError(
+                Said(N_("unknown step '{step}'"), step=step_id),
+                where=self.id,
+                fix=Said(N_("Use one of: {names}"), names=known),
+            ) from None
 
     def step_for_tags(self, tags: list[str] | tuple[str, ...]) -> Step | None:
         """The step a task belongs to, from its (inherited) tags; None for untagged helpers."""
@@ -152,28 +157,41 @@ class Sop:
 def _check_type(value: Any, expected: Any, where: str, name: str) -> None:
     # bool is an int in Python; a YAML `no: yes` must not pass as a step number.
     if expected is int and isinstance(value, bool):
-        raise SiakError(f"field '{name}' must be a whole number, not {value!r}", where=where)
+        raise SiakError(
+            Said(N_("field '{name}' must be a whole number, not {value!r}"), name=name, value=value),
+            where=where,
+        )
     if not isinstance(value, expected):
         kinds = expected if isinstance(expected, tuple) else (expected,)
         names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
         raise SiakError(
-            f"field '{name}' must be {names}, got {type(value).__name__} {value!r}",
+            Said(
+                N_("field '{name}' must be {kinds}, got {kind} {value!r}"),
+                name=name,
+                kinds=names,
+                kind=type(value).__name__,
+                value=value,
+            ),
             where=where,
-            fix="Correct the value in the SOP file",
+            fix=Said(N_("Correct the value in the SOP file")),
         )
 
 
 def _check_fields(data: dict[str, Any], spec: dict[str, Any], where: str) -> None:
     for name, expected in spec.items():
         if name not in data:
-            raise SiakError(f"missing field '{name}'", where=where, fix="Add it (see docs/sop-tables.md)")
+            raise SiakError(
+                Said(N_("missing field '{name}'"), name=name),
+                where=where,
+                fix=Said(N_("Add it (see docs/sop-tables.md)")),
+            )
         _check_type(data[name], expected, where, name)
     unknown = sorted(set(data) - set(spec))
     if unknown:
         raise SiakError(
-            f"unknown field(s) {', '.join(unknown)}",
+            Said(N_("unknown field(s) {names}"), names=", ".join(unknown)),
             where=where,
-            fix="Remove them or correct the spelling",
+            fix=Said(N_("Remove them or correct the spelling")),
         )
 
 
@@ -184,20 +202,30 @@ def _parse_waktu(raw: dict[str, Any] | None, where: str) -> Waktu:
         return Waktu(after_service_hours=True)
     if set(raw) != {"min", "max"}:
         raise SiakError(
-            f"field 'waktu' must be {{min, max}} in minutes, {{after_service_hours: true}} or null, got {raw!r}",
+            Said(
+                N_(
+                    "field 'waktu' must be {{min, max}} in minutes, {{after_service_hours: true}} or null, got {value!r}"
+                ),
+                value=raw,
+            ),
             where=where,
         )
     low, high = raw["min"], raw["max"]
     for name, value in (("waktu.min", low), ("waktu.max", high)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise SiakError(
-                f"field '{name}' must be a whole number of minutes >= 0, got {value!r}", where=where
+                Said(
+                    N_("field '{name}' must be a whole number of minutes >= 0, got {value!r}"),
+                    name=name,
+                    value=value,
+                ),
+                where=where,
             )
     if low > high:
         raise SiakError(
-            f"field 'waktu': minimum {low} min exceeds maximum {high} min",
+            Said(N_("field 'waktu': minimum {low} min exceeds maximum {high} min"), low=low, high=high),
             where=where,
-            fix="Swap or correct the two values",
+            fix=Said(N_("Swap or correct the two values")),
         )
     return Waktu(min_minutes=low, max_minutes=high)
 
@@ -206,65 +234,89 @@ def _parse_signatures(raw: list[Any], columns: list[str], source: str) -> tuple[
     """The signature chain: each signer a Pelaksana column of the table, in the order they sign."""
     signers = []
     for index, item in enumerate(raw, start=1):
-        where = f"{source}, signatures #{index}"
+        where = Said(N_("{file}, signatures #{index}"), file=source, index=index)
         if not isinstance(item, dict):
-            raise SiakError("a signer must be a mapping {actor, title, role}", where=where)
+            raise SiakError(Said(N_("a signer must be a mapping {{actor, title, role}}")), where=where)
         _check_fields(item, SIGNATURE_FIELDS, where)
         if item["actor"] not in columns:
             raise SiakError(
-                f"field 'actor' {item['actor']!r} is not a Pelaksana column",
+                Said(N_("field 'actor' {value!r} is not a Pelaksana column"), value=item["actor"]),
                 where=where,
-                fix=f"Use one of: {', '.join(columns)}",
+                fix=Said(N_("Use one of: {names}"), names=", ".join(columns)),
             )
         if item["role"] not in SIGNATURE_ROLES:
             raise SiakError(
-                f"field 'role' {item['role']!r} is not one of {', '.join(SIGNATURE_ROLES)}", where=where
+                Said(
+                    N_("field 'role' {value!r} is not one of {names}"),
+                    value=item["role"],
+                    names=", ".join(SIGNATURE_ROLES),
+                ),
+                where=where,
             )
         signers.append(Signer(actor=item["actor"], title=item["title"].strip(), role=item["role"]))
     if not signers:
-        raise SiakError("field 'signatures' is empty", where=source, fix="Name who signs the Laporan")
+        raise SiakError(
+            Said(N_("field 'signatures' is empty")), where=source, fix=Said(N_("Name who signs the Laporan"))
+        )
     return tuple(signers)
 
 
 def parse_sop(data: Any, source: str) -> Sop:
     """Validate one SOP document (already parsed YAML) and build the typed table."""
     if not isinstance(data, dict):
-        raise SiakError("the file is not a YAML mapping", where=source)
+        raise SiakError(Said(N_("the file is not a YAML mapping")), where=source)
     _check_fields(data, SOP_FIELDS, source)
     steps: list[Step] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(data["steps"], start=1):
         label = raw.get("id", f"#{index}") if isinstance(raw, dict) else f"#{index}"
-        where = f"{source}, step {label}"
+        where = Said(N_("{file}, step {step}"), file=source, step=label)
         if not isinstance(raw, dict):
-            raise SiakError("a step must be a mapping", where=where)
+            raise SiakError(Said(N_("a step must be a mapping")), where=where)
         _check_fields(raw, STEP_FIELDS, where)
         if not STEP_ID.match(raw["id"]):
             raise SiakError(
-                f"field 'id' {raw['id']!r} must be lower_snake_case (it is also an Ansible tag)",
+                Said(
+                    N_("field 'id' {value!r} must be lower_snake_case (it is also an Ansible tag)"),
+                    value=raw["id"],
+                ),
                 where=where,
             )
         if raw["id"] in seen:
             raise SiakError(
-                f"field 'id' {raw['id']!r} is used twice (also step #{seen[raw['id']]})",
+                Said(
+                    N_("field 'id' {value!r} is used twice (also step #{index})"),
+                    value=raw["id"],
+                    index=seen[raw["id"]],
+                ),
                 where=where,
-                fix="Give every step its own id; the printed 'number' may repeat",
+                fix=Said(N_("Give every step its own id; the printed 'number' may repeat")),
             )
         seen[raw["id"]] = index
         if raw["number"] < 1:
-            raise SiakError(f"field 'number' must be 1 or more, got {raw['number']}", where=where)
+            raise SiakError(
+                Said(N_("field 'number' must be 1 or more, got {value}"), value=raw["number"]), where=where
+            )
         if not raw["kegiatan"].strip():
-            raise SiakError("field 'kegiatan' is empty", where=where)
+            raise SiakError(Said(N_("field 'kegiatan' is empty")), where=where)
         unknown_actors = [p for p in raw["pelaksana"] if p not in data["pelaksana_columns"]]
         if not raw["pelaksana"] or unknown_actors:
             raise SiakError(
-                f"field 'pelaksana' must name one or more of {data['pelaksana_columns']}, got {raw['pelaksana']}",
+                Said(
+                    N_("field 'pelaksana' must name one or more of {names}, got {value}"),
+                    names=data["pelaksana_columns"],
+                    value=raw["pelaksana"],
+                ),
                 where=where,
             )
         automation = raw["automation"]
         if automation.get("kind") not in AUTOMATION_KINDS or not automation.get("ref"):
             raise SiakError(
-                f"field 'automation' needs kind (one of {', '.join(AUTOMATION_KINDS)}) and ref, got {automation!r}",
+                Said(
+                    N_("field 'automation' needs kind (one of {names}) and ref, got {value!r}"),
+                    names=", ".join(AUTOMATION_KINDS),
+                    value=automation,
+                ),
                 where=where,
             )
         steps.append(
@@ -283,7 +335,7 @@ def parse_sop(data: Any, source: str) -> Sop:
             )
         )
     if not steps:
-        raise SiakError("field 'steps' is empty", where=source)
+        raise SiakError(Said(N_("field 'steps' is empty")), where=source)
     signers = _parse_signatures(data["signatures"], data["pelaksana_columns"], source)
     return Sop(
         id=data["id"],
@@ -310,23 +362,28 @@ def parse_sop(data: Any, source: str) -> Sop:
     )
 
 
-def read_yaml_file(path: Path | str, what: str) -> Any:
+def read_yaml_file(path: Path | str, what: Said) -> Any:
     """Parse a YAML file people edit; errors name the file and the line, never a traceback."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SiakError(f"cannot read {what} ({exc.strerror})", where=str(path)) from None
+        raise SiakError(
+            Said(N_("cannot read {what} ({reason})"), what=what, reason=os_reason(exc)), where=str(path)
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise SiakError(f"not valid YAML{at}", where=str(path)) from None
+        if mark:
+            raise SiakError(
+                Said(N_("not valid YAML at line {line}"), line=mark.line + 1), where=str(path)
+            ) from None
+        raise SiakError(Said(N_("not valid YAML")), where=str(path)) from None
 
 
 def load_sop_file(path: Path | str) -> Sop:
-    data = read_yaml_file(path, "SOP file")
+    data = read_yaml_file(path, Said(N_("the SOP file")))
     try:
         return parse_sop(data, str(path))
     except SiakError as err:
@@ -335,10 +392,14 @@ def load_sop_file(path: Path | str) -> Sop:
 
 def _with_line(err: SiakError, path: Path) -> SiakError:
     """The error with the line of the step it names (``<file>, step <id>`` becomes ``<file> line N, ...``)."""
-    marker = f"{path}, step "
-    if not err.where.startswith(marker):
+    where = err.where
+    if not (
+        isinstance(where, Said)
+        and where.message == "{file}, step {step}"
+        and where.values["file"] == str(path)
+    ):
         return err
-    label = err.where[len(marker) :]
+    label = str(where.values["step"])
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
@@ -347,8 +408,14 @@ def _with_line(err: SiakError, path: Path) -> SiakError:
     found = next((n for n, line in enumerate(lines, start=1) if pattern.match(line)), None)
     if found is None:
         return err
-    fix = err.fix or "Correct the step in the SOP table, then check it with `siak-sop check-sop FILE`"
-    return SiakError(err.what, where=f"{path} line {found}, step {label}", fix=fix)
+    fix = err.fix or Said(
+        N_("Correct the step in the SOP table, then check it with `siak-sop check-sop FILE`")
+    )
+    return SiakError(
+        err.what,
+        where=Said(N_("{file} line {line}, step {step}"), file=path, line=found, step=label),
+        fix=fix,
+    )
 
 
 def sop_dir() -> Path:
@@ -380,6 +447,8 @@ def load_sop(name: str) -> Sop:
         path = sop_dir() / f"{sop_id}.yml"
         if not path.is_file():
             known = ", ".join(available_sops() + sorted(ALIASES))
-            raise SiakError(f"unknown SOP '{name}'", fix=f"Use one of: {known}")
+            raise SiakError(
+                Said(N_("unknown SOP '{name}'"), name=name), fix=Said(N_("Use one of: {names}"), names=known)
+            )
         _CACHE[sop_id] = load_sop_file(path)
     return _CACHE[sop_id]

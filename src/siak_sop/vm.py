@@ -17,6 +17,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
 
 BACKENDS = ("libvirt", "virtualbox", "hyperv", "proxmox", "vmware", "command")
 # Backends asked through their API from the controller by an Ansible module, not by a program on the
@@ -99,11 +100,13 @@ Resume-VM -Name $Name -ErrorAction Stop
 def _check_name(vm: object) -> str:
     if not isinstance(vm, str) or not vm.strip():
         raise SiakError(
-            f"VM name {vm!r} is empty", fix="Set siak_server_vm_name to the VM's name on the hypervisor"
+            Said(N_("VM name {vm!r} is empty"), vm=vm),
+            fix=Said(N_("Set siak_server_vm_name to the VM's name on the hypervisor")),
         )
     if any(c in vm for c in "\r\n\0"):
         raise SiakError(
-            f"VM name {vm!r} contains a line break or NUL", fix="Use the VM's name as the hypervisor lists it"
+            Said(N_("VM name {vm!r} contains a line break or NUL"), vm=vm),
+            fix=Said(N_("Use the VM's name as the hypervisor lists it")),
         )
     return vm
 
@@ -111,8 +114,8 @@ def _check_name(vm: object) -> str:
 def _check_backend(backend: object) -> str:
     if backend not in BACKENDS:
         raise SiakError(
-            f"unknown VM backend {backend!r}",
-            fix=f"Set siak_server_vm_backend to one of {', '.join(BACKENDS)}",
+            Said(N_("unknown VM backend {backend!r}"), backend=backend),
+            fix=Said(N_("Set siak_server_vm_backend to one of {names}"), names=", ".join(BACKENDS)),
         )
     return str(backend)
 
@@ -123,13 +126,28 @@ def argv(value: object, what: str) -> list[str]:
         try:
             parts = shlex.split(value)
         except ValueError as err:
-            raise SiakError(f"{what} '{value}' cannot be split into arguments: {err}") from None
+            raise SiakError(
+                Said(
+                    N_("{what} '{value}' cannot be split into arguments: {error}"),
+                    what=what,
+                    value=value,
+                    error=err,
+                )
+            ) from None
     elif isinstance(value, Sequence) and all(isinstance(p, str | int | float) for p in value):
         parts = [str(p) for p in value]
     else:
-        raise SiakError(f"{what} must be a list of arguments or one command line, got {type(value).__name__}")
+        raise SiakError(
+            Said(
+                N_("{what} must be a list of arguments or one command line, got {kind}"),
+                what=what,
+                kind=type(value).__name__,
+            )
+        )
     if not parts or not parts[0]:
-        raise SiakError(f"{what} is empty", fix="Give the program and its arguments")
+        raise SiakError(
+            Said(N_("{what} is empty"), what=what), fix=Said(N_("Give the program and its arguments"))
+        )
     return parts
 
 
@@ -144,7 +162,10 @@ def command(action: str, backend: str, vm: str, options: Mapping | None = None) 
     vm = _check_name(vm)
     opts = dict(options or {})
     if action not in ACTIONS:
-        raise SiakError(f"unknown VM action {action!r}", fix=f"Use one of {', '.join(ACTIONS)}")
+        raise SiakError(
+            Said(N_("unknown VM action {action!r}"), action=action),
+            fix=Said(N_("Use one of: {names}"), names=", ".join(ACTIONS)),
+        )
     if backend == "libvirt":
         uri = str(opts.get("libvirt_uri") or DEFAULT_LIBVIRT_URI)
         verb = {"status": "domstate", "start": "start", "resume": "resume"}[action]
@@ -159,7 +180,8 @@ def command(action: str, backend: str, vm: str, options: Mapping | None = None) 
     if backend in API_MODULES:
         if action == "resume":
             raise SiakError(
-                f"the {backend} backend has no resume", fix="Start the VM; a suspended VM resumes"
+                Said(N_("the {backend} backend has no resume"), backend=backend),
+                fix=Said(N_("Start the VM; a suspended VM resumes")),
             )
         return {"module": API_MODULES[backend][action], "action": action, "vm": vm}
     if backend == "hyperv":
@@ -177,8 +199,10 @@ def command(action: str, backend: str, vm: str, options: Mapping | None = None) 
     given = opts.get("start_command")
     if not given:
         raise SiakError(
-            "the command backend has no start command",
-            fix="Set siak_server_vm_start_command to the command that starts the VM on its hypervisor",
+            Said(N_("the command backend has no start command")),
+            fix=Said(
+                N_("Set siak_server_vm_start_command to the command that starts the VM on its hypervisor")
+            ),
         )
     return {"argv": argv(given, "siak_server_vm_start_command")}
 
@@ -210,7 +234,11 @@ def parse_state(backend: str, result: Mapping, options: Mapping | None = None) -
             return "running" if re.search(str(pattern), stdout) else "off"
         except re.error as err:
             raise SiakError(
-                f"siak_server_vm_running_pattern '{pattern}' is not a regular expression: {err}"
+                Said(
+                    N_("siak_server_vm_running_pattern '{pattern}' is not a regular expression: {error}"),
+                    pattern=pattern,
+                    error=err,
+                )
             ) from None
     return "running" if result.get("rc") == 0 else "off"
 
@@ -221,7 +249,7 @@ def next_action(state: str) -> str | None:
     A VM that is stopping or in an unknown state is not touched: the caller stops with the answer.
     """
     if state not in STATES:
-        raise SiakError(f"unknown VM state {state!r}")
+        raise SiakError(Said(N_("unknown VM state {state!r}"), state=state))
     return {"off": "start", "saved": "start", "paused": "resume"}.get(state)
 
 

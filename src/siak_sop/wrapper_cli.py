@@ -15,7 +15,7 @@ from typing import Any
 from siak_sop import __version__, budgets, exitcodes, runid, runner, service_hours
 from siak_sop.budgets import BudgetConfig
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, current, gettext_for, tr
+from siak_sop.i18n import N_, Said, current, gettext_for, tr
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed, make_progress
 from siak_sop.report import model, render
@@ -153,7 +153,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             office.wait()
             run = runner.load_run(agenda)
             if run is None:
-                raise SiakError(tr("the agenda went away"), where=str(agenda))
+                raise SiakError(Said(N_("the agenda went away")), where=str(agenda))
             chain = runner.check_chain(agenda)
             ok = run.succeeded
             guess = runner.RunResult(
@@ -388,14 +388,14 @@ def sop_of(run: RunRecord, name: str | None) -> Sop:
             return load_sop(sop_id)
     if ids:
         raise SiakError(
-            tr("the run has steps of several SOPs ({ids})").format(ids=", ".join(ids)),
+            Said(N_("the run has steps of several SOPs ({ids})"), ids=", ".join(ids)),
             where=run.source,
-            fix=tr("Choose one with --sop"),
+            fix=Said(N_("Choose one with --sop")),
         )
     raise SiakError(
-        tr("the agenda names no SOP step and its playbook is not an SOP playbook"),
+        Said(N_("the agenda names no SOP step and its playbook is not an SOP playbook")),
         where=run.source,
-        fix=tr("Choose the SOP table with --sop upgrade or --sop backup"),
+        fix=Said(N_("Choose the SOP table with --sop upgrade or --sop backup")),
     )
 
 

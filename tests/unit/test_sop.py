@@ -100,7 +100,7 @@ def test_each_malformed_case_has_its_own_error(case):
 
 def test_file_errors_name_the_file(tmp_path):
     missing = tmp_path / "nope.yml"
-    with pytest.raises(SiakError, match=r"nope\.yml: cannot read SOP file"):
+    with pytest.raises(SiakError, match=r"nope\.yml: cannot read the SOP file"):
         load_sop_file(missing)
     bad = tmp_path / "bad.yml"
     bad.write_text("steps: [\n")

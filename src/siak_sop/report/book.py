@@ -17,7 +17,7 @@ from typing import Any
 
 from siak_sop import budgets, runlog
 from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, gettext_for, say, tr
+from siak_sop.i18n import N_, Said, gettext_for, say
 from siak_sop.progress import fmt_elapsed
 from siak_sop.report import model, render
 from siak_sop.sop import Sop, load_sop
@@ -72,7 +72,8 @@ def parse_day(text: str) -> str:
         return date.fromisoformat(text).isoformat()
     except ValueError:
         raise SiakError(
-            f"'{text}' is not a date", fix="Give the day as YYYY-MM-DD, for example 2026-12-06"
+            Said(N_("'{text}' is not a date"), text=text),
+            fix=Said(N_("Give the day as YYYY-MM-DD, for example 2026-12-06")),
         ) from None
 
 
@@ -83,9 +84,9 @@ def load_day(agenda_dir: Path, day: str) -> list[DayRun]:
     folder = agenda_dir / day
     if not folder.is_dir():
         raise SiakError(
-            tr("no agenda for {day}").format(day=day),
+            Said(N_("no agenda for {day}"), day=day),
             where=str(agenda_dir),
-            fix=tr("Check the date, or the agenda folder (--agenda-dir)"),
+            fix=Said(N_("Check the date, or the agenda folder (--agenda-dir)")),
         )
     found = []
     for path in sorted(folder.glob("*.jsonl")):

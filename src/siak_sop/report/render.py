@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from siak_sop.errors import SiakError
+from siak_sop.i18n import N_, Said
 
 
 def template_env(lang: str, *, html: bool = True) -> Any:
@@ -65,8 +66,12 @@ def render_pdf(html: str, base: Path) -> bytes:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:
         raise SiakError(
-            f"cannot make the PDF: WeasyPrint is not usable ({exc})",
-            fix="Run `make setup` (it installs WeasyPrint and the Pango libraries), or use the HTML report",
+            Said(N_("cannot make the PDF: WeasyPrint is not usable ({error})"), error=exc),
+            fix=Said(
+                N_(
+                    "Run `make setup` (it installs WeasyPrint and the Pango libraries), or use the HTML report"
+                )
+            ),
         ) from None
     # WeasyPrint logs every CSS property it ignores; the report uses none it lacks, so keep it quiet.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

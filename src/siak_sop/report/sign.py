@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from siak_sop.errors import SiakError
-from siak_sop.i18n import tr
+from siak_sop.i18n import N_, Said
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,9 @@ def settings_from_office(office: dict[str, Any]) -> SignSettings | None:
         return None
     if not isinstance(raw, dict):
         raise SiakError(
-            tr("siak_office.signing must be a mapping"),
+            Said(N_("siak_office.signing must be a mapping")),
             where="siak_office.signing",
-            fix=tr("See docs/laporan.md: certificate and key, or pkcs12, and passphrase_file"),
+            fix=Said(N_("See docs/laporan.md: certificate and key, or pkcs12, and passphrase_file")),
         )
 
     def path(name: str) -> Path | None:
@@ -64,17 +64,17 @@ def check(settings: SignSettings) -> None:
     """Every file the signature needs exists, before anything runs."""
     if settings.pkcs12 is None and (settings.certificate is None or settings.key is None):
         raise SiakError(
-            tr("the signing settings need certificate and key, or pkcs12"),
+            Said(N_("the signing settings need certificate and key, or pkcs12")),
             where="siak_office.signing",
-            fix=tr("See docs/laporan.md"),
+            fix=Said(N_("See docs/laporan.md")),
         )
     files = [settings.pkcs12, settings.certificate, settings.key, settings.passphrase_file, *settings.chain]
     for item in files:
         if item is not None and not item.is_file():
             raise SiakError(
-                tr("signing file not found"),
+                Said(N_("signing file not found")),
                 where=str(item),
-                fix=tr("Check the path in siak_office.signing (a file on the machine that signs)"),
+                fix=Said(N_("Check the path in siak_office.signing (a file on the machine that signs)")),
             )
 
 
@@ -92,8 +92,8 @@ def sign_pdf(data: bytes, settings: SignSettings) -> bytes:
         from pyhanko.sign import fields, signers
     except ImportError as exc:
         raise SiakError(
-            tr("cannot sign the PDF: pyHanko is not installed ({error})").format(error=exc),
-            fix=tr("Run `make setup` (requirements.txt installs pyHanko)"),
+            Said(N_("cannot sign the PDF: pyHanko is not installed ({error})"), error=exc),
+            fix=Said(N_("Run `make setup` (requirements.txt installs pyHanko)")),
         ) from None
     chain = [str(p) for p in settings.chain]
     passphrase = _passphrase(settings)
@@ -107,9 +107,9 @@ def sign_pdf(data: bytes, settings: SignSettings) -> bytes:
         )
     if signer is None:
         raise SiakError(
-            tr("cannot load the signing key and certificate"),
+            Said(N_("cannot load the signing key and certificate")),
             where=str(settings.pkcs12 or settings.key),
-            fix=tr("Check the files and the passphrase file in siak_office.signing"),
+            fix=Said(N_("Check the files and the passphrase file in siak_office.signing")),
         )
     meta = signers.PdfSignatureMetadata(
         field_name=settings.field_name,
