@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from labkit import LabHandle, lab_seed, make_lab
-from siak_sop.lab.standins.builder import Release, build_release
+from siak_lab.standins.builder import Release, build_release
 
 APP_ONLY = "tests/playbooks/upgrade_app_only.yml"
 CTL = r"""#!/bin/sh
