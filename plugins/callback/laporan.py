@@ -12,6 +12,7 @@ description:
   - When the run ends and the agenda callback has closed the run's agenda, renders the Laporan (A4 PDF, HTML,
     Markdown, JSON) and the day's Buku Agenda page from that agenda with the same code as C(siak-sop report),
     so a job AWX runs gets the same verdicts and the same Laporan as C(siak-sop run).
+  - A restore drill run (C(playbooks/restore_drill.yml)) gets its Laporan Uji Pemulihan the same way.
   - Writes them under C($SIAK_OUTPUT_DIR/reports/<run id>/) and C($SIAK_OUTPUT_DIR/buku-agenda/), the folder
     the office keeps (AWX's job settings point C(SIAK_OUTPUT_DIR) at it), and copies them into the job's
     artifacts (C($AWX_ISOLATED_DATA_DIR/siak/), the folder ansible-runner gives the job).

@@ -327,6 +327,14 @@ def laporan(
         step = sop.step(result.cancelled_step)
         outcome["cancelled_label"] = f"{step.number} ({step.title(request.lang)})"
     context: dict[str, Any] = {}
+    if run is not None and drill.is_drill(run):
+        # A restore drill: its own report, and a run that does not restore every backup has failed.
+        context = drill.build(
+            run, sop, lang=request.lang, office=request.office, version=__version__, chain=chain
+        )
+        if code not in (exitcodes.CANCELLED, exitcodes.INTERRUPTED):
+            code = drill.exit_code(run, context["drills"], intact=not chain or chain["state"] != "broken")
+        return [], code, outcome, context
     if run is not None:
         context = model.build(
             run,

@@ -94,7 +94,9 @@ def test_a_passing_drill_reads_as_passed_under_the_backup_sop_and_its_signature_
     assert d["reasons"] == [] and d["damaged"] == []
     assert [p["verified"] for p in d["places"]] == ["ya", "ya", "ya"]
     assert [p["encrypted"] for p in d["places"]] == ["tidak", "ya (age)", "tidak"]
-    assert d["restore"]["source"] == "flashdisk (didekripsi dengan kunci uji)" and d["restore"]["match"] == "ya"
+    assert (
+        d["restore"]["source"] == "flashdisk (didekripsi dengan kunci uji)" and d["restore"]["match"] == "ya"
+    )
     assert d["parse"]["mode"] == "SQLFILE (hanya dibaca, tidak ada yang diimpor)"
     assert d["parse"]["result"] == "berhasil"
     # The chain is the backup SOP's, from its data, with the office's signers.
@@ -116,8 +118,12 @@ def test_a_failing_drill_names_the_damaged_copy_and_why():
     assert [p["verified"] for p in d["places"]] == ["ya", "ya", "TIDAK"]
     assert drill.exit_code(record(run), ctx["drills"]) == exitcodes.FAILED
     md = render.render_markdown(ctx)
-    assert "**Penilaian:** GAGAL\n" in md and "**Alasan:** disk2: master.dmp does not match its checksum" in md
-    assert "| disk2 | /mnt/disk2/drill/03012027 | tidak | TIDAK | master.dmp does not match its checksum |" in md
+    assert (
+        "**Penilaian:** GAGAL\n" in md and "**Alasan:** disk2: master.dmp does not match its checksum" in md
+    )
+    assert (
+        "| disk2 | /mnt/disk2/drill/03012027 | tidak | TIDAK | master.dmp does not match its checksum |" in md
+    )
     assert "**Salinan rusak:** disk2" in md
 
 
@@ -158,7 +164,16 @@ def test_in_english_on_request():
 def test_no_english_in_the_indonesian_report():
     ctx = context(drill_run(drill_result("disk2"), "failed"))
     text = render.render_markdown(ctx) + render.render_html(ctx)
-    for word in ("PASSED", "Restore drill", "decrypted", "Damaged", "Reasons", "Carried out by", "yes", "NO |"):
+    for word in (
+        "PASSED",
+        "Restore drill",
+        "decrypted",
+        "Damaged",
+        "Reasons",
+        "Carried out by",
+        "yes",
+        "NO |",
+    ):
         assert word not in text, word
 
 
@@ -203,7 +218,9 @@ def out(tmp_path, monkeypatch):
 @pytest.mark.parametrize(("damaged", "code"), [((), exitcodes.OK), (("disk2",), exitcodes.FAILED)])
 def test_siak_sop_report_makes_the_drill_report_by_run_id(capsys, out, tmp_path, damaged, code):
     path = tmp_path / "drill1.jsonl"
-    path.write_text("\n".join(drill_run(drill_result(*damaged), "failed" if damaged else "successful").lines()))
+    path.write_text(
+        "\n".join(drill_run(drill_result(*damaged), "failed" if damaged else "successful").lines())
+    )
     assert cli.main(["report", str(path), "--no-pdf"]) == code
     folder = out / "reports" / "drill1"
     data = json.loads((folder / "laporan-drill1.json").read_text())

@@ -88,7 +88,9 @@ def host_drill(host: str, data: dict[str, Any], run: RunRecord, lang: str) -> di
         for p in places_raw
     ]
     damaged = [p["name"] for p in places if not p["ok"]]
-    reasons = [f"{p['name']}: {p['problems'] or tr('does not match its manifest')}" for p in places if not p["ok"]]
+    reasons = [
+        f"{p['name']}: {p['problems'] or tr('does not match its manifest')}" for p in places if not p["ok"]
+    ]
     if data.get("message"):
         reasons.append(str(data["message"]))
     restored = bool(restore.get("ok"))
