@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import html5lib
 import pytest
 from agenda_builder import Run
 
-from siak_sop import cli, exitcodes
+from siak_sop import cli, exitcodes, runner, wrapper_cli
+from siak_sop.budgets import BudgetConfig
 from siak_sop.report import drill, render
 from siak_sop.runlog import parse_lines
 from siak_sop.sop import load_sop
@@ -227,3 +229,25 @@ def test_siak_sop_report_makes_the_drill_report_by_run_id(capsys, out, tmp_path,
     assert data["kind"] == drill.KIND and data["run_id"] == "drill1"
     assert (folder / "laporan-drill1.md").read_text().startswith("# Laporan Uji Pemulihan")
     assert f"Hasil: kode keluar {code}:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("damaged", "code"), [((), exitcodes.OK), (("disk2",), exitcodes.FAILED)])
+def test_siak_sop_run_drill_ends_with_the_drill_report_and_its_verdict(tmp_path, damaged, code):
+    playbook, sop_id = runner.PLAYBOOKS["drill"]
+    assert playbook == "restore_drill.yml" and sop_id == BACKUP.id
+    request = runner.RunRequest(
+        name="drill",
+        sop=BACKUP,
+        project_dir=Path.cwd(),
+        playbook=Path("playbooks") / playbook,
+        inventories=[],
+        output_dir=tmp_path,
+        budget=BudgetConfig(),
+        office=OFFICE,
+    )
+    ok = not damaged
+    result = runner.RunResult(rc=0 if ok else 2, status="successful" if ok else "failed", agenda=None)
+    run = record(drill_run(drill_result(*damaged), "successful" if ok else "failed"))
+    verdicts, got, _outcome, ctx = wrapper_cli.laporan(request, result, run, None)
+    assert verdicts == [] and got == code
+    assert ctx["kind"] == drill.KIND and ctx["drills"][0]["damaged"] == list(damaged)
