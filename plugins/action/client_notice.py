@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller side of dukcapil.siak.client_notice (documentation: plugins/modules/client_notice.py).
 
-On a POSIX shell the notice travels on the command's standard input and one shell command compares it with
-the notice already there, writes it through a temporary file and a rename when it is new or changed, and
-runs wall only then: no Python starts on the workstation. Other shells run the module.
+On a POSIX shell (the inventory's ansible_shell_type, sh unless it says otherwise) the notice travels on the
+command's standard input and one plain shell command (_low_level_execute_command) compares it with the notice
+already there, writes it through a temporary file and a rename when it is new or changed, and runs wall only
+then: no Python starts on the workstation. Other shells run the module.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 MODULE = "dukcapil.siak.client_notice"
+POSIX_SHELLS = ("sh", "bash", "dash", "ksh", "zsh")
 
 # Preceded by the line of quoted values (P D M WRITE WALL). The new notice is on standard input.
 SCRIPT = r"""
@@ -58,7 +60,10 @@ class ActionModule(ActionBase):
                 wall=dict(type="bool", default=True),
             )
         )
-        if getattr(self._connection._shell, "SHELL_FAMILY", "") != "sh":
+        # The host's shell as the inventory declares it (ansible_shell_type; Ansible's default is sh):
+        # the plain command below is POSIX shell, any other shell runs the module.
+        shell = str((task_vars or {}).get("ansible_shell_type") or "sh")
+        if shell not in POSIX_SHELLS:
             result.update(self._execute_module(MODULE, module_args=self._task.args, task_vars=task_vars))
             return result
         path, content = args["path"], args["content"]

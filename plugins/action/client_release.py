@@ -2,62 +2,40 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller side of dukcapil.siak.client_release (documentation: plugins/modules/client_release.py).
 
-A rollout to tens of workstations pays, on every PC, for each Python start there. So:
+A rollout to tens of workstations pays, on every PC, for each round trip. So:
 
-- ``state: probe`` on a POSIX shell reads the link, the markers and the running clients with one shell
+- ``state: probe`` on a POSIX shell reads the link, the markers and the running clients with one plain shell
   command (module_utils/client_release.py PROBE_SCRIPT) and decides on the controller with the same pure
   ``decide`` the module uses: no Python starts on the workstation. A rerun where every PC is current is one
   short SSH exchange per PC.
 - ``remote_src: false`` (push): the same probe first, then the package is copied only to a PC that needs it
-  (into ``<root>/.incoming``), and the module installs it from there.
-- No remote temporary folder: Ansible would make one before the call and remove it after (three more SSH
-  exchanges per PC and task, each a new login shell on the PC).
-- ``state: present``: the module's own code (module_utils/client_install.py, standard library only) runs as
-  a bare ``python3 -`` script, sent on standard input after client_release.py's source: it checks,
-  downloads, verifies, unpacks and switches in one call, without the module wrapper (AnsiballZ and
-  ansible.module_utils.basic cost a workstation about three times a bare Python start).
+  (into ``<root>/.incoming`` as a ``.part`` file, removed by the next run if this one is cut off).
+- ``state: present``: the module runs as any module (pipelining), holding the collection's one lock on the
+  workstation for the time of the install. Who this run is and whether another run's lock may be taken over
+  are decided here, with run_lock's own rule (action/run_lock.py, module_utils/run_lock.holder_is_gone).
 - A shell that is not POSIX (a Windows PC outside windows_workstations) gets a clear error.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shlex
 import time
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.dukcapil.siak.plugins.action.run_lock import this_run
 from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
+from ansible_collections.dukcapil.siak.plugins.module_utils.run_lock import (
+    holder_is_gone,
+    process_start,
+    refusal,
+    taken_over_message,
+)
+
+STALE_AFTER_S = 120 * 60
 
 MODULE = "dukcapil.siak.client_release"
-UTILS = os.path.join(os.path.dirname(__file__), "..", "module_utils")
-RESULT = "@@client_release "
-RUNNER = """
-def _main(params, check_mode, diff):
-    try:
-        result = install(params, check_mode=check_mode, diff=diff)
-    except InstallError as err:
-        result = dict(err.result, failed=True, msg=str(err))
-    except OSError as err:
-        result = dict(failed=True, msg=f"the client release could not be installed: {{err}}")
-    print(RESULT + json.dumps(result))
-
-
-RESULT = {result!r}
-_main(json.loads({params!r}), {check_mode!r}, {diff!r})
-"""
-
-
-def installer_script(params: dict, check_mode: bool, diff: bool) -> str:
-    """client_release.py and client_install.py as one bare Python script that installs with ``params``."""
-    parts = ["from __future__ import annotations"]
-    for name in ("client_release.py", "client_install.py"):
-        with open(os.path.join(UTILS, name), encoding="utf-8") as fh:
-            parts.append(fh.read().replace("from __future__ import annotations\n", ""))
-    parts.append(RUNNER.format(result=RESULT, params=json.dumps(params), check_mode=check_mode, diff=diff))
-    return "\n".join(parts)
 
 
 class ActionModule(ActionBase):
@@ -73,7 +51,7 @@ class ActionModule(ActionBase):
             mutually_exclusive=[("url", "src")],
             required_if=[("state", "present", ("url", "src"), True)],
         )
-        if getattr(self._connection._shell, "SHELL_FAMILY", "") != "sh":
+        if self._is_windows(task_vars):
             raise AnsibleActionFail(
                 f"{task_vars.get('inventory_hostname', 'this host')} is not reached through a POSIX shell: a "
                 "Windows workstation belongs in the windows_workstations group, which uses the Windows tasks"
@@ -89,7 +67,7 @@ class ActionModule(ActionBase):
         params = dict(args)
         if push:
             # Push: copy the controller's package to this PC, which needs it, then install it there.
-            remote = f"{args['root'].rstrip('/')}/{cr.INCOMING}/{args['version']}.pkg"
+            remote = f"{args['root'].rstrip('/')}/{cr.INCOMING}/{args['version']}.push.part"
             if not self._task.check_mode:
                 incoming = shlex.quote(f"{args['root'].rstrip('/')}/{cr.INCOMING}")
                 made = self._low_level_execute_command(f"umask 077 && mkdir -p {incoming}")
@@ -100,22 +78,49 @@ class ActionModule(ActionBase):
         result.update(self._install(params, task_vars))
         return result
 
+    def _is_windows(self, task_vars):
+        """A Windows target, from the connection's own preference for PowerShell modules or the host's variables."""
+        prefs = getattr(self._connection, "module_implementation_preferences", ("",))
+        return ".ps1" in prefs or str(task_vars.get("ansible_shell_type", "")) == "powershell"
+
     def _install(self, params, task_vars):
-        python = task_vars.get("ansible_python_interpreter") or ""
-        if not python or python.startswith("auto") or "{{" in python:
-            python = "python3"
-        script = installer_script(params, self._task.check_mode, bool(self._play_context.diff))
-        out = self._low_level_execute_command(
-            f"{shlex.quote(python)} -I -S -", in_data=script.encode("utf-8")
+        """The module, under the workstation's lock; a lock whose run is gone is taken over (warned)."""
+        params = {k: v for k, v in params.items() if v is not None}
+        if self._task.check_mode:
+            return self._execute_module(module_name=MODULE, module_args=params, task_vars=task_vars)
+        now = time.time()
+        holder, token = this_run(task_vars, now)
+        path = f"{params['root'].rstrip('/')}/.siak-upgrade.lock"
+        lock = {"path": path, "token": token, "holder": holder, "run_id": task_vars.get("siak_run_id") or ""}
+        answer = self._execute_module(
+            module_name=MODULE, module_args=dict(params, lock=lock), task_vars=task_vars
         )
-        for line in out["stdout"].splitlines():
-            if line.startswith(RESULT):
-                return json.loads(line[len(RESULT) :])
-        err = (out["stderr"] or out["stdout"]).strip().splitlines()
-        raise AnsibleActionFail(
-            f"the install did not answer (rc {out['rc']}): {err[-1] if err else 'no output'}. Check that "
-            f"{python} (Python 3) runs on the workstation"
+        if answer.get("status") != "locked":
+            return self._warn_taken_over(answer, task_vars, path)
+        other = answer.get("lock_holder") or {}
+        here = {"host": holder["host"], "boot_id": holder["boot_id"]}
+        gone, _reason = holder_is_gone(other, here, now, STALE_AFTER_S, process_start)
+        host = task_vars.get("inventory_hostname", "?")
+        if not gone:
+            return dict(answer, failed=True, msg=refusal(host, path, other))
+        lock["steal_token"] = other.get("token") or ""
+        answer = self._execute_module(
+            module_name=MODULE, module_args=dict(params, lock=lock), task_vars=task_vars
         )
+        if answer.get("status") == "locked":
+            return dict(answer, failed=True, msg=refusal(host, path, answer.get("lock_holder")))
+        return self._warn_taken_over(answer, task_vars, path)
+
+    def _warn_taken_over(self, answer, task_vars, path):
+        if answer.get("lock_taken_over"):
+            now = time.time()
+            other = answer.get("lock_holder") or {}
+            here = {"host": other.get("host"), "boot_id": other.get("boot_id")}
+            _gone, reason = holder_is_gone(other, here, now, STALE_AFTER_S, process_start)
+            self._display.warning(
+                taken_over_message(task_vars.get("inventory_hostname", "?"), path, other, reason or "process")
+            )
+        return answer
 
     def _probe(self, args):
         version, sha256 = args["version"], cr.normalise_sha256(args["sha256"])

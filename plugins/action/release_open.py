@@ -2,14 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A release's first step (SOP-PIAK-15 step 5 or 7) in one task: check, read, measure, decide, refuse.
 
-It was a chain of tasks (check the settings, decide the artifact's location, read the folder, measure the
-artifact, decide, refuse), each a controller round of its own and the folder read an AnsiballZ module run.
-Here the settings are checked first (nothing is read on a bad setting), then the folder's state is read on
-a Linux target by the standard library code of module_utils/release.py run as a plain Python script
-(plugin_utils/plain_python.py: one command, no module payload to build, unpack and import), while the controller hashes
-the artifact in a thread: hashlib lets go of the GIL, so the sha256 costs no wall time of its own. Then the
-plan of the run is decided (plugin_utils/release_plan.py) and a wrong checksum, a downgrade or too little
-disk fails the task with the role's own message, having changed nothing.
+The settings are checked first (nothing is read on a bad setting). Then the folder's state is read on the
+target by the module release_state (with one probe of the live release's health), while the controller
+hashes the artifact in a thread: hashlib lets go of the GIL, so the sha256 costs no wall time of its own.
+Then the plan of the run is decided (plugin_utils/release_plan.py) and a wrong checksum, a downgrade or too
+little disk fails the task with the role's own message, having changed nothing.
+
+Under the upgrade lock the role calls it again with reconcile: the module then first brings the folder to a
+known state (module_utils/release.reconcile) and the plan is decided again from what is there, so a run
+that waited for another never switches twice. The artifact is not measured again (artifact_info).
 
 On Windows the caller reads the folder (and a remote artifact) with ansible.windows modules first and passes
 the answers in (state, artifact_info); without them the action only checks the settings.
@@ -18,6 +19,7 @@ the answers in (state, artifact_info); without them the action only checks the s
 from __future__ import annotations
 
 import os
+import secrets
 import tarfile
 import threading
 import zipfile
@@ -30,9 +32,8 @@ from ansible.plugins.test.core import version_compare
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_artifact import (
     unpacked_estimate,
 )
-from ansible_collections.dukcapil.siak.plugins.action.release_lock import new_token
 from ansible_collections.dukcapil.siak.plugins.module_utils import release as release_utils
-from ansible_collections.dukcapil.siak.plugins.plugin_utils import plain_python
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute, lock_ref
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_plan import (
     decide,
     location_of,
@@ -93,7 +94,7 @@ class ActionModule(ActionBase):
             )
         location = location_of(str(args.get("location") or "auto"), str(args["artifact"]))
         windows = boolean(args.get("windows", False), strict=False)
-        token = str(args.get("token") or new_token())
+        token = str(args.get("token") or secrets.token_hex(8))
         result.update(location=location, windows=windows, token=token, changed=False)
         state = args.get("state")
         if windows and state is None:
@@ -101,7 +102,8 @@ class ActionModule(ActionBase):
         check_mode = bool(self._task.check_mode)
 
         measure = None
-        if location == "controller":
+        info = args.get("artifact_info") if location != "url" else None
+        if location == "controller" and not info:
             path = os.path.abspath(os.path.expanduser(str(args["artifact"])))
             if not os.path.isfile(path):
                 return dict(
@@ -114,19 +116,17 @@ class ActionModule(ActionBase):
         try:
             if state is None:
                 state = self._read_state(args, task_vars)
-            info = {}
-            if location == "remote":
-                info = args.get("artifact_info")
-                if info is None:
-                    info = self._execute_module(
-                        module_name="dukcapil.siak.release_archive_info",
-                        module_args={"path": args["artifact"]},
-                        task_vars=task_vars,
+            info = info or {}
+            if location == "remote" and not info:
+                info = self._execute_module(
+                    module_name="dukcapil.siak.release_archive_info",
+                    module_args={"path": args["artifact"]},
+                    task_vars=task_vars,
+                )
+                if info.get("failed"):
+                    return dict(
+                        result, failed=True, msg=info.get("msg") or "cannot measure %s" % args["artifact"]
                     )
-                    if info.get("failed"):
-                        return dict(
-                            result, failed=True, msg=info.get("msg") or "cannot measure %s" % args["artifact"]
-                        )
         finally:
             if measure is not None:
                 measure.join()
@@ -142,31 +142,40 @@ class ActionModule(ActionBase):
             check_mode=check_mode,
             version_lt=lambda a, b: version_compare(a, b, "<"),
         )
+        reconciled = state.get("reconciled") or []
         result.update(
-            decided, state=state, artifact_info=info, message=saying(settings, decided["plan"], check_mode)
+            decided,
+            state=state,
+            artifact_info=info,
+            reconciled=reconciled,
+            changed=bool(reconciled) and not check_mode,
+            message=saying(settings, decided["plan"], check_mode, state),
         )
         if decided["refusal"]:
             result.update(failed=True, msg=decided["refusal"])
         return result
 
     def _read_state(self, args, task_vars):
-        """release.read_state() on the target: a plain Python script when its interpreter is known, else the
-        release_state module."""
+        """The folder's state from the module release_state; with reconcile, after reconciling it."""
         root, keep = str(args["root"]), int(args.get("keep_releases") or 3)
-        python = plain_python.interpreter(self, task_vars)
-        if python:
-            return plain_python.run(
-                self,
-                python,
-                ["release"],
-                {"root": root, "keep": keep},
-                what="reading the release root %s" % root,
-            )
-        state = self._execute_module(
-            module_name="dukcapil.siak.release_state",
-            module_args={"root": root, "keep": keep},
-            task_vars=task_vars,
+        state = execute(
+            self,
+            "dukcapil.siak.release_state",
+            {
+                "root": root,
+                "keep": keep,
+                "service": args.get("service") or {"manager": "none"},
+                "health": args.get("health") or {"kind": "none"},
+                "reconcile": boolean(args.get("reconcile", False), strict=False),
+                "lock": lock_ref(task_vars, root)
+                if boolean(args.get("reconcile", False), strict=False)
+                else None,
+            },
+            task_vars,
+            "the reading of %s" % root,
         )
         if state.get("failed"):
-            raise AnsibleActionFail(state.get("msg") or "cannot read the release root %s" % root)
+            raise AnsibleActionFail(
+                state.get("msg") or "cannot read the release root %s" % root, result=state
+            )
         return state

@@ -10,6 +10,7 @@ call that swaps the lock only while the holder judged gone still has it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pwd
 import socket
@@ -28,6 +29,47 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.run_lock import (
 )
 
 ACTION_ONLY = ("stale_after_min", "break_lock")
+
+# The same file work as module_utils/run_lock.py (take, release; compare and swap on the holder's token) for a
+# Windows host, which has no Python: the record is the same JSON, guarded by an exclusive open of <lock>.guard.
+WINDOWS_LOCK = r"""
+param([string]$Path, [string]$Token, [string]$Holder, [string]$StealToken, [string]$State, [bool]$Check)
+$ErrorActionPreference = 'Stop'
+$Ansible.Changed = $false
+$folder = Split-Path -Parent $Path
+if (-not (Test-Path -LiteralPath $folder)) {
+  if ($Check) { $Ansible.Result = @{ acquired = $true; holder = $null; taken_over = $false }; $Ansible.Changed = $true; return }
+  New-Item -ItemType Directory -Force -Path $folder | Out-Null
+}
+$guard = $null
+for ($i = 0; $i -lt 200 -and -not $guard; $i++) {
+  try { $guard = [System.IO.File]::Open("$Path.guard", 'OpenOrCreate', 'ReadWrite', 'None') }
+  catch { Start-Sleep -Milliseconds 50 }
+}
+if (-not $guard) { throw "cannot open the lock guard $Path.guard" }
+try {
+  $before = $null
+  if (Test-Path -LiteralPath $Path) {
+    try { $before = Get-Content -LiteralPath $Path -Raw | ConvertFrom-Json }
+    catch { $before = @{ unreadable = $true; since_epoch = [int][double]::Parse((Get-Date (Get-Item -LiteralPath $Path).LastWriteTimeUtc -UFormat %s)) } }
+  }
+  $mine = $before -and $before.token -eq $Token
+  $result = @{ acquired = $false; holder = $before; taken_over = $false }
+  if ($State -eq 'absent') {
+    if ($mine) { if (-not $Check) { Remove-Item -LiteralPath $Path -Force }; $Ansible.Changed = $true }
+  } elseif ($mine) {
+    $result.acquired = $true
+  } elseif (-not $before -or ($StealToken -ne '-' -and [string]$before.token -eq $StealToken)) {
+    if (-not $Check) {
+      $tmp = "$Path.tmp"
+      Set-Content -LiteralPath $tmp -Value $Holder -Encoding UTF8
+      Move-Item -LiteralPath $tmp -Destination $Path -Force
+    }
+    $result.acquired = $true; $result.taken_over = [bool]$before; $Ansible.Changed = $true
+  }
+  $Ansible.Result = $result
+} finally { $guard.Dispose() }
+"""
 
 
 def playbook_process():
@@ -113,9 +155,7 @@ class ActionModule(ActionBase):
         if state == "present":
             args.setdefault("run_id", run_id_of(task_vars))
             args["holder"] = holder
-        answer = self._execute_module(
-            module_name="dukcapil.siak.run_lock", module_args=args, task_vars=task_vars
-        )
+        answer = self._lock(args, task_vars)
         if state != "present" or answer.get("failed") or answer.get("acquired"):
             result.update(answer)
             return result
@@ -129,11 +169,7 @@ class ActionModule(ActionBase):
         if not gone:
             result.update(answer, failed=True, msg=refusal(host, args["path"], other))
             return result
-        taken = self._execute_module(
-            module_name="dukcapil.siak.run_lock",
-            module_args=dict(args, steal_token=other.get("token") or ""),
-            task_vars=task_vars,
-        )
+        taken = self._lock(dict(args, steal_token=other.get("token") or ""), task_vars)
         if taken.get("acquired"):
             taken["holder"] = other
             self._display.warning(taken_over_message(host, args["path"], other, reason))
@@ -142,3 +178,37 @@ class ActionModule(ActionBase):
             taken.update(failed=True, msg=refusal(host, args["path"], taken.get("holder")))
         result.update(taken)
         return result
+
+    def _lock(self, args, task_vars):
+        """One call of the lock's file work: the module, or on Windows the same steps in PowerShell."""
+        prefs = getattr(self._connection, "module_implementation_preferences", ("",))
+        if ".ps1" not in prefs and str(task_vars.get("ansible_shell_type", "")) != "powershell":
+            return self._execute_module(
+                module_name="dukcapil.siak.run_lock", module_args=args, task_vars=task_vars
+            )
+        state = args.get("state", "present")
+        if state == "attached":
+            return {
+                "failed": True,
+                "msg": "run_lock state=attached needs Python on the host; Windows has none",
+            }
+        record = dict(args.get("holder") or {}, token=args["token"], run_id=args.get("run_id") or "")
+        record["about"] = args.get("about") or {}
+        answer = self._execute_module(
+            module_name="ansible.windows.win_powershell",
+            module_args={
+                "script": WINDOWS_LOCK,
+                "parameters": {
+                    "Path": args["path"],
+                    "Token": args["token"],
+                    "Holder": json.dumps(record, sort_keys=True),
+                    "StealToken": args.get("steal_token") if args.get("steal_token") is not None else "-",
+                    "State": state,
+                    "Check": bool(self._task.check_mode),
+                },
+            },
+            task_vars=task_vars,
+        )
+        if answer.get("failed"):
+            return answer
+        return dict(answer.get("result") or {}, changed=answer.get("changed", False), token=args["token"])

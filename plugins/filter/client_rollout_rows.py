@@ -12,8 +12,10 @@ description:
     (C(__client_rollout_install) on Linux, C(__client_rollout_result) on Windows or after a caught failure) and
     the notice (C(__client_rollout_notice)), so no task has to copy them into facts on every PC.
   - C(client_rollout_rows) gives one row per probed workstation (host, os, status, from_version, to_version,
-    duration_s, bytes_transferred, wave, briefed, in_use, message), sorted by name. Right after the probe, a
-    row whose status is C(not_started) is a workstation waiting for the update.
+    duration_s, bytes_transferred, wave, briefed, in_use, message, cleaned), sorted by name. Right after the
+    probe, a row whose status is C(not_started) is a workstation waiting for the update.
+  - C(cleaned) lists what a cut-off run had left on the PC (an unpack folder, a C(.part) download) and this run
+    removed; the row's message says so too.
 options:
   _input:
     description: The workstations' hostvars (C(groups.workstations | map('extract', hostvars))).
@@ -104,6 +106,12 @@ def row(host: str, *, windows: bool, probe: dict, install, record, notice, wave)
                 duration_s=float(install.get("duration_s") or 0),
                 bytes_transferred=int(install.get("bytes_transferred") or 0),
             )
+    # What a cut run had left on the PC (an unpack folder, a .part download), removed by this run's install.
+    cleaned = list((install or {}).get("cleaned") or [])
+    base["cleaned"] = cleaned
+    if cleaned:
+        said = "removed what a cut-off run left: " + ", ".join(cleaned)
+        base["message"] = f"{base['message']}; {said}" if base["message"] else said
     briefed = (
         bool(notice)
         and not notice.get("skipped")

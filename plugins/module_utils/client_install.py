@@ -2,29 +2,30 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The SIAK client install on a Linux workstation: check, download, verify, unpack, switch, prune.
 
-Standard library only, so it runs two ways with the same code: inside the module
-dukcapil.siak.client_release, and as a bare ``python3 -`` script that the module's action plugin sends
-after client_release.py's source (a module start costs a workstation about three times a bare Python
-start, and a rollout pays it on every PC). ``install`` returns the module's result, or raises
-InstallError with the result so far; the old release stays active on every failure.
+The layout, the safe unpack, the switch and the prune are the release library's (release.py and
+release_unpack.py), the same as the server's; the lock is the collection's one lock (run_lock.py), taken
+for the time of the install. This file holds only what is particular to a workstation: a client that is
+open (wait for it or skip the PC) and the decision from the package's version and checksum
+(client_release.decide). ``install`` returns the module's result, or raises InstallError with the result
+so far; the old release stays active on every failure.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import socket
-import subprocess
-import sys
 import time
 
-try:
-    from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
-except ImportError:  # a bare script: client_release.py's source runs first, in this same module
-    cr = sys.modules[__name__]
+from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
+from ansible_collections.dukcapil.siak.plugins.module_utils import release as rl
+from ansible_collections.dukcapil.siak.plugins.module_utils import run_lock
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import (
+    UnpackError,
+    download as fetch,
+    stage,
+)
 
-CHUNK = 1 << 20
+LOCK_NAME = rl.LOCK_NAME
 
 
 class InstallError(Exception):
@@ -37,19 +38,15 @@ class InstallError(Exception):
 
 def read_marker(release_dir: str) -> tuple[str | None, str | None]:
     """(version, sha256) from a release folder's marker, or (None, None) when it has none."""
-    try:
-        with open(os.path.join(release_dir, cr.MARKER), encoding="utf-8") as fh:
-            data = json.load(fh)
-        return data.get("version"), cr.normalise_sha256(data.get("sha256", ""))
-    except (OSError, ValueError, AttributeError):
-        return None, None
+    data = rl.read_marker(release_dir, cr.MARKER) or {}
+    return data.get("version"), cr.normalise_sha256(data.get("sha256", "")) if data else None
 
 
 def current_release(root: str) -> str | None:
     """Name of the release ``current`` points at (None without a link), failing on a real folder."""
     link = os.path.join(root, cr.CURRENT)
     if os.path.islink(link):
-        return os.path.basename(os.readlink(link).rstrip("/"))
+        return rl.link_name(os.readlink(link))
     if os.path.exists(link):
         raise InstallError(
             f"{link} is a folder or file, not a link; move it to {root}/{cr.RELEASES}/<its version> and rerun"
@@ -86,75 +83,37 @@ def running_clients(name: str) -> list[int]:
 
 
 def download(url: str, dest: str, timeout: int, validate_certs: bool) -> tuple[str, int]:
-    """Stream ``url`` into ``dest`` while hashing it. Returns (sha256, bytes)."""
-    import hashlib
-    import http.client
-    import urllib.error
-    import urllib.request
-
-    context = None
-    if url.lower().startswith("https:"):
-        import ssl
-
-        context = ssl.create_default_context() if validate_certs else ssl._create_unverified_context()
-    # The workstation names itself, so the distribution point's access log says who fetched what.
-    request = urllib.request.Request(
-        url, headers={"User-Agent": f"dukcapil.siak-client_rollout/1 ({socket.gethostname()})"}
-    )
-    digest = hashlib.sha256()
-    size = 0
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
+    """Stream ``url`` into ``dest`` while hashing it (the library's download). Returns (sha256, bytes)."""
     try:
-        # Standard library only (this runs as a bare script too): an opener, with the TLS context when https.
-        handlers = [urllib.request.HTTPSHandler(context=context)] if context is not None else []
-        response = urllib.request.build_opener(*handlers).open(request, timeout=timeout)
-        with response, open(dest, "wb") as out:
-            while True:
-                n = response.readinto(view)
-                if not n:
-                    break
-                digest.update(view[:n])
-                out.write(view[:n])
-                size += n
-    except urllib.error.HTTPError as err:
-        raise InstallError(f"the distribution point answered {err.code} {err.reason} for {url}") from None
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
-        reason = getattr(err, "reason", None) or err
-        raise InstallError(f"the distribution point did not answer at {url}: {reason}") from None
-    return digest.hexdigest(), size
+        return fetch(
+            url,
+            dest,
+            timeout,
+            validate_certs,
+            # The workstation names itself, so the distribution point's access log says who fetched what.
+            user_agent=f"dukcapil.siak-client_rollout/1 ({socket.gethostname()})",
+            who="the distribution point",
+        )
+    except UnpackError as err:
+        raise InstallError(str(err)) from None
 
 
-def file_sha256(path: str) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def unpack(archive: str, dest: str) -> None:
-    with open(archive, "rb") as fh:
-        kind = cr.archive_kind(fh.read(4))
-    if kind == "zip":
-        import zipfile
-
-        try:
-            with zipfile.ZipFile(archive) as zf:
-                zf.extractall(dest)
-        except (zipfile.BadZipFile, OSError) as err:
-            raise InstallError(f"the package {archive} could not be unpacked: {err}") from None
-        return
-    tar = shutil.which("tar") or shutil.which("tar", path="/usr/bin:/bin")
-    if not tar:
-        raise InstallError("tar is missing on this workstation: install it (package tar) and rerun")
-    done = subprocess.run(
-        [tar, "-xf", archive, "-C", dest, "--no-same-owner"], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise InstallError(f"the package {archive} could not be unpacked: {done.stderr.strip()}")
+def take_lock(p: dict, result: dict) -> bool:
+    """Take the workstation's lock for this run (``p['lock']``: path, holder, token, steal_token from the
+    action). Returns True when taken; otherwise the holder is in ``result['lock_holder']``."""
+    lock = p.get("lock") or {}
+    if not lock:
+        return False
+    holder = dict(lock.get("holder") or {}, token=lock["token"], run_id=lock.get("run_id") or "")
+    holder["about"] = {"kind": "client", "version": p["version"]}
+    taken = run_lock.take(lock["path"], holder, lock.get("steal_token"))
+    result["lock_taken_over"] = taken["taken_over"]
+    if not taken["acquired"]:
+        result["lock_holder"] = taken["holder"]
+        return False
+    if taken["taken_over"]:
+        result["lock_holder"] = taken["holder"]
+    return True
 
 
 def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
@@ -185,6 +144,7 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
         bytes_transferred=0,
         release_path=target,
         pruned=[],
+        cleaned=[],
         action=action,
     )
 
@@ -214,15 +174,25 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
         )
 
     os.makedirs(releases, mode=0o755, exist_ok=True)
-    incoming = os.path.join(root, cr.INCOMING)
+    locked = take_lock(p, result)
+    if p.get("lock") and not locked:
+        return finish("locked")
+    incoming = os.path.join(root, rl.INCOMING)
     stamp = f"{os.getpid()}"
     partial = os.path.join(releases, f".{version}.partial-{stamp}")
     part = None
     try:
+        # What a cut run left (an unpack folder, a .part download) goes first, and the result says so.
+        left = rl.read_state(root, p["keep_releases"], cr.MARKER)
+        pushed = (
+            os.path.basename(p["src"]) if p.get("src") and os.path.dirname(p["src"]) == incoming else None
+        )
+        left["incoming_parts"] = [n for n in left["incoming_parts"] if n != pushed]
+        result["cleaned"] = rl.clean_leftovers(root, left)
         if action == cr.INSTALL:
             if p.get("url"):
                 os.makedirs(incoming, mode=0o700, exist_ok=True)
-                part = os.path.join(incoming, f"{version}.{stamp}.part")
+                part = os.path.join(incoming, f"{version}.{stamp}{rl.PART_SUFFIX}")
                 try:
                     got, size = download(p["url"], part, p["timeout"], p["validate_certs"])
                 except InstallError as err:
@@ -235,7 +205,7 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
                         f"the pushed package {p['src']} is missing on this workstation", result
                     )
                 part, source = p["src"], p["src"]
-                got = file_sha256(part)
+                got = rl.file_sha256(part)
             if got != sha256:
                 raise InstallError(
                     f"checksum mismatch for {source}: expected {sha256}, got {got}. The package was "
@@ -243,28 +213,19 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
                     "point and client_rollout_package_sha256",
                     result,
                 )
-            os.makedirs(partial, mode=0o755)
+            marker = dict(version=version, source=source, installed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             try:
-                unpack(part, partial)
-            except InstallError as err:
-                raise InstallError(str(err), result) from None
-            if p["entrypoint"] and not os.path.exists(os.path.join(partial, p["entrypoint"])):
-                raise InstallError(
-                    f"the package has no {p['entrypoint']}: it is not a SIAK client package", result
+                stage(
+                    root,
+                    version,
+                    partial,
+                    part,
+                    marker=marker,
+                    marker_name=cr.MARKER,
+                    require=[p["entrypoint"]] if p["entrypoint"] else [],
                 )
-            marker = dict(
-                version=version,
-                sha256=sha256,
-                source=source,
-                installed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            )
-            with open(os.path.join(partial, cr.MARKER), "w", encoding="utf-8") as fh:
-                json.dump(marker, fh, indent=2)
-                fh.write("\n")
-            if os.path.lexists(target):
-                # A folder without a readable marker: an earlier run died mid-way. Set it aside.
-                os.rename(target, os.path.join(releases, f".{version}.broken-{stamp}"))
-            os.rename(partial, target)
+            except UnpackError as err:
+                raise InstallError(f"the package {source} could not be unpacked: {err}", result) from None
             result["changed"] = True
 
         if pids and p["in_use"] == "wait":
@@ -276,19 +237,11 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
         if pids:
             return finish("in_use")
 
-        link = os.path.join(root, cr.CURRENT)
-        tmp_link = os.path.join(root, f".{cr.CURRENT}.{stamp}.tmp")
-        os.symlink(os.path.join(cr.RELEASES, version), tmp_link)
-        os.replace(tmp_link, link)
+        rl.switch_links(root, version, previous if previous != version else None)
         result.update(changed=True, version=version)
         if diff:
             result["diff"] = switch_diff()
-
-        entries = [(n, os.lstat(os.path.join(releases, n)).st_mtime) for n in os.listdir(releases)]
-        doomed = cr.releases_to_prune(entries, p["keep_releases"], version, previous)
-        for name in doomed:
-            shutil.rmtree(os.path.join(releases, name), ignore_errors=True)
-        result["pruned"] = doomed
+        result["pruned"] = rl.prune(root, max(2, p["keep_releases"]), cr.MARKER)
         return finish("updated")
     except OSError as err:
         raise InstallError(
@@ -296,7 +249,7 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
             result,
         ) from None
     finally:
-        if os.path.isdir(partial):
-            shutil.rmtree(partial, ignore_errors=True)
         if part and os.path.exists(part) and (p.get("url") or p.get("remove_src", True)):
             os.unlink(part)
+        if locked:
+            run_lock.release(p["lock"]["path"], p["lock"]["token"])

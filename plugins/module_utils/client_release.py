@@ -42,6 +42,7 @@ ARGUMENT_SPEC = dict(
     keep_releases=dict(type="int", default=2),
     timeout=dict(type="int", default=60),
     validate_certs=dict(type="bool", default=True),
+    lock=dict(type="dict", no_log=False),
 )
 
 
@@ -89,26 +90,6 @@ def decide(
     if target_release_sha256 == target_sha256:
         return SWITCH
     return CONFLICT
-
-
-def releases_to_prune(
-    releases: list[tuple[str, float]], keep: int, current: str | None, previous: str | None
-) -> list[str]:
-    """Release names to delete so that ``keep`` remain: current and previous first, then the newest.
-
-    ``releases`` are (name, mtime) of the folders under ``releases/``. Hidden names (``.x.partial``,
-    left by an interrupted run) are always deleted. ``keep`` below 2 is read as 2: the previous
-    version is what a rollback needs.
-    """
-    keep = max(2, keep)
-    visible = [(n, m) for n, m in releases if not n.startswith(".")]
-    hidden = [n for n, _mtime in releases if n.startswith(".")]
-    names = [n for n, _mtime in visible]
-    ranked = [n for n in (current, previous) if n and n in names]
-    for name, _mtime in sorted(visible, key=lambda r: (-r[1], r[0])):
-        if name not in ranked:
-            ranked.append(name)
-    return sorted(hidden) + sorted(ranked[keep:])
 
 
 def process_matches(comm: str, argv0: str, name: str) -> bool:

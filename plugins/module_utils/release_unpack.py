@@ -1,20 +1,25 @@
 # Copyright: dukcapil.siak developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read a release artifact once: hash it, decompress it and write its members in the same pass.
+"""The release library's safe unpack: read an artifact once, hash it and write its members in the same pass.
 
-The old way read the artifact four times (a listing for its size, a sha256, the copy's own checksum and
-the unpack). Here one reader feeds both the sha256 and the decompressor, and every tar member is checked
-(stays inside the release, no device files, links pointing inside) before it is written. A second thread
-reads, hashes and inflates while the first writes files: hashlib, zlib and file writes all release the
-GIL, so on two cores the pass takes about as long as its slowest half.
+One reader feeds both the sha256 and the decompressor, and every tar member is checked before it is
+written: it stays inside the release (no absolute path, no ``..``, nothing written through a link), links
+point inside the release, and devices, fifos and other special files are refused; setuid, setgid and
+sticky bits are dropped (a member's mode is masked to 0755), names are whatever the file system takes (an
+over-long one fails the unpack). These are the rules of tarfile's ``data`` extraction filter, applied
+while the stream is read, so the artifact is not read twice. A second thread reads, hashes and inflates
+while the first writes files: hashlib, zlib and file writes all release the GIL.
 
-Nothing here knows about Ansible; the module release_unpack calls unpack_artifact().
+A zip is read from its end, so it is hashed first and unpacked only once its checksum is right.
+download() fetches an artifact from an http(s) URL into a ``.part`` file, hashing it as it arrives.
+Standard library only; the modules release_unpack and client_release call it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import queue
 import shutil
@@ -25,7 +30,9 @@ import zipfile
 import zlib
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
+    MARKER,
     file_sha256,
+    is_release_name,
     is_safe_link,
     is_safe_member,
 )
@@ -41,8 +48,6 @@ class _Pipe:
     """File-like reader of the decompressed stream, filled by a thread that reads, hashes and inflates."""
 
     def __init__(self, fh, close=True):
-        # fh: the artifact file, or standard input when the artifact is streamed to the server as it is
-        # sent (the action release_unpack): then transfer, checksum and unpack are one overlapping pass.
         self._fh = fh
         self._close = close
         self.digest = hashlib.sha256()
@@ -288,26 +293,6 @@ def unpack_artifact(path, dest, expected_sha256="", reserve_bytes=0):
     return digest, writer.files, writer.bytes
 
 
-def unpack_stream(fh, dest, expected_sha256="", reserve_bytes=0):
-    """As unpack_artifact() for a tar.gz or tar read from ``fh`` as it arrives (standard input).
-
-    The stream is read to its end whatever the members are, so the sha256 covers all of it. A zip
-    cannot be streamed (it is read from its end); the action sends it as a file instead.
-    """
-    expected = (expected_sha256 or "").lower()
-    writer = _Writer(dest, reserve_bytes)
-    digest = _unpack_tar(fh, writer, close=False)
-    _verify(digest, expected)
-    return digest, writer.files, writer.bytes
-
-
-def drain(fh):
-    """Read ``fh`` to its end (after a failure), so the sender finishes and gets the module's answer."""
-    with contextlib.suppress(OSError, ValueError):
-        while fh.read(CHUNK):
-            pass
-
-
 def _verify(digest, expected):
     if expected and digest != expected:
         raise UnpackError(
@@ -350,3 +335,107 @@ def link_shared(root, release, specs):
             os.symlink(shared, target)
             done.append("linked " + rel)
     return done
+
+
+def download(url, dest, timeout=60, validate_certs=True, *, user_agent="dukcapil.siak", who="the server"):
+    """Fetch ``url`` into ``dest`` (created 0600), hashing it as it arrives. Returns (sha256, bytes).
+
+    Raises UnpackError naming the URL when the server does not answer or answers with an error. Proxies
+    from the environment apply, as for any download the operator asked for.
+    """
+    import http.client
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    handlers = []
+    if url.lower().startswith("https:"):
+        context = ssl.create_default_context()
+        if not validate_certs:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        handlers.append(urllib.request.HTTPSHandler(context=context))
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        response = urllib.request.build_opener(*handlers).open(request, timeout=timeout)
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with response, os.fdopen(fd, "wb") as out:
+            while True:
+                block = response.read(CHUNK)
+                if not block:
+                    break
+                digest.update(block)
+                out.write(block)
+                size += len(block)
+    except urllib.error.HTTPError as err:
+        raise UnpackError("%s answered %s %s for %s" % (who, err.code, err.reason, url)) from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
+        reason = getattr(err, "reason", None) or err
+        raise UnpackError("%s did not answer at %s: %s" % (who, url, reason)) from None
+    return digest.hexdigest(), size
+
+
+def _inside(root, path):
+    root = os.path.realpath(root)
+    real = os.path.realpath(os.path.dirname(path))
+    return real == root or real.startswith(root + os.sep)
+
+
+def stage(
+    root,
+    name,
+    partial,
+    artifact,
+    *,
+    sha256="",
+    reserve_bytes=0,
+    shared_paths=(),
+    shared_files=(),
+    marker=None,
+    marker_name=None,
+    require=(),
+):
+    """Make ``<root>/releases/<name>`` from ``artifact``, never touching the live release.
+
+    Unpacks into ``partial`` (a hidden folder under releases/, so nothing takes it for a release), links the
+    shared paths, writes the marker (with the sha256 computed during the unpack) and renames ``partial`` to
+    its name in one rename. ``require``: paths the release must hold (a client's entry point). Any failure
+    removes ``partial`` and raises UnpackError. Returns
+    {path, sha256, files, unpacked_bytes, shared}.
+    """
+    releases = os.path.join(root, "releases")
+    final = os.path.join(releases, name)
+    if not is_release_name(name):
+        raise UnpackError("release name %s is not a plain folder name" % name)
+    if os.path.dirname(partial) != releases or not os.path.basename(partial).startswith("."):
+        raise UnpackError("%s is not an unpack folder under %s" % (partial, releases))
+    if not os.path.isfile(artifact):
+        raise UnpackError("artifact %s does not exist on the server or is not a file" % artifact)
+    try:
+        for folder in (releases, os.path.join(root, "shared")):
+            os.makedirs(folder, exist_ok=True)
+        shutil.rmtree(partial, ignore_errors=True)
+        os.mkdir(partial, 0o755)
+        digest, files, size = unpack_artifact(artifact, partial, sha256, reserve_bytes)
+        specs = [("d", x) for x in shared_paths] + [("f", x) for x in shared_files]
+        for _kind, rel in specs:
+            if not _inside(partial, os.path.join(partial, rel)):
+                raise UnpackError("shared path %s leads out of the release through a link" % rel)
+        shared = link_shared(root, partial, specs)
+        for rel in require:
+            if not os.path.lexists(os.path.join(partial, rel)):
+                raise UnpackError("the artifact has no %s: it is not a release of what was asked for" % rel)
+        with open(os.path.join(partial, marker_name or MARKER), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(dict(marker or {}, sha256=digest), sort_keys=True) + "\n")
+        if os.path.lexists(final):
+            if os.path.isdir(final) and not os.path.islink(final):
+                shutil.rmtree(final)
+            else:
+                os.unlink(final)
+        os.rename(partial, final)
+    except (UnpackError, OSError) as err:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise UnpackError(str(err)) from None
+    return {"path": final, "sha256": digest, "files": files, "unpacked_bytes": size, "shared": shared}

@@ -16,14 +16,18 @@ description:
     and nothing is downloaded.
   - Otherwise the package is pulled from the distribution point over HTTP(S) (or taken from a file already
     pushed to the workstation), its SHA-256 is checked, it is unpacked beside the old release and the link
-    is switched in one rename. The previous release is kept for rollback.
+    is switched in one rename; C(previous) names the release it replaced, kept for rollback. The layout, the
+    safe unpack (the same checks as the server's), the switch and the prune are the collection's release
+    library, the same as the server's.
+  - The install holds the collection's one lock (C(<root>/.siak-upgrade.lock), as M(dukcapil.siak.run_lock)
+    writes it) for its time, so two rollouts never install on one workstation at once; the action decides on
+    the controller whether a holder is gone (its process gone on the same boot of the same controller, or the
+    lock older than two hours) and takes its lock over with a warning naming it.
+  - What a cut run left (an unpack folder, a C(.part) download) is removed first; RV(cleaned) names it.
   - A package whose checksum does not match is deleted and the workstation stays on its old version.
   - When the SIAK client is running (an operator is serving a citizen) the module never stops it; it waits
     for it to close, or reports the workstation as in use, leaving the new release unpacked but not active.
   - One task does all of this, so a rollout to tens of workstations costs one round trip per workstation.
-  - On a POSIX shell the action plugin runs the same code (module_utils/client_install.py) as a bare
-    C(python3) script, without the module wrapper, which costs a workstation about three times a bare Python
-    start.
   - With O(state=probe) on a POSIX shell the action plugin reads the same facts with one shell command, so
     no Python starts on the workstation (a rerun where every PC is current costs one short SSH exchange each).
 options:
@@ -95,6 +99,9 @@ options:
     description: Check the distribution point's TLS certificate.
     type: bool
     default: true
+  lock:
+    description: Set by the action - the lock's path, this run's token and holder record. Do not set.
+    type: dict
 notes:
   - Check mode reports what would happen and changes nothing; diff mode shows the C(current) link before and after.
   - A running client is found by process name among the processes that share the module's mount namespace
@@ -152,6 +159,11 @@ release_path:
   type: str
 pruned:
   description: Release folders deleted to keep O(keep_releases).
+  returned: always
+  type: list
+  elements: str
+cleaned:
+  description: Leftovers of a cut run (unpack folders, C(.part) downloads) that were removed.
   returned: always
   type: list
   elements: str

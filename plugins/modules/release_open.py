@@ -11,14 +11,21 @@ version_added: 0.3.0
 description:
   - An action (it runs in the controller process) for the first step of a release (SOP-PIAK-15 step 5 or 7).
     It changes nothing, also in check mode.
-  - It checks the settings first and fails naming every problem. Then it reads the folder on the target
-    (where C(current) and C(previous) point, the releases and their markers, unfinished unpacks, the lock, the
-    free disk) and, for an artifact on the controller, its sha256 and unpacked size at the same time.
+  - It checks the settings first and fails naming every problem. Then it reads the folder on the target with
+    M(dukcapil.siak.release_state) (where C(current) and C(previous) point, the releases and their markers,
+    whether the live release answers its health check, an unfinished switch, leftovers of an interrupted run,
+    the lock, the free disk) and, for an artifact on the controller, its sha256 and unpacked size at the same
+    time.
   - It decides the plan (install, reinstall or nothing because the version is current; the release folder's
     name; whether a complete release can be kept) and fails, having changed nothing, on a checksum that is not
     O(sha256), a downgrade that O(allow_downgrade) does not allow, or too little free disk.
-  - On a Linux target whose Python is known (C(ansible_python_interpreter)) the folder is read by a plain
-    Python script over the connection; otherwise by M(dukcapil.siak.release_state).
+  - The plan is C(current) (nothing to do) only when the version is current, no switch is unfinished and the
+    live release was found running and healthy (or that cannot be known, without a health check). A current
+    release that does not answer makes the plan C(repair).
+  - With O(reconcile) (the run holds the upgrade lock) the folder is first reconciled with the server - the
+    leftovers of an interrupted run removed, an unfinished switch finished, a live release that does not
+    answer started or replaced by C(previous) - and the plan is decided again from what is there then.
+    RV(reconciled) says what was done.
   - Windows targets read the folder (and a remote artifact) with ansible.windows modules and pass the
     answers as O(state) and O(artifact_info); with O(windows) and no O(state) only the settings are checked.
 options:
@@ -93,8 +100,12 @@ options:
     description: How health is checked (the role's C(health)).
     type: dict
     default: {}
+  reconcile:
+    description: Reconcile the folder with the server before deciding (see above). Only under the upgrade lock.
+    type: bool
+    default: false
   token:
-    description: This run's lock token (a new one when not given).
+    description: A token naming this run's unpack folder (a new one when not given).
     type: str
   windows:
     description: The target is Windows.
@@ -134,7 +145,7 @@ windows:
   returned: always
 plan:
   description:
-    - The plan; keys C(action) (C(install), C(reinstall), C(current)), C(root), C(kind), C(from_version),
+    - The plan; keys C(action) (C(install), C(reinstall), C(repair), C(current)), C(root), C(kind), C(from_version),
       C(from_release), C(from_sha256), C(to_version), C(previous_link), C(release_name), C(reuse), C(sha256),
       C(checksum_waived), C(same_artifact).
   type: dict
@@ -164,8 +175,13 @@ artifact_format:
   type: str
   returned: when the folder was read
 token:
-  description: This run's lock token (O(token), or a new one).
+  description: The token naming this run's unpack folder (O(token), or a new one).
   type: str
+  returned: always
+reconciled:
+  description: With O(reconcile), what the reconcile did (see M(dukcapil.siak.release_state)).
+  type: list
+  elements: dict
   returned: always
 message:
   description: What this run will do on this host, for the operator.

@@ -6,19 +6,23 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: release_switch
-short_description: Stop the service, switch current to a staged release in one rename, start, health-check
+short_description: Make a staged release current - stop, switch in one rename, start, health-check, restore on failure
 version_added: 0.2.0
 description:
-  - One run on the target for what used to be five tasks (stop, switch, start, health check, cleanup),
-    so the service is down only for the stop, the rename and the start.
-  - The switch is atomic. C(previous) is pointed at the release C(current) left, then C(current) at the new
-    release, each by creating a link under a temporary name and renaming it over the old one.
-  - The health check probes at once and then backs off (0.1 s, 0.2 s, ... up to C(health.delay_s)) until
-    it passes or C(health.retries) times C(health.delay_s) seconds have gone by.
-  - On failure the task fails with the phase (C(stop), C(switch), C(start), C(health)) and RV(switched) says
-    whether C(current) was already moved, so the caller can put the previous release back.
-  - After a healthy start, with O(prune), complete releases beyond O(keep) are removed (never the current
-    or the previous one). A release that cannot be removed is a warning, not a reason to roll back.
+  - First writes the switch journal (C(<root>/.siak-switch.json)) naming the release it makes current, the
+    one that was current and where C(previous) pointed, so a run cut off at any point after this is finished
+    by the next run's reconcile (M(dukcapil.siak.release_state)).
+  - Then stops the service, points C(previous) at the release C(current) left and C(current) at the new
+    release (each by one rename of a link made under a temporary name), starts the service and checks its
+    health, probing at once and then backing off up to C(health.delay_s) within C(health.retries) times
+    C(health.delay_s) seconds. The journal is removed when the release is healthy.
+  - When any of that fails, the release that was current is put back in the same run (C(current) and
+    C(previous) as they were, a first install's C(current) removed), started and checked; the task fails
+    with RV(phase) and RV(restore) saying what happened and what is live.
+  - Also used by the rollback, with O(name) the release to go back to.
+  - With O(prune), complete releases beyond O(keep) are removed after a healthy start (never the current or
+    the previous one).
+  - Linux and other POSIX targets.
 options:
   root:
     description: The application root.
@@ -29,15 +33,15 @@ options:
     type: str
     required: true
   stop_first:
-    description: Stop the service before the switch (false on a first install).
+    description: Stop the service before the switch.
     type: bool
     default: true
   service:
-    description: How the service is stopped and started (as the role's C(service) option).
+    description: How the service is stopped and started (the release role's C(service) option).
     type: dict
     default: {manager: none}
   health:
-    description: How to tell the release is healthy (as the role's C(health) option).
+    description: How to tell the release is healthy (the release role's C(health) option).
     type: dict
     default: {kind: none}
   keep:
@@ -47,18 +51,29 @@ options:
   prune:
     description: Remove releases beyond O(keep) after a healthy start.
     type: bool
-    default: true
-  unlock_path:
-    description:
-      - The upgrade lock (see M(dukcapil.siak.release_lock)) to give back once the release is healthy and old
-        releases are removed, saving a round trip. It is removed only if O(unlock_token) holds it; on failure
-        it stays, for the caller's rollback, which gives it back itself.
-    type: path
-  unlock_token:
-    description: The token of the run that holds O(unlock_path).
+    default: false
+  kind:
+    description: What the switch is, for the journal (C(upgrade) or C(rollback)).
     type: str
+    default: upgrade
+  lock:
+    description:
+      - Set by the action - the upgrade lock this run holds (path, token). The module records its process under
+        it (M(dukcapil.siak.run_lock) C(state=attached)) and changes nothing when the run no longer holds it.
+    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
+attributes:
+  check_mode:
+    description: Not supported; the release role's check mode says what it would switch instead.
+    support: none
+  diff_mode:
+    description: The module returns no diff.
+    support: none
+  platform:
+    description: The managed hosts it runs on.
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -72,31 +87,51 @@ EXAMPLES = r"""
 
 RETURN = r"""
 switched:
-  description: Whether C(current) points at the new release now.
+  description: Whether C(current) reached the new release (before any restore).
+  type: bool
+  returned: always
+healthy:
+  description: Whether the new release is live and healthy.
   type: bool
   returned: always
 phase:
-  description: Where it failed (C(stop), C(switch), C(start), C(health)), or C(done).
+  description: Where it failed (C(check), C(stop), C(switch), C(start), C(health)), or C(done).
   type: str
   returned: always
-attempts:
-  description: Health probes made.
-  type: int
+from:
+  description: The release that was current before.
+  type: str
+  returned: always
+restore:
+  description: After a failure, what the restore did (restored, first_install, started, healthy, error).
+  type: dict
   returned: always
 pruned:
-  description: Releases removed by the cleanup.
+  description: Releases removed by O(prune).
   type: list
   elements: str
   returned: always
-unlocked:
-  description: Whether the upgrade lock was given back.
-  type: bool
+live:
+  description: The live release afterwards (release, version, healthy, health_error, switch_in_progress).
+  type: dict
+  returned: always
+live_s:
+  description: Seconds from the stop to the verdict.
+  type: float
   returned: always
 """
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release_switch import go_live
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
+    hold,
+    live_summary,
+    prune,
+    read_state,
+    switch,
+)
 
 
 def main():
@@ -108,27 +143,47 @@ def main():
             "service": {"type": "dict", "default": {"manager": "none"}},
             "health": {"type": "dict", "default": {"kind": "none"}},
             "keep": {"type": "int", "default": 3},
-            "prune": {"type": "bool", "default": True},
-            "unlock_path": {"type": "path"},
-            "unlock_token": {"type": "str", "no_log": False},
+            "prune": {"type": "bool", "default": False},
+            "kind": {"type": "str", "default": "upgrade"},
+            "lock": {"type": "dict", "no_log": False},
         },
         supports_check_mode=False,
     )
     p = module.params
-    why, result = go_live(
-        module,
-        p["root"],
-        p["name"],
-        stop_first=p["stop_first"],
-        service=p["service"],
-        health=p["health"],
-        keep=p["keep"],
-        do_prune=p["prune"],
-        unlock_path=p["unlock_path"],
-        unlock_token=p["unlock_token"],
+
+    def runner(cmd):
+        try:
+            return module.run_command(cmd, handle_exceptions=False)
+        except OSError as err:
+            return 127, "", "%s: %s" % (cmd if isinstance(cmd, str) else " ".join(cmd), err)
+
+    started = time.monotonic()
+    refused = hold(p["lock"])
+    if refused:
+        module.fail_json(msg=refused, switched=False, healthy=False, phase="check", restore=None)
+    try:
+        result = switch(
+            runner,
+            p["root"],
+            p["name"],
+            service=p["service"],
+            health=p["health"],
+            stop_first=p["stop_first"],
+            kind=p["kind"],
+        )
+    except OSError as err:
+        module.fail_json(
+            msg="cannot switch %s to releases/%s: %s" % (p["root"], p["name"], err), changed=True
+        )
+    result["pruned"] = (
+        prune(p["root"], p["keep"], warn=module.warn) if result["healthy"] and p["prune"] else []
     )
-    if why:
-        module.fail_json(msg=why, **result)
+    state = read_state(p["root"], p["keep"])
+    state["healthy"] = result["healthy"] or (result["restore"] or {}).get("healthy")
+    result["live"] = live_summary(state)
+    result["live_s"] = round(time.monotonic() - started, 2)
+    if not result["healthy"]:
+        module.fail_json(msg=result["error"], **result)
     module.exit_json(**result)
 
 

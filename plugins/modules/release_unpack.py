@@ -6,25 +6,22 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: release_unpack
-short_description: Stage a release from its artifact in one pass, verified, beside the live one
+short_description: Stage a release from its artifact in one verified pass, beside the live one
 version_added: 0.2.0
 description:
-  - Makes the release layout under O(root), removes unpacks an interrupted run left (O(stale_partials)),
-    then reads the artifact once, computing its sha256 while it unpacks into O(partial), a folder whose
-    name starts with a dot so it is never taken for a release.
-  - Every member is checked before it is written (no absolute paths, no C(..), no device files, links only
-    inside the release, nothing written through a link); the disk is checked as it fills.
+  - Reads the artifact once, computing its sha256 while it unpacks into O(partial), a folder whose name
+    starts with a dot so it is never taken for a release. The artifact is a file on the target
+    (O(artifact)), one the action sends from the controller first (O(src)), or one this module downloads
+    from O(url) into C(<root>/.incoming/) as a C(.part) file.
+  - Every member is checked before it is written (no absolute paths, no C(..), no device files or fifos,
+    links only inside the release, nothing written through a link, setuid and setgid bits dropped); the
+    disk is checked as it fills.
   - When the sha256 is not O(sha256), or anything else fails, O(partial) is removed and the task fails,
     so nothing is switched. Otherwise the shared paths are linked in, the completion marker is written and
     O(partial) becomes C(<root>/releases/<name>) in one rename.
-  - With O(src) (an action runs on the controller first) a tar.gz or tar artifact is streamed to the target
-    on the standard input of one command as it is sent, so the transfer, the sha256 and the unpack overlap in
-    one pass and the artifact is never stored on the target. That command runs this module's code
-    (module_utils/release_stage.py) as a plain Python script when the target's Python is known, with no
-    module payload to build or start. A zip (read from its end), or a target whose Python is not known yet,
-    gets the artifact copied into the connection's temporary folder first (removed again afterwards,
-    whatever happens) and this module run on it.
-  - Linux and other POSIX targets; the Windows path of the release role uses ansible.windows modules.
+  - A transferred or downloaded artifact is removed whatever happens; a run cut off before that leaves a
+    C(.part) file that the next run's M(dukcapil.siak.release_state) reconcile removes.
+  - Linux and other POSIX targets.
 options:
   root:
     description: The application root (C(releases/), C(shared/), C(current)).
@@ -39,75 +36,66 @@ options:
     type: path
     required: true
   src:
-    description: The artifact on the controller; it is transferred to the target first.
+    description: The artifact on the controller; the action sends it to C(<root>/.incoming/) first.
     type: path
   artifact:
-    description: The artifact on the target (when O(src) is not given).
+    description: The artifact on the target.
     type: path
-  stream:
-    description:
-      - Set by the action for its streamed run of O(src) (the artifact arrives on standard input and is
-        unpacked as it arrives; after a failure the rest is read and dropped, so the controller always gets
-        the answer). The module itself refuses it.
-    type: bool
-    default: false
-  artifact_name:
-    description: The artifact's file name, for messages (with O(stream)).
+  url:
+    description: An http(s) URL to download the artifact from.
     type: str
-    default: ""
   remove_artifact:
-    description: Remove O(artifact) afterwards (a downloaded copy). A transferred O(src) is always removed.
+    description: Remove O(artifact) afterwards (a transferred or downloaded copy).
     type: bool
     default: false
   sha256:
-    description: Expected sha256 of the artifact; empty when the check was explicitly waived.
+    description: The artifact's expected sha256; empty to waive the check.
     type: str
     default: ""
   reserve_bytes:
-    description: Free space that must remain on the disk while unpacking.
+    description: Free bytes to leave on the disk; the unpack stops before it would take them.
     type: int
     default: 0
   shared_paths:
-    description: Directories, relative to the release, linked to C(<root>/shared/<path>).
+    description: Directories linked to C(<root>/shared/<path>).
     type: list
     elements: str
     default: []
   shared_files:
-    description: Files, relative to the release, linked to C(<root>/shared/<path>).
-    type: list
-    elements: str
-    default: []
-  stale_partials:
-    description: Names under C(<root>/releases/) of unpacks an interrupted run left, removed first.
+    description: Files linked to C(<root>/shared/<path>), seeded once from the release's own copy.
     type: list
     elements: str
     default: []
   marker:
-    description: What the completion marker C(.siak-release.json) records besides the sha256.
+    description: What the completion marker records (kind, version, artifact, installed_at); the sha256 is added.
     type: dict
     default: {}
+  timeout:
+    description: Seconds to wait for the server of O(url).
+    type: int
+    default: 60
+  validate_certs:
+    description: Verify the certificate of an https O(url).
+    type: bool
+    default: true
   lock:
     description:
-      - Take the upgrade lock first, in the same run (as M(dukcapil.siak.release_lock) does), and change
-        nothing when another run holds it (the result says C(acquired=false) and names the holder; the
-        task does not fail, so the play can explain it).
-      - Keys C(path), C(token), C(owner) and C(steal_token); the action adds C(owner)'s controller, process
-        and time, and handles C(stale_after_min) and C(break_lock) on the controller like release_lock.
-        With C(refuse_step) (the SOP step's number; action only) the action fails the task instead, with a
-        message that names the host, the step and the holder.
-    type: dict
-  switch:
-    description:
-      - Make the staged release live in the same run, right after its rename, as M(dukcapil.siak.release_switch)
-        does, for one round trip for the whole change. It stops the service (C(stop_first)), switch C(current) in
-        one rename, start, health-check, remove releases beyond C(keep) (with C(prune)) and give the upgrade
-        lock back (C(unlock_path), C(unlock_token)). Keys C(service) and C(health) as the role's options.
-      - When any of that fails, the release that was current before (C(from_release); C(previous_link) is
-        where C(previous) pointed) is put back at once, in the same run, started and health-checked; the
-        task fails with RV(phase) and RV(restore) saying what happened. The lock then stays for the caller.
+      - Set by the action - the upgrade lock this run holds (path, token). The module records its process under
+        it (M(dukcapil.siak.run_lock) C(state=attached)) and changes nothing when the run no longer holds it.
     type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
+attributes:
+  check_mode:
+    description: Not supported; the release role's check mode says what it would stage instead.
+    support: none
+  diff_mode:
+    description: The module returns no diff.
+    support: none
+  platform:
+    description: The managed hosts it runs on.
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -131,7 +119,7 @@ path:
 sha256:
   description: sha256 of the artifact, computed while it was unpacked.
   type: str
-  returned: always
+  returned: success
 files:
   description: Files written.
   type: int
@@ -145,57 +133,87 @@ shared:
   type: list
   elements: str
   returned: success
-acquired:
-  description: With O(lock), whether this run holds the upgrade lock.
-  type: bool
-  returned: when O(lock) is given
-holder:
-  description: With O(lock), the lock's holder before this run took it (or that keeps it).
-  type: dict
-  returned: when O(lock) is given
-switched:
-  description: With O(switch), whether C(current) was moved to the new release (before any restore).
-  type: bool
-  returned: when O(switch) is given
-phase:
-  description: With O(switch), where it failed (C(stop), C(switch), C(start), C(health)) or C(done).
-  type: str
-  returned: when O(switch) is given
-restore:
-  description:
-    - With O(switch), after a failure, what the restore did; keys C(restored) (current points where it did
-      before), C(started), C(healthy), C(first_install) and C(error).
-  type: dict
-  returned: when O(switch) is given and it failed
-live_s:
-  description: With O(switch), seconds from the stop to the healthy start (and the cleanup).
-  type: float
-  returned: when O(switch) is given
 unpack_s:
-  description: Seconds the hashing unpack took (wall clock); C(unpack_cpu_s) its CPU seconds.
+  description: Seconds the unpack took.
   type: float
   returned: success
 """
 
+import os
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release_stage import ARGUMENT_SPEC, stage
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import INCOMING, PART_SUFFIX, hold
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import UnpackError, download, stage
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        required_one_of=[("src", "artifact", "stream")],
+        argument_spec={
+            "root": {"type": "path", "required": True},
+            "name": {"type": "str", "required": True},
+            "partial": {"type": "path", "required": True},
+            "src": {"type": "path"},
+            "artifact": {"type": "path"},
+            "url": {"type": "str"},
+            "remove_artifact": {"type": "bool", "default": False},
+            "sha256": {"type": "str", "default": ""},
+            "reserve_bytes": {"type": "int", "default": 0},
+            "shared_paths": {"type": "list", "elements": "str", "default": []},
+            "shared_files": {"type": "list", "elements": "str", "default": []},
+            "marker": {"type": "dict", "default": {}},
+            "timeout": {"type": "int", "default": 60},
+            "validate_certs": {"type": "bool", "default": True},
+            "lock": {"type": "dict", "no_log": False},
+        },
+        required_one_of=[("artifact", "url")],
+        mutually_exclusive=[("artifact", "url")],
         supports_check_mode=False,
     )
-    if module.params["stream"]:
-        # A module arrives on standard input itself (pipelining): the action streams through its plain run.
-        module.fail_json(
-            msg="stream is set by the action release_unpack for its own run, not for this module"
+    p = module.params
+    artifact, remove = p["artifact"], p["remove_artifact"]
+    shown = p["url"] or os.path.basename(artifact or "")
+    started = time.monotonic()
+    result = {"changed": True}
+    refused = hold(p["lock"])
+    if refused:
+        if remove and artifact and os.path.exists(artifact):
+            os.unlink(artifact)
+        module.fail_json(msg=refused, changed=False)
+    try:
+        if p["url"]:
+            artifact = os.path.join(
+                p["root"], INCOMING, "%s.%s%s" % (p["name"], os.path.basename(p["partial"]), PART_SUFFIX)
+            )
+            remove = True
+            os.makedirs(os.path.dirname(artifact), 0o700, exist_ok=True)
+            result["download_sha256"], result["download_bytes"] = download(
+                p["url"], artifact, p["timeout"], p["validate_certs"]
+            )
+        result.update(
+            stage(
+                p["root"],
+                p["name"],
+                p["partial"],
+                artifact,
+                sha256=p["sha256"],
+                reserve_bytes=p["reserve_bytes"],
+                shared_paths=p["shared_paths"],
+                shared_files=p["shared_files"],
+                marker=p["marker"],
+            )
         )
-    result, error = stage(module.params, module)
-    if error is not None:
-        module.fail_json(msg=error, **result)
+    except (UnpackError, OSError) as err:
+        module.fail_json(
+            msg="cannot stage release %s from %s: %s; the unfinished unpack was removed, nothing was switched"
+            % (p["name"], shown, err),
+            changed=False,
+        )
+    finally:
+        if remove and artifact and os.path.exists(artifact):
+            os.unlink(artifact)
+    result["unpack_s"] = round(time.monotonic() - started, 2)
     module.exit_json(**result)
 
 

@@ -117,7 +117,14 @@ def decide(
         and (not existing.get("complete") or existing.get("sha256") == art_sha)
     )
     force = _truthy(s.get("force"))
-    action = "current" if (same and not force) else ("reinstall" if same else "install")
+    # The server is the truth: "current" only when the live release was found running and healthy (or that
+    # cannot be known) and no switch is unfinished; otherwise the run repairs it under the lock first.
+    live_ok = state.get("healthy") is not False and not state.get("journal")
+    if same and not force:
+        action = "current" if live_ok else "repair"
+    else:
+        action = "reinstall" if same else "install"
+    leftovers = bool(state.get("partials") or state.get("incoming_parts"))
     plan = {
         "action": action,
         "root": s["root"],
@@ -135,7 +142,7 @@ def decide(
     }
     out = {
         "plan": plan,
-        "change": action != "current" and not check_mode,
+        "change": (action != "current" or leftovers or not live_ok) and not check_mode,
         "artifact_sha256": art_sha,
         "artifact_unpacked": unpacked,
         "artifact_transfer": transfer,
@@ -163,7 +170,7 @@ def decide(
         margin = int(s.get("disk_margin_mib") or 0)
         needed = unpacked + transfer + margin * MIB
         free = int(state.get("free_bytes") or 0)
-        if not (action == "current" or plan["reuse"] or needed <= free):
+        if not (action in ("current", "repair") or plan["reuse"] or needed <= free):
             out["refusal"] = (
                 "%s: Langkah %s: not enough free disk for the %s %s under %s: %s MiB needed (release, artifact and "
                 "a %s MiB margin), %s MiB free on %s. Nothing was changed. Free space there, or lower the margin."
@@ -182,14 +189,125 @@ def decide(
     return out
 
 
-def saying(s: dict, plan: dict, check_mode: bool) -> str:
+def saying(s: dict, plan: dict, check_mode: bool, state: dict | None = None) -> str:
     """What this run will do on this host, in the words the role always used."""
+    state = state or {}
     version, root, name = str(s["version"]), s["root"], plan["release_name"]
+    if state.get("healthy") is None:
+        live = " (whether it runs is not known: no health check is configured)"
+    else:
+        live = ", running and healthy"
+    why = state.get("health_error") or (
+        "an earlier run was cut off while switching" if state.get("journal") else "it does not answer"
+    )
     what = {
-        "current": "is already at version %s; nothing to replace." % version,
+        "current": "is already at version %s%s; nothing to replace." % (version, live),
+        "repair": "is at version %s but not healthy (%s); it will be started and checked, and the previous "
+        "release put back if it does not come up." % (version, why),
         "fresh": "is not installed; will install %s into %s/releases/%s." % (version, root, name),
         "install": "%s will be replaced by %s (release %s)." % (plan["from_version"], version, name),
         "reinstall": "%s will be installed again (forced) into %s/releases/%s." % (version, root, name),
     }[plan["action"] if plan["from_version"] is not None else "fresh"]
+    if plan["action"] == "install" and state.get("healthy") is False and plan["from_version"] is not None:
+        what += " The live release does not answer now (%s)." % why
     check = " (check mode: nothing changes)" if check_mode else ""
     return "%s: Langkah %s: %s %s%s" % (s["host"], s["step"], s["label"], what, check)
+
+
+def outcome(
+    s: dict,
+    plan: dict,
+    *,
+    failed_task: str,
+    failed_msg: str,
+    failed_result: dict | None,
+    after: dict | None,
+    look: str,
+) -> dict:
+    """What a failed replace step did, from what the server shows after the failure (the server is the truth).
+
+    ``after`` is release_state's answer read after the failure (None when the server could not be read:
+    the connection did not come back); ``failed_result`` the failed task's result (switch, restore,
+    connection_lost). Returns result (updated, installed, rolled_back, failed or unknown), to_version (the
+    version live now, None when none or not known), live, and the message for the operator and the report.
+    """
+    failed_result = failed_result or {}
+    host, label, step, version = s["host"], s["label"], s["step"], str(s["version"])
+    head = '%s: Langkah %s (%s %s) failed at "%s": %s.' % (
+        host,
+        step,
+        label,
+        version,
+        failed_task,
+        failed_msg,
+    )
+    if failed_result.get("connection_lost"):
+        head += " The connection to the server was lost; what is live was read again from the server."
+    if after is None or after.get("failed") or after.get("unreachable"):
+        return {
+            "result": "unknown",
+            "to_version": None,
+            "live": None,
+            "message": "%s The server could not be read again, so what is live is NOT known. Find out with: %s. "
+            "Then run the upgrade again: it finishes or undoes an interrupted switch and says what is live."
+            % (head.replace(" what is live was read again from the server.", ""), look),
+        }
+    cur = after.get("current") or {}
+    live = {
+        "release": cur.get("name"),
+        "version": cur.get("version"),
+        "healthy": after.get("healthy"),
+        "health_error": after.get("health_error") or "",
+        "switch_in_progress": bool(after.get("journal")),
+    }
+    health_words = {True: "started and healthy", None: "its health is not known (no health check)"}
+    if live["switch_in_progress"] or live["healthy"] is False:
+        why = (
+            "an interrupted switch"
+            if live["switch_in_progress"]
+            else "it is not healthy: %s" % live["health_error"]
+        )
+        return {
+            "result": "failed",
+            "to_version": live["version"],
+            "live": live,
+            "message": "%s The server shows current -> releases/%s (version %s), but %s. Run the upgrade again: it "
+            "starts and checks that release, or puts the previous one back, before anything else."
+            % (head, live["release"], live["version"], why),
+        }
+    if live["release"] is None:
+        return {
+            "result": "rolled_back"
+            if plan.get("from_release") is None and failed_result.get("switched")
+            else "failed",
+            "to_version": None,
+            "live": live,
+            "message": "%s Nothing is live under %s: this was a first install, and the server shows no current "
+            "release. Fix the cause and run the upgrade again." % (head, plan.get("root")),
+        }
+    state = health_words.get(live["healthy"], "started and healthy")
+    if str(live["version"]) == version and live["release"] == plan.get("release_name"):
+        return {
+            "result": "installed" if plan.get("from_version") is None else "updated",
+            "to_version": live["version"],
+            "live": live,
+            "message": "%s Even so, the server shows %s %s live (releases/%s), %s. Run the upgrade again to "
+            "finish what came after the switch (hooks, removing old releases); it will find the version current."
+            % (head, label, version, live["release"], state),
+        }
+    switched = bool(failed_result.get("switched")) or failed_result.get("restore") is not None
+    if live["release"] == plan.get("from_release") and switched:
+        return {
+            "result": "rolled_back",
+            "to_version": live["version"],
+            "live": live,
+            "message": "%s Rolled back automatically: %s %s (releases/%s) is current again, %s. Fix the release "
+            "and run the upgrade again." % (head, label, live["version"], live["release"], state),
+        }
+    return {
+        "result": "failed",
+        "to_version": live["version"],
+        "live": live,
+        "message": "%s The server shows %s %s live (releases/%s), %s. Fix the cause and run the upgrade again."
+        % (head, label, live["version"], live["release"], state),
+    }

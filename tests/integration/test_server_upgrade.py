@@ -281,8 +281,9 @@ def test_a_second_concurrent_upgrade_is_refused_by_the_lock(vm, releases, tmp_pa
         vm.sh("siak-vm", f"touch {flag}")
         thread.join()
     assert second.returncode == 2
-    assert f"siak-vm: Langkah 6: another upgrade of {root} is running" in message(second)
-    assert "Nothing was changed" in message(second)
+    text = message(second)
+    assert f"siak-vm: {root}/.siak-upgrade.lock is held by a run that is still going: run " in text
+    assert " by root on " in text and "Nothing was changed" in text
     ok(first["r"])
     assert current(vm, root) == "releases/2.0" and get(vm, port) == "2.0"
 
@@ -293,13 +294,12 @@ def test_sshd_stopped_mid_transfer_leaves_v1_and_a_rerun_completes(vm, releases)
     state = json.loads((vm.dir / "lab.json").read_text())
     ns = state["hosts"]["siak-vm"]["mnt_ns"]
     upper_tmp = vm.dir / "hosts" / "siak-vm" / "upper" / "root" / ".ansible" / "tmp"
-    # A tar.gz is streamed into the unpack (no copy lands in ansible-tmp): the transfer is under way once
-    # the unpack folder has a file with data in it; a zip would be copied into ansible-tmp first.
-    upper_releases = vm.dir / "hosts" / "siak-vm" / "upper" / root.lstrip("/") / "releases"
+    # The artifact is sent into <root>/.incoming as a .part file: the transfer is under way once it has data.
+    upper_root = vm.dir / "hosts" / "siak-vm" / "upper" / root.lstrip("/")
     cut: dict = {}
 
     def arriving() -> list[Path]:
-        found = list(upper_tmp.glob("ansible-tmp-*/*")) + list(upper_releases.glob(".3.0.partial-*/**/*"))
+        found = list(upper_tmp.glob("ansible-tmp-*/*")) + list(upper_root.glob(".incoming/*.part"))
         return [p for p in found if p.is_file() and p.stat().st_size > 0]
 
     def cut_sshd_when_the_copy_starts() -> None:
@@ -327,8 +327,12 @@ def test_sshd_stopped_mid_transfer_leaves_v1_and_a_rerun_completes(vm, releases)
     # Power-cycle the VM (its sshd is gone), start v1 again, and rerun: the upgrade completes.
     vm.stop("siak-vm")
     vm.start("siak-vm")
-    ok(app(vm, root, port, releases["app_big"]))
+    rerun = app(vm, root, port, releases["app_big"])
+    ok(rerun)
     assert current(vm, root) == "releases/3.0" and get(vm, port) == "3.0"
+    # The cut transfer's .part file is gone, and the rerun said it removed it.
+    assert vm.sh("siak-vm", f"ls -A {root}/.incoming; ls -A {root}/releases").stdout.split() == ["1.0", "3.0"]
+    assert "Reconciled first: cleaned" in message(rerun)
 
 
 def test_bad_variables_are_rejected_by_the_argument_spec(vm, releases):

@@ -217,6 +217,13 @@ def test_check_mode_changes_nothing(ulab):
     assert report["check_mode"] is True and report["outputs"][0]["step"] == "prepare"
     assert "Uji coba (check mode)" in report["status"]
     assert "Jadwal uji coba pemutakhiran SIAK" in md
+    # Steps 5 to 8 were not rehearsed on the VM that is off, and the Laporan says why.
+    reasons = {r["id"]: r["reason"] for r in report["rows"]}
+    for step in ("open_app_folder", "replace_app", "open_proxy_folder", "replace_proxy"):
+        assert (
+            reasons[step]
+            == "tidak dapat diuji coba dalam uji coba: VM SIAK mati, dan uji coba tidak menyalakannya"
+        )
 
 
 def test_one_step_alone_with_tags(ulab):

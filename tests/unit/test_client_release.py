@@ -55,15 +55,6 @@ def test_what_to_do_on_a_pc(current, target_release, action):
     assert cr.decide("2.0", SHA, current[0], current[1], target_release) == action
 
 
-def test_pruning_keeps_current_and_previous_and_drops_leftovers():
-    releases = [("1.0", 1.0), ("2.0", 2.0), ("3.0", 3.0), (".3.0.partial-42", 4.0), ("0.9", 0.5)]
-    assert cr.releases_to_prune(releases, 2, "3.0", "2.0") == [".3.0.partial-42", "0.9", "1.0"]
-    # keep below 2 still keeps the previous version: a rollback needs it
-    assert cr.releases_to_prune(releases, 1, "3.0", "1.0") == [".3.0.partial-42", "0.9", "2.0"]
-    assert cr.releases_to_prune(releases, 3, "3.0", "2.0") == [".3.0.partial-42", "0.9"]
-    assert cr.releases_to_prune([("2.0", 1.0)], 2, "2.0", None) == []
-
-
 def test_the_client_process_is_matched_by_comm_or_argv0():
     assert cr.process_matches("siak-client", "/bin/sh", "siak-client")
     assert cr.process_matches("sh", "/opt/siak-client/current/bin/siak-client", "siak-client")
@@ -221,6 +212,7 @@ def test_report_rows_come_from_what_each_pc_registered():
                 "version": "2.0",
                 "duration_s": 1.5,
                 "bytes_transferred": 10,
+                "cleaned": ["/opt/siak-client/.incoming/2.0.41.part"],
             },
             "__client_rollout_notice": {"changed": True},
         },
@@ -251,6 +243,9 @@ def test_report_rows_come_from_what_each_pc_registered():
     assert "checksum mismatch" in got["pc01"]["message"]
     assert (got["pc02"]["status"], got["pc02"]["to_version"], got["pc02"]["wave"]) == ("updated", "2.0", 2)
     assert got["pc02"]["briefed"] and got["pc02"]["bytes_transferred"] == 10
+    assert got["pc02"]["cleaned"] == ["/opt/siak-client/.incoming/2.0.41.part"]
+    assert "removed what a cut-off run left: /opt/siak-client/.incoming/2.0.41.part" in got["pc02"]["message"]
+    assert got["pc01"]["cleaned"] == [] and "removed" not in got["pc01"]["message"]
     assert (got["pc03"]["status"], got["pc03"]["from_version"]) == ("offline", None)
     assert (got["pc04"]["status"], got["pc04"]["in_use"], got["pc04"]["wave"]) == ("not_started", True, None)
     assert (got["win01"]["os"], got["win01"]["status"], got["win01"]["to_version"]) == (

@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "build" / "collections"))
 from ansible.plugins.test.core import version_compare  # noqa: E402
-from ansible_collections.dukcapil.siak.plugins.module_utils import release_switch as rs  # noqa: E402
+from ansible_collections.dukcapil.siak.plugins.module_utils import release as rs  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import release_plan as rp  # noqa: E402
 
 SHA = "a" * 64
@@ -131,7 +131,8 @@ def test_a_first_install_uses_the_versions_own_folder():
 def test_the_same_version_is_current_and_changes_nothing():
     out = decide(settings(), state(current=rel("2.0"), releases=[rel("2.0")]))
     assert out["plan"]["action"] == "current" and not out["change"] and out["plan"]["same_artifact"]
-    assert "is already at version 2.0; nothing to replace." in rp.saying(settings(), out["plan"], False)
+    said = rp.saying(settings(), out["plan"], False, {"healthy": True})
+    assert "is already at version 2.0, running and healthy; nothing to replace." in said
 
 
 def test_an_upgrade_in_check_mode_changes_nothing_and_says_so():
@@ -180,66 +181,162 @@ def test_too_little_disk_is_refused_with_the_figures():
     )
 
 
-class FakeModule:
-    """run_command of the service commands, as the stand-in's start/stop would answer."""
+class Runner:
+    """Commands as the library runs them (AnsibleModule.run_command in the modules); some of them fail."""
 
     def __init__(self, fail=()):
         self.fail, self.ran = set(fail), []
 
-    def run_command(self, cmd, **_kw):
+    def __call__(self, cmd):
         self.ran.append(cmd)
         return (1, "", f"{cmd} failed") if cmd in self.fail else (0, "", "")
-
-    def warn(self, msg):
-        self.ran.append("warn " + msg)
 
 
 def layout(tmp_path: Path) -> Path:
     root = tmp_path / "app"
     for name in ("1.0", "2.0"):
         (root / "releases" / name).mkdir(parents=True)
+        (root / "releases" / name / rs.MARKER).write_text(f'{{"version": "{name}"}}')
     os.symlink("releases/1.0", root / "current")
     return root
 
 
 SERVICE = {"manager": "command", "start_command": "start", "stop_command": "stop"}
+HEALTH = {"kind": "command", "command": "healthy", "retries": 1, "delay_s": 0.1}
 
 
-def test_go_live_switches_in_one_rename_and_keeps_the_old_one_as_previous(tmp_path):
-    root = layout(tmp_path)
-    why, result = rs.go_live(FakeModule(), str(root), "2.0", service=SERVICE)
-    assert why is None and result["switched"] and result["phase"] == "done"
-    assert (
-        os.readlink(root / "current") == "releases/2.0" and os.readlink(root / "previous") == "releases/1.0"
+def links(root: Path) -> tuple[str | None, str | None]:
+    return tuple(
+        os.readlink(root / n) if os.path.lexists(root / n) else None for n in ("current", "previous")
     )
+
+
+def test_switch_makes_the_new_release_current_and_keeps_the_old_one_as_previous(tmp_path):
+    root = layout(tmp_path)
+    result = rs.switch(Runner(), str(root), "2.0", service=SERVICE)
+    assert result["switched"] and result["healthy"] and result["phase"] == "done"
+    assert links(root) == ("releases/2.0", "releases/1.0")
+    assert not (root / rs.JOURNAL).exists()
 
 
 @pytest.mark.parametrize(("fail", "phase", "switched"), [("stop", "stop", False), ("start", "start", True)])
-def test_a_failed_go_live_says_where_and_restore_puts_the_old_release_back(tmp_path, fail, phase, switched):
+def test_a_failed_switch_says_where_and_puts_the_old_release_back_in_the_same_call(
+    tmp_path, fail, phase, switched
+):
     root = layout(tmp_path)
-    module = FakeModule(fail={fail})
-    why, result = rs.go_live(module, str(root), "2.0", service=SERVICE)
-    assert why and result["phase"] == phase and result["switched"] is switched
-    module.fail = set()
-    done = rs.restore(module, str(root), result["switched"], from_release="1.0", service=SERVICE)
-    assert done["restored"] and done["started"] and done["healthy"] and not done["first_install"]
-    assert os.readlink(root / "current") == "releases/1.0" and not os.path.lexists(root / "previous")
+    runner = Runner(fail={fail})
+    result = rs.switch(runner, str(root), "2.0", service=SERVICE)
+    assert not result["healthy"] and result["phase"] == phase and result["switched"] is switched
+    assert result["restore"]["restored"] and not result["restore"]["first_install"]
+    assert links(root) == ("releases/1.0", None)
 
 
-def test_restore_after_a_first_install_removes_current(tmp_path):
+def test_a_first_install_that_fails_leaves_no_current(tmp_path):
     root = tmp_path / "app"
     (root / "releases" / "1.0").mkdir(parents=True)
-    module = FakeModule(fail={"start"})
-    why, result = rs.go_live(module, str(root), "1.0", stop_first=False, service=SERVICE)
-    assert why and result["switched"]
-    done = rs.restore(module, str(root), True, service=SERVICE)
-    assert done["first_install"] and done["restored"] and not os.path.lexists(root / "current")
+    result = rs.switch(Runner(fail={"start"}), str(root), "1.0", service=SERVICE)
+    assert result["switched"] and result["restore"]["first_install"] and result["restore"]["restored"]
+    assert links(root) == (None, None) and not (root / rs.JOURNAL).exists()
 
 
-def test_restore_reports_a_restored_release_that_does_not_start(tmp_path):
+def test_a_restored_release_that_does_not_start_keeps_the_journal_for_the_next_run(tmp_path):
     root = layout(tmp_path)
-    rs.go_live(FakeModule(), str(root), "2.0", service=SERVICE)
-    done = rs.restore(FakeModule(fail={"start"}), str(root), True, from_release="1.0", service=SERVICE)
-    assert (
-        done["restored"] and not done["started"] and not done["healthy"] and "did not start" in done["error"]
+    result = rs.switch(Runner(fail={"start"}), str(root), "2.0", service=SERVICE)
+    assert not result["restore"]["started"] and "did not start" in result["restore"]["error"]
+    assert links(root)[0] == "releases/1.0" and (root / rs.JOURNAL).exists()
+
+
+def cut_after_switch(root: Path) -> None:
+    """What a run cut off between its switch and its start leaves: the journal, current on the new release."""
+    rs.write_journal(str(root), {"to": "2.0", "from": "1.0", "previous_before": None})
+    rs.switch_links(str(root), "2.0", "1.0")
+
+
+def test_a_switch_cut_before_the_start_is_finished_by_the_next_run(tmp_path):
+    root = layout(tmp_path)
+    cut_after_switch(root)
+    runner = Runner()
+    state, done = rs.reconcile(runner, str(root), service=SERVICE, health=HEALTH)
+    assert [d["what"] for d in done] == ["completed_switch"] and "start" in runner.ran
+    assert state["current"]["name"] == "2.0" and state["healthy"] is True and state["journal"] is None
+
+
+def test_a_switch_cut_before_the_start_of_a_release_that_does_not_come_up_is_undone(tmp_path):
+    root = layout(tmp_path)
+    cut_after_switch(root)
+    state, done = rs.reconcile(Runner(fail={"healthy"}), str(root), service=SERVICE, health=HEALTH)
+    assert done[0]["what"] == "restore_failed" and links(root) == ("releases/1.0", None)
+    assert state["healthy"] is False  # the old release answers the same health check in this fake
+
+
+def test_a_switch_cut_during_the_restore_is_finished_by_the_next_run(tmp_path):
+    root = layout(tmp_path)
+    rs.write_journal(str(root), {"to": "2.0", "from": "1.0", "previous_before": None})
+    rs.relink(str(root), "previous", "releases/1.0")  # cut between the two renames of the restore
+    state, done = rs.reconcile(Runner(), str(root), service=SERVICE, health=HEALTH)
+    assert done[0]["what"] == "restored" and links(root) == ("releases/1.0", None)
+    assert state["journal"] is None and state["healthy"] is True
+
+
+def test_a_live_release_that_does_not_answer_is_started_again(tmp_path):
+    root = layout(tmp_path)
+
+    class DownOnce(Runner):
+        def __call__(self, cmd):
+            self.ran.append(cmd)
+            return (1, "", "down") if cmd == "healthy" and "start" not in self.ran else (0, "", "")
+
+    runner = DownOnce()
+    state, done = rs.reconcile(runner, str(root), service=SERVICE, health=HEALTH)
+    assert done[0]["what"] == "started" and state["healthy"] is True
+
+
+def test_leftovers_of_a_cut_run_are_removed_and_named(tmp_path):
+    root = layout(tmp_path)
+    (root / "releases" / ".3.0.partial-abc" / "bin").mkdir(parents=True)
+    (root / rs.INCOMING).mkdir()
+    (root / rs.INCOMING / "3.0.x.part").write_bytes(b"x" * 10)
+    _state, done = rs.reconcile(Runner(), str(root), service=SERVICE, health=HEALTH, check_mode=True)
+    assert (root / rs.INCOMING / "3.0.x.part").exists(), "check mode removed something"
+    state, done = rs.reconcile(Runner(), str(root), service=SERVICE, health=HEALTH)
+    assert done[0]["what"] == "cleaned" and len(done[0]["paths"]) == 2
+    assert state["partials"] == [] and state["incoming_parts"] == []
+
+
+def test_without_a_health_check_whether_the_release_runs_is_not_known(tmp_path):
+    root = layout(tmp_path)
+    state, done = rs.reconcile(Runner(), str(root), service=SERVICE, health={"kind": "none"})
+    assert done == [] and state["healthy"] is None
+
+
+def test_the_plan_is_current_only_when_the_live_release_is_healthy():
+    here = state(current=rel("2.0"), releases=[rel("2.0")])
+    assert decide(settings(), dict(here, healthy=True))["plan"]["action"] == "current"
+    assert decide(settings(), dict(here, healthy=None))["plan"]["action"] == "current"
+    down = decide(settings(), dict(here, healthy=False))
+    assert down["plan"]["action"] == "repair" and down["change"]
+    cut = decide(settings(), dict(here, healthy=True, journal={"to": "2.0"}))
+    assert cut["plan"]["action"] == "repair" and cut["change"]
+
+
+def test_after_a_failure_the_report_says_what_the_server_shows():
+    plan = {"from_version": "1.0", "from_release": "1.0", "release_name": "2.0", "root": "/opt/x"}
+    s = {"host": "vm", "label": "SIAK proxy", "step": 8, "version": "2.0"}
+    lost = {"connection_lost": True}
+    live_new = {"current": {"name": "2.0", "version": "2.0"}, "healthy": True, "journal": None}
+    verdict = rp.outcome(
+        s, plan, failed_task="t", failed_msg="m", failed_result=lost, after=live_new, look="ssh"
     )
+    assert verdict["result"] == "updated" and verdict["to_version"] == "2.0"
+    assert "Nothing was switched" not in verdict["message"] and "SIAK proxy 2.0 live" in verdict["message"]
+    unknown = rp.outcome(
+        s, plan, failed_task="t", failed_msg="m", failed_result=lost, after=None, look="ssh vm x"
+    )
+    assert (
+        unknown["result"] == "unknown" and unknown["to_version"] is None and "ssh vm x" in unknown["message"]
+    )
+    back = {"current": {"name": "1.0", "version": "1.0"}, "healthy": True, "journal": None}
+    rolled = rp.outcome(
+        s, plan, failed_task="t", failed_msg="m", failed_result={"switched": True}, after=back, look=""
+    )
+    assert rolled["result"] == "rolled_back" and "is current again, started and healthy" in rolled["message"]

@@ -7,7 +7,6 @@ import io
 import os
 import sys
 import tarfile
-import threading
 import zipfile
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "build" / "collections"))
-from ansible_collections.dukcapil.siak.plugins.action.release_lock import holder_is_gone  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.module_utils import release_unpack as ru  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import release_artifact as local  # noqa: E402
 
@@ -91,42 +89,6 @@ def test_a_truncated_artifact_is_refused(tmp_path):
         ru.unpack_artifact(str(art), str(dest))
 
 
-@pytest.mark.parametrize("mode", ["w:gz", "w"])
-def test_a_streamed_artifact_unpacks_as_it_arrives_and_is_hashed_whole(tmp_path, mode):
-    art = tmp_path / "r.tar"
-    payload = os.urandom(2 << 20)
-    digest = make_tar(art, [("bin", None, None), ("bin/app", payload, None)], mode=mode)
-    dest = tmp_path / "out"
-    dest.mkdir()
-    read_fd, write_fd = os.pipe()
-    with os.fdopen(write_fd, "wb") as sender, os.fdopen(read_fd, "rb") as stdin:
-        thread = threading.Thread(target=lambda: (sender.write(art.read_bytes()), sender.close()))
-        thread.start()
-        assert ru.unpack_stream(stdin, str(dest), digest) == (digest, 1, len(payload))
-        thread.join()
-    assert (dest / "bin/app").read_bytes() == payload
-
-
-def test_a_streamed_artifact_with_another_checksum_or_cut_short_is_refused(tmp_path):
-    art = tmp_path / "r.tar.gz"
-    make_tar(art, [("big", os.urandom(1 << 20), None)])
-    dest = tmp_path / "out"
-    dest.mkdir()
-    with pytest.raises(ru.UnpackError, match="not the " + "0" * 64):
-        ru.unpack_stream(io.BytesIO(art.read_bytes()), str(dest), "0" * 64)
-    again = tmp_path / "again"
-    again.mkdir()
-    with pytest.raises(ru.UnpackError):
-        ru.unpack_stream(io.BytesIO(art.read_bytes()[:-5000]), str(again))
-
-
-def test_drain_reads_what_is_left_of_a_stream():
-    stream = io.BytesIO(b"x" * (3 << 20))
-    stream.read(10)
-    ru.drain(stream)
-    assert stream.read() == b""
-
-
 def test_the_disk_reserve_stops_an_unpack_that_would_fill_the_disk(tmp_path):
     art = tmp_path / "r.tar.gz"
     make_tar(art, [("big", b"x" * 1024, None)])
@@ -178,15 +140,3 @@ def test_the_controller_estimate_is_at_least_the_unpacked_size(tmp_path):
     make_tar(art, [("a", os.urandom(100_000), None), ("b", b"b" * 50_000, None)])
     fmt, _files, size = local.unpacked_estimate(str(art), art.stat().st_size)
     assert fmt == "tar" and size >= 150_000
-
-
-def test_a_lock_holder_is_gone_when_its_process_is(tmp_path):
-    me = {"controller": "ctl", "pid": os.getpid(), "pid_start": local_start(os.getpid()), "since_epoch": 1000}
-    assert not holder_is_gone(me, "ctl", 120, 1000 + 60)
-    assert holder_is_gone(dict(me, pid_start="1"), "ctl", 120, 1000 + 60)
-    assert not holder_is_gone(dict(me, pid_start="1"), "other-controller", 120, 1000 + 60)
-    assert holder_is_gone(me, "ctl", 120, 1000 + 121 * 60)
-
-
-def local_start(pid: int) -> str:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]

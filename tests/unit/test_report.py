@@ -341,6 +341,41 @@ def test_a_check_run_says_what_it_rehearsed_and_what_not():
     assert "Berhasil" not in render.render_html(ctx)
 
 
+def test_a_check_run_names_why_it_could_not_rehearse_steps_5_to_8_on_a_vm_that_is_off():
+    run = (
+        Run()
+        .task("prepare", "localhost", 0, 10)
+        .task("start_server", "siak-host", 10, 5)
+        .task("start_vm", "siak-vm", 15, 5)
+        .task("open_app_folder", "siak-vm", 20, 0.1)  # only the end_host of a VM the trial did not start
+        .end(
+            results={
+                "siak_not_run": {
+                    step: "vm_off_in_trial"
+                    for step in ("open_app_folder", "replace_app", "open_proxy_folder", "replace_proxy")
+                }
+            }
+        )
+    )
+    run.records[0]["check_mode"] = True
+    ctx = context(run)
+    rows = {r["id"]: r for r in ctx["rows"]}
+    for step in ("open_app_folder", "replace_app", "open_proxy_folder", "replace_proxy"):
+        assert rows[step]["verdict"] == "Tidak dijalankan"
+        assert rows[step]["reason"] == (
+            "tidak dapat diuji coba dalam uji coba: VM SIAK mati, dan uji coba tidak menyalakannya"
+        )
+    assert (
+        "5 Membuka folder aplikasi SIAK: tidak dapat diuji coba dalam uji coba: VM SIAK mati, dan uji coba "
+        "tidak menyalakannya" in ctx["not_rehearsed"]
+    )
+    english = context(run, lang="en")
+    reasons = {r["id"]: r["reason"] for r in english["rows"]}
+    assert reasons["replace_proxy"] == (
+        "could not be rehearsed in the trial run: the SIAK VM is off, and a trial run does not start it"
+    )
+
+
 def test_a_killed_run_does_not_record_its_agenda_step():
     run = Run().task("prepare", "localhost", 0, 10).task("start_server", "siak-host", 10, 5, end=False)
     ctx = context(run)

@@ -161,7 +161,8 @@ def results_key(step: Step) -> str | None:
 
 
 def not_configured(run: RunRecord) -> dict[str, str]:
-    """Steps the playbook said it left out because the office has not configured them ({step id: why})."""
+    """Steps the playbook said it left out ({step id: why}): not configured by the office, or not rehearsable in
+    a trial run (values.NOT_REHEARSABLE)."""
     found = ((run.run_end or {}).get("results") or {}).get("siak_not_run") or {}
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
@@ -188,6 +189,10 @@ def _not_run_reason(run: RunRecord, step: Step, index: int, last_ran: int, tr: A
     tags = sorted(str(t) for t in header.get("tags") or [] if str(t) != "all")
     skip = sorted(str(t) for t in header.get("skip_tags") or [])
     configured = not_configured(run)
+    if step.id in configured and configured[step.id] in values.NOT_REHEARSABLE:
+        return tr("could not be rehearsed in the trial run: {why}").format(
+            why=values.word(configured[step.id], tr)
+        )
     if step.id in configured:
         return tr("not configured: {why}").format(why=values.word(configured[step.id], tr))
     if step.id in skip:

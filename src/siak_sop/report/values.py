@@ -70,6 +70,8 @@ VALUES = {
     "unchanged": N_("already at this version"),
     "already_current": N_("already at this version"),
     "rolled_back": N_("rolled back to the previous version"),
+    "repaired": N_("already installed; it was down, started again and healthy"),
+    "unknown": N_("unknown: the connection was lost; check the server"),
     "failed": N_("failed"),
     "offline": N_("offline (not reached)"),
     "in_use": N_("client in use (left for a rerun)"),
@@ -121,10 +123,14 @@ VALUES = {
     "partial folder": N_("partial folder"),
     # Why a step was left out (siak_not_run, docs/laporan.md).
     "client_release_not_set": N_("no client release is set (client_rollout_version and its package)"),
+    "vm_off_in_trial": N_("the SIAK VM is off, and a trial run does not start it"),
 }
 
+# Reasons (siak_not_run) that say a trial run could not rehearse a step, rather than that it is not configured.
+NOT_REHEARSABLE = frozenset({"vm_off_in_trial"})
+
 # Outcomes that leave a host not done: shown as problems, and the rerun list for workstations.
-NOT_DONE = frozenset({"failed", "offline", "in_use", "not_probed", "not_ready"})
+NOT_DONE = frozenset({"failed", "offline", "in_use", "not_probed", "not_ready", "unknown"})
 
 
 def label(key: str, tr: Gettext) -> str:
