@@ -498,6 +498,37 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
         == ""
     )
 
+    # The same drill through `siak-sop run drill`: the wrapper ends with the same report, by run id.
+    wrapped = subprocess.run(
+        [
+            str(BIN / "siak-sop"),
+            "run",
+            "drill",
+            "-i",
+            str(lab.inventory),
+            "--no-pdf",
+            "-e",
+            json.dumps(
+                {
+                    "oracle_backup_poll_s": 1,
+                    "oracle_backup_destinations": destinations,
+                    "oracle_backup_drill_identity_file": str(identity),
+                }
+            ),
+        ],
+        cwd=REPO,
+        env={**lab.env, "SIAK_PROGRESS": "plain"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert wrapped.returncode == 0, wrapped.stdout[-3000:] + wrapped.stderr[-3000:]
+    found = re.search(r"jalan (\S+) \(restore_drill\.yml\)", wrapped.stdout)
+    assert found, wrapped.stdout[-3000:]
+    wrapped_report = lab.out / "reports" / found.group(1) / f"laporan-{found.group(1)}.json"
+    assert json.loads(wrapped_report.read_text())["status"] == "LULUS: backup dapat dipulihkan"
+
     # A damaged copy, drilled as the schedule runs it (plain ansible-playbook, SIAK_LAPORAN_WHEN=always):
     # the dukcapil.siak.laporan callback writes the report by run id and the run ends with its verdict.
     flip(lab, "/mnt/disk2/drill/03012027/master.dmp", 4096)
