@@ -151,6 +151,13 @@ def lab_mounts(lab_dir: Path) -> list[str]:
         return [line for line in fh if marker in line]
 
 
+def newest_run(lab: LabHandle) -> str:
+    """The run id of the newest agenda in the lab's output (the run a test just made)."""
+    paths = sorted((lab.out / "agenda").glob("*/*.jsonl"), key=lambda p: p.stat().st_mtime)
+    assert paths, "no agenda was written"
+    return paths[-1].stem
+
+
 def run_results(lab: LabHandle, run_id: str) -> dict:
     """What the run published through the results channel, as its agenda's run_end holds it."""
     (path,) = list((lab.out / "agenda").glob(f"*/{run_id}.jsonl"))

@@ -7,10 +7,10 @@ A controller task costs a rollout about 20-40 ms whatever it does, so each phase
 - ``phase: plan``: the inputs checked, the packages checksummed and the plan for every workstation decided;
 - ``phase: queue``: the workstations to update per OS, idle ones first, and the controller's distribution point
   started only when one of them will pull from it (a rerun with nothing to do starts nothing);
-- ``phase: report``: the Laporan update aplikasi SIAK pada klien (Markdown and JSON), the rerun list, the agenda's
-  ``siak_results`` (through the results channel, docs/agenda-format.md), the distribution
-  point stopped, and the verdict (``verdict``: why the run must fail, or empty), which the next task acts on so
-  that the results are published even when the run fails.
+- ``phase: report``: each workstation's outcome published through the results channel (docs/agenda-format.md),
+  from which the run's Laporan shows the Laporan update aplikasi SIAK pada klien; the rerun list; the
+  distribution point stopped; and the verdict (``verdict``: why the run must fail, or empty), which the next task
+  acts on so that the results are published even when the run fails.
 
 Pure logic: plugins/plugin_utils/client_rollout_report.py.
 """
@@ -18,7 +18,6 @@ Pure logic: plugins/plugin_utils/client_rollout_report.py.
 from __future__ import annotations
 
 import datetime
-import json
 import os
 
 from ansible.errors import AnsibleActionFail
@@ -49,9 +48,7 @@ ARGUMENT_SPEC = dict(
     log=dict(type="path"),
     pidfile=dict(type="path"),
     stop=dict(type="dict", default={}),
-    report_dir=dict(type="path"),
-    title=dict(type="str", default="Laporan update aplikasi SIAK pada klien"),
-    template=dict(type="str", default="report.md.j2"),
+    rerun_list=dict(type="path"),
     stop_distribution_point=dict(type="bool", default=False),
     version=dict(type="str", default=""),
     package_sha256=dict(type="str", default=""),
@@ -98,8 +95,6 @@ class ActionModule(ActionBase):
         if problem:
             raise AnsibleActionFail(problem)
         plan = crr.plan(args, sums, datetime.datetime.now().astimezone())
-        # the report's file is named with the run id, as every report of the run (docs/agenda-format.md)
-        plan["stamp"] = runid.current()
         # Step 9's notice, rendered once here rather than once per workstation (a template per PC costs each
         # worker about 10 ms of CPU): the same text goes to every Linux PC.
         plan["notice"] = (
@@ -121,50 +116,35 @@ class ActionModule(ActionBase):
         return out
 
     def _report(self, args, rows, task_vars):
-        plan, stop, folder = args["plan"], args["stop"] or {"stop": False}, args["report_dir"]
-        if not folder:
-            raise AnsibleActionFail("report needs report_dir")
+        plan, stop, rerun_list = args["plan"], args["stop"] or {"stop": False}, args["rerun_list"]
+        if not rerun_list:
+            raise AnsibleActionFail("report needs rerun_list")
         check_mode = bool(task_vars.get("ansible_check_mode", False))
-        base = f"{folder}/client-rollout-{plan.get('stamp', '')}"
         pending = crr.pending(rows)
-        pending_file = f"{folder}/client-rollout-pending.txt"
-        document = crr.report_document(
-            rows,
-            plan,
-            stop,
-            title=args["title"],
-            ended=datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-            check_mode=check_mode,
-            pending_file=pending_file,
-        )
-        files = [
-            {"path": base + ".md", "content": self._markdown(args["template"], rows, stop, task_vars)},
-            {"path": base + ".json", "content": json.dumps(document, indent=4, sort_keys=True) + "\n"},
-        ]
-        absent = []
+        paths = []
         if not check_mode:
             # localhost is in the rerun list too: --limit applies to every play, and the controller's plays
             # prepare and report.
             if pending:
-                files.append({"path": pending_file, "content": "\n".join([*pending, "localhost"]) + "\n"})
+                paths = write_files(
+                    [{"path": rerun_list, "content": "\n".join([*pending, "localhost"]) + "\n"}], [], False
+                )
             else:
-                absent.append(pending_file)
-        # The report is the controller's record of the run, written in check mode too (a rehearsal's report).
-        paths = write_files(files, absent, False)
+                paths = write_files([], [rerun_list], False)
         stopped_pid = None
         if args["stop_distribution_point"] and args["pidfile"]:
             stopped_pid = stop_server({}, args["pidfile"]).get("pid")
-        text = crr.summary(plan.get("version", ""), rows, folder, plan.get("stamp", ""))
+        text = crr.summary(plan.get("version", ""), rows, rerun_list, runid.current())
         return dict(
             changed=False,
             msg=text,
             paths=paths,
             totals=crr.totals(rows),
             pending=pending,
-            verdict=crr.verdict(rows, stop, text, folder),
+            verdict=crr.verdict(rows, stop, text, rerun_list),
             distribution_point_pid=stopped_pid,
             # Through the results channel (docs/agenda-format.md, "Results"), for every workstation of the run.
-            **self._publish(crr.agenda_results(rows, plan.get("sha256", "")), task_vars),
+            **self._publish(crr.agenda_results(rows, plan.get("sha256", ""), stop), task_vars),
         )
 
     @staticmethod
@@ -172,9 +152,6 @@ class ActionModule(ActionBase):
         if not by_host:
             return {}
         return results_channel.publish("client_rollout", by_host, task_vars, runid.current())
-
-    def _markdown(self, template, rows, stop, task_vars):
-        return self._render(template, task_vars, __rows=rows, __totals=crr.totals(rows), __stop=stop)
 
     def _render(self, template, task_vars, **extra):
         """``template`` (found as the template module finds its source) with the task's variables and ``extra``."""

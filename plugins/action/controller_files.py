@@ -1,8 +1,8 @@
 # Copyright: dukcapil.siak developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write (or remove) report files on the controller, each in one atomic rename.
+"""Write (or remove) small files on the controller, each in one atomic rename.
 
-Runs in the controller's worker process: a report of several files costs no module start.
+Runs in the controller's worker process: several files cost no module start.
 Documentation: plugins/modules/controller_files.py.
 """
 
@@ -18,7 +18,7 @@ from ansible.plugins.action import ActionBase
 def write_files(files, absent, check_mode, directory_mode="0750"):
     """Write each of ``files`` (path, content, mode) in one atomic rename and remove ``absent``; the paths changed.
 
-    Shared with the client rollout's report (action client_rollout_control). Check mode writes nothing.
+    Shared with the client rollout's rerun list (action client_rollout_control). Check mode writes nothing.
     """
     changed = []
     for item in files:

@@ -19,11 +19,11 @@ description:
   - With O(phase=queue), lists the workstations waiting for the update per OS, idle ones first (so the canary is
     one nobody uses), and starts the controller's distribution point when O(serve) is true and one of them will
     pull the package. A run with nothing to do starts nothing.
-  - With O(phase=report), writes the Laporan update aplikasi SIAK pada klien (Markdown from O(template) and JSON)
-    into O(report_dir), writes or removes the rerun list C(client-rollout-pending.txt), stops the distribution
-    point when O(stop_distribution_point) is true, and publishes C(siak_results.client_rollout) per
-    workstation through the results channel, as M(dukcapil.siak.publish_results) does (see
-    docs/agenda-format.md). It never fails for the rollout's outcome; it returns the verdict for the next task.
+  - With O(phase=report), publishes C(siak_results.client_rollout) per workstation through the results channel,
+    as M(dukcapil.siak.publish_results) does (see docs/agenda-format.md); the run's Laporan shows them as the
+    Laporan update aplikasi SIAK pada klien. It writes or removes the rerun list O(rerun_list) and stops the
+    distribution point when O(stop_distribution_point) is true. It never fails for the rollout's outcome; it
+    returns the verdict for the next task.
 options:
   phase:
     description: Which step to run.
@@ -81,7 +81,7 @@ options:
     type: str
     default: ""
   plan:
-    description: The plan decided once for every workstation (version, sha256, started, stamp, waves).
+    description: The plan decided once for every workstation (version, sha256, started, waves).
     type: dict
     default: {}
   serve:
@@ -111,23 +111,16 @@ options:
     description: The wave check's decision (C(stop), C(wave), C(size), C(failed), C(threshold)).
     type: dict
     default: {}
-  report_dir:
-    description: Folder of the report files and the rerun list; required with O(phase=report).
+  rerun_list:
+    description: File listing the workstations a rerun picks up (with C(--limit @file)), removed when none is left;
+      required with O(phase=report).
     type: path
-  title:
-    description: Title of the report, in the report's language.
-    type: str
-    default: Laporan update aplikasi SIAK pada klien
-  template:
-    description: Template of the Markdown report, found as the template module finds its source.
-    type: str
-    default: report.md.j2
   stop_distribution_point:
     description: With O(phase=report), stop the distribution point named by O(pidfile) (this run started it).
     type: bool
     default: false
 notes:
-  - The report is written in check mode too (a rehearsal's report); the rerun list is not.
+  - Check mode publishes the results (a rehearsal's outcome) and leaves the rerun list alone.
 """
 
 EXAMPLES = r"""
@@ -142,12 +135,12 @@ EXAMPLES = r"""
     pidfile: out/client_rollout/distpoint.pid
   register: queued
 
-- name: Langkah 10 | Write the report and publish the outcome
+- name: Langkah 10 | Publish the outcome per workstation and write the rerun list
   dukcapil.siak.client_rollout_control:
     phase: report
     rows: "{{ rows }}"
     plan: "{{ plan }}"
-    report_dir: out/reports
+    rerun_list: out/client-rollout-pending.txt
     pidfile: out/client_rollout/distpoint.pid
     stop_distribution_point: "{{ queued.started }}"
   register: report
@@ -157,7 +150,7 @@ RETURN = r"""
 version:
   description: With O(phase=plan), the plan's version; the plan's other keys (C(sha256), C(url), C(windows_sha256),
     C(windows_url), C(transfer), C(package_path), C(windows_package_path), C(served), C(pidfile), C(serve_root),
-    C(waves), C(max_fail_percentage), C(started), C(stamp), C(notice)) are returned beside it.
+    C(waves), C(max_fail_percentage), C(started), C(notice)) are returned beside it.
   returned: phase is plan
   type: str
 all:
@@ -184,7 +177,7 @@ url:
   returned: phase is queue
   type: str
 msg:
-  description: With O(phase=report), one line on how the rollout went and where the report is.
+  description: With O(phase=report), one line on how the rollout went and how to read it in the Laporan.
   returned: phase is report
   type: str
 verdict:
@@ -201,7 +194,7 @@ pending:
   type: list
   elements: str
 paths:
-  description: With O(phase=report), the report files written or removed.
+  description: With O(phase=report), the rerun list when it was written or removed.
   returned: phase is report
   type: list
   elements: str

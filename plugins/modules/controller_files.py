@@ -6,13 +6,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: controller_files
-short_description: Write or remove report files on the controller, each in one atomic rename
+short_description: Write or remove small files on the controller, each in one atomic rename
 version_added: 0.1.0
 author: dukcapil.siak developers (@dukcapil)
 description:
   - Writes each file in O(files) through a temporary file in the same folder and a rename, creating the folder
     when it is missing, and removes each path in O(absent).
-  - An action plugin; it runs on the controller only, so several report files cost no module start.
+  - An action plugin; it runs on the controller only, so several files cost no module start.
 options:
   files:
     description: Files to write.
@@ -46,14 +46,12 @@ notes:
 """
 
 EXAMPLES = r"""
-- name: Write the report and its JSON
+- name: Write the list of hosts a rerun picks up, or remove it when none is left
   dukcapil.siak.controller_files:
     files:
-      - path: out/reports/report.md
-        content: "{{ lookup('ansible.builtin.template', 'report.md.j2') }}"
-      - path: out/reports/report.json
-        content: "{{ report | to_nice_json }}"
-    absent: [out/reports/pending.txt]
+      - path: out/rerun-hosts.txt
+        content: "{{ (left_over + ['localhost']) | join('\\n') }}\n"
+    absent: []
 """
 
 RETURN = r"""

@@ -2,7 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure decisions of the client rollout's controller steps: the queue, the totals, the agenda results and the verdict.
 
-No I/O: the action plugin client_rollout_control reads the rows and writes the files; this is unit-tested alone.
+No I/O: the action plugin client_rollout_control reads the rows and writes the rerun list; this is unit-tested alone.
+The Laporan update aplikasi SIAK pada klien is the run's Laporan (src/siak_sop/report/), made from the results
+published here.
 A row is one workstation's outcome (plugins/filter/client_rollout_rows.py).
 """
 
@@ -14,7 +16,7 @@ import os
 from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
 
 STATUSES = ("updated", "already_current", "offline", "in_use", "failed", "not_started")
-# A rerun (--limit @client-rollout-pending.txt) picks these up.
+# A rerun (--limit @ the rerun list) picks these up.
 PENDING = ("offline", "in_use", "failed", "not_started")
 
 
@@ -41,8 +43,11 @@ def pending(rows: list[dict]) -> list[str]:
     return [r["host"] for r in rows if r["status"] in PENDING]
 
 
-def agenda_results(rows: list[dict], sha256: str) -> dict[str, dict]:
-    """``siak_results.client_rollout`` per workstation, as docs/agenda-format.md names its fields."""
+def agenda_results(rows: list[dict], sha256: str, stop: dict | None = None) -> dict[str, dict]:
+    """``siak_results.client_rollout`` per workstation, as docs/agenda-format.md names its fields.
+
+    A workstation a stopped rollout never started carries why the rollout stopped as its message."""
+    stopped = stop_reason(stop)
     return {
         r["host"]: {
             "from_version": r["from_version"],
@@ -53,7 +58,9 @@ def agenda_results(rows: list[dict], sha256: str) -> dict[str, dict]:
             "bytes_transferred": r["bytes_transferred"],
             "wave": r["wave"],
             "briefed": r["briefed"],
-            "message": r["message"],
+            "message": stopped
+            if r["status"] == "not_started" and stopped and not r["message"]
+            else r["message"],
         }
         for r in rows
     }
@@ -66,65 +73,42 @@ def _stopped(stop: dict | None) -> bool:
     return bool(value)
 
 
-def summary(version: str, rows: list[dict], report_dir: str, stamp: str) -> str:
-    """One line for the operator: how many PCs ended in which status, where the report is, how to rerun."""
+def stop_reason(stop: dict | None) -> str:
+    """Why the rollout stopped before every wave ran, or "" when it did not stop."""
+    if not _stopped(stop):
+        return ""
+    stop = stop or {}
+    return (
+        f"the rollout stopped after wave {stop.get('wave')} ({len(stop.get('failed') or [])} of "
+        f"{stop.get('size')} failed, threshold {stop.get('threshold')}%)."
+    )
+
+
+def summary(version: str, rows: list[dict], rerun_list: str, run_id: str) -> str:
+    """One line for the operator: how many PCs ended in which status, where each PC's outcome is, how to rerun."""
     count = totals(rows)
     parts = ", ".join(f"{s} {n}" for s, n in count.items() if n) or "none"
     text = (
         f"Langkah 10 (update_clients): {version} on {len(rows)} workstation(s): {parts}. "
-        f"Report {report_dir}/client-rollout-{stamp}.md. "
+        f"Each PC's outcome is in the Laporan: siak-sop report {run_id}. "
     )
     if count["offline"] + count["in_use"] + count["not_started"] > 0:
-        text += f"Offline or busy PCs: rerun with --limit @{report_dir}/client-rollout-pending.txt"
+        text += f"Offline or busy PCs: rerun with --limit @{rerun_list}"
     return text
 
 
-def verdict(rows: list[dict], stop: dict | None, summary_text: str, report_dir: str) -> str:
+def verdict(rows: list[dict], stop: dict | None, summary_text: str, rerun_list: str) -> str:
     """Why the run fails (a stopped rollout or a failed workstation), or "" when it does not."""
     failed = [r for r in rows if r["status"] == "failed"]
     if not _stopped(stop) and not failed:
         return ""
-    if _stopped(stop):
-        why = (
-            f"the rollout stopped after wave {stop.get('wave')} ({len(stop.get('failed') or [])} of "
-            f"{stop.get('size')} failed, threshold {stop.get('threshold')}%)."
-        )
-    else:
-        why = f"{len(failed)} workstation(s) failed."
+    why = stop_reason(stop) or f"{len(failed)} workstation(s) failed."
     listed = "; ".join(f"{r['host']}: {r['message']}" for r in failed)
     return (
         f"{summary_text} Langkah 10 (update_clients): {why} Failed: {listed}. The other workstations keep "
         "their old version. Fix the cause (the distribution point, the package or its checksum), then rerun "
-        f"with --limit @{report_dir}/client-rollout-pending.txt."
+        f"with --limit @{rerun_list}."
     )
-
-
-def report_document(
-    rows: list[dict],
-    plan: dict,
-    stop: dict | None,
-    *,
-    title: str,
-    ended: str,
-    check_mode: bool,
-    pending_file: str,
-) -> dict:
-    """The JSON report (docs/client-rollout.md, "Reading the rollout report")."""
-    return {
-        "title": title,
-        "sop": "sop_piak_15",
-        "steps": ["brief_operators", "update_clients"],
-        "version": plan.get("version"),
-        "sha256": plan.get("sha256"),
-        "started": plan.get("started"),
-        "ended": ended,
-        "check_mode": check_mode,
-        "waves": plan.get("waves"),
-        "stopped": stop if _stopped(stop) else None,
-        "totals": totals(rows),
-        "workstations": rows,
-        "rerun_limit_file": pending_file if pending(rows) else None,
-    }
 
 
 def _sha(value: str) -> str:
@@ -206,5 +190,4 @@ def plan(args: dict, sums: dict[str, str], now: datetime.datetime) -> dict:
         "waves": args.get("waves"),
         "max_fail_percentage": args.get("max_fail_percentage"),
         "started": now.isoformat(timespec="seconds"),
-        "stamp": now.strftime("%Y%m%dT%H%M%S"),
     }

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from labkit import laporan
+from labkit import laporan, newest_run
 
 # Sunday evenings in Jakarta: after service hours, so no test depends on when it runs.
 SUNDAY = "2026-11-22T20:00:00+07:00"
@@ -76,13 +76,6 @@ def seed_backup(lab, host: str, path: str, name: str, manifest: bool = True) -> 
     if manifest:
         make += " && sha256sum master.dmp > SHA256SUMS"
     sh(lab, host, make)
-
-
-def newest_run(lab) -> str:
-    """The run id of the newest agenda in the lab's output (the run a test just made)."""
-    paths = sorted((lab.out / "agenda").glob("*/*.jsonl"), key=lambda p: p.stat().st_mtime)
-    assert paths, "no agenda was written"
-    return paths[-1].stem
 
 
 def backup_laporan(lab, run_id: str) -> tuple[dict[str, str], dict]:

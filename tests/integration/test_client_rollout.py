@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from client_rollout_kit import DistPoint, free_port, make_package
-from labkit import lab_seed, make_lab
+from labkit import lab_seed, laporan, make_lab, newest_run, run_results
 
 PCS = [f"pc{i:02d}" for i in range(1, 21)]
 OFFLINE = ["pc05", "pc11", "pc17"]
@@ -47,13 +47,13 @@ def run(lab, version, packages, *extra, url=None, inventory=None):
     return lab.playbook("playbooks/client_rollout.yml", *args, *extra, inventory=inventory)
 
 
-def latest_report(lab) -> dict:
-    newest = sorted((lab.out / "reports").glob("client-rollout-*.json"), key=lambda p: p.stat().st_mtime)[-1]
-    return json.loads(newest.read_text())
+def latest_report(lab) -> dict[str, dict]:
+    """Each workstation's outcome as the newest run published it (its agenda's run_end, which the Laporan shows)."""
+    return run_results(lab, newest_run(lab))["client_rollout"]
 
 
 def statuses(report) -> dict[str, str]:
-    return {w["host"]: w["status"] for w in report["workstations"]}
+    return {host: row["result"] for host, row in report.items()}
 
 
 def current(lab) -> dict[str, str]:
@@ -99,9 +99,8 @@ def test_first_rollout_updates_all_20_from_the_controllers_distribution_point(ro
     assert result.returncode == 0, result.stdout[-3000:]
     report = latest_report(lab)
     assert statuses(report) == dict.fromkeys(PCS, "updated")
-    assert report["totals"]["updated"] == 20
-    assert {w["from_version"] for w in report["workstations"]} == {None}
-    assert [w["host"] for w in report["workstations"] if w["wave"] == 1] == ["pc01"]  # the canary, alone
+    assert {row["from_version"] for row in report.values()} == {None}
+    assert [host for host, row in report.items() if row["wave"] == 1] == ["pc01"]  # the canary, alone
     assert set(current(lab).values()) == {"releases/1.0"} and len(current(lab)) == 20
     log = lab.out / "client_rollout" / "distpoint-access.log"
     gets = [json.loads(line) for line in log.read_text().splitlines()]
@@ -112,10 +111,13 @@ def test_first_rollout_updates_all_20_from_the_controllers_distribution_point(ro
         and "versi 1.0" in notice
         and "Perbaikan cetak KK." in notice
     )
-    md = sorted((lab.out / "reports").glob("client-rollout-*.md"), key=lambda p: p.stat().st_mtime)[
-        -1
-    ].read_text()
-    assert "# Laporan update aplikasi SIAK pada klien" in md and "| diperbarui | 20 |" in md
+    # The Laporan update aplikasi SIAK pada klien is the run's Laporan's section for step 10.
+    data, md = laporan(lab, newest_run(lab))
+    (clients,) = [s for s in data["outputs"] if s["step"] == "update_clients"]
+    assert clients["title"] == "Laporan update aplikasi SIAK pada klien" and clients["totals"] == {
+        "diperbarui": 20
+    }
+    assert "Laporan update aplikasi SIAK pada klien" in md and not clients["rerun"]
 
     # A rerun with nothing to do: no task changes anything, and nothing is downloaded.
     again = run(lab, "1.0", packages, *serve)
@@ -134,9 +136,12 @@ def test_offline_pcs_are_reported_and_a_rerun_picks_up_exactly_them(rollout):
     report = latest_report(lab)
     expected = {pc: ("offline" if pc in OFFLINE else "updated") for pc in PCS}
     assert statuses(report) == expected
-    assert report["totals"]["offline"] == 3 and report["totals"]["updated"] == 17
-    pending = (lab.out / "reports" / "client-rollout-pending.txt").read_text().split()
+    pending = (lab.out / "client-rollout-pending.txt").read_text().split()
     assert pending == [*OFFLINE, "localhost"]
+    # The Laporan names the offline PCs and the command that picks them up.
+    (clients,) = [s for s in laporan(lab, newest_run(lab))[0]["outputs"] if s["step"] == "update_clients"]
+    assert clients["rerun_hosts"] == OFFLINE
+    assert clients["rerun"] == f"siak-sop run rollout --limit {','.join(OFFLINE)},localhost"
     assert sorted(r["host"] for r in dist.records()) == sorted(set(PCS) - set(OFFLINE))
     assert "releases/1.0" in lab.sh("pc01", "ls -d /opt/siak-client/releases/*").stdout.replace(
         "/opt/siak-client/", ""
@@ -151,7 +156,7 @@ def test_offline_pcs_are_reported_and_a_rerun_picks_up_exactly_them(rollout):
     assert statuses(report) == {pc: ("updated" if pc in OFFLINE else "already_current") for pc in PCS}
     assert sorted(r["host"] for r in dist.records()[before:]) == OFFLINE
     assert set(current(lab).values()) == {"releases/2.0"}
-    assert not (lab.out / "reports" / "client-rollout-pending.txt").exists()
+    assert not (lab.out / "client-rollout-pending.txt").exists()
 
 
 def test_a_package_url_that_does_not_answer_fails_the_canary_and_touches_nothing_else(rollout):
@@ -162,9 +167,9 @@ def test_a_package_url_that_does_not_answer_fails_the_canary_and_touches_nothing
     assert result.returncode == 2
     assert "the rollout stopped after wave 1 (1 of 1 failed" in result.stdout
     report = latest_report(lab)
-    assert report["stopped"]["wave"] == 1
-    failed = [w for w in report["workstations"] if w["status"] == "failed"]
-    assert [w["host"] for w in failed] == ["pc01"] and "did not answer" in failed[0]["message"]
+    failed = [host for host, row in report.items() if row["result"] == "failed"]
+    assert failed == ["pc01"] and "did not answer" in report["pc01"]["message"]
+    assert report["pc02"]["message"].startswith("the rollout stopped after wave 1 (1 of 1 failed")
     assert statuses(report) == {pc: ("failed" if pc == "pc01" else "not_started") for pc in PCS}
     assert set(current(lab).values()) == {"releases/2.0"} and len(current(lab)) == 20
     leftovers = lab.ansible(
@@ -203,7 +208,7 @@ def test_a_checksum_mismatch_fails_one_pc_and_a_pc_in_use_is_left_running(rollou
         report = latest_report(lab)
         expected = {pc: "updated" for pc in PCS} | {"pc07": "failed", "pc02": "in_use"}
         assert statuses(report) == expected
-        row = next(w for w in report["workstations"] if w["host"] == "pc07")
+        row = report["pc07"]
         assert "checksum mismatch" in row["message"] and row["to_version"] == "2.0"
         links = current(lab)
         assert (
@@ -222,7 +227,7 @@ def test_a_checksum_mismatch_fails_one_pc_and_a_pc_in_use_is_left_running(rollou
 def test_check_mode_changes_nothing(rollout):
     lab, dist, packages = rollout
     before = len(dist.records())
-    pending = lab.out / "reports" / "client-rollout-pending.txt"
+    pending = lab.out / "client-rollout-pending.txt"
     result = run(
         lab,
         "3.0",
@@ -242,7 +247,7 @@ def test_check_mode_changes_nothing(rollout):
 
 def test_the_rerun_list_limits_a_rerun_to_the_pcs_not_yet_updated(rollout):
     lab, dist, packages = rollout
-    pending = lab.out / "reports" / "client-rollout-pending.txt"
+    pending = lab.out / "client-rollout-pending.txt"
     assert pending.read_text().split() == ["pc02", "pc07", "localhost"]
     before = len(dist.records())
     result = run(lab, "3.0", packages, "--limit", f"@{pending}", url=dist.url("siak-client-3.0.tar.gz"))

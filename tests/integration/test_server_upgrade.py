@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit import LabHandle, lab_seed, make_lab
+from labkit import LabHandle, lab_seed, laporan, make_lab, newest_run, run_results
 from siak_lab.runtime import pids_in_ns
 from siak_lab.standins.builder import Release, build_release
 
@@ -111,6 +111,11 @@ def recap(stdout: str) -> dict[str, int]:
     return {k: int(v) for k, v in (f.split("=") for f in line.split()[2:])}
 
 
+def published(vm: LabHandle, role: str) -> dict:
+    """siak-vm's result of the newest run as the role published it (the agenda's run_end, which the Laporan shows)."""
+    return run_results(vm, newest_run(vm))[role]["siak-vm"]
+
+
 def message(result) -> str:
     return " ".join((result.stdout + result.stderr).split())
 
@@ -150,11 +155,16 @@ class TestStory:
         ok(result)
         assert get(vm, self.PORT) == "1.0" and get(vm, self.PROXY_PORT, "/health") == "OK proxy 1.0"
         assert current(vm, self.ROOT) == "releases/1.0"
-        report = (vm.out / "reports" / "laporan-update-aplikasi-siak-siak-vm.md").read_text()
-        assert (
-            "Laporan update aplikasi SIAK pada server" in report and "terpasang (instalasi pertama)" in report
+        # Steps 6 and 8's outputs are sections of the run's one Laporan, rendered from its agenda.
+        sections = {s["step"]: s for s in laporan(vm, newest_run(vm))[0]["outputs"]}
+        app = dict(
+            zip(sections["replace_app"]["columns"], sections["replace_app"]["rows"][0]["cells"], strict=True)
         )
-        data = json.loads((vm.out / "reports" / "laporan-update-proxy-siak-siak-vm.json").read_text())
+        assert sections["replace_app"]["title"] == "Laporan update aplikasi SIAK pada server"
+        assert app["Versi (lama → baru)"] == "- → 1.0" and app["Hasil"] == "terpasang"
+        assert app["Checksum SHA-256"] == releases["app1"].sha256
+        assert sections["replace_proxy"]["title"] == "Laporan update proxy SIAK pada server"
+        data = published(vm, "proxy_upgrade")
         assert data["result"] == "installed" and data["to_version"] == "1.0"
         assert data["sha256"] == releases["proxy1"].sha256 and data["from_version"] is None
         # Shared paths are links into shared/, seeded once.
@@ -185,7 +195,7 @@ class TestStory:
         assert seen == ["1.0", "2.0"], poller.seen  # never a mixed or missing version, only a restart gap
         assert current(vm, self.ROOT) == "releases/2.0"
         assert vm.sh("siak-vm", f"readlink {self.ROOT}/previous").stdout.strip() == "releases/1.0"
-        report = json.loads((vm.out / "reports" / "laporan-update-aplikasi-siak-siak-vm.json").read_text())
+        report = published(vm, "siak_upgrade")
         assert (report["from_version"], report["to_version"], report["result"]) == ("1.0", "2.0", "updated")
 
     def test_second_run_changes_nothing(self, vm, releases):
@@ -254,7 +264,7 @@ def test_failing_health_rolls_back_automatically(vm, releases):
     assert current(vm, root) == "releases/1.0" and get(vm, port) == "1.0"
     assert vm.sh("siak-vm", f"test -e {root}/releases/2.0").returncode == 1, "the failed release was left"
     assert vm.sh("siak-vm", f"test -e {root}/.siak-upgrade.lock").returncode == 1, "the lock was left"
-    report = json.loads((vm.out / "reports" / "laporan-update-aplikasi-siak-siak-vm.json").read_text())
+    report = published(vm, "siak_upgrade")
     assert report["result"] == "rolled_back" and report["to_version"] == "1.0"
 
 

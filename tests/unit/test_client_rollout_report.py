@@ -97,47 +97,37 @@ def test_totals_pending_and_agenda_results():
 
 def test_summary_and_verdict_of_a_clean_run():
     rows = [row("pc01", "updated"), row("pc02", "already_current")]
-    text = crr.summary("2.0", rows, "out/reports", "20261121T120000")
+    text = crr.summary("2.0", rows, "out/client-rollout-pending.txt", "20261121T120000Z-abcdef")
     assert text == (
         "Langkah 10 (update_clients): 2.0 on 2 workstation(s): updated 1, already_current 1. "
-        "Report out/reports/client-rollout-20261121T120000.md. "
+        "Each PC's outcome is in the Laporan: siak-sop report 20261121T120000Z-abcdef. "
     )
-    assert crr.verdict(rows, {"stop": False}, text, "out/reports") == ""
+    assert crr.verdict(rows, {"stop": False}, text, "out/client-rollout-pending.txt") == ""
 
 
 def test_summary_points_offline_pcs_at_the_rerun_list():
-    text = crr.summary("2.0", [row("pc01", "offline")], "out/reports", "s")
-    assert text.endswith("Offline or busy PCs: rerun with --limit @out/reports/client-rollout-pending.txt")
+    text = crr.summary("2.0", [row("pc01", "offline")], "out/client-rollout-pending.txt", "r")
+    assert text.endswith("Offline or busy PCs: rerun with --limit @out/client-rollout-pending.txt")
 
 
 def test_verdict_of_a_stopped_rollout_and_of_a_failed_pc():
     rows = [row("pc01", "failed", message="did not answer"), row("pc02", "not_started")]
     stop = {"stop": True, "wave": 1, "size": 1, "failed": ["pc01"], "threshold": 20}
-    text = crr.verdict(rows, stop, "S.", "out/reports")
+    text = crr.verdict(rows, stop, "S.", "out/client-rollout-pending.txt")
     assert "the rollout stopped after wave 1 (1 of 1 failed, threshold 20%)." in text
     assert "Failed: pc01: did not answer." in text
-    assert text.endswith("rerun with --limit @out/reports/client-rollout-pending.txt.")
+    assert text.endswith("rerun with --limit @out/client-rollout-pending.txt.")
     one = crr.verdict([row("pc07", "failed", message="checksum mismatch")], {"stop": "False"}, "S.", "r")
     assert "1 workstation(s) failed. Failed: pc07: checksum mismatch." in one
 
 
-def test_report_document_lists_the_rerun_file_only_when_pcs_are_pending():
-    plan = {"version": "2.0", "sha256": SHA, "started": "t0", "waves": [1]}
-    done = crr.report_document(
-        [row("pc01", "updated")],
-        plan,
-        {"stop": False},
-        title="T",
-        ended="t1",
-        check_mode=False,
-        pending_file="p",
-    )
-    assert done["rerun_limit_file"] is None and done["stopped"] is None and done["totals"]["updated"] == 1
-    stop = {"stop": True, "wave": 1}
-    left = crr.report_document(
-        [row("pc01", "offline")], plan, stop, title="T", ended="t1", check_mode=False, pending_file="p"
-    )
-    assert left["rerun_limit_file"] == "p" and left["stopped"] == stop
+def test_a_pc_a_stopped_rollout_never_started_carries_why_it_stopped():
+    rows = [row("pc01", "failed", message="did not answer"), row("pc02", "not_started")]
+    stop = {"stop": True, "wave": 1, "size": 1, "failed": ["pc01"], "threshold": 20}
+    published = crr.agenda_results(rows, SHA, stop)
+    assert published["pc02"]["message"] == "the rollout stopped after wave 1 (1 of 1 failed, threshold 20%)."
+    assert published["pc01"]["message"] == "did not answer"
+    assert crr.agenda_results(rows, SHA)["pc02"]["message"] == ""
 
 
 def test_inputs_that_do_not_hang_together_are_refused_with_the_fix():
@@ -165,7 +155,7 @@ def test_the_plan_serves_the_package_from_the_controller_or_uses_the_given_addre
     assert served["url"] == "http://10.0.0.1:8088/siak-client-2.0.tar.gz"
     assert served["sha256"] == SHA and served["windows_sha256"] == SHA and served["served"] is True
     assert served["serve_root"] == "/srv" and served["pidfile"] == "out/client_rollout/distpoint.pid"
-    assert (served["started"], served["stamp"]) == ("2026-11-21T12:00:00", "20261121T120000")
+    assert served["started"] == "2026-11-21T12:00:00"
     given = crr.plan(
         args(serve=False, package_path="", package_sha256="sha256:" + SHA.upper(), package_url="http://x/p"),
         {},

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 ROLES = Path(__file__).resolve().parents[2] / "roles"
-RELEASE_ONLY = {"kind", "label", "results_key", "steps", "output_dir"}
+RELEASE_ONLY = {"kind", "label", "results_key", "steps"}
 
 
 def options(role: str, entry: str) -> dict:

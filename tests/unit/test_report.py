@@ -232,6 +232,49 @@ def test_each_output_the_sop_names_with_a_row_per_host():
     assert briefing["pc01"][0] == "ya" and briefing["pc02"][0] == "tidak"
 
 
+def test_the_release_and_rollout_outcomes_the_office_needs_are_on_the_form():
+    """What the roles' own reports used to show: the command that finds out an unknown outcome, what a cut-off
+    run left and was put right, a waived checksum, a PC a stopped rollout never started and its rerun."""
+    look = "ssh siak-vm readlink /srv/siak/current"
+    stopped = "the rollout stopped after wave 1 (1 of 1 failed, threshold 20%)."
+    results = {
+        "siak_results": {
+            "siak_upgrade": {
+                "siak-vm": {
+                    "from_version": "1.0.0",
+                    "to_version": None,
+                    "result": "unknown",
+                    "sha256": "",
+                    "checksum_waived": "True",
+                    "step_failed": "True",
+                    "message": f"what is live is NOT known. Find out with: {look}.",
+                    "reconciled": [{"what": "cleaned", "paths": ["/srv/siak/.incoming/2.0.0.part"]}],
+                }
+            },
+            "client_rollout": {
+                "pc01": {
+                    "from_version": "1.0",
+                    "to_version": "1.0",
+                    "result": "not_started",
+                    "message": stopped,
+                },
+            },
+        }
+    }
+    sections = {s["step"]: s for s in context(full_run(results=results))["outputs"]}
+    app = sections["replace_app"]
+    cells = dict(zip(app["columns"], app["rows"][0]["cells"], strict=True))
+    assert look in cells["Alasan / galat"] and app["rows"][0]["problem"]
+    assert cells["Checksum SHA-256"] == "pemeriksaan checksum dilewati menurut inventaris"
+    assert cells["Sisa run yang terputus, dibereskan lebih dulu"] == (
+        "sisa run yang terputus dihapus: /srv/siak/.incoming/2.0.0.part"
+    )
+    clients = sections["update_clients"]
+    row = dict(zip(clients["columns"], clients["rows"][0]["cells"], strict=True))
+    assert row["Hasil"].startswith("belum dijalankan") and row["Alasan / galat"] == stopped
+    assert clients["rerun"] == "siak-sop run rollout --limit pc01,localhost"
+
+
 def test_no_english_value_and_no_raw_key_in_an_indonesian_report():
     html = render.render_html(context())
     text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", html, flags=re.S)

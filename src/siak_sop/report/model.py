@@ -75,8 +75,8 @@ OUTPUT_FIELDS: dict[str, tuple[str, ...]] = {
         "answered_after_s",
         "result",
     ),
-    "replace_app": ("versions", "release", "sha256", "duration_s", "result", "message"),
-    "replace_proxy": ("versions", "release", "sha256", "duration_s", "result", "message"),
+    "replace_app": ("versions", "release", "sha256", "duration_s", "result", "reconciled", "message"),
+    "replace_proxy": ("versions", "release", "sha256", "duration_s", "result", "reconciled", "message"),
     "brief_operators": ("briefed", "result", "message"),
     "update_clients": ("versions", "wave", "duration_s", "result", "sha256", "message"),
     "record_daily_agenda": (
@@ -109,7 +109,9 @@ DEFAULT_RESULTS = {
 # Run-wide facts of an output (not a host's): shown as lines above its table ({step id: results key}).
 OUTPUT_NOTES = {"prepare": "upgrade_prepare_plan"}
 AGENDA_CALLBACK = "dukcapil.siak.agenda"
-WITH_REASON = frozenset({"failed", "rolled_back"})
+# Outcomes whose message is the reason, or what to do next (for "unknown", the command that finds out what is
+# live; for a PC a stopped rollout never started, why it stopped).
+WITH_REASON = frozenset({"failed", "rolled_back", "unknown", "repaired", "not_started"})
 RERUN_COMMAND = "siak-sop run rollout --limit {hosts},localhost"
 
 
@@ -290,16 +292,25 @@ def run_status(
 
 def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, briefing: bool) -> dict[str, Any]:
     tr = gettext_for(lang)
-    # The role's own message is the reason a host failed or was rolled back; for a host that is done,
-    # or offline or in use (the outcome says so), it is a developer's note and stays in the JSON copy.
+    # The role's own message is the reason a host failed or was rolled back (or what to do next); for a host
+    # that is done, or offline or in use (the outcome says so), it is a developer's note and stays in the JSON
+    # copy. A step that failed on a host whose server shows the new version anyway keeps its reason too.
     rows_raw = {
-        host: {**data, "message": data.get("message") if str(data.get("result", "")) in WITH_REASON else ""}
+        host: {
+            **data,
+            "message": data.get("message")
+            if str(data.get("result", "")) in WITH_REASON or _truthy(data.get("step_failed"))
+            else "",
+        }
         for host, data in ((h, _norm(d)) for h, d in rows_raw.items())
     }
     keys = OUTPUT_FIELDS[step.id]
     present = [k for k in keys if k == "versions" or any(k in d for d in rows_raw.values())]
     if "versions" in present and not any("from_version" in d or "to_version" in d for d in rows_raw.values()):
         present.remove("versions")
+    # A reconcile column only when an earlier cut-off run left something this run put right.
+    if "reconciled" in present and not any(d.get("reconciled") for d in rows_raw.values()):
+        present.remove("reconciled")
     # A message column only when some host has one; a briefing shows whether each operator was told.
     if "message" in present and not any(d.get("message") for d in rows_raw.values()):
         present.remove("message")
@@ -319,7 +330,7 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
         h
         for h, d in rows_raw.items()
         if str(d.get("result", d.get("status", d.get("verdict", ""))))
-        in ("offline", "in_use", "not_probed", "failed")
+        in ("offline", "in_use", "not_probed", "not_started", "failed")
     )
     totals: dict[str, int] = {}
     if not briefing:
@@ -341,6 +352,11 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
         if step.id == "update_clients" and not_done
         else "",
     }
+
+
+def _truthy(value: Any) -> bool:
+    """A flag as published: a bool, or its text when a role's template made it a string."""
+    return value is True or str(value).strip().lower() in ("true", "yes", "1")
 
 
 def _norm(data: dict[str, Any]) -> dict[str, Any]:

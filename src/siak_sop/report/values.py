@@ -50,6 +50,7 @@ LABELS = {
     "hypervisor": N_("Started through"),
     "logged_in_as": N_("Logged in as"),
     "cleaned": N_("Left by a cut-off run, cleaned up"),
+    "reconciled": N_("Left by a cut-off run, put right first"),
     # Step 1 of SOP-PIAK-15, the preparation (Jadwal uji coba).
     "answers": N_("Answers"),
     "logged_in": N_("Logged in"),
@@ -76,6 +77,7 @@ VALUES = {
     "offline": N_("offline (not reached)"),
     "in_use": N_("client in use (left for a rerun)"),
     "not_probed": N_("not checked"),
+    "not_started": N_("not started: the rollout stopped before its wave"),
     "would_update": N_("would be updated (trial run)"),
     "would_start": N_("would be started (trial run)"),
     "started": N_("started"),
@@ -130,7 +132,7 @@ VALUES = {
 NOT_REHEARSABLE = frozenset({"vm_off_in_trial"})
 
 # Outcomes that leave a host not done: shown as problems, and the rerun list for workstations.
-NOT_DONE = frozenset({"failed", "offline", "in_use", "not_probed", "not_ready", "unknown"})
+NOT_DONE = frozenset({"failed", "offline", "in_use", "not_probed", "not_started", "not_ready", "unknown"})
 
 
 def label(key: str, tr: Gettext) -> str:
@@ -175,6 +177,12 @@ def cell(key: str, data: dict[str, Any], tr: Gettext, lang: str) -> str:
     value = data.get(key)
     if key == "schedule" and not value:
         return tr("not set in the inventory")
+    if (
+        key == "sha256"
+        and not value
+        and str(data.get("checksum_waived", "")).strip().lower() in ("true", "1", "yes")
+    ):
+        return tr("checksum check waived in the inventory")
     if value is None or value in ("", []):
         return "-"
     if key in ("briefed", "answers", "logged_in"):
@@ -189,6 +197,10 @@ def cell(key: str, data: dict[str, Any], tr: Gettext, lang: str) -> str:
         return release_check(value, tr)
     if key == "cleaned":
         return cleaned(value, tr)
+    if key == "reconciled":
+        return reconciled(value, tr)
+    if key == "sha256" and str(data.get("checksum_waived", "")).strip().lower() in ("true", "1", "yes"):
+        return tr("{sha256} (checksum check waived in the inventory)").format(sha256=value)
     if key.endswith("_s") and isinstance(value, int | float) and not isinstance(value, bool):
         return fmt_elapsed(float(value))
     if key == "size":
@@ -261,6 +273,39 @@ def cleaned(value: Any, tr: Gettext) -> str:
             )
         else:
             lines.append(str(item))
+    return "\n".join(lines) or "-"
+
+
+# What the release's reconcile did before this run planned (plugins/module_utils/release.py, reconcile()).
+RECONCILED = {
+    "cleaned": N_("removed what a cut-off run left: {detail}"),
+    "completed_switch": N_("finished an interrupted switch to {detail}"),
+    "restored": N_("put {detail} back after an interrupted or failed switch"),
+    "restore_failed": N_("could NOT put {detail} back"),
+    "started": N_("{detail} was down; started it again"),
+    "start_failed": N_("{detail} was down and did NOT start"),
+    "would_finish_switch": N_("would finish or undo an interrupted switch to {detail} (trial run)"),
+    "would_start": N_("{detail} is down; would start it (trial run)"),
+}
+
+
+def reconciled(value: Any, tr: Gettext) -> str:
+    """Each thing a cut-off earlier run left that this run put right before it planned, with its release."""
+    if not isinstance(value, list):
+        return str(value)
+    lines = []
+    for item in value:
+        if not isinstance(item, dict) or item.get("what") not in RECONCILED:
+            lines.append(str(item))
+            continue
+        detail = item.get("paths") or item.get("release") or item.get("to") or "?"
+        if isinstance(detail, list):
+            detail = ", ".join(str(d) for d in detail)
+        done = RECONCILED[item["what"]]
+        line = tr(done).format(detail=detail)
+        if item.get("error") and item["what"] != "cleaned":
+            line += f" ({item['error']})"
+        lines.append(line)
     return "\n".join(lines) or "-"
 
 
