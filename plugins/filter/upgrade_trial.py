@@ -28,7 +28,7 @@ options:
     type: dict
     required: true
   health_kinds:
-    description: Each trial server's health check kind by component (C({host: {app: http, proxy: tcp}})).
+    description: "Each trial server's health check kind by component (C({host: {app: http, proxy: tcp}}))."
     type: dict
     required: true
   check_mode:
