@@ -326,7 +326,7 @@ def trial(value: Any, tr: Gettext) -> str:
         return tr("skipped by the ADB's decision: {reason}").format(reason=value["skip_reason"])
     servers = [str(s) for s in value.get("servers") or []]
     if not servers:
-        return tr("no Server cadangan in the inventory (group siak_trial_servers): no trial on a real server")
+        return tr("no Server cadangan in the inventory: no trial on a real server")
     return tr(
         "steps 5 to 8 first on {servers}, before any production host; its result is in the table below"
     ).format(servers=", ".join(servers))
