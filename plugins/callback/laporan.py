@@ -12,6 +12,7 @@ description:
   - When the run ends and the agenda callback has closed the run's agenda, renders the Laporan (A4 PDF, HTML,
     Markdown, JSON) and the day's Buku Agenda page from that agenda with the same code as C(siak-sop report),
     so a job AWX runs gets the same verdicts and the same Laporan as C(siak-sop run).
+  - A restore drill run (C(playbooks/restore_drill.yml)) gets its Laporan Uji Pemulihan the same way.
   - Writes them under C($SIAK_OUTPUT_DIR/reports/<run id>/) and C($SIAK_OUTPUT_DIR/buku-agenda/), the folder
     the office keeps (AWX's job settings point C(SIAK_OUTPUT_DIR) at it), and copies them into the job's
     artifacts (C($AWX_ISOLATED_DATA_DIR/siak/), the folder ansible-runner gives the job).
@@ -91,6 +92,7 @@ class CallbackModule(CallbackBase):
     def _render(self):
         from siak_sop import i18n, runner, wrapper_cli  # pylint: disable=import-outside-toplevel
         from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
+        from siak_sop.report import drill  # pylint: disable=import-outside-toplevel
 
         run_id = runid.from_env(os.environ)
         if not run_id:
@@ -103,11 +105,15 @@ class CallbackModule(CallbackBase):
         if agenda is None:
             self._display.warning(f"dukcapil.siak.laporan: no agenda for run {run_id}: no Laporan is written")
             return 0
-        try:
-            wrapper_cli.sop_of(runner.load_run(agenda), None)
-        except SiakError:
-            self._display.vv(f"dukcapil.siak.laporan: run {run_id} follows no SOP: no Laporan")
-            return 0
+        run = runner.load_run(agenda)
+        # A restore drill serves the backup SOP without being one of its steps: it gets the Laporan Uji
+        # Pemulihan (siak_sop.report.drill), made by the same rebuild.
+        if not drill.is_drill(run):
+            try:
+                wrapper_cli.sop_of(run, None)
+            except SiakError:
+                self._display.vv(f"dukcapil.siak.laporan: run {run_id} follows no SOP: no Laporan")
+                return 0
         lang = i18n.use(self.get_option("lang"))
         try:
             code, written = wrapper_cli.rebuild(agenda, out=out, lang=lang)

@@ -40,6 +40,9 @@ PLAYBOOKS: dict[str, tuple[str, str]] = {
     "rollout": ("client_rollout.yml", "sop_piak_15"),
     "backup": ("backup.yml", "backup_db"),
     "rollback": ("rollback.yml", "sop_piak_15"),
+    # The monthly restore drill serves the backup SOP without being one of its steps (the signed SOP has
+    # no restore step): its report is the Laporan Uji Pemulihan (siak_sop.report.drill).
+    "drill": ("restore_drill.yml", "backup_db"),
 }
 # What runs right after a run is cancelled (a hard limit, Ctrl-C), to stop what the cancelled run left
 # running on its hosts and give its lock back (playbooks/backup_cleanup.yml: the export, its Data Pump

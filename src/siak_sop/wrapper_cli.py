@@ -18,7 +18,7 @@ from siak_sop.errors import SiakError
 from siak_sop.i18n import N_, Said, current, gettext_for, tr
 from siak_sop.inventory_vars import read_host_vars
 from siak_sop.progress import StepTracker, fmt_elapsed, make_progress
-from siak_sop.report import model, render
+from siak_sop.report import drill, model, render
 from siak_sop.runlog import RunRecord, find_agenda, parse_time, read_agenda
 from siak_sop.sop import Sop, load_sop
 
@@ -327,6 +327,14 @@ def laporan(
         step = sop.step(result.cancelled_step)
         outcome["cancelled_label"] = f"{step.number} ({step.title(request.lang)})"
     context: dict[str, Any] = {}
+    if run is not None and drill.is_drill(run):
+        # A restore drill: its own report, and a run that does not restore every backup has failed.
+        context = drill.build(
+            run, sop, lang=request.lang, office=request.office, version=__version__, chain=chain
+        )
+        if code not in (exitcodes.CANCELLED, exitcodes.INTERRUPTED):
+            code = drill.exit_code(run, context["drills"], intact=not chain or chain["state"] != "broken")
+        return [], code, outcome, context
     if run is not None:
         context = model.build(
             run,
@@ -444,6 +452,8 @@ def rebuild(
     chain = runner.check_chain(path)
     if chain and chain["state"] == "broken":
         print(f"siak-sop: {path}: {chain['message']}", file=sys.stderr)
+    if not sop_name and drill.is_drill(run):
+        return rebuild_drill(run, path, out=out, lang=lang, chain=chain, folder=folder, pdf=pdf)
     sop = sop_of(run, sop_name)
     sops = [load_sop("upgrade"), load_sop("backup")]
     budget = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
@@ -484,6 +494,27 @@ def rebuild(
     target = folder or out / "reports" / (run.run_id or path.stem)
     written = render.write_report(context, target, pdf=pdf, sign=signing(office))
     return code, written
+
+
+def rebuild_drill(
+    run: RunRecord,
+    path: Path,
+    *,
+    out: Path,
+    lang: str,
+    chain: dict[str, Any] | None,
+    folder: Path | None = None,
+    pdf: bool = True,
+) -> tuple[int, dict[str, Path]]:
+    """The Laporan Uji Pemulihan of a restore drill run (report/drill.py), named by its run id as the
+    Laporan is: the exit code the drill earned (0 when every server's backup restores) and the files."""
+    office = office_of(run)
+    context = drill.build(
+        run, load_sop(drill.SOP_NAME), lang=lang, office=office, version=__version__, chain=chain
+    )
+    code = drill.exit_code(run, context["drills"], intact=not chain or chain["state"] != "broken")
+    target = folder or out / "reports" / (run.run_id or path.stem)
+    return code, render.write_report(context, target, pdf=pdf, sign=signing(office))
 
 
 def office_of(run: RunRecord) -> dict[str, Any]:

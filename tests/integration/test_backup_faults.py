@@ -23,7 +23,7 @@ import pytest
 from test_backup import PASSWORD, ROOT, backup, backup_laporan, folders, newest_run, seed_backup, sh
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from labkit import BIN, REPO
+from labkit import BIN, REPO, laporan, run_results
 
 LOCK = f"{ROOT}/.siak-backup.lock"
 PARAM = f"{ROOT}/.siak-backup-param"
@@ -471,9 +471,25 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
     )
     assert drill.returncode == 0, drill.stdout[-4000:]
     assert "restore drill passed for 03012027" in drill.stdout
-    report = sorted((lab.out / "reports").glob("laporan-uji-pemulihan_siak-db_*.md"))[-1].read_text()
-    assert "LULUS: backup dapat dipulihkan" in report and "flashdisk (didekripsi dengan kunci uji)" in report
-    assert "Data Pump (SQLFILE (parse only)) | berhasil" in report
+    # Its report is the Laporan Uji Pemulihan of the one report module, rendered from the run's agenda by
+    # run id (siak-sop report): each place read back, the decrypted copy's restore, Data Pump's reading.
+    run_id = newest_run(lab)
+    published = run_results(lab, run_id)["oracle_restore_drill"]["siak-db"]
+    assert published["verdict"] == "passed" and published["folder"] == "03012027"
+    report, md = laporan(lab, run_id)
+    assert report["kind"] == "restore_drill" and report["title"] == "Laporan Uji Pemulihan"
+    assert report["status"] == "LULUS: backup dapat dipulihkan"
+    assert [s["title"] for s in report["signatures"]] == ["Administrator Database", "KASI SIAK", "KABID PIAK"]
+    (passed,) = report["drills"]
+    assert passed["host"] == "siak-db" and passed["folder"] == "03012027" and passed["damaged"] == []
+    assert {p["name"]: p["verified"] for p in passed["places"]} == {
+        "server": "ya",
+        "flashdisk": "ya",
+        "disk2": "ya",
+    }
+    assert passed["restore"]["source"] == "flashdisk (didekripsi dengan kunci uji)"
+    assert passed["restore"]["match"] == "ya" and passed["restore"]["sha256"] == passed["restore"]["expected"]
+    assert "| Data Pump (SQLFILE (hanya dibaca, tidak ada yang diimpor)) | berhasil:" in md
     calls = sh(lab, "siak-db", "cat /var/log/siak-lab/oracle-standin.log")
     assert "impdp" in calls and PASSWORD not in calls
     # Nothing of the drill stays on the server: no key, no parameter file, no restored dump, no lock.
@@ -482,19 +498,77 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
         == ""
     )
 
-    flip(lab, "/mnt/disk2/drill/03012027/master.dmp", 4096)
-    damaged = backup(
-        lab,
-        playbook="playbooks/restore_drill.yml",
-        oracle_backup_destinations=destinations,
-        oracle_backup_drill_identity_file=str(identity),
+    # The same drill through `siak-sop run drill`: the wrapper ends with the same report, by run id.
+    wrapped = subprocess.run(
+        [
+            str(BIN / "siak-sop"),
+            "run",
+            "drill",
+            "-i",
+            str(lab.inventory),
+            "--no-pdf",
+            "-e",
+            json.dumps(
+                {
+                    "oracle_backup_poll_s": 1,
+                    "oracle_backup_destinations": destinations,
+                    "oracle_backup_drill_identity_file": str(identity),
+                }
+            ),
+        ],
+        cwd=REPO,
+        env={**lab.env, "SIAK_PROGRESS": "plain"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
-    assert damaged.returncode == 2, damaged.stdout[-4000:]
+    assert wrapped.returncode == 0, wrapped.stdout[-3000:] + wrapped.stderr[-3000:]
+    found = re.search(r"jalan (\S+) \(restore_drill\.yml\)", wrapped.stdout)
+    assert found, wrapped.stdout[-3000:]
+    wrapped_report = lab.out / "reports" / found.group(1) / f"laporan-{found.group(1)}.json"
+    assert json.loads(wrapped_report.read_text())["status"] == "LULUS: backup dapat dipulihkan"
+
+    # A damaged copy, drilled as the schedule runs it (plain ansible-playbook, SIAK_LAPORAN_WHEN=always):
+    # the dukcapil.siak.laporan callback writes the report by run id and the run ends with its verdict.
+    flip(lab, "/mnt/disk2/drill/03012027/master.dmp", 4096)
+    lab.env["SIAK_LAPORAN_WHEN"] = "always"
+    try:
+        damaged = backup(
+            lab,
+            playbook="playbooks/restore_drill.yml",
+            oracle_backup_destinations=destinations,
+            oracle_backup_drill_identity_file=str(identity),
+        )
+    finally:
+        lab.env.pop("SIAK_LAPORAN_WHEN", None)
+    assert damaged.returncode == 3, damaged.stdout[-4000:]
     assert (
         "restore drill FAILED for 03012027: disk2: master.dmp does not match its checksum" in damaged.stdout
     )
-    report = sorted((lab.out / "reports").glob("laporan-uji-pemulihan_siak-db_*.md"))[-1].read_text()
-    assert "**GAGAL**" in report and "| disk2 |" in report and "| TIDAK |" in report
+    run_id = newest_run(lab)
+    folder = lab.out / "reports" / run_id
+    assert sorted(p.name for p in folder.glob("laporan-*")) == [
+        f"laporan-{run_id}.{ext}" for ext in ("html", "json", "md", "pdf")
+    ], damaged.stdout[-3000:]
+    report = json.loads((folder / f"laporan-{run_id}.json").read_text())
+    assert report["status"] == "GAGAL pada siak-db"
+    (failed,) = report["drills"]
+    assert failed["word"] == "GAGAL" and failed["damaged"] == ["disk2"]
+    (reason,) = failed["reasons"]
+    assert reason.startswith("disk2: master.dmp does not match its checksum (manifest "), reason
+    assert {p["name"]: p["verified"] for p in failed["places"]} == {
+        "server": "ya",
+        "flashdisk": "ya",
+        "disk2": "TIDAK",
+    }
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(folder / f"laporan-{run_id}.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "LAPORAN UJI PEMULIHAN" in text and "Salinan rusak" in text and "KABID PIAK" in text
     assert (
         sh(lab, "siak-db", f"ls -a {PARAM} {LOCK} {ROOT}/export/siak-restore-drill.dmp 2>/dev/null || true")
         == ""

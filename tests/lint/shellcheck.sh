@@ -14,7 +14,8 @@ jobs=(
   '{"name": "siak-backup", "log": "/var/log/siak-backup.log", "wait_s": 0, "title": "SIAK database backup SOP",
     "command": "/opt/siak/venv/bin/siak-sop run backup -i inventory.yml", "shown": "siak-sop run backup -i inventory.yml"}'
   '{"name": "siak-restore-drill", "log": "/var/log/siak-restore-drill.log", "wait_s": 21600,
-    "title": "SIAK backup restore drill", "command": "/opt/siak/venv/bin/ansible-playbook playbooks/restore_drill.yml",
+    "title": "SIAK backup restore drill",
+    "command": "SIAK_LAPORAN_WHEN=always /opt/siak/venv/bin/ansible-playbook playbooks/restore_drill.yml",
     "shown": "ansible-playbook playbooks/restore_drill.yml"}'
 )
 for template in $(git ls-files --cached --others --exclude-standard -- '*.sh.j2'); do

@@ -34,7 +34,7 @@ def test_unknown_sop(capsys, out):
     assert cli.main(["run", "upgrad"]) == exitcodes.BAD_INPUT
     assert (
         one_line(capsys)
-        == "siak-sop: unknown SOP run 'upgrad'. Use one of: upgrade, rollout, backup, rollback"
+        == "siak-sop: unknown SOP run 'upgrad'. Use one of: upgrade, rollout, backup, rollback, drill"
     )
 
 
@@ -194,5 +194,5 @@ def test_help_and_errors_in_bahasa_indonesia_by_default(capsys):
     assert "language of the table" in capsys.readouterr().out
     assert cli.main(["run", "upgrad"]) == exitcodes.BAD_INPUT
     assert one_line(capsys) == (
-        "siak-sop: jalan SOP 'upgrad' tidak dikenal. Gunakan salah satu dari: upgrade, rollout, backup, rollback"
+        "siak-sop: jalan SOP 'upgrad' tidak dikenal. Gunakan salah satu dari: upgrade, rollout, backup, rollback, drill"
     )

@@ -34,13 +34,23 @@ def template_env(lang: str, *, html: bool = True) -> Any:
     )
 
 
-def render_html(context: dict[str, Any], template: str = "laporan.html.j2") -> str:
-    return template_env(context.get("lang", "id")).get_template(template).render(**context)
+# The templates of each kind of report (the context's "kind"): the Laporan of an SOP run by default, the
+# Laporan Uji Pemulihan of a restore drill (report/drill.py).
+TEMPLATES = {
+    "laporan": ("laporan.html.j2", "laporan.md.j2"),
+    "restore_drill": ("uji_pemulihan.html.j2", "uji_pemulihan.md.j2"),
+}
+
+
+def render_html(context: dict[str, Any], template: str | None = None) -> str:
+    name = template or TEMPLATES[context.get("kind", "laporan")][0]
+    return template_env(context.get("lang", "id")).get_template(name).render(**context)
 
 
 def render_markdown(context: dict[str, Any]) -> str:
     """The Markdown copy, for a chat: the same data and words as the PDF."""
-    return template_env(context.get("lang", "id"), html=False).get_template("laporan.md.j2").render(**context)
+    name = TEMPLATES[context.get("kind", "laporan")][1]
+    return template_env(context.get("lang", "id"), html=False).get_template(name).render(**context)
 
 
 def render_json(context: dict[str, Any]) -> str:
