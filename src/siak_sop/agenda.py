@@ -125,10 +125,21 @@ def _step_index() -> dict[str, tuple[str, Step]]:
     return _STEP_INDEX
 
 
+# The Server cadangan trial (SOP-PIAK-15 step 1's Jadwal uji coba) runs the tasks of steps 5 to 8 on the trial
+# server: under this tag they are step 1's time and output, not the production steps' (docs/server-upgrade.md).
+SERVER_TRIAL_TAG = "server_trial"
+SERVER_TRIAL_STEP = "prepare"
+
+
 def step_for_tags(tags: Iterable[Any]) -> dict[str, Any] | None:
-    """The SOP step a task belongs to: the step whose id is among its tags (ids are unique across SOPs)."""
+    """The SOP step a task belongs to: the step whose id is among its tags (ids are unique across SOPs).
+
+    A task of the Server cadangan trial belongs to step 1 whatever step its own tags name."""
     index = _step_index()
-    for tag in tags or ():
+    tags = list(tags or ())
+    if SERVER_TRIAL_TAG in (str(t) for t in tags):
+        tags = [SERVER_TRIAL_STEP]
+    for tag in tags:
         found = index.get(str(tag))
         if found is not None:
             sop_id, step = found

@@ -108,6 +108,11 @@ DEFAULT_RESULTS = {
 }
 # Run-wide facts of an output (not a host's): shown as lines above its table ({step id: results key}).
 OUTPUT_NOTES = {"prepare": "upgrade_prepare_plan"}
+# Step 1's trial on the Server cadangan: a second table of the Jadwal uji coba, one row per trial server, the
+# reason always shown (why it failed, or the ADB's reason to skip it).
+TRIAL_STEP = "prepare"
+TRIAL_RESULTS = "upgrade_prepare_trial"
+TRIAL_FIELDS = ("components", "health", "result", "message")
 AGENDA_CALLBACK = "dukcapil.siak.agenda"
 # Outcomes whose message is the reason, or what to do next (for "unknown", the command that finds out what is
 # live; for a PC a stopped rollout never started, why it stopped).
@@ -290,7 +295,15 @@ def run_status(
     return tr("Done within the Mutu Baku"), "ok"
 
 
-def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, briefing: bool) -> dict[str, Any]:
+def _section(
+    step: Step,
+    rows_raw: dict[str, dict[str, Any]],
+    lang: str,
+    *,
+    briefing: bool,
+    keys: tuple[str, ...] | None = None,
+    every_reason: bool = False,
+) -> dict[str, Any]:
     tr = gettext_for(lang)
     # The role's own message is the reason a host failed or was rolled back (or what to do next); for a host
     # that is done, or offline or in use (the outcome says so), it is a developer's note and stays in the JSON
@@ -299,12 +312,12 @@ def _section(step: Step, rows_raw: dict[str, dict[str, Any]], lang: str, *, brie
         host: {
             **data,
             "message": data.get("message")
-            if str(data.get("result", "")) in WITH_REASON or _truthy(data.get("step_failed"))
+            if every_reason or str(data.get("result", "")) in WITH_REASON or _truthy(data.get("step_failed"))
             else "",
         }
         for host, data in ((h, _norm(d)) for h, d in rows_raw.items())
     }
-    keys = OUTPUT_FIELDS[step.id]
+    keys = keys or OUTPUT_FIELDS[step.id]
     present = [k for k in keys if k == "versions" or any(k in d for d in rows_raw.values())]
     if "versions" in present and not any("from_version" in d or "to_version" in d for d in rows_raw.values()):
         present.remove("versions")
@@ -377,13 +390,28 @@ def output_sections(run: RunRecord, sop: Sop, lang: str) -> list[dict[str, Any]]
         if step.id not in OUTPUT_FIELDS or not key:
             continue
         per_host = results.get(key)
-        if not isinstance(per_host, dict) or not per_host:
-            continue
-        rows_raw = {str(h): v if isinstance(v, dict) else {"result": v} for h, v in per_host.items()}
-        section = _section(step, rows_raw, lang, briefing=step.id == "brief_operators")
-        section["notes"] = output_notes(results.get(OUTPUT_NOTES.get(step.id, "")), lang)
-        sections.append(section)
+        if isinstance(per_host, dict) and per_host:
+            rows_raw = {str(h): v if isinstance(v, dict) else {"result": v} for h, v in per_host.items()}
+            section = _section(step, rows_raw, lang, briefing=step.id == "brief_operators")
+            section["notes"] = output_notes(results.get(OUTPUT_NOTES.get(step.id, "")), lang)
+            sections.append(section)
+        if step.id == TRIAL_STEP:
+            sections.extend(trial_section(step, results.get(TRIAL_RESULTS), lang))
     return sections
+
+
+def trial_section(step: Step, found: Any, lang: str) -> list[dict[str, Any]]:
+    """Step 1's trial on the Server cadangan as its own table (none when the run had no trial server)."""
+    if not isinstance(found, dict) or not found:
+        return []
+    tr = gettext_for(lang)
+    rows_raw = {str(h): v if isinstance(v, dict) else {"result": v} for h, v in found.items()}
+    section = _section(step, rows_raw, lang, briefing=False, keys=TRIAL_FIELDS, every_reason=True)
+    section["step"] = f"{step.id}_trial"
+    section["title"] = tr("{output}: trial on the Server cadangan").format(
+        output=(step.output if lang == "id" else step.output_en) or step.title(lang)
+    )
+    return [section]
 
 
 def output_notes(found: Any, lang: str) -> list[dict[str, str]]:

@@ -59,10 +59,14 @@ LABELS = {
     "finding": N_("Finding"),
     "schedule": N_("Planned upgrade"),
     "service_hours": N_("Service hours"),
+    # Step 1's trial on the Server cadangan (upgrade_prepare_trial).
+    "trial": N_("Trial on the Server cadangan"),
+    "components": N_("Version on the Server cadangan (from → to)"),
+    "health": N_("Health check"),
 }
 
 # Run-wide fields of an output, shown as lines above its table (model.output_notes).
-NOTE_FIELDS = ("schedule", "service_hours")
+NOTE_FIELDS = ("schedule", "service_hours", "trial")
 
 # Words the roles publish as values (statuses, host kinds, power states), in the office's language.
 VALUES = {
@@ -117,6 +121,15 @@ VALUES = {
     "mismatch": N_("checksum does NOT match"),
     "checksum_ok": N_("checksum matches"),
     "checksum_waived": N_("checksum check waived in the inventory"),
+    # The Server cadangan trial: its outcome, the health of what it installed, the parts it installed.
+    "passed": N_("passed: the real upgrade may go ahead"),
+    "rehearsed": N_("rehearsed (check mode): nothing was changed"),
+    "healthy": N_("healthy"),
+    "unhealthy": N_("NOT healthy"),
+    "not_checked": N_("not checked"),
+    "not_known": N_("not known"),
+    "app": N_("application"),
+    "proxy": N_("proxy"),
     # What a cut-off backup run left behind (the backup's step 1 cleans it up).
     "lock": N_("lock"),
     "export process": N_("export process"),
@@ -195,6 +208,10 @@ def cell(key: str, data: dict[str, Any], tr: Gettext, lang: str) -> str:
         return free_space(value, tr)
     if key == "release_check":
         return release_check(value, tr)
+    if key == "trial":
+        return trial(value, tr)
+    if key == "components":
+        return trial_components(value, tr)
     if key == "cleaned":
         return cleaned(value, tr)
     if key == "reconciled":
@@ -342,4 +359,33 @@ def release_check(value: Any, tr: Gettext) -> str:
                 check=word(item.get("check", "?"), tr),
             )
         )
+    return "\n".join(lines) or "-"
+
+
+def trial(value: Any, tr: Gettext) -> str:
+    """Step 1's plan for the Server cadangan trial: where it runs, that the ADB skipped it and why, or that there
+    is no Server cadangan."""
+    if not isinstance(value, dict):
+        return str(value)
+    if value.get("skip_reason"):
+        return tr("skipped by the ADB's decision: {reason}").format(reason=value["skip_reason"])
+    servers = [str(s) for s in value.get("servers") or []]
+    if not servers:
+        return tr("no Server cadangan in the inventory: no trial on a real server")
+    return tr(
+        "steps 5 to 8 first on {servers}, before any production host; its result is in the table below"
+    ).format(servers=", ".join(servers))
+
+
+def trial_components(value: Any, tr: Gettext) -> str:
+    """What the trial installed on the Server cadangan: each part with its version before and after."""
+    if not isinstance(value, list):
+        return str(value)
+    lines = []
+    for item in value:
+        if not isinstance(item, dict):
+            lines.append(str(item))
+            continue
+        before, after = item.get("from_version") or "-", item.get("to_version") or "-"
+        lines.append(f"{word(item.get('component', '?'), tr)} {before} → {after}")
     return "\n".join(lines) or "-"

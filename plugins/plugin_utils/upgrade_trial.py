@@ -1,0 +1,142 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The verdict of the Server cadangan trial (SOP-PIAK-15 step 1, the Jadwal uji coba), from what the release role
+published for the trial server through the results channel. Pure: no files, no hosts, no clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The SOP steps the trial runs, and the results channel key each publishes under on a trial server.
+COMPONENTS = (
+    {
+        "component": "app",
+        "key": "siak_upgrade_trial",
+        "label": "SIAK application",
+        "health_var": "siak_upgrade_health",
+    },
+    {
+        "component": "proxy",
+        "key": "proxy_upgrade_trial",
+        "label": "SIAK proxy",
+        "health_var": "proxy_upgrade_health",
+    },
+)
+# Release outcomes that leave the new release live and health-checked (the switch checks it before it reports).
+LIVE_OK = frozenset({"installed", "updated", "unchanged", "repaired"})
+FAILED_OUTCOMES = frozenset({"failed", "rolled_back", "unknown"})
+
+
+def _component_row(name: str, published: dict[str, Any] | None, target: str) -> dict[str, Any]:
+    if not published:
+        return {
+            "component": name,
+            "from_version": None,
+            "to_version": None,
+            "target_version": target,
+            "result": None,
+        }
+    return {
+        "component": name,
+        "from_version": published.get("from_version"),
+        "to_version": published.get("to_version"),
+        "target_version": str(published.get("target_version") or target),
+        "result": published.get("result"),
+    }
+
+
+def judge_host(
+    host: str,
+    results: dict[str, Any],
+    targets: dict[str, str],
+    health_kinds: dict[str, str],
+    *,
+    check_mode: bool = False,
+) -> dict[str, Any]:
+    """One trial server's row: each component's versions, the health, passed/failed/rehearsed and why.
+
+    `targets` maps a component (app, proxy) to the version production gets; a component without a target is not
+    part of the trial. `health_kinds` maps a component to the trial server's health check kind."""
+    components = []
+    reasons: list[str] = []
+    health = "healthy"
+    for comp in COMPONENTS:
+        name = comp["component"]
+        if name not in targets:
+            continue
+        published = (results.get(comp["key"]) or {}).get(host)
+        row = _component_row(name, published, str(targets[name]))
+        components.append(row)
+        # The host failed at the application: the release role does not go on to the proxy.
+        if reasons and not published:
+            continue
+        if (health_kinds.get(name) or "none") == "none" and not check_mode:
+            reasons.append(
+                f"{host}: no health check is set for the {comp['label']} on the Server cadangan"
+                f" ({comp['health_var']}); a trial without one proves nothing"
+            )
+            health = "not_checked"
+            continue
+        if not published:
+            if check_mode:
+                continue
+            reasons.append(
+                f"{host}: the {comp['label']} trial left no result (the host did not answer or stopped earlier;"
+                " see the run's log)"
+            )
+            health = "not_known" if health == "healthy" else health
+            continue
+        outcome = str(published.get("result") or "")
+        if outcome in FAILED_OUTCOMES or outcome not in LIVE_OK | {"would_update"}:
+            message = str(published.get("message") or "").strip()
+            reasons.append(message or f"{host}: the {comp['label']} trial ended as {outcome or '?'}")
+            live = published.get("live") if isinstance(published.get("live"), dict) else {}
+            health = "unhealthy" if outcome == "rolled_back" or live.get("healthy") is False else "not_known"
+            continue
+        if not check_mode and str(published.get("to_version")) != row["target_version"]:
+            reasons.append(
+                f"{host}: the {comp['label']} on the Server cadangan runs {published.get('to_version')},"
+                f" not {row['target_version']}"
+            )
+            health = "not_known"
+    if reasons:
+        result = "failed"
+    elif check_mode:
+        result, health = "rehearsed", "not_checked"
+    else:
+        result = "passed"
+    return {"components": components, "health": health, "result": result, "message": "; ".join(reasons)}
+
+
+def judge(
+    hosts: list[str],
+    results: dict[str, Any],
+    targets: dict[str, str],
+    health_kinds: dict[str, dict[str, str]],
+    *,
+    check_mode: bool = False,
+    skip_reason: str = "",
+) -> dict[str, Any]:
+    """Every trial server's row and the gate: whether the real upgrade may go ahead, and why not.
+
+    With the ADB's skip reason the trial did not run: every row says so, with the reason, and the gate opens."""
+    skip_reason = (skip_reason or "").strip()
+    rows: dict[str, dict[str, Any]] = {}
+    for host in hosts:
+        if skip_reason:
+            rows[host] = {
+                "components": [_component_row(c, None, str(v)) for c, v in targets.items()],
+                "health": "not_checked",
+                "result": "skipped",
+                "message": f"skipped by the ADB: {skip_reason}",
+            }
+        else:
+            rows[host] = judge_host(host, results, targets, health_kinds.get(host, {}), check_mode=check_mode)
+    failed = [h for h, r in rows.items() if r["result"] == "failed"]
+    return {
+        "rows": rows,
+        "go_ahead": not failed,
+        "failed": failed,
+        "reasons": [rows[h]["message"] for h in failed],
+        "skip_reason": skip_reason,
+    }

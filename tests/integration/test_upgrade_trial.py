@@ -1,0 +1,171 @@
+"""SOP-PIAK-15 step 1's trial on the Server cadangan (playbooks/upgrade.yml), against a lab of real SSH hosts.
+
+The lab's workstation pc01 stands in as the Server cadangan (group siak_trial_servers, added by a second
+inventory file): it runs the same stand-in application and proxy as the SIAK VM, on its own address, so the
+trial's health checks are real. The SIAK VM starts at 1.0, running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from labkit import lab_seed, laporan, make_lab, run_results
+
+PLAYBOOK = "playbooks/upgrade.yml"
+GATE = "Langkah 1 (uji coba): the trial on the Server cadangan failed"
+
+
+@pytest.fixture(scope="module")
+def tlab(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
+    base = tmp_path_factory.mktemp("trial")
+    handle = make_lab(base, lab_seed(5), workstations=1)
+    handle.env["SIAK_LAB_RELEASES"] = str(base / "releases")
+    try:
+        handle.up()
+        handle.lab("release", "--demo", "--out", str(base / "releases"))
+        handle.start("siak-vm")
+        seeded = handle.playbook("playbooks/server_upgrade.yml", "-e", "siak_lab_release_version=1.0")
+        assert seeded.returncode == 0, seeded.stdout[-3000:]
+        yield handle
+    finally:
+        handle.down()
+
+
+def trial_inventory(tmp_path: Path, health_port: int = 8080) -> Path:
+    """pc01 as the Server cadangan; its application health check on `health_port` (nothing answers on 8099)."""
+    path = tmp_path / "trial.yml"
+    path.write_text(
+        "all:\n  children:\n    siak_trial_servers:\n      hosts:\n        pc01:\n"
+        "          siak_upgrade_health:\n"
+        "            kind: http\n"
+        f"            url: 'http://{{{{ ansible_host }}}}:{health_port}/health'\n"
+        "            status: 200\n            body_contains: OK\n            retries: 2\n            delay_s: 1\n"
+    )
+    return path
+
+
+def run(lab, inventory: Path, *extra: str, run_id: str):
+    lab.env["SIAK_RUN_ID"] = run_id
+    try:
+        return lab.playbook(PLAYBOOK, "-i", str(inventory), *extra)
+    finally:
+        lab.env.pop("SIAK_RUN_ID", None)
+
+
+def served(address: str, port: int) -> str | None:
+    try:
+        with urllib.request.urlopen(f"http://{address}:{port}/version", timeout=3) as resp:
+            return resp.read().decode().strip()
+    except OSError:
+        return None
+
+
+def production_state(lab) -> dict[str, str]:
+    """Where the SIAK VM's current and previous links point, read on the server itself."""
+    out = lab.sh(
+        "siak-vm",
+        "for r in /opt/siak/app /opt/siak/proxy; do for l in current previous; do "
+        'printf "%s/%s=%s\\n" "$r" "$l" "$(readlink "$r/$l")"; done; done',
+    )
+    assert out.returncode == 0, out.stderr
+    return dict(line.split("=", 1) for line in out.stdout.splitlines())
+
+
+def trial_row(report: dict) -> dict[str, str]:
+    section = next(s for s in report["outputs"] if s["step"] == "prepare_trial")
+    (row,) = section["rows"]
+    assert row["host"] == "pc01"
+    return dict(zip(section["columns"], row["cells"], strict=True))
+
+
+def test_a_trial_that_fails_its_health_check_stops_the_upgrade_before_production(tlab, tmp_path):
+    before = production_state(tlab)
+    assert "1.0" in before["/opt/siak/app/current"], before
+    result = run(tlab, trial_inventory(tmp_path, health_port=8099), run_id="trial-fails")
+    assert result.returncode != 0, result.stdout[-4000:]
+    assert GATE in result.stdout, result.stdout[-4000:]
+    # Nothing of steps 2 to 8 ran on production: the SIAK VM's links and what it serves are as they were.
+    assert "Langkah 2 |" not in result.stdout.split(GATE, 1)[1]
+    assert production_state(tlab) == before
+    vm = f"{tlab.net}.11"
+    assert (served(vm, 8080), served(vm, 8081)) == ("1.0", "1.0")
+    results = run_results(tlab, "trial-fails")
+    trial = results["upgrade_prepare_trial"]["pc01"]
+    assert trial["result"] == "failed" and trial["message"], trial
+    assert trial["components"][0]["component"] == "app" and trial["components"][0]["target_version"] == "2.0"
+    assert "siak-vm" not in results.get("siak_upgrade", {}) and "pc01" not in results.get("siak_upgrade", {})
+    report, md = laporan(tlab, "trial-fails")
+    cells = trial_row(report)
+    assert cells["Hasil"] == "gagal" and cells["Alasan / galat"] not in ("", "-")
+    assert "uji coba di Server cadangan" in md
+
+
+def test_a_trial_that_passes_lets_the_upgrade_go_ahead(tlab, tmp_path):
+    result = run(tlab, trial_inventory(tmp_path), run_id="trial-passes")
+    assert result.returncode == 0, result.stdout[-4000:]
+    vm, cadangan = f"{tlab.net}.11", f"{tlab.net}.101"
+    assert (served(cadangan, 8080), served(cadangan, 8081)) == ("2.0", "2.0")
+    assert (served(vm, 8080), served(vm, 8081)) == ("2.0", "2.0")
+    after = production_state(tlab)
+    assert "2.0" in after["/opt/siak/app/current"] and "1.0" in after["/opt/siak/app/previous"], after
+    results = run_results(tlab, "trial-passes")
+    trial = results["upgrade_prepare_trial"]["pc01"]
+    assert (trial["result"], trial["health"]) == ("passed", "healthy")
+    assert [(c["component"], c["to_version"]) for c in trial["components"]] == [
+        ("app", "2.0"),
+        ("proxy", "2.0"),
+    ]
+    # The trial server's results stay out of the production steps' tables.
+    assert set(results["siak_upgrade"]) == {"siak-vm"} and set(results["proxy_upgrade"]) == {"siak-vm"}
+    assert results["siak_upgrade"]["siak-vm"]["result"] == "updated"
+    report, _md = laporan(tlab, "trial-passes")
+    cells = trial_row(report)
+    assert cells["Hasil"] == "lulus: pemutakhiran sebenarnya boleh dilanjutkan"
+    assert cells["Pemeriksaan kesehatan"] == "sehat"
+    assert cells["Versi di Server cadangan (dari → ke)"].splitlines()[1].startswith("proxy ")
+    assert cells["Versi di Server cadangan (dari → ke)"].endswith("→ 2.0")
+    # The trial's time is step 1's, not steps 5 to 8's: the agenda booked the release tasks on pc01 under prepare.
+    agenda = next((tlab.out / "agenda").glob("*/trial-passes.jsonl")).read_text().splitlines()
+    records = [json.loads(line) for line in agenda]
+    release_roles = {"dukcapil.siak.release", "dukcapil.siak.siak_upgrade", "dukcapil.siak.proxy_upgrade"}
+    on_trial = [
+        r
+        for r in records
+        if r.get("type") == "task" and r.get("host") == "pc01" and r.get("role") in release_roles
+    ]
+    assert on_trial and {(r.get("step") or {}).get("id") for r in on_trial} == {"prepare"}
+
+
+def test_a_skip_without_a_reason_is_refused_and_one_with_a_reason_is_recorded(tlab, tmp_path):
+    inventory = trial_inventory(tmp_path, health_port=8099)
+    refused = run(tlab, inventory, "-e", "siak_upgrade_skip_trial_reason=' '", run_id="trial-skip-blank")
+    assert refused.returncode != 0
+    assert "siak_upgrade_skip_trial_reason is set but gives no reason" in refused.stdout, refused.stdout[
+        -3000:
+    ]
+    skipped = run(
+        tlab,
+        inventory,
+        "-e",
+        "siak_upgrade_skip_trial_reason='Server cadangan sedang diperbaiki'",
+        run_id="trial-skipped",
+    )
+    assert skipped.returncode == 0, skipped.stdout[-4000:]
+    # The run went ahead although the trial server's health check would fail: the trial did not run.
+    trial = run_results(tlab, "trial-skipped")["upgrade_prepare_trial"]["pc01"]
+    assert trial["result"] == "skipped"
+    assert trial["message"] == "skipped by the ADB: Server cadangan sedang diperbaiki"
+    report, _md = laporan(tlab, "trial-skipped")
+    prepare = next(s for s in report["outputs"] if s["step"] == "prepare")
+    notes = {n["label"]: n["value"] for n in prepare["notes"]}
+    assert (
+        notes["Uji coba di Server cadangan"]
+        == "dilewati atas keputusan ADB: Server cadangan sedang diperbaiki"
+    )
