@@ -244,7 +244,13 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
         "b=f.read(1); f.seek(4096); f.write(bytes([b[0] ^ 1])); f.close()"
     )
     sh(lab, "siak-db", f'python3 -c "{flip}"')
-    checked = backup(lab, playbook="playbooks/backup_verify.yml", oracle_backup_destinations=destinations)
+    # Named, not "the newest": other tests on this session's lab leave later-dated backups on the server.
+    checked = backup(
+        lab,
+        playbook="playbooks/backup_verify.yml",
+        oracle_backup_destinations=destinations,
+        oracle_backup_verify_folder=new,
+    )
     assert checked.returncode == 2, checked.stdout[-3000:]
     assert (
         "disk2: /mnt/disk2/siak-backup/22112026-2: master.dmp does not match its checksum" in checked.stdout

@@ -601,3 +601,4 @@ def test_each_step_tag_runs_alone_or_says_what_it_needs(db):
     assert promoted.returncode == 0, promoted.stdout[-3000:]
     assert sh(lab, "siak-db", f"cd {ROOT}/17012027 && sha256sum -c SHA256SUMS").count(": OK") == 2
     assert_nothing_left(lab, [])
+    sh(lab, "siak-db", f"rm -rf {ROOT}/17012027")
