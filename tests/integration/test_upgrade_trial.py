@@ -107,6 +107,42 @@ def test_a_trial_that_fails_its_health_check_stops_the_upgrade_before_production
     assert "uji coba di Server cadangan" in md
 
 
+def test_a_server_cadangan_that_does_not_answer_fails_the_trial_with_a_row_saying_so(tlab, tmp_path):
+    # A Server cadangan on a port of the lab's own network where nothing listens: every connection is refused.
+    inventory = tmp_path / "unreachable.yml"
+    inventory.write_text(
+        "all:\n  children:\n    siak_trial_servers:\n      hosts:\n        cadangan-mati:\n"
+        f"          ansible_host: {tlab.net}.250\n          ansible_port: 9\n"
+        "          siak_upgrade_health: {kind: http, url: 'http://127.0.0.1:8080/health'}\n"
+    )
+    before = production_state(tlab)
+    vm = f"{tlab.net}.11"
+    serving = (served(vm, 8080), served(vm, 8081))
+    result = run(
+        tlab, inventory, "-e", "siak_upgrade_trial_connect_timeout_s=4", run_id="trial-unreachable"
+    )
+    assert result.returncode != 0, result.stdout[-4000:]
+    assert GATE in result.stdout and "did not answer" in result.stdout, result.stdout[-4000:]
+    assert "Langkah 2 |" not in result.stdout.split(GATE, 1)[1]
+    # Production's real state: the links and what the SIAK VM serves are as they were.
+    assert production_state(tlab) == before
+    assert (served(vm, 8080), served(vm, 8081)) == serving and None not in serving
+    results = run_results(tlab, "trial-unreachable")
+    trial = results["upgrade_prepare_trial"]["cadangan-mati"]
+    assert (trial["result"], trial["health"]) == ("failed", "unreachable"), trial
+    assert trial["message"].startswith("cadangan-mati: the Server cadangan did not answer"), trial
+    assert "siak-vm" not in results.get("siak_upgrade", {}) and "siak-vm" not in results.get("proxy_upgrade", {})
+    report, md = laporan(tlab, "trial-unreachable")
+    section = next(s for s in report["outputs"] if s["step"] == "prepare_trial")
+    (row,) = section["rows"]
+    cells = dict(zip(section["columns"], row["cells"], strict=True))
+    assert row["host"] == "cadangan-mati" and row["problem"]
+    assert cells["Hasil"] == "gagal"
+    assert cells["Pemeriksaan kesehatan"] == "tidak terjangkau: uji coba tidak berjalan"
+    assert "did not answer" in cells["Alasan / galat"]
+    assert "tidak terjangkau" in md
+
+
 def test_a_trial_that_passes_lets_the_upgrade_go_ahead(tlab, tmp_path):
     result = run(tlab, trial_inventory(tmp_path), run_id="trial-passes")
     assert result.returncode == 0, result.stdout[-4000:]
