@@ -118,9 +118,7 @@ def test_a_server_cadangan_that_does_not_answer_fails_the_trial_with_a_row_sayin
     before = production_state(tlab)
     vm = f"{tlab.net}.11"
     serving = (served(vm, 8080), served(vm, 8081))
-    result = run(
-        tlab, inventory, "-e", "siak_upgrade_trial_connect_timeout_s=4", run_id="trial-unreachable"
-    )
+    result = run(tlab, inventory, "-e", "siak_upgrade_trial_connect_timeout_s=4", run_id="trial-unreachable")
     assert result.returncode != 0, result.stdout[-4000:]
     assert GATE in result.stdout and "did not answer" in result.stdout, result.stdout[-4000:]
     assert "Langkah 2 |" not in result.stdout.split(GATE, 1)[1]
@@ -131,7 +129,7 @@ def test_a_server_cadangan_that_does_not_answer_fails_the_trial_with_a_row_sayin
     trial = results["upgrade_prepare_trial"]["cadangan-mati"]
     assert (trial["result"], trial["health"]) == ("failed", "unreachable"), trial
     assert trial["message"].startswith("cadangan-mati: the Server cadangan did not answer"), trial
-    assert "siak-vm" not in results.get("siak_upgrade", {}) and "siak-vm" not in results.get("proxy_upgrade", {})
+    assert "siak-vm" not in {**results.get("siak_upgrade", {}), **results.get("proxy_upgrade", {})}
     report, md = laporan(tlab, "trial-unreachable")
     section = next(s for s in report["outputs"] if s["step"] == "prepare_trial")
     (row,) = section["rows"]

@@ -57,13 +57,17 @@ def test_a_trial_server_that_left_no_result_fails():
 
 
 def test_a_trial_server_that_did_not_answer_fails_with_a_row_saying_so():
-    reach = {"upgrade_trial_reach": {"cadangan": {"reachable": False, "message": "timed out: Connection refused."}}}
+    reach = {
+        "upgrade_trial_reach": {"cadangan": {"reachable": False, "message": "timed out: Connection refused."}}
+    }
     for check_mode in (False, True):
         found = judge(["cadangan"], reach, TARGETS, HTTP, check_mode=check_mode)
         row = found["rows"]["cadangan"]
         assert not found["go_ahead"] and found["failed"] == ["cadangan"]
         assert (row["result"], row["health"]) == ("failed", "unreachable")
-        assert row["message"].startswith("cadangan: the Server cadangan did not answer, so the trial did not run")
+        assert row["message"].startswith(
+            "cadangan: the Server cadangan did not answer, so the trial did not run"
+        )
         assert "(timed out: Connection refused)" in row["message"]
         assert [(c["component"], c["target_version"], c["to_version"]) for c in row["components"]] == [
             ("app", "2.0", None),
