@@ -57,15 +57,11 @@ options:
     description: The file name of a release's marker (client PCs use their own).
     type: str
     default: .siak-release.json
-  lock:
-    description:
-      - Set by the action - the upgrade lock this run holds (path, token). The module records its process under
-        it (M(dukcapil.siak.run_lock) C(state=attached)) and changes nothing when the run no longer holds it.
-    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
 extends_documentation_fragment:
   - dukcapil.siak.posix_module
+  - dukcapil.siak.release_lock
 """
 
 EXAMPLES = r"""

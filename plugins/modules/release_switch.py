@@ -58,8 +58,13 @@ options:
     default: upgrade
 author:
   - dukcapil.siak developers (@dukcapil)
+attributes:
+  check_mode:
+    description: Not supported; the release role's check mode says what it would switch instead.
+    support: none
 extends_documentation_fragment:
-  - dukcapil.siak.release_module
+  - dukcapil.siak.posix_module
+  - dukcapil.siak.release_lock
 """
 
 EXAMPLES = r"""
