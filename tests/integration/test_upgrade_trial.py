@@ -8,13 +8,12 @@ trial's health checks are real. The SIAK VM starts at 1.0, running.
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from labkit import lab_seed, laporan, make_lab, run_results
+from labkit import laporan, run_results, siak_1_0_lab
 
 PLAYBOOK = "playbooks/upgrade.yml"
 GATE = "Langkah 1 (uji coba): the trial on the Server cadangan failed"
@@ -22,20 +21,8 @@ GATE = "Langkah 1 (uji coba): the trial on the Server cadangan failed"
 
 @pytest.fixture(scope="module")
 def tlab(tmp_path_factory):
-    if os.geteuid() != 0:
-        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
-    base = tmp_path_factory.mktemp("trial")
-    handle = make_lab(base, lab_seed(5), workstations=1)
-    handle.env["SIAK_LAB_RELEASES"] = str(base / "releases")
-    try:
-        handle.up()
-        handle.lab("release", "--demo", "--out", str(base / "releases"))
-        handle.start("siak-vm")
-        seeded = handle.playbook("playbooks/server_upgrade.yml", "-e", "siak_lab_release_version=1.0")
-        assert seeded.returncode == 0, seeded.stdout[-3000:]
+    with siak_1_0_lab(tmp_path_factory.mktemp("trial"), 5) as handle:
         yield handle
-    finally:
-        handle.down()
 
 
 def trial_inventory(tmp_path: Path, health_port: int = 8080) -> Path:
