@@ -126,6 +126,19 @@ def test_a_server_cadangan_that_does_not_answer_fails_the_trial_with_a_row_sayin
     assert cells["Pemeriksaan kesehatan"] == "tidak terjangkau: uji coba tidak berjalan"
     assert "did not answer" in cells["Alasan / galat"]
     assert "tidak terjangkau" in md
+    # The dry rehearsal meets it the same way: the trial fails with the same row, and nothing goes ahead.
+    rehearsal = run(
+        tlab,
+        inventory,
+        "--check",
+        "-e",
+        "siak_upgrade_trial_connect_timeout_s=4",
+        run_id="trial-unreachable-check",
+    )
+    assert rehearsal.returncode != 0 and GATE in rehearsal.stdout, rehearsal.stdout[-4000:]
+    row = run_results(tlab, "trial-unreachable-check")["upgrade_prepare_trial"]["cadangan-mati"]
+    assert (row["result"], row["health"]) == ("failed", "unreachable"), row
+    assert production_state(tlab) == before
 
 
 def test_a_trial_that_passes_lets_the_upgrade_go_ahead(tlab, tmp_path):
