@@ -252,3 +252,26 @@ def test_a_windows_pcs_recorded_leftovers_reach_its_report_row():
         row["cleaned"] == [r"C:\c\incoming\2.0.zip.part"]
         and "removed what a cut-off run left" in row["message"]
     )
+
+
+def test_windows_release_paths_have_single_backslashes():
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    role_vars = yaml.safe_load((REPO / "roles" / "release" / "vars" / "main.yml").read_text())
+    variables = {k: trust_as_template(v) if isinstance(v, str) else v for k, v in role_vars.items()}
+    variables.update(
+        release_root="C:\\SIAK\\app",
+        release_artifact="/rilis/siak-app-2.0.zip",
+        __release_open={"windows": True, "token": "ab12", "plan": {}},
+        __release_open_win={"plan": {"release_name": "2.0"}},
+    )
+    templar = Templar(loader=DataLoader(), variables=variables)
+    paths = templar.template(
+        trust_as_template("{{ [__release_lock_path, __release_partial, __release_incoming] }}")
+    )
+    assert paths == [
+        "C:\\SIAK\\app\\.siak-upgrade.lock",
+        "C:\\SIAK\\app\\releases\\.2.0.partial-ab12",
+        "C:\\SIAK\\app\\.incoming\\siak-app-2.0.zip.ab12.part",
+    ]
