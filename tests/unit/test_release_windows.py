@@ -201,6 +201,23 @@ def test_the_windows_state_read_writes_the_keys_the_readers_use():
     assert set(rw.STATE_FIELDS) <= written
     assert f"'{rl.JOURNAL}'" in script and f"'{rl.LOCK_NAME}'" in script and f"'{rl.INCOMING}'" in script
     assert f"'*{rl.PART_SUFFIX}'" in script and f"'{rl.MARKER}'" in script
+    # Its health probe is one try whose failure is registered for health_verdict, under the names it reads.
+    (probe,) = [
+        t for t in tasks(WIN / "state.yml") if t.get("ansible.builtin.import_tasks") == "windows/health.yml"
+    ]
+    assert probe["vars"] == {"__release_health_probe": True}
+    health = tasks(WIN / "health.yml")
+    assert [t["register"] for t in health] == [
+        "__release_health_http",
+        "__release_health_tcp",
+        "__release_health_cmd",
+    ]
+    assert all("__release_health_probe" in str(t["ignore_errors"]) for t in health)
+    verdict = next(t for t in tasks(WIN / "state.yml") if "ansible.builtin.set_fact" in t)
+    assert all(
+        name in str(verdict)
+        for name in ("__release_health_http", "__release_health_tcp", "__release_health_cmd")
+    )
 
 
 def test_the_windows_lock_writes_the_record_the_linux_lock_reads():
