@@ -40,15 +40,11 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.schedule import backup_schedule as build
 
 
 def backup_schedule(office):
-    ensure_siak_sop()
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-    from siak_sop.schedule import backup_schedule as build  # pylint: disable=import-outside-toplevel
-
     try:
         return build(dict(office) if hasattr(office, "keys") else office)
     except SiakError as err:

@@ -47,15 +47,11 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.vm import command, describe
 
 
 def vm_command(vm, action, backend, options=None):
-    ensure_siak_sop()
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-    from siak_sop.vm import command, describe  # pylint: disable=import-outside-toplevel
-
     try:
         cmd = command(action, backend, vm, options or {})
     except SiakError as err:

@@ -31,13 +31,9 @@ _raw:
 """
 
 from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import outputs
 
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        ensure_siak_sop()
-        from siak_sop import outputs  # pylint: disable=import-outside-toplevel
-
         return [str(outputs.output_dir())]

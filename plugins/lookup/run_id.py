@@ -30,16 +30,12 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import runid
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        ensure_siak_sop()
-        from siak_sop import runid  # pylint: disable=import-outside-toplevel
-        from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-
         try:
             return [runid.current()]
         except SiakError as exc:

@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from siak_sop import budgets
-from siak_sop.budgets import Verdict
-from siak_sop.i18n import N_, gettext_for
-from siak_sop.progress import fmt_elapsed
-from siak_sop.report import values
-from siak_sop.runlog import FAILED_STATUSES, RunRecord
-from siak_sop.sop import Sop, Step
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import Verdict
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, gettext_for
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import fmt_elapsed
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import values
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import FAILED_STATUSES, RunRecord
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import Sop, Step
 
 MONTHS = (
     N_("January"),

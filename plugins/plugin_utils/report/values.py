@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from siak_sop.i18n import N_
-from siak_sop.progress import fmt_elapsed
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import fmt_elapsed
 
 Gettext = Callable[[str], str]
 

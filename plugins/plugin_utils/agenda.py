@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said, os_reason
-from siak_sop.sop import Step, available_sops, load_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, os_reason
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import Step, available_sops, load_sop
 
 SCHEMA = 1
 DEFAULT_TIMEZONE = "Asia/Jakarta"

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
 
 NAMESPACE = "agenda@dukcapil.siak"
 DAY_FILE = "buku-agenda.chain"
@@ -410,7 +410,7 @@ class RunCheck:
 def verify_run(
     path: str | Path, allowed_signers: str | Path | None, tsa_ca: str | Path | None = None
 ) -> RunCheck:
-    from siak_sop.agenda import verify_file  # pylint: disable=import-outside-toplevel
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda import verify_file  # pylint: disable=import-outside-toplevel
 
     chain = verify_file(path)
     problems: list[str] = []
@@ -458,7 +458,7 @@ def verify_run(
 
 def verify_day(folder: str | Path, allowed_signers: str | Path | None) -> DayVerdict:
     """The day's chain against the run files in its folder, and the day head's signature."""
-    from siak_sop.agenda import verify_file  # pylint: disable=import-outside-toplevel
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda import verify_file  # pylint: disable=import-outside-toplevel
 
     folder = Path(folder)
     entries = read_day(folder)

@@ -16,11 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from siak_sop import exitcodes
-from siak_sop.i18n import N_, gettext_for
-from siak_sop.report import model
-from siak_sop.runlog import FAILED_STATUSES, RunRecord
-from siak_sop.sop import Sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import exitcodes
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, gettext_for
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import model
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import FAILED_STATUSES, RunRecord
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import Sop
 
 KIND = "restore_drill"
 # Where the drill's results sit in the agenda's run_end (roles/oracle_backup/tasks/drill.yml).
