@@ -314,7 +314,7 @@ class CallbackModule(CallbackBase):
         started = self._now()[0]
         self._started = True
         try:
-            # the one run id (src/siak_sop/runid.py), exported so every task and report of the run sees it
+            # the one run id (plugins/plugin_utils/runid.py), exported so every task and report of the run sees it
             self._run_id = runid.export()
         except model.SiakError as exc:
             self._display.warning(

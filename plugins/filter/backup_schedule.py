@@ -9,7 +9,7 @@ short_description: An office's daily backup schedule as an AWX rrule and a syste
 version_added: 0.1.0
 description:
   - Validates the office's timezone, backup time and service hours (the backup must fall after
-    service hours on every day) and returns every form of the schedule, from siak_sop.schedule.
+    service hours on every day) and returns every form of the schedule, from plugin_utils/schedule.py.
   - Returns C(time), C(timezone), C(zone_name) (WIB, WITA, WIT), C(rrule)
     (C(DTSTART;TZID=<tz>:<date>T<time> RRULE:FREQ=DAILY;INTERVAL=1)), C(systemd_calendar), C(description),
     and C(drill), the monthly restore drill's C(day), C(time), C(rrule) (C(FREQ=MONTHLY;BYMONTHDAY=<day>)),

@@ -8,7 +8,7 @@ name: service_hours
 short_description: Whether a time falls inside the office's service hours (jam pelayanan)
 version_added: 0.1.0
 description:
-  - The same rule the siak-sop wrapper applies, from the shared siak_sop.service_hours module.
+  - The same rule the siak-sop wrapper applies, from the shared plugin_utils/service_hours.py module.
   - Returns a dictionary with C(inside) (bool), C(window) (the window's label, empty after hours),
     C(local_time) and C(timezone).
 options:

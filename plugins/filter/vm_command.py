@@ -8,7 +8,7 @@ name: vm_command
 short_description: The command a hypervisor backend runs to query, start or resume a VM
 version_added: 0.1.0
 description:
-  - SOP-PIAK-15 step 4. Built by the shared siak_sop.vm module, whose unit tests check every backend's exact arguments.
+  - SOP-PIAK-15 step 4. Built by the shared plugin_utils/vm.py module, whose unit tests check every backend's exact arguments.
   - Returns C({argv, display}) for libvirt (virsh), VirtualBox (VBoxManage) and the generic command backend, or
     C({script, parameters, display}) for Hyper-V (run with ansible.windows.win_powershell); C(display) is the
     command as one line for messages. Returns C(None) for the command backend's status when none is configured.

@@ -8,7 +8,7 @@ name: output_dir
 short_description: The folder every output of a run goes to (agenda, reports, Laporan, Buku Agenda)
 version_added: 0.1.0
 description:
-  - One folder for everything a run writes on the controller, decided in one place (src/siak_sop/outputs.py,
+  - One folder for everything a run writes on the controller, decided in one place (plugins/plugin_utils/outputs.py,
     docs/outputs.md) that the agenda and laporan callbacks and C(siak-sop) read too.
   - C($SIAK_OUTPUT_DIR) when set (a relative path is taken from the current folder), else C(siak-sop-out) in
     the current folder. Never a folder inside the collection, which may be installed read-only.

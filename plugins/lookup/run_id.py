@@ -8,7 +8,7 @@ name: run_id
 short_description: The id of this run of the playbook (the agenda's, the reports', AWX's job)
 version_added: 0.1.0
 description:
-  - One run id per run, made in one place (src/siak_sop/runid.py, docs/agenda-format.md "Run id"); C($SIAK_RUN_ID)
+  - One run id per run, made in one place (plugins/plugin_utils/runid.py, docs/agenda-format.md "Run id"); C($SIAK_RUN_ID)
     when set (the C(siak-sop) wrapper sets it), C(awx-<job id>) under AWX, else the id of the controller process,
     the same the agenda callback names its file with.
   - Every report and report folder of a run is named with it.

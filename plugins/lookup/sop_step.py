@@ -8,7 +8,7 @@ name: sop_step
 short_description: A step of an SOP table (number, Kegiatan, Pelaksana, Mutu Baku)
 version_added: 0.1.0
 description:
-  - Reads the SOP tables that the collection keeps as data (src/siak_sop/sops), so playbooks, the agenda
+  - Reads the SOP tables that the collection keeps as data (plugins/plugin_utils/sops), so playbooks, the agenda
     callback and the reports take step names and time standards from one place.
 options:
   _terms:
