@@ -520,7 +520,8 @@ def timestamp(message: bytes, url: str, timeout_s: float = 15.0) -> str:
     """An RFC 3161 timestamp token of ``message`` (its SHA-256) from the TSA at ``url``, base64 DER."""
     import base64
     import hashlib
-    import urllib.request
+    from ansible.module_utils.urls import ConnectionError as UrlError
+    from ansible.module_utils.urls import open_url
 
     digest = hashlib.sha256(message).hexdigest()
     query = subprocess.run(
@@ -534,13 +535,17 @@ def timestamp(message: bytes, url: str, timeout_s: float = 15.0) -> str:
             Said(N_("openssl could not build the timestamp query")),
             fix=Said(N_("Check the openssl installation")),
         )
-    request = urllib.request.Request(
-        url, data=query.stdout, headers={"Content-Type": "application/timestamp-query"}, method="POST"
-    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as resp:  # the office's own TSA URL
+        # The office's own TSA URL, through ansible-core's HTTP client (certificates validated).
+        with open_url(
+            url,
+            data=query.stdout,
+            headers={"Content-Type": "application/timestamp-query"},
+            method="POST",
+            timeout=timeout_s,
+        ) as resp:
             body = resp.read()
-    except OSError as exc:
+    except (OSError, UrlError) as exc:
         raise SiakError(
             Said(N_("the TSA did not answer ({error})"), error=exc),
             where=url,

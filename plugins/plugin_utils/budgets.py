@@ -163,11 +163,10 @@ def parse_budget(data: Any, source: str, sops: list[Sop]) -> BudgetConfig:
                 fix=Said(N_("Write it as `hard_limit_minutes: 20` (or null for no hard limit)")),
             )
         steps[str(step_id)] = _minutes(settings["hard_limit_minutes"], here, "hard_limit_minutes", True)
-    assert run_limit is not None
     return BudgetConfig(
         hard_limit_factor=float(factor),
         default_hard_limit_minutes=default_limit,
-        run_limit_minutes=run_limit,
+        run_limit_minutes=DEFAULT_RUN_LIMIT_MINUTES if run_limit is None else run_limit,
         steps=steps,
         source=source,
     )

@@ -90,9 +90,8 @@ def render_pdf(html: str, base: Path) -> bytes:
     # WeasyPrint logs every CSS property it ignores; the report uses none it lacks, so keep it quiet.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    data = HTML(string=html, base_url=str(base)).write_pdf()
-    assert isinstance(data, bytes)  # write_pdf() without a target returns the document
-    return data
+    # write_pdf() without a target returns the document's bytes.
+    return bytes(HTML(string=html, base_url=str(base)).write_pdf())
 
 
 def write_pdf(html: str, dest: Path) -> None:
