@@ -6,10 +6,12 @@ ansible_connection=local for a managed host.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,6 +128,18 @@ def make_lab(base: Path, seed: int, workstations: int = 4) -> LabHandle:
     )
     handle.out.mkdir(parents=True, exist_ok=True)
     return handle
+
+
+@contextlib.contextmanager
+def running_lab(base: Path, seed: int, workstations: int = 4) -> Iterator[LabHandle]:
+    """A lab up for the block, torn down after it even when the block or the start-up fails (a fixture's
+    `with running_lab(...) as lab: yield lab`)."""
+    handle = make_lab(base, seed, workstations)
+    try:
+        handle.up()
+        yield handle
+    finally:
+        handle.down()
 
 
 def lab_processes(lab_dir: Path) -> list[str]:
