@@ -217,7 +217,7 @@ def prepare(args: Any) -> RunRequest:
     budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
     budget = budgets.with_overrides(budget, args.hard_limit or [], sops)
     extravars, extra_files = parse_extra_vars(args.extra_vars or [])
-    # Last, as it asks Ansible (a second or so): the playbook of the installed collection.
+    # The playbook of the installed collection siak-sop loaded its logic from (collection.py).
     collection_dir = None
     if args.playbook:
         playbook = Path(args.playbook).resolve()
