@@ -3,6 +3,16 @@ its own: (a) `rsync -a` of the unpacked tree plus a restart, (b) the ansistrano 
 the archive, unarchive it into a new release folder, switch the link, restart: bench/playbooks/ansistrano_way.yml)
 and (c) this collection's siak_upgrade; then a rerun of (c) at the same version, health check included.
 
+Each round also measures where a transfer-then-unpack upgrade's time must go with ordinary module execution,
+part by part on the same lab: (d1) `ansible-playbook` start-up with one module run on the server (a ping),
+(d2) the artifact's transfer over the same SSH (scp, as the connection plugin sends files), (d3) `tar -xzf`
+of it on the server into a fresh folder, (d4) the restart. Their sum (d) is the floor of any design that sends
+the artifact with the connection and then unpacks it, however few module runs it makes; (c)/(d) is what this
+role adds on top (lock, reconcile, checksum, switch, health check). Streaming the artifact into the unpack,
+which is how (a) overlaps its transfer and its writes, would need a script piped to a remote Python outside
+Ansible's module execution, which the issue rules out. After the rounds, one more (c) runs with
+ansible.posix.profile_tasks and prints its per-task times.
+
 Goals (issue 16): (c)/(a) <= 1.5, (c)/(b) <= 0.5, rerun < 3 s, with ordinary module execution only. Printed,
 never asserted. Each time is a whole run (ansible-playbook start-up included for (b) and (c)). Writing 5,000
 files moves several-fold from one moment to the next on a shared machine, so one trio says little: the bench
@@ -17,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -101,10 +112,14 @@ def main() -> int:
                 raise SystemExit("bench_server_upgrade: the upgrade failed")
             return took, used
 
-        ssh = (
-            f"ssh -i {lab.dir}/id_ed25519 -p 2222 -o UserKnownHostsFile={lab.dir}/known_hosts "
-            "-o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o BatchMode=yes"
-        )
+        ssh_options = [
+            "-i", f"{lab.dir}/id_ed25519",
+            "-o", f"UserKnownHostsFile={lab.dir}/known_hosts",
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", "IdentitiesOnly=yes",
+            "-o", "BatchMode=yes",
+        ]  # fmt: skip
+        ssh = " ".join(["ssh", "-p", "2222", *ssh_options])
 
         def ansistrano(rel, root: str, serving: str) -> tuple[float, float]:
             """Side (b): builtin copy + unarchive into releases/<version>, link switch, restart."""
@@ -139,6 +154,44 @@ def main() -> int:
                 raise SystemExit(f"bench_server_upgrade: baseline restart failed: {done.stderr}")
             return took, used
 
+        ping_playbook = base / "ping.yml"
+        ping_playbook.write_text(
+            "- hosts: siak_servers\n  gather_facts: false\n  tasks:\n    - ansible.builtin.ping:\n"
+        )
+
+        def floor(root: str, n: int) -> dict:
+            """(d1)-(d4): the parts any transfer-then-unpack upgrade pays, each timed on its own."""
+            parts = {}
+            os.sync()
+            start = time.monotonic()
+            result = lab.playbook(str(ping_playbook))
+            parts["startup_s"] = time.monotonic() - start
+            if result.returncode != 0:
+                raise SystemExit(f"bench_server_upgrade: the ping playbook failed: {result.stdout[-2000:]}")
+            folder = f"/srv/bench/floor{n}"
+            if lab.sh("siak-vm", f"mkdir -p {folder}/tree").returncode != 0:
+                raise SystemExit("bench_server_upgrade: cannot make the floor's folder")
+            start = time.monotonic()
+            subprocess.run(
+                ["scp", "-q", "-P", "2222", *ssh_options, v2.path, f"root@{addr}:{folder}/artifact.tar.gz"],
+                check=True,
+            )
+            parts["transfer_s"] = time.monotonic() - start
+            start = time.monotonic()
+            done = lab.sh("siak-vm", f"tar -xzf {folder}/artifact.tar.gz -C {folder}/tree")
+            parts["unpack_s"] = time.monotonic() - start
+            if done.returncode != 0:
+                raise SystemExit(f"bench_server_upgrade: the floor's unpack failed: {done.stderr}")
+            restart = f"{service(addr, root)['stop_command']} && {service(addr, root)['start_command']}"
+            start = time.monotonic()
+            done = lab.sh("siak-vm", restart)
+            parts["restart_s"] = time.monotonic() - start
+            if done.returncode != 0:
+                raise SystemExit(f"bench_server_upgrade: the floor's restart failed: {done.stderr}")
+            lab.sh("siak-vm", f"rm -rf {folder}")
+            parts["floor_s"] = sum(parts.values())
+            return parts
+
         rounds = []
         for n in range(1, args.rounds + 1):
             # Each round has its own application root and rsync folder, so neither side deletes 5,000
@@ -157,6 +210,7 @@ def main() -> int:
             rerun_s = upgrade(v2, root)[0]
             with urllib.request.urlopen(f"http://{addr}:{PORT}/version", timeout=5) as resp:
                 served = resp.read().decode().strip()
+            parts = floor(root, n)
             rounds.append(
                 {
                     "order": order,
@@ -169,6 +223,9 @@ def main() -> int:
                     "baseline_controller_cpu_s": round(base_cpu, 2),
                     "upgrade_controller_cpu_s": round(up_cpu, 2),
                     "served_after": served,
+                    **{key: round(value, 2) for key, value in parts.items()},
+                    "ratio_floor_baseline": round(parts["floor_s"] / base_s, 2),
+                    "ratio_upgrade_floor": round(up_s / parts["floor_s"], 2),
                 }
             )
             print(
@@ -176,6 +233,13 @@ def main() -> int:
                 f"(c) siak_upgrade 1.0 -> 2.0 {up_s:5.2f} s; (c)/(a) {up_s / base_s:.2f}, (c)/(b) {up_s / ans_s:.2f}; "
                 f"rerun {rerun_s:5.2f} s; "
                 f"controller CPU {base_cpu:.1f} / {up_cpu:.1f} s; serving {served or '?'}",
+                flush=True,
+            )
+            print(
+                f"  (d) floor {parts['floor_s']:5.2f} s = start-up and one module run {parts['startup_s']:.2f} "
+                f"+ transfer {parts['transfer_s']:.2f} + tar -xzf {parts['unpack_s']:.2f} "
+                f"+ restart {parts['restart_s']:.2f}; (d)/(a) {parts['floor_s'] / base_s:.2f}, "
+                f"(c)/(d) {up_s / parts['floor_s']:.2f}",
                 flush=True,
             )
             stop = lab.sh("siak-vm", service(addr, root)["stop_command"])  # frees the port for the next round
@@ -197,6 +261,38 @@ def main() -> int:
             + ", ".join(f"{r['ratio_ansistrano']:.2f}" for r in rounds)
         )
         print(f"rerun at 2.0 (health checked): median {median('rerun_s'):5.2f} s (goal < 3 s)")
+        print(
+            f"(d) floor of transfer-then-unpack: median {median('floor_s'):5.2f} s "
+            f"(start-up {median('startup_s'):.2f}, transfer {median('transfer_s'):.2f}, "
+            f"tar -xzf {median('unpack_s'):.2f}, restart {median('restart_s'):.2f}); "
+            f"(d)/(a) median {median('ratio_floor_baseline'):.2f}, (c)/(d) median {median('ratio_upgrade_floor'):.2f}"
+        )
+        profile_root = "/srv/bench/profiled"
+        upgrade(v1, profile_root)
+        varfile = base / "vars-profiled.json"
+        varfile.write_text(
+            json.dumps(
+                {
+                    "siak_upgrade_version": v2.version,
+                    "siak_upgrade_artifact": v2.path,
+                    "siak_upgrade_sha256": v2.sha256,
+                    "siak_upgrade_root": profile_root,
+                    "siak_upgrade_service": service(addr, profile_root),
+                    "siak_upgrade_health": {"kind": "http", "url": f"http://{addr}:{PORT}/health"},
+                }
+            )
+        )
+        os.sync()
+        profiled = subprocess.run(
+            [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.inventory),
+             "tests/playbooks/upgrade_app_only.yml", "-e", f"@{varfile}"],
+            cwd=REPO, capture_output=True, text=True, check=False,
+            env={**lab.env, "ANSIBLE_CALLBACKS_ENABLED": "dukcapil.siak.agenda,dukcapil.siak.laporan,ansible.posix.profile_tasks",
+                 "PROFILE_TASKS_SORT_ORDER": "none", "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all"},
+        )  # fmt: skip
+        recap = profiled.stdout[profiled.stdout.rfind("PLAY RECAP") :]
+        print("(c) once more, per task (ansible.posix.profile_tasks):")
+        print("\n".join(line for line in recap.splitlines() if re.search(r"-{3,} +[0-9.]+s$", line)))
         print(f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         out = REPO / "bench" / "results"
         out.mkdir(parents=True, exist_ok=True)
@@ -212,6 +308,9 @@ def main() -> int:
                     "median_baseline_s": median("baseline_s"),
                     "median_upgrade_s": median("upgrade_s"),
                     "median_rerun_s": median("rerun_s"),
+                    "median_floor_s": median("floor_s"),
+                    "median_ratio_floor_baseline": median("ratio_floor_baseline"),
+                    "median_ratio_upgrade_floor": median("ratio_upgrade_floor"),
                     "loadavg": os.getloadavg()[0],
                 },
                 indent=2,

@@ -142,6 +142,35 @@ def running_lab(base: Path, seed: int, workstations: int = 4) -> Iterator[LabHan
         handle.down()
 
 
+def need_root() -> None:
+    """Integration tests start real labs: they need root (namespaces, sshd)."""
+    if os.geteuid() != 0:
+        import pytest  # only the integration tests call this
+
+        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
+
+
+@contextlib.contextmanager
+def vm_lab(base: Path, slot: int, workstations: int = 0) -> Iterator[LabHandle]:
+    """A lab of this process's lab number `slot` with the SIAK VM running; always torn down."""
+    need_root()
+    with running_lab(base, lab_seed(slot), workstations) as handle:
+        handle.start("siak-vm")
+        yield handle
+
+
+@contextlib.contextmanager
+def siak_1_0_lab(base: Path, slot: int, workstations: int = 1) -> Iterator[LabHandle]:
+    """The office before the upgrade: the demo releases built under `base`/releases, SIAK 1.0 and its proxy
+    installed on the SIAK VM (playbooks/server_upgrade.yml) and running."""
+    with vm_lab(base, slot, workstations) as handle:
+        handle.env["SIAK_LAB_RELEASES"] = str(base / "releases")
+        handle.lab("release", "--demo", "--out", str(base / "releases"))
+        seeded = handle.playbook("playbooks/server_upgrade.yml", "-e", "siak_lab_release_version=1.0")
+        assert seeded.returncode == 0, seeded.stdout[-3000:]
+        yield handle
+
+
 def lab_processes(lab_dir: Path) -> list[str]:
     """Live (non-zombie) processes whose command line names this lab's directory."""
     marker = str(lab_dir)

@@ -24,7 +24,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.template import trust_as_template
 
-from ansible_collections.dukcapil.siak.plugins.action.controller_files import write_files
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.controller_files import write_files
 from ansible_collections.dukcapil.siak.plugins.action.distribution_point import (
     start_server,
     stop_server,

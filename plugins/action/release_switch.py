@@ -4,22 +4,9 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute, lock_ref
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import ChangingReleaseAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        if self._task.check_mode:
-            return dict(
-                result, skipped=True, msg="release_switch changes the server; check mode runs nothing"
-            )
-        args = dict(self._task.args)
-        args.setdefault("lock", lock_ref(task_vars, args["root"]))
-        result.update(execute(self, "dukcapil.siak.release_switch", args, task_vars, "the switch"))
-        return result
+class ActionModule(ChangingReleaseAction):
+    MODULE = "dukcapil.siak.release_switch"
+    WHAT = "the switch"

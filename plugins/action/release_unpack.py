@@ -16,60 +16,53 @@ import posixpath
 import time
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import INCOMING, PART_SUFFIX
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute, lock_ref, lost
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
+    ChangingReleaseAction,
+    execute,
+    lost,
+)
 
-MODULE = "dukcapil.siak.release_unpack"
 
+class ActionModule(ChangingReleaseAction):
+    MODULE = "dukcapil.siak.release_unpack"
+    WHAT = "the unpack"
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        if self._task.check_mode:
-            return dict(
-                result, skipped=True, msg="release_unpack changes the server; check mode runs nothing"
-            )
-        args = dict(self._task.args)
-        args.setdefault("lock", lock_ref(task_vars, args["root"]))
+    def run_module(self, args, task_vars, result):
         src = args.pop("src", None)
-        if src:
-            src = os.path.abspath(os.path.expanduser(str(src)))
-            if not os.path.isfile(src):
-                raise AnsibleActionFail("artifact %s does not exist on the controller" % src)
-            remote = "%s/%s/%s.%s%s" % (
-                str(args["root"]).rstrip("/"),
-                INCOMING,
-                args["name"],
-                os.path.basename(str(args["partial"])),
-                PART_SUFFIX,
-            )
-            tmpdir = None
-            if self._become_to_another_user():
-                # The login user cannot write the root's .incoming: the artifact goes through Ansible's own
-                # temporary folder, made readable for the become user as ansible.builtin.copy does.
-                tmpdir = self._make_tmp_path()
-                remote = posixpath.join(tmpdir, posixpath.basename(remote))
-            started = time.monotonic()
+        if not src:
+            return super().run_module(args, task_vars, result)
+        src = os.path.abspath(os.path.expanduser(str(src)))
+        if not os.path.isfile(src):
+            raise AnsibleActionFail("artifact %s does not exist on the controller" % src)
+        remote = "%s/%s/%s.%s%s" % (
+            str(args["root"]).rstrip("/"),
+            INCOMING,
+            args["name"],
+            os.path.basename(str(args["partial"])),
+            PART_SUFFIX,
+        )
+        tmpdir = None
+        if self._become_to_another_user():
+            # The login user cannot write the root's .incoming: the artifact goes through Ansible's own
+            # temporary folder, made readable for the become user as ansible.builtin.copy does.
+            tmpdir = self._make_tmp_path()
+            remote = posixpath.join(tmpdir, posixpath.basename(remote))
+        started = time.monotonic()
+        try:
             try:
-                try:
-                    self._transfer_file(src, remote)
-                except AnsibleConnectionFailure as err:
-                    return dict(result, **lost("the transfer of the artifact", err))
-                if tmpdir:
-                    self._fixup_perms2([tmpdir, remote])
-                result["transfer_s"] = round(time.monotonic() - started, 2)
-                args.update(artifact=remote, remove_artifact=True)
-                result.update(execute(self, MODULE, args, task_vars, "the unpack"))
-            finally:
-                if tmpdir:
-                    self._remove_tmp_path(tmpdir)
-            return result
-        result.update(execute(self, MODULE, args, task_vars, "the unpack"))
+                self._transfer_file(src, remote)
+            except AnsibleConnectionFailure as err:
+                return dict(result, **lost("the transfer of the artifact", err))
+            if tmpdir:
+                self._fixup_perms2([tmpdir, remote])
+            result["transfer_s"] = round(time.monotonic() - started, 2)
+            args.update(artifact=remote, remove_artifact=True)
+            result.update(execute(self, self.MODULE, args, task_vars, self.WHAT))
+        finally:
+            if tmpdir:
+                self._remove_tmp_path(tmpdir)
         return result
 
     def _become_to_another_user(self):

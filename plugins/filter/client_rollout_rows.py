@@ -106,8 +106,9 @@ def row(host: str, *, windows: bool, probe: dict, install, record, notice, wave)
                 duration_s=float(install.get("duration_s") or 0),
                 bytes_transferred=int(install.get("bytes_transferred") or 0),
             )
-    # What a cut run had left on the PC (an unpack folder, a .part download), removed by this run's install.
-    cleaned = list((install or {}).get("cleaned") or [])
+    # What a cut run had left on the PC (an unpack folder, a .part download), removed by this run's install:
+    # client_release's answer on Linux, the recorded outcome (leftovers.ps1's answer) on Windows.
+    cleaned = list((install or {}).get("cleaned") or (record or {}).get("cleaned") or [])
     base["cleaned"] = cleaned
     if cleaned:
         said = "removed what a cut-off run left: " + ", ".join(cleaned)

@@ -57,15 +57,11 @@ options:
     description: The file name of a release's marker (client PCs use their own).
     type: str
     default: .siak-release.json
-  lock:
-    description:
-      - Set by the action - the upgrade lock this run holds (path, token). The module records its process under
-        it (M(dukcapil.siak.run_lock) C(state=attached)) and changes nothing when the run no longer holds it.
-    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
 extends_documentation_fragment:
   - dukcapil.siak.posix_module
+  - dukcapil.siak.release_lock
 """
 
 EXAMPLES = r"""
@@ -165,12 +161,16 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
     INCOMING,
     check_live,
-    hold,
     live_summary,
     prune,
     read_state,
     reconcile,
     stop_left_running,
+)
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_module import (
+    LOCK_OPTION,
+    command_runner,
+    hold_or_fail,
 )
 
 
@@ -184,19 +184,14 @@ def main():
             "reconcile": {"type": "bool", "default": False},
             "prune": {"type": "bool", "default": False},
             "marker": {"type": "str", "default": ".siak-release.json"},
-            "lock": {"type": "dict", "no_log": False},
+            **LOCK_OPTION,
             "stop_left_running": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
     p = module.params
     root = p["root"]
-
-    def runner(cmd):
-        try:
-            return module.run_command(cmd, handle_exceptions=False)
-        except OSError as err:
-            return 127, "", "%s: %s" % (cmd if isinstance(cmd, str) else " ".join(cmd), err)
+    runner = command_runner(module)
 
     changed = False
     done = []
@@ -205,9 +200,7 @@ def main():
         stopped = stop_left_running(p["lock"])
     pruned = []
     if (p["reconcile"] or p["prune"]) and not module.check_mode:
-        refused = hold(p["lock"])
-        if refused:
-            module.fail_json(msg=refused)
+        hold_or_fail(module)
     try:
         if p["reconcile"]:
             if not module.check_mode:

@@ -56,24 +56,15 @@ options:
     description: What the switch is, for the journal (C(upgrade) or C(rollback)).
     type: str
     default: upgrade
-  lock:
-    description:
-      - Set by the action - the upgrade lock this run holds (path, token). The module records its process under
-        it (M(dukcapil.siak.run_lock) C(state=attached)) and changes nothing when the run no longer holds it.
-    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
 attributes:
   check_mode:
     description: Not supported; the release role's check mode says what it would switch instead.
     support: none
-  diff_mode:
-    description: The module returns no diff.
-    support: none
-  platform:
-    description: The managed hosts it runs on.
-    support: full
-    platforms: posix
+extends_documentation_fragment:
+  - dukcapil.siak.posix_module
+  - dukcapil.siak.release_lock
 """
 
 EXAMPLES = r"""
@@ -123,44 +114,35 @@ live_s:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
-    hold,
     live_summary,
     prune,
     read_state,
     switch,
 )
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_module import (
+    changing_module,
+    command_runner,
+    hold_or_fail,
+)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "root": {"type": "path", "required": True},
-            "name": {"type": "str", "required": True},
+    module = changing_module(
+        {
             "stop_first": {"type": "bool", "default": True},
             "service": {"type": "dict", "default": {"manager": "none"}},
             "health": {"type": "dict", "default": {"kind": "none"}},
             "keep": {"type": "int", "default": 3},
             "prune": {"type": "bool", "default": False},
             "kind": {"type": "str", "default": "upgrade"},
-            "lock": {"type": "dict", "no_log": False},
-        },
-        supports_check_mode=False,
+        }
     )
     p = module.params
-
-    def runner(cmd):
-        try:
-            return module.run_command(cmd, handle_exceptions=False)
-        except OSError as err:
-            return 127, "", "%s: %s" % (cmd if isinstance(cmd, str) else " ".join(cmd), err)
+    runner = command_runner(module)
 
     started = time.monotonic()
-    refused = hold(p["lock"])
-    if refused:
-        module.fail_json(msg=refused, switched=False, healthy=False, phase="check", restore=None)
+    hold_or_fail(module, switched=False, healthy=False, phase="check", restore=None)
     try:
         result = switch(
             runner,

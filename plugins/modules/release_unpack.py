@@ -78,24 +78,15 @@ options:
     description: Verify the certificate of an https O(url).
     type: bool
     default: true
-  lock:
-    description:
-      - Set by the action - the upgrade lock this run holds (path, token). The module records its process under
-        it (M(dukcapil.siak.run_lock) C(state=attached)) and changes nothing when the run no longer holds it.
-    type: dict
 author:
   - dukcapil.siak developers (@dukcapil)
 attributes:
   check_mode:
     description: Not supported; the release role's check mode says what it would stage instead.
     support: none
-  diff_mode:
-    description: The module returns no diff.
-    support: none
-  platform:
-    description: The managed hosts it runs on.
-    support: full
-    platforms: posix
+extends_documentation_fragment:
+  - dukcapil.siak.posix_module
+  - dukcapil.siak.release_lock
 """
 
 EXAMPLES = r"""
@@ -142,17 +133,17 @@ unpack_s:
 import os
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import INCOMING, PART_SUFFIX, hold
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import INCOMING, PART_SUFFIX
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_module import (
+    changing_module,
+    hold_or_fail,
+)
 from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import UnpackError, download, stage
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "root": {"type": "path", "required": True},
-            "name": {"type": "str", "required": True},
+    module = changing_module(
+        {
             "partial": {"type": "path", "required": True},
             "src": {"type": "path"},
             "artifact": {"type": "path"},
@@ -165,22 +156,21 @@ def main():
             "marker": {"type": "dict", "default": {}},
             "timeout": {"type": "int", "default": 60},
             "validate_certs": {"type": "bool", "default": True},
-            "lock": {"type": "dict", "no_log": False},
         },
         required_one_of=[("artifact", "url")],
         mutually_exclusive=[("artifact", "url")],
-        supports_check_mode=False,
     )
     p = module.params
     artifact, remove = p["artifact"], p["remove_artifact"]
     shown = p["url"] or os.path.basename(artifact or "")
     started = time.monotonic()
     result = {"changed": True}
-    refused = hold(p["lock"])
-    if refused:
+
+    def drop_artifact():
         if remove and artifact and os.path.exists(artifact):
             os.unlink(artifact)
-        module.fail_json(msg=refused, changed=False)
+
+    hold_or_fail(module, drop_artifact)
     try:
         if p["url"]:
             artifact = os.path.join(

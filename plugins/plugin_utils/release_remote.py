@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 from ansible.errors import AnsibleConnectionFailure
+from ansible.plugins.action import ActionBase
 
 
 def execute(action, module_name, module_args, task_vars, what):
@@ -44,3 +45,31 @@ def lock_ref(task_vars, root):
         "path": "%s/.siak-upgrade.lock" % str(root).rstrip("/"),
         "token": this_run(task_vars, time.time())[1],
     }
+
+
+class ChangingReleaseAction(ActionBase):
+    """The action of a release module that changes the server (release_unpack, release_switch): in check mode
+    it runs nothing (the release role says what it would do), otherwise it gives the module this run's lock
+    reference and runs it through execute(). A subclass names MODULE and WHAT, and may override run_module."""
+
+    TRANSFERS_FILES = False
+    MODULE = ""
+    WHAT = ""
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        if self._task.check_mode:
+            return dict(
+                result,
+                skipped=True,
+                msg="%s changes the server; check mode runs nothing" % self.MODULE.rsplit(".", 1)[-1],
+            )
+        args = dict(self._task.args)
+        args.setdefault("lock", lock_ref(task_vars, args["root"]))
+        return self.run_module(args, task_vars or {}, result)
+
+    def run_module(self, args, task_vars, result):
+        """The module's run, added to ``result``."""
+        result.update(execute(self, self.MODULE, args, task_vars, self.WHAT))
+        return result

@@ -25,6 +25,10 @@ COMPONENTS = (
 # Release outcomes that leave the new release live and health-checked (the switch checks it before it reports).
 LIVE_OK = frozenset({"installed", "updated", "unchanged", "repaired"})
 FAILED_OUTCOMES = frozenset({"failed", "rolled_back", "unknown"})
+# The results channel key under which the trial play records a Server cadangan that did not answer before the
+# trial began ({host: {"reachable": false, "message": ...}}): the play ends that host instead of letting Ansible
+# count it unreachable, which would end the playbook before the controller judges (and records) the trial.
+REACH_KEY = "upgrade_trial_reach"
 
 
 def _component_row(name: str, published: dict[str, Any] | None, target: str) -> dict[str, Any]:
@@ -57,6 +61,9 @@ def judge_host(
 
     `targets` maps a component (app, proxy) to the version production gets; a component without a target is not
     part of the trial. `health_kinds` maps a component to the trial server's health check kind."""
+    reach = (results.get(REACH_KEY) or {}).get(host)
+    if isinstance(reach, dict) and reach.get("reachable") is False:
+        return unreachable_row(host, targets, str(reach.get("message") or ""))
     components = []
     reasons: list[str] = []
     health = "healthy"
@@ -106,6 +113,20 @@ def judge_host(
     else:
         result = "passed"
     return {"components": components, "health": health, "result": result, "message": "; ".join(reasons)}
+
+
+def unreachable_row(host: str, targets: dict[str, str], detail: str) -> dict[str, Any]:
+    """The row of a Server cadangan that did not answer: the trial did not run there, so it failed (a trial that
+    did not run proves nothing) and the real upgrade does not go ahead. The health word says "not reachable"."""
+    detail = detail.strip().rstrip(".")
+    return {
+        "components": [_component_row(c, None, str(v)) for c, v in targets.items()],
+        "health": "unreachable",
+        "result": "failed",
+        "message": f"{host}: the Server cadangan did not answer, so the trial did not run"
+        + (f" ({detail})" if detail else "")
+        + "; check that it is on and reachable, or skip the trial with a reason",
+    }
 
 
 def judge(

@@ -17,11 +17,12 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from labkit import LabHandle, lab_seed, laporan, make_lab, newest_run, run_results
+from labkit import LabHandle, laporan, newest_run, run_results, vm_lab
 from siak_lab.standins.builder import Release, build_release
 
 APP_ONLY = "tests/playbooks/upgrade_app_only.yml"
@@ -42,17 +43,10 @@ exit 0
 
 
 @pytest.fixture(scope="module")
-def vm(tmp_path_factory) -> LabHandle:
-    if os.geteuid() != 0:
-        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
-    handle = make_lab(tmp_path_factory.mktemp("faults"), lab_seed(7), workstations=0)
-    try:
-        handle.up()
-        handle.start("siak-vm")
+def vm(tmp_path_factory) -> Iterator[LabHandle]:
+    with vm_lab(tmp_path_factory.mktemp("faults"), 7) as handle:
         install_ctl(handle)
         yield handle
-    finally:
-        handle.down()
 
 
 def install_ctl(vm: LabHandle) -> None:

@@ -14,11 +14,12 @@ import signal
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from labkit import LabHandle, lab_seed, laporan, make_lab, newest_run, run_results
+from labkit import LabHandle, laporan, newest_run, run_results, vm_lab
 from siak_lab.runtime import pids_in_ns
 from siak_lab.standins.builder import Release, build_release
 
@@ -26,16 +27,9 @@ APP_ONLY = "tests/playbooks/upgrade_app_only.yml"
 
 
 @pytest.fixture(scope="module")
-def vm(tmp_path_factory) -> LabHandle:
-    if os.geteuid() != 0:
-        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
-    handle = make_lab(tmp_path_factory.mktemp("upgrade"), lab_seed(2), workstations=0)
-    try:
-        handle.up()
-        handle.start("siak-vm")
+def vm(tmp_path_factory) -> Iterator[LabHandle]:
+    with vm_lab(tmp_path_factory.mktemp("upgrade"), 2) as handle:
         yield handle
-    finally:
-        handle.down()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ the session's shared lab should not see.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from client_rollout_kit import make_package
-from labkit import REPO, lab_seed, laporan, make_lab, run_results
+from labkit import REPO, laporan, run_results, siak_1_0_lab
 
 PLAYBOOK = "playbooks/upgrade.yml"
 RECAP = re.compile(
@@ -32,21 +31,9 @@ STEP_OF_TASK = re.compile(r"^TASK \[(?:[\w.]+ : )?Langkah (\d+)", re.MULTILINE)
 @pytest.fixture(scope="module")
 def ulab(tmp_path_factory):
     """The office before the upgrade: SIAK 1.0 and its proxy on the SIAK VM, the VM powered off."""
-    if os.geteuid() != 0:
-        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
-    base = tmp_path_factory.mktemp("upgrade")
-    handle = make_lab(base, lab_seed(4), workstations=1)
-    handle.env["SIAK_LAB_RELEASES"] = str(base / "releases")
-    try:
-        handle.up()
-        handle.lab("release", "--demo", "--out", str(base / "releases"))
-        handle.start("siak-vm")
-        seeded = handle.playbook("playbooks/server_upgrade.yml", "-e", "siak_lab_release_version=1.0")
-        assert seeded.returncode == 0, seeded.stdout[-3000:]
+    with siak_1_0_lab(tmp_path_factory.mktemp("upgrade"), 4) as handle:
         handle.stop("siak-vm")
         yield handle
-    finally:
-        handle.down()
 
 
 def served(lab, port: int) -> str | None:

@@ -8,13 +8,12 @@ trial's health checks are real. The SIAK VM starts at 1.0, running.
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from labkit import lab_seed, laporan, make_lab, run_results
+from labkit import laporan, run_results, siak_1_0_lab
 
 PLAYBOOK = "playbooks/upgrade.yml"
 GATE = "Langkah 1 (uji coba): the trial on the Server cadangan failed"
@@ -22,20 +21,8 @@ GATE = "Langkah 1 (uji coba): the trial on the Server cadangan failed"
 
 @pytest.fixture(scope="module")
 def tlab(tmp_path_factory):
-    if os.geteuid() != 0:
-        pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
-    base = tmp_path_factory.mktemp("trial")
-    handle = make_lab(base, lab_seed(5), workstations=1)
-    handle.env["SIAK_LAB_RELEASES"] = str(base / "releases")
-    try:
-        handle.up()
-        handle.lab("release", "--demo", "--out", str(base / "releases"))
-        handle.start("siak-vm")
-        seeded = handle.playbook("playbooks/server_upgrade.yml", "-e", "siak_lab_release_version=1.0")
-        assert seeded.returncode == 0, seeded.stdout[-3000:]
+    with siak_1_0_lab(tmp_path_factory.mktemp("trial"), 5) as handle:
         yield handle
-    finally:
-        handle.down()
 
 
 def trial_inventory(tmp_path: Path, health_port: int = 8080) -> Path:
@@ -105,6 +92,53 @@ def test_a_trial_that_fails_its_health_check_stops_the_upgrade_before_production
     cells = trial_row(report)
     assert cells["Hasil"] == "gagal" and cells["Alasan / galat"] not in ("", "-")
     assert "uji coba di Server cadangan" in md
+
+
+def test_a_server_cadangan_that_does_not_answer_fails_the_trial_with_a_row_saying_so(tlab, tmp_path):
+    # A Server cadangan on a port of the lab's own network where nothing listens: every connection is refused.
+    inventory = tmp_path / "unreachable.yml"
+    inventory.write_text(
+        "all:\n  children:\n    siak_trial_servers:\n      hosts:\n        cadangan-mati:\n"
+        f"          ansible_host: {tlab.net}.250\n          ansible_port: 9\n"
+        "          siak_upgrade_health: {kind: http, url: 'http://127.0.0.1:8080/health'}\n"
+    )
+    before = production_state(tlab)
+    vm = f"{tlab.net}.11"
+    serving = (served(vm, 8080), served(vm, 8081))
+    result = run(tlab, inventory, "-e", "siak_upgrade_trial_connect_timeout_s=4", run_id="trial-unreachable")
+    assert result.returncode != 0, result.stdout[-4000:]
+    assert GATE in result.stdout and "did not answer" in result.stdout, result.stdout[-4000:]
+    assert "Langkah 2 |" not in result.stdout.split(GATE, 1)[1]
+    # Production's real state: the links and what the SIAK VM serves are as they were.
+    assert production_state(tlab) == before
+    assert (served(vm, 8080), served(vm, 8081)) == serving and None not in serving
+    results = run_results(tlab, "trial-unreachable")
+    trial = results["upgrade_prepare_trial"]["cadangan-mati"]
+    assert (trial["result"], trial["health"]) == ("failed", "unreachable"), trial
+    assert trial["message"].startswith("cadangan-mati: the Server cadangan did not answer"), trial
+    assert "siak-vm" not in {**results.get("siak_upgrade", {}), **results.get("proxy_upgrade", {})}
+    report, md = laporan(tlab, "trial-unreachable")
+    section = next(s for s in report["outputs"] if s["step"] == "prepare_trial")
+    (row,) = section["rows"]
+    cells = dict(zip(section["columns"], row["cells"], strict=True))
+    assert row["host"] == "cadangan-mati" and row["problem"]
+    assert cells["Hasil"] == "gagal"
+    assert cells["Pemeriksaan kesehatan"] == "tidak terjangkau: uji coba tidak berjalan"
+    assert "did not answer" in cells["Alasan / galat"]
+    assert "tidak terjangkau" in md
+    # The dry rehearsal meets it the same way: the trial fails with the same row, and nothing goes ahead.
+    rehearsal = run(
+        tlab,
+        inventory,
+        "--check",
+        "-e",
+        "siak_upgrade_trial_connect_timeout_s=4",
+        run_id="trial-unreachable-check",
+    )
+    assert rehearsal.returncode != 0 and GATE in rehearsal.stdout, rehearsal.stdout[-4000:]
+    row = run_results(tlab, "trial-unreachable-check")["upgrade_prepare_trial"]["cadangan-mati"]
+    assert (row["result"], row["health"]) == ("failed", "unreachable"), row
+    assert production_state(tlab) == before
 
 
 def test_a_trial_that_passes_lets_the_upgrade_go_ahead(tlab, tmp_path):

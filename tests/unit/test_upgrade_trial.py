@@ -50,6 +50,40 @@ def test_a_trial_server_that_left_no_result_fails():
     assert found["rows"]["cadangan"]["health"] == "not_known"
 
 
+def test_a_trial_server_that_did_not_answer_fails_with_a_row_saying_so():
+    reach = {
+        "upgrade_trial_reach": {"cadangan": {"reachable": False, "message": "timed out: Connection refused."}}
+    }
+    for check_mode in (False, True):
+        found = judge(["cadangan"], reach, TARGETS, HTTP, check_mode=check_mode)
+        row = found["rows"]["cadangan"]
+        assert not found["go_ahead"] and found["failed"] == ["cadangan"]
+        assert (row["result"], row["health"]) == ("failed", "unreachable")
+        assert row["message"].startswith(
+            "cadangan: the Server cadangan did not answer, so the trial did not run"
+        )
+        assert "(timed out: Connection refused)" in row["message"]
+        assert [(c["component"], c["target_version"], c["to_version"]) for c in row["components"]] == [
+            ("app", "2.0", None),
+            ("proxy", "2.0", None),
+        ]
+    # A host that answered is judged on what it published, whatever another host's reach.
+    other = dict(reach, **published(updated(), updated()))
+    other["upgrade_trial_reach"] = {"elsewhere": {"reachable": False}}
+    assert judge(["cadangan"], other, TARGETS, HTTP)["go_ahead"]
+
+
+def test_the_jadwal_uji_coba_says_the_server_cadangan_was_not_reachable():
+    reach = {"upgrade_trial_reach": {"cadangan": {"reachable": False, "message": ""}}}
+    row = judge(["cadangan"], reach, TARGETS, HTTP)["rows"]["cadangan"]
+    ctx = context(full_run(trial_results(row, {"servers": ["cadangan"], "skip_reason": ""})))
+    trial = next(s for s in ctx["outputs"] if s["step"] == "prepare_trial")
+    cells = dict(zip(trial["columns"], trial["rows"][0]["cells"], strict=True))
+    assert cells["Pemeriksaan kesehatan"] == "tidak terjangkau: uji coba tidak berjalan"
+    assert cells["Hasil"] == "gagal" and trial["rows"][0]["problem"]
+    assert cells["Versi di Server cadangan (dari → ke)"] == "aplikasi - → -\nproxy - → -"
+
+
 def test_a_trial_without_a_health_check_proves_nothing_and_fails():
     found = judge(["cadangan"], published(updated(), updated()), TARGETS, {"cadangan": {"app": "none"}})
     assert not found["go_ahead"]

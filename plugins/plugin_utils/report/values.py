@@ -128,6 +128,7 @@ VALUES = {
     "unhealthy": N_("NOT healthy"),
     "not_checked": N_("not checked"),
     "not_known": N_("not known"),
+    "unreachable": N_("not reachable: the trial did not run"),
     "app": N_("application"),
     "proxy": N_("proxy"),
     # What a cut-off backup run left behind (the backup's step 1 cleans it up).

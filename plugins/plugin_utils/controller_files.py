@@ -1,10 +1,6 @@
 # Copyright: dukcapil.siak developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write (or remove) small files on the controller, each in one atomic rename.
-
-Runs in the controller's worker process: several files cost no module start.
-Documentation: plugins/modules/controller_files.py.
-"""
+"""Small files written on the controller (in the worker process, no module start), each in one atomic rename."""
 
 from __future__ import annotations
 
@@ -12,13 +8,12 @@ import os
 import tempfile
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 
 def write_files(files, absent, check_mode, directory_mode="0750"):
     """Write each of ``files`` (path, content, mode) in one atomic rename and remove ``absent``; the paths changed.
 
-    Shared with the client rollout's rerun list (action client_rollout_control). Check mode writes nothing.
+    The client rollout's rerun list (action client_rollout_control). Check mode writes nothing.
     """
     changed = []
     for item in files:
@@ -49,31 +44,3 @@ def write_files(files, absent, check_mode, directory_mode="0750"):
             if not check_mode:
                 os.unlink(path)
     return changed
-
-
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = self.validate_argument_spec(
-            argument_spec=dict(
-                files=dict(
-                    type="list",
-                    elements="dict",
-                    default=[],
-                    options=dict(
-                        path=dict(type="path", required=True),
-                        content=dict(type="str", required=True),
-                        mode=dict(type="raw", default="0640"),
-                    ),
-                ),
-                absent=dict(type="list", elements="path", default=[]),
-                directory_mode=dict(type="raw", default="0750"),
-            ),
-        )[1]
-        changed = write_files(args["files"], args["absent"], self._task.check_mode, args["directory_mode"])
-        result.update(changed=bool(changed), paths=changed)
-        return result
