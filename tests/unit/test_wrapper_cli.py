@@ -6,8 +6,10 @@ import re
 
 import pytest
 from agenda_builder import Run
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import exitcodes
 
-from siak_sop import cli, exitcodes, runner
+from siak_sop import cli
+from siak_sop import collection as collection_lookup
 
 PLAYBOOK = "tests/playbooks/sop_steps.yml"
 
@@ -69,7 +71,7 @@ def test_playbook_not_in_the_collection(capsys, out, tmp_path, monkeypatch):
 
 def test_the_installed_collection_is_found_through_ansible(out, tmp_path, monkeypatch):
     collection = installed_collection(tmp_path, monkeypatch, playbooks=("upgrade.yml",))
-    assert runner.find_collection(runner.config_file()) == collection
+    assert collection_lookup.find(collection_lookup.config_file()) == collection
 
 
 def test_collection_not_installed(capsys, out, tmp_path, monkeypatch):
@@ -202,7 +204,7 @@ def test_budgets_into_a_closed_pipe_ends_quietly(tmp_path):
     import sys
 
     proc = subprocess.run(
-        f"{sys.executable} -m siak_sop.cli budgets upgrade | head -1",
+        f"{sys.executable} -m siak_sop.start budgets upgrade | head -1",
         shell=True,
         capture_output=True,
         text=True,
@@ -229,3 +231,31 @@ def test_help_and_errors_in_bahasa_indonesia_by_default(capsys):
     assert one_line(capsys) == (
         "siak-sop: jalan SOP 'upgrad' tidak dikenal. Gunakan salah satu dari: upgrade, rollout, backup, rollback, drill"
     )
+
+
+def test_without_the_collection_siak_sop_says_how_to_install_it_in_bahasa_indonesia(tmp_path):
+    """The command itself (start.py), where nothing can load the catalogue: one line, exit 2."""
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "nowhere"),
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "False",
+    }
+    for args, words in (
+        ([], "koleksi dukcapil.siak tidak terpasang"),
+        (["--lang", "en"], "is not installed"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "siak_sop.start", "budgets", "upgrade", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert words in proc.stderr and "ansible-galaxy collection install" in proc.stderr
