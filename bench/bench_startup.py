@@ -1,7 +1,7 @@
 """siak-sop's start-up: `siak-sop budgets upgrade` in two checkouts, side by side, interleaved.
 
-Every siak-sop command first finds the installed collection (`ansible-galaxy collection list`) and loads
-its logic through ansible-core's collection loader (src/siak_sop/collection.py). This measures what that
+Every siak-sop command first starts ansible-core's collection loader, finds the installed collection with
+it and loads its logic (src/siak_sop/collection.py). This measures what that
 costs against a baseline checkout: give the baseline's folder (its .venv and ansible.cfg are used).
 
     python bench/bench_startup.py [BASELINE_CHECKOUT] [--rounds 10]

@@ -1,10 +1,9 @@
 """The installed dukcapil.siak collection, where the wrapper's logic comes from.
 
 The SOP tables, budgets, the agenda reader, the message catalogue and the report renderer live in the
-collection (plugins/plugin_utils), once. siak-sop asks Ansible which collection `ansible-playbook` run
-from this folder would use (`ansible-galaxy collection list`, its public interface to the collection
-search path), starts ansible-core's collection loader with that collection's root first
-(`ansible.plugins.loader.init_plugin_loader`, public since ansible-core 2.15), and only then imports
+collection (plugins/plugin_utils), once. siak-sop starts ansible-core's collection loader with the
+configured search path (`ansible.plugins.loader.init_plugin_loader`, public since ansible-core 2.15), the
+same loader and path `ansible-playbook` run from this folder uses, and only then imports
 `ansible_collections.dukcapil.siak.plugins.plugin_utils`. So the wrapper always runs the logic of the
 collection whose playbooks and plugins it starts: one version, never a mix.
 
@@ -13,19 +12,12 @@ Nothing here may import the collection: this module is what says it is missing.
 
 from __future__ import annotations
 
-import json
+import importlib.util
 import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 COLLECTION = "dukcapil.siak"
-# Seconds `ansible-galaxy collection list` may take before siak-sop gives up on it.
-LIST_TIMEOUT = 120
-
 # The one message said without the collection's catalogue, since the catalogue ships in the collection
 # that is missing: in Bahasa Indonesia (the default) and English, as the catalogue has it.
 MISSING = {
@@ -40,6 +32,18 @@ MISSING = {
         "no ansible.cfg",
         "Install it: ansible-galaxy collection install dukcapil-siak-<version>.tar.gz (README, Install), "
         "or run siak-sop from the folder whose ansible.cfg sets collections_path",
+    ),
+}
+
+# A collection found but without the logic this siak-sop imports (another version, or a damaged install).
+INCOMPLETE = {
+    "id": (
+        "koleksi dukcapil.siak ini tidak memuat logika yang dibutuhkan siak-sop ini ({missing})",
+        "Pasang koleksi dan siak-sop dari rilis yang sama (README, Install)",
+    ),
+    "en": (
+        "this dukcapil.siak collection lacks the logic this siak-sop needs ({missing})",
+        "Install the collection and siak-sop from the same release (README, Install)",
     ),
 }
 
@@ -58,6 +62,20 @@ class CollectionMissing(Exception):
     def line(self, lang: str) -> str:
         what, no_config, fix = MISSING.get(lang, MISSING["id"])
         return f"{self.config or no_config}: {what}. {fix}"
+
+
+class CollectionIncomplete(Exception):
+    """The collection found cannot give this siak-sop its logic (exit code 2, bad input)."""
+
+    exit_code = 2
+
+    def __init__(self, folder: Path | None, missing: str) -> None:
+        self.folder, self.missing = folder, missing
+        super().__init__(self.line("en"))
+
+    def line(self, lang: str) -> str:
+        what, fix = INCOMPLETE.get(lang, INCOMPLETE["id"])
+        return f"{self.folder or COLLECTION}: {what.format(missing=self.missing)}. {fix}"
 
 
 def lang_of(argv: Iterable[str]) -> str:
@@ -82,33 +100,25 @@ def config_file() -> Path | None:
     return Path(found).resolve() if found else None
 
 
-def ansible_tool(name: str) -> str:
-    """An Ansible command from the same installation as this Python (a venv need not be on PATH)."""
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.is_file() else shutil.which(name) or name
-
-
 def find(config: Path | None) -> Path:
     """The installed dukcapil.siak collection ansible-playbook run from here would use.
 
-    Ansible's own answer (`ansible-galaxy collection list`) with the configuration `config`: the first
-    folder of the search path that holds the collection.
+    Ansible's own answer: ansible-core's collection loader, started with the configured search path (the
+    ansible.cfg found from this folder, $ANSIBLE_COLLECTIONS_PATH), resolves the collection's package; its
+    folder is the first one of the search path that holds it. `config` names the configuration in the
+    message when there is none.
     """
-    command = [ansible_tool("ansible-galaxy"), "collection", "list", COLLECTION, "--format", "json"]
-    env = {**os.environ, "ANSIBLE_NOCOLOR": "1"}
-    if config is not None:
-        env["ANSIBLE_CONFIG"] = str(config)
-    listed: Any = {}
+    if not loader_ready():
+        from ansible.plugins.loader import init_plugin_loader
+
+        init_plugin_loader()
     try:
-        done = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=LIST_TIMEOUT, check=False
-        )
-        listed = json.loads(done.stdout or "{}") if done.returncode == 0 else {}
-    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
-        listed = {}
-    for root, found in listed.items() if isinstance(listed, dict) else ():
-        folder = Path(root) / "dukcapil" / "siak"
-        if isinstance(found, dict) and COLLECTION in found and (folder / "playbooks").is_dir():
+        spec = importlib.util.find_spec("ansible_collections.dukcapil.siak")
+    except ImportError:
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        folder = Path(location)
+        if (folder / "playbooks").is_dir():
             return folder
     raise CollectionMissing(config)
 
@@ -127,12 +137,13 @@ def load() -> Path | None:
     if loader_ready():
         return _state.get("folder")
     folder = find(config_file())
-    from ansible.plugins.loader import init_plugin_loader
-
-    # The collection found first: ahead of every configured path, as the playbooks will see it.
-    init_plugin_loader([str(folder.parents[2])])
     _state["folder"] = folder
     return folder
+
+
+def folder_loaded() -> Path | None:
+    """The collection load() found in this process, if it found one."""
+    return _state.get("folder")
 
 
 def folder(config: Path | None) -> Path:

@@ -21,7 +21,14 @@ def main(argv: list[str] | None = None) -> int:
         if argv is None:
             sys.exit(err.exit_code)
         return err.exit_code
-    from siak_sop import cli
+    try:
+        from siak_sop import cli
+    except ImportError as err:
+        missing = collection.CollectionIncomplete(collection.folder_loaded(), err.name or str(err))
+        print(f"siak-sop: {missing.line(collection.lang_of(args))}", file=sys.stderr)
+        if argv is None:
+            sys.exit(missing.exit_code)
+        return missing.exit_code
 
     return cli.main(argv)
 
