@@ -143,15 +143,19 @@ def step_for_tags(tags: Iterable[Any]) -> dict[str, Any] | None:
     for tag in tags:
         found = index.get(str(tag))
         if found is not None:
-            sop_id, step = found
-            return {
-                "sop": sop_id,
-                "id": step.id,
-                "number": step.number,
-                "kegiatan": step.kegiatan,
-                "pelaksana": list(step.pelaksana),
-            }
+            return step_record(*found)
     return None
+
+
+def step_record(sop_id: str, step) -> dict[str, Any]:
+    """What the agenda records of the SOP step an entry belongs to."""
+    return {
+        "sop": sop_id,
+        "id": step.id,
+        "number": step.number,
+        "kegiatan": step.kegiatan,
+        "pelaksana": list(step.pelaksana),
+    }
 
 
 def lookup_step(sop_id: str, step_id: str) -> Step | None:

@@ -143,6 +143,18 @@ def _newest_per_bucket(backups: list[Backup], bucket, count: int) -> list[str]:
     return kept
 
 
+def _nothing_deleted(good_backups, damaged_names, unmanaged, reason):
+    """A retention plan that deletes nothing: every good and every damaged backup stays, and why."""
+    return {
+        "keep": [b.name for b in good_backups],
+        "delete": [],
+        "damaged_kept": damaged_names,
+        "damaged_deleted": [],
+        "unmanaged": sorted(unmanaged),
+        "reason": reason,
+    }
+
+
 def retention(
     names: list[str],
     good: list[str],
@@ -175,27 +187,21 @@ def retention(
     unmanaged = others + [b.name for b in backups if not b.good and b.name not in damaged_set]
     if not good_backups or good_backups[0].name != new:
         # The new backup must be the newest verified one here; otherwise delete nothing.
-        return {
-            "keep": [b.name for b in good_backups],
-            "delete": [],
-            "damaged_kept": damaged_names,
-            "damaged_deleted": [],
-            "unmanaged": sorted(unmanaged),
-            "reason": f"the new backup {new} is not the newest verified backup here; nothing deleted",
-        }
+        return _nothing_deleted(
+            good_backups,
+            damaged_names,
+            unmanaged,
+            f"the new backup {new} is not the newest verified backup here; nothing deleted",
+        )
     if len(good_backups) < keep_daily:
         # Too few good backups: every one stays, and so does every damaged one, for inspection.
-        return {
-            "keep": [b.name for b in good_backups],
-            "delete": [],
-            "damaged_kept": damaged_names,
-            "damaged_deleted": [],
-            "unmanaged": sorted(unmanaged),
-            "reason": (
-                f"only {len(good_backups)} good backup(s) here, fewer than {keep_daily}; nothing deleted"
-                + (f", damaged kept for inspection: {', '.join(damaged_names)}" if damaged_names else "")
-            ),
-        }
+        return _nothing_deleted(
+            good_backups,
+            damaged_names,
+            unmanaged,
+            f"only {len(good_backups)} good backup(s) here, fewer than {keep_daily}; nothing deleted"
+            + (f", damaged kept for inspection: {', '.join(damaged_names)}" if damaged_names else ""),
+        )
     days = sorted({b.day for b in good_backups}, reverse=True)[:keep_daily]
     daily = [b.name for b in good_backups if b.day in days]
     monthly = _newest_per_bucket(good_backups, lambda d: (d.year, d.month), keep_monthly)

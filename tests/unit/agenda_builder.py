@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda import step_record
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
 T0 = datetime.fromisoformat("2026-11-23T19:00:00+07:00")
@@ -28,14 +29,7 @@ def chain(records: list[dict[str, Any]]) -> list[str]:
 
 
 def step_ref(sop_id: str, step_id: str) -> dict[str, Any]:
-    step = load_sop(sop_id).step(step_id)
-    return {
-        "sop": sop_id,
-        "id": step.id,
-        "number": step.number,
-        "kegiatan": step.kegiatan,
-        "pelaksana": list(step.pelaksana),
-    }
+    return step_record(sop_id, load_sop(sop_id).step(step_id))
 
 
 class Run:

@@ -205,28 +205,14 @@ def cell(key: str, data: dict[str, Any], tr: Gettext, lang: str) -> str:
         if value.get("inside"):
             return tr("INSIDE service hours ({window})").format(window=value.get("window") or "-")
         return tr("outside service hours")
-    if key == "free_space":
-        return free_space(value, tr)
-    if key == "release_check":
-        return release_check(value, tr)
-    if key == "trial":
-        return trial(value, tr)
-    if key == "components":
-        return trial_components(value, tr)
-    if key == "cleaned":
-        return cleaned(value, tr)
-    if key == "reconciled":
-        return reconciled(value, tr)
+    if key in FORMATTERS:
+        return FORMATTERS[key](value, tr)
     if key == "sha256" and str(data.get("checksum_waived", "")).strip().lower() in ("true", "1", "yes"):
         return tr("{sha256} (checksum check waived in the inventory)").format(sha256=value)
     if key.endswith("_s") and isinstance(value, int | float) and not isinstance(value, bool):
         return fmt_elapsed(float(value))
     if key == "size":
         return human_size(value, lang)
-    if key == "destinations":
-        return destinations(value, tr)
-    if key == "retention":
-        return retention(value, tr)
     if key == "restore_drill" and isinstance(value, dict):
         outcome = word(value.get("result", value.get("status", "")), tr)
         detail = value.get("message") or value.get("detail") or ""
@@ -368,3 +354,16 @@ def trial_components(value: Any, tr: Gettext) -> str:
         return f"{word(item.get('component', '?'), tr)} {before} → {after}"
 
     return item_lines(value, line)
+
+
+# The values with a formatter of their own, by their key in a step's results.
+FORMATTERS = {
+    "free_space": free_space,
+    "release_check": release_check,
+    "trial": trial,
+    "components": trial_components,
+    "cleaned": cleaned,
+    "reconciled": reconciled,
+    "destinations": destinations,
+    "retention": retention,
+}
