@@ -227,6 +227,10 @@ def test_the_windows_lock_writes_the_record_the_linux_lock_reads():
     # The record is the action's holder (the same dict the Linux module writes) plus token, run_id, about.
     for name in ("$Path.guard", "$before.token", "ConvertFrom-Json", "Move-Item"):
         assert name in script
+    # The locked host's boot, under the name the Linux module writes it (module_utils/run_lock.take).
+    linux = (REPO / "plugins" / "module_utils" / "run_lock.py").read_text()
+    assert "target_boot_id=boot_id()" in linux
+    assert "-NotePropertyName target_boot_id" in script and "LastBootUpTime" in script
     holder, _token = action.this_run({"siak_run_id": "r1"}, 1_700_000_000)
     assert {"user", "host", "boot_id", "pid", "pid_start", "since", "since_epoch"} <= set(holder)
     record = dict(holder, token="t", run_id="r1", about={"kind": "app"})
@@ -292,3 +296,17 @@ def test_windows_release_paths_have_single_backslashes():
         "C:\\SIAK\\app\\releases\\.2.0.partial-ab12",
         "C:\\SIAK\\app\\.incoming\\siak-app-2.0.zip.ab12.part",
     ]
+
+
+def test_the_windows_rollback_gives_the_switch_every_plan_key_it_reads():
+    rollback = list(walk(tasks(REPO / "roles" / "release" / "tasks" / "rollback.yml")))
+    (switch,) = [t for t in rollback if t.get("ansible.builtin.include_tasks") == "windows/switch.yml"]
+    read = set(re.findall(r"__release_plan\.(\w+)", (WIN / "switch.yml").read_text()))
+    assert read and read <= set(switch["vars"]["__release_plan"])
+    assert switch["vars"]["__release_switch_kind"] == "rollback"
+    # The folder is read by the same Windows state read as the upgrade's, and the lock is the same file.
+    assert any(t.get("ansible.builtin.include_tasks") == "windows/state.yml" for t in rollback)
+    keep = next(t for t in rollback if "__rollback_lock_path" in t.get("ansible.builtin.set_fact", {}))
+    assert keep["ansible.builtin.set_fact"]["__rollback_lock_path"].endswith(rl.LOCK_NAME)
+    locks = [t["dukcapil.siak.run_lock"]["path"] for t in rollback if "dukcapil.siak.run_lock" in t]
+    assert locks == ["{{ __rollback_lock_path }}"] * 2
