@@ -16,9 +16,9 @@ description:
     probe, a row whose status is C(not_started) is a workstation waiting for the update.
   - C(cleaned) lists what a cut-off run had left on the PC (an unpack folder, a C(.part) download) and this run
     removed; the row's message says so too.
-  - C(client_windows_probe) says what a Windows workstation's probe (C(probe.ps1), registered) means: the same
-    decision as on a Linux PC (action, status, previous_version, in_use, release_path, problem), taken on the
-    controller by module_utils/client_release.probe_outcome. Its input is the registered result.
+  - C(client_windows_probe) says what a Windows workstation's registered probe (C(probe.ps1)) means, with the
+    same decision as on a Linux PC (action, status, previous_version, in_use, release_path, problem), taken on
+    the controller by module_utils/client_release.probe_outcome. Its input is the registered result.
 options:
   _input:
     description: The workstations' hostvars (C(groups.workstations | map('extract', hostvars))).
