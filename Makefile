@@ -105,8 +105,7 @@ build: setup
 
 # The AWX execution environment's build context (docs/awx.md); `ansible-builder build` needs a container engine.
 ee: build
-	rm -rf build/ee && mkdir -p build/ee/siak_sop build/ee/collection
-	rsync -a --exclude __pycache__ --exclude '*.egg-info' pyproject.toml README.md src build/ee/siak_sop/
+	rm -rf build/ee && mkdir -p build/ee/collection
 	cp build/dist/dukcapil-siak-$(COLLECTION_VERSION).tar.gz build/ee/collection/dukcapil-siak.tar.gz
 	ansible-builder create -f execution-environment.yml --context build/ee/context --output-filename Containerfile
 

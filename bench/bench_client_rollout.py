@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -171,6 +172,15 @@ def main() -> int:
             )
             t_role = timed("client_rollout (pull, canary + waves)", lambda: playbook(lab, *role_args))
             t_rerun = timed("client_rollout rerun (nothing to do)", lambda: playbook(lab, *role_args))
+            # One more rerun, untimed, with ansible.posix.profile_tasks: where a rerun's time goes.
+            profiled = subprocess.run(
+                [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.inventory), *role_args],
+                cwd=REPO, capture_output=True, text=True, check=False,
+                env={**lab.env, "ANSIBLE_CALLBACKS_ENABLED": "dukcapil.siak.agenda,ansible.posix.profile_tasks",
+                     "PROFILE_TASKS_SORT_ORDER": "none", "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all"},
+            )  # fmt: skip
+            recap = profiled.stdout[profiled.stdout.rfind("PLAY RECAP") :]
+            rerun_tasks = [line for line in recap.splitlines() if re.search(r"-{3,} +[0-9.]+s$", line)]
         finally:
             lab.down()
     print()
@@ -178,6 +188,8 @@ def main() -> int:
     print(f"  role / lower bound     {t_role / t_lower:7.3f}x  (target <= 1.5)")
     print(f"  rerun / first run      {t_rerun / t_role:7.3f}   (target <= 0.15)")
     print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("  a rerun, per task (ansible.posix.profile_tasks, untimed):")
+    print("\n".join(f"    {line}" for line in rerun_tasks))
     print(
         f"  uptime: {subprocess.run(['uptime'], capture_output=True, text=True, check=False).stdout.strip()}"
     )

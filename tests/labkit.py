@@ -6,12 +6,12 @@ ansible_connection=local for a managed host.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,6 +130,18 @@ def make_lab(base: Path, seed: int, workstations: int = 4) -> LabHandle:
     return handle
 
 
+@contextlib.contextmanager
+def running_lab(base: Path, seed: int, workstations: int = 4) -> Iterator[LabHandle]:
+    """A lab up for the block, torn down after it even when the block or the start-up fails (a fixture's
+    `with running_lab(...) as lab: yield lab`)."""
+    handle = make_lab(base, seed, workstations)
+    try:
+        handle.up()
+        yield handle
+    finally:
+        handle.down()
+
+
 def need_root() -> None:
     """Integration tests start real labs: they need root (namespaces, sshd)."""
     if os.geteuid() != 0:
@@ -138,20 +150,16 @@ def need_root() -> None:
         pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
 
 
-@contextmanager
+@contextlib.contextmanager
 def vm_lab(base: Path, slot: int, workstations: int = 0) -> Iterator[LabHandle]:
     """A lab of this process's lab number `slot` with the SIAK VM running; always torn down."""
     need_root()
-    handle = make_lab(base, lab_seed(slot), workstations=workstations)
-    try:
-        handle.up()
+    with running_lab(base, lab_seed(slot), workstations) as handle:
         handle.start("siak-vm")
         yield handle
-    finally:
-        handle.down()
 
 
-@contextmanager
+@contextlib.contextmanager
 def siak_1_0_lab(base: Path, slot: int, workstations: int = 1) -> Iterator[LabHandle]:
     """The office before the upgrade: the demo releases built under `base`/releases, SIAK 1.0 and its proxy
     installed on the SIAK VM (playbooks/server_upgrade.yml) and running."""

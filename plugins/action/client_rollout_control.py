@@ -32,10 +32,8 @@ from ansible_collections.dukcapil.siak.plugins.action.distribution_point import 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import file_sha256
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import client_rollout_report as crr
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import results_channel
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
 
-ensure_siak_sop()
-from siak_sop import runid  # pylint: disable=wrong-import-position
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import runid
 
 ARGUMENT_SPEC = dict(
     phase=dict(type="str", required=True, choices=["plan", "queue", "report"]),

@@ -8,7 +8,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import results_channel
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import runid
 
 
 class ActionModule(ActionBase):
@@ -27,8 +27,6 @@ class ActionModule(ActionBase):
             if args.get("results") is not None
             else {task_vars.get("inventory_hostname"): args["result"]}
         )
-        ensure_siak_sop()
-        from siak_sop import runid  # pylint: disable=import-outside-toplevel
 
         try:
             published = results_channel.publish(args.get("role"), by_host, task_vars, runid.current())

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import available_sops, load_sop_file, sop_dir
 
 
 class ActionModule(ActionBase):
@@ -17,10 +17,6 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        ensure_siak_sop()
-        # pylint: disable=import-outside-toplevel
-        from siak_sop.errors import SiakError
-        from siak_sop.sop import available_sops, load_sop_file, sop_dir
 
         checked = []
         for sop_id in available_sops():

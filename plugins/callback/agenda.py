@@ -110,7 +110,6 @@ from ansible.playbook.block import Block
 from ansible.playbook.handler import Handler
 from ansible.plugins.callback import CallbackBase
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
 
 try:
     from ansible.parsing.vault import EncryptedString, VaultHelper, is_encrypted_file
@@ -121,11 +120,10 @@ try:  # ansible-core 2.19's data tags: where each loaded value came from (file, 
 except ImportError:
     Origin = None
 
-ensure_siak_sop()
-from siak_sop import agenda as model  # pylint: disable=wrong-import-position
-from siak_sop import agenda_seal  # pylint: disable=wrong-import-position
-from siak_sop import outputs  # pylint: disable=wrong-import-position
-from siak_sop import runid  # pylint: disable=wrong-import-position
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import agenda as model
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import agenda_seal
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import outputs
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import runid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -316,7 +314,7 @@ class CallbackModule(CallbackBase):
         started = self._now()[0]
         self._started = True
         try:
-            # the one run id (src/siak_sop/runid.py), exported so every task and report of the run sees it
+            # the one run id (plugins/plugin_utils/runid.py), exported so every task and report of the run sees it
             self._run_id = runid.export()
         except model.SiakError as exc:
             self._display.warning(

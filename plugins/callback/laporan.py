@@ -64,10 +64,7 @@ from pathlib import Path
 
 from ansible.plugins.callback import CallbackBase
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
-
-ensure_siak_sop()
-from siak_sop import runid  # pylint: disable=wrong-import-position
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import outputs, runid
 
 # Set by `siak-sop run` for the playbook it starts: the wrapper renders the Laporan itself.
 WRAPPER_ENV = "SIAK_WRAPPER"
@@ -91,33 +88,35 @@ class CallbackModule(CallbackBase):
             raise SystemExit(code)
 
     def _render(self):
-        from siak_sop import i18n, outputs, runner, wrapper_cli  # pylint: disable=import-outside-toplevel
-        from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-        from siak_sop.report import drill  # pylint: disable=import-outside-toplevel
+        # The report code (the agenda reader, verdicts, Jinja2 and WeasyPrint behind it) loads only for a run
+        # that gets a Laporan, not at every playbook's start.
+        from ansible_collections.dukcapil.siak.plugins.plugin_utils import i18n
+        from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+        from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import drill, laporan
+        from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import find_agenda
 
         run_id = runid.from_env(os.environ)
         if not run_id:
             return 0
         out = outputs.output_dir()
-        agenda_dir = outputs.agenda_dir(out)
-        agenda = runner.find_agenda_file(agenda_dir, run_id)
-        if agenda is None:
+        try:
+            agenda = find_agenda(run_id, outputs.agenda_dir(out))
+        except SiakError:
             self._display.warning(f"dukcapil.siak.laporan: no agenda for run {run_id}: no Laporan is written")
             return 0
-        run = runner.load_run(agenda)
+        run = laporan.load_run(agenda)
         # A restore drill serves the backup SOP without being one of its steps: it gets the Laporan Uji
-        # Pemulihan (siak_sop.report.drill), made by the same rebuild.
+        # Pemulihan (report/drill.py), made by the same rebuild.
         if not drill.is_drill(run):
             try:
-                wrapper_cli.sop_of(run, None)
+                laporan.sop_of(run, None)
             except SiakError:
                 self._display.vv(f"dukcapil.siak.laporan: run {run_id} follows no SOP: no Laporan")
                 return 0
         lang = i18n.use(self.get_option("lang"))
         try:
-            code, written = wrapper_cli.rebuild(agenda, out=out, lang=lang)
-            office = wrapper_cli.office_of(runner.load_run(agenda))
-            page = wrapper_cli.write_day_book(agenda, out, lang, office, True)
+            code, written = laporan.rebuild(agenda, out=out, lang=lang)
+            page = laporan.write_day_book(agenda, out, lang, laporan.office_of(run), True)
         except SiakError as err:
             # The run's own outcome stands; the job's output says why its Laporan is missing.
             self._display.error(f"dukcapil.siak.laporan: no Laporan: {err.line()}")

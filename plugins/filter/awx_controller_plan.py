@@ -43,8 +43,8 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.awx_plan import controller_plan
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 
 
 def _plain(value):
@@ -59,10 +59,6 @@ def _plain(value):
 
 
 def awx_controller_plan(offices, templates, defaults):
-    ensure_siak_sop()
-    from siak_sop.awx_plan import controller_plan  # pylint: disable=import-outside-toplevel
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-
     try:
         return controller_plan(_plain(offices), _plain(templates), _plain(defaults))
     except SiakError as err:

@@ -49,20 +49,16 @@ _value:
 from datetime import date
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.schedule import (
+    backup_schedule,
+    cron_monthly,
+    cron_time,
+    parse_time,
+)
 
 
 def backup_cron_time(office, host_timezone, today="", drill=False):
-    ensure_siak_sop()
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-    from siak_sop.schedule import (  # pylint: disable=import-outside-toplevel
-        backup_schedule,
-        cron_monthly,
-        cron_time,
-        parse_time,
-    )
-
     try:
         day = date.fromisoformat(today) if today else date.today()
     except ValueError:

@@ -41,15 +41,11 @@ _value:
 from datetime import date
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.backup_plan import folder_name
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 
 
 def backup_folder_name(day, existing, pattern="%d%m%Y"):
-    ensure_siak_sop()
-    from siak_sop.backup_plan import folder_name  # pylint: disable=import-outside-toplevel
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-
     try:
         when = date.fromisoformat(str(day)[:10])
     except ValueError:

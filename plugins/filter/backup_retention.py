@@ -62,14 +62,12 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.backup_plan import retention
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.backup_plan import newest_good
 
 
 def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y", damaged=()):  # noqa: PLR0917
-    ensure_siak_sop()
-    from siak_sop.backup_plan import retention  # pylint: disable=import-outside-toplevel
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
 
     try:
         return retention(
@@ -87,9 +85,6 @@ def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y
 
 
 def backup_newest(names, good, pattern="%d%m%Y"):
-    ensure_siak_sop()
-    from siak_sop.backup_plan import newest_good  # pylint: disable=import-outside-toplevel
-
     return newest_good([str(n) for n in names], [str(g) for g in good], pattern)
 
 

@@ -9,7 +9,7 @@ short_description: An office's daily backup schedule as an AWX rrule and a syste
 version_added: 0.1.0
 description:
   - Validates the office's timezone, backup time and service hours (the backup must fall after
-    service hours on every day) and returns every form of the schedule, from siak_sop.schedule.
+    service hours on every day) and returns every form of the schedule, from plugin_utils/schedule.py.
   - Returns C(time), C(timezone), C(zone_name) (WIB, WITA, WIT), C(rrule)
     (C(DTSTART;TZID=<tz>:<date>T<time> RRULE:FREQ=DAILY;INTERVAL=1)), C(systemd_calendar), C(description),
     and C(drill), the monthly restore drill's C(day), C(time), C(rrule) (C(FREQ=MONTHLY;BYMONTHDAY=<day>)),
@@ -40,15 +40,11 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.schedule import backup_schedule as build
 
 
 def backup_schedule(office):
-    ensure_siak_sop()
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-    from siak_sop.schedule import backup_schedule as build  # pylint: disable=import-outside-toplevel
-
     try:
         return build(dict(office) if hasattr(office, "keys") else office)
     except SiakError as err:

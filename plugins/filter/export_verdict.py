@@ -16,7 +16,7 @@ description:
     the error they explain.
   - C(verify_only_verdict) judges C(impdp VERIFY_ONLY=YES) (Data Pump's own checksums, 21c and later) and
     C(sqlfile_verdict) an C(impdp SQLFILE=) parse of a dump (the restore drill).
-  - The logic lives in the collection's siak_sop.oracle_log module, unit-tested against real-format logs.
+  - The logic lives in the collection's plugin_utils/oracle_log.py, unit-tested against real-format logs.
 options:
   _input:
     description: The export log's text.
@@ -59,8 +59,8 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import oracle_log
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 
 
 def _code(rc):
@@ -71,12 +71,8 @@ def _code(rc):
 
 
 def export_verdict(log, method, rc, warnings="fail", log_format="auto", output=""):  # noqa: PLR0917
-    ensure_siak_sop()
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-    from siak_sop.oracle_log import verdict  # pylint: disable=import-outside-toplevel
-
     try:
-        return verdict(
+        return oracle_log.verdict(
             method,
             _code(rc),
             str(log or ""),
@@ -89,17 +85,11 @@ def export_verdict(log, method, rc, warnings="fail", log_format="auto", output="
 
 
 def verify_only_verdict(log, rc):
-    ensure_siak_sop()
-    from siak_sop.oracle_log import verify_only_verdict as judge  # pylint: disable=import-outside-toplevel
-
-    return judge(_code(rc), str(log or "")).as_dict()
+    return oracle_log.verify_only_verdict(_code(rc), str(log or "")).as_dict()
 
 
 def sqlfile_verdict(log, rc):
-    ensure_siak_sop()
-    from siak_sop.oracle_log import sqlfile_verdict as judge  # pylint: disable=import-outside-toplevel
-
-    return judge(_code(rc), str(log or "")).as_dict()
+    return oracle_log.sqlfile_verdict(_code(rc), str(log or "")).as_dict()
 
 
 class FilterModule:

@@ -8,7 +8,7 @@ name: service_hours
 short_description: Whether a time falls inside the office's service hours (jam pelayanan)
 version_added: 0.1.0
 description:
-  - The same rule the siak-sop wrapper applies, from the shared siak_sop.service_hours module.
+  - The same rule the siak-sop wrapper applies, from the shared plugin_utils/service_hours.py module.
   - Returns a dictionary with C(inside) (bool), C(window) (the window's label, empty after hours),
     C(local_time) and C(timezone).
 options:
@@ -42,15 +42,11 @@ _value:
 from datetime import datetime, timezone as dt_timezone
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.service_hours import check
 
 
 def service_hours(when, windows, timezone="Asia/Jakarta"):
-    ensure_siak_sop()
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-    from siak_sop.service_hours import check  # pylint: disable=import-outside-toplevel
-
     try:
         now = datetime.fromisoformat(when) if when else datetime.now(dt_timezone.utc)
     except ValueError:

@@ -8,7 +8,7 @@ name: vm_command
 short_description: The command a hypervisor backend runs to query, start or resume a VM
 version_added: 0.1.0
 description:
-  - SOP-PIAK-15 step 4. Built by the shared siak_sop.vm module, whose unit tests check every backend's exact arguments.
+  - SOP-PIAK-15 step 4. Built by the shared plugin_utils/vm.py module, whose unit tests check every backend's exact arguments.
   - Returns C({argv, display}) for libvirt (virsh), VirtualBox (VBoxManage) and the generic command backend, or
     C({script, parameters, display}) for Hyper-V (run with ansible.windows.win_powershell); C(display) is the
     command as one line for messages. Returns C(None) for the command backend's status when none is configured.
@@ -47,15 +47,11 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.vm import command, describe
 
 
 def vm_command(vm, action, backend, options=None):
-    ensure_siak_sop()
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-    from siak_sop.vm import command, describe  # pylint: disable=import-outside-toplevel
-
     try:
         cmd = command(action, backend, vm, options or {})
     except SiakError as err:

@@ -40,15 +40,11 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.vm import answer, next_action, parse_state
 
 
 def vm_state(result, backend, options=None):
-    ensure_siak_sop()
-    from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-    from siak_sop.vm import answer, next_action, parse_state  # pylint: disable=import-outside-toplevel
-
     if not isinstance(result, dict):
         raise AnsibleFilterError(f"vm_state: expected a registered result, got {type(result).__name__}")
     try:

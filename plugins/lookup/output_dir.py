@@ -8,7 +8,7 @@ name: output_dir
 short_description: The folder every output of a run goes to (agenda, reports, Laporan, Buku Agenda)
 version_added: 0.1.0
 description:
-  - One folder for everything a run writes on the controller, decided in one place (src/siak_sop/outputs.py,
+  - One folder for everything a run writes on the controller, decided in one place (plugins/plugin_utils/outputs.py,
     docs/outputs.md) that the agenda and laporan callbacks and C(siak-sop) read too.
   - C($SIAK_OUTPUT_DIR) when set (a relative path is taken from the current folder), else C(siak-sop-out) in
     the current folder. Never a folder inside the collection, which may be installed read-only.
@@ -31,13 +31,9 @@ _raw:
 """
 
 from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import outputs
 
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        ensure_siak_sop()
-        from siak_sop import outputs  # pylint: disable=import-outside-toplevel
-
         return [str(outputs.output_dir())]

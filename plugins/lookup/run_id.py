@@ -8,7 +8,7 @@ name: run_id
 short_description: The id of this run of the playbook (the agenda's, the reports', AWX's job)
 version_added: 0.1.0
 description:
-  - One run id per run, made in one place (src/siak_sop/runid.py, docs/agenda-format.md "Run id"); C($SIAK_RUN_ID)
+  - One run id per run, made in one place (plugins/plugin_utils/runid.py, docs/agenda-format.md "Run id"); C($SIAK_RUN_ID)
     when set (the C(siak-sop) wrapper sets it), C(awx-<job id>) under AWX, else the id of the controller process,
     the same the agenda callback names its file with.
   - Every report and report folder of a run is named with it.
@@ -30,16 +30,12 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import runid
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        ensure_siak_sop()
-        from siak_sop import runid  # pylint: disable=import-outside-toplevel
-        from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-
         try:
             return [runid.current()]
         except SiakError as exc:

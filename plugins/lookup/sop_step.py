@@ -8,7 +8,7 @@ name: sop_step
 short_description: A step of an SOP table (number, Kegiatan, Pelaksana, Mutu Baku)
 version_added: 0.1.0
 description:
-  - Reads the SOP tables that the collection keeps as data (src/siak_sop/sops), so playbooks, the agenda
+  - Reads the SOP tables that the collection keeps as data (plugins/plugin_utils/sops), so playbooks, the agenda
     callback and the reports take step names and time standards from one place.
 options:
   _terms:
@@ -38,16 +38,13 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.siak_sop_path import ensure_siak_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
-        ensure_siak_sop()
-        from siak_sop.errors import SiakError  # pylint: disable=import-outside-toplevel
-        from siak_sop.sop import load_sop  # pylint: disable=import-outside-toplevel
 
         try:
             sop = load_sop(self.get_option("sop"))

@@ -10,7 +10,7 @@ short_description: Check the SOP tables before a playbook touches any host
 version_added: 0.1.0
 description:
   - An action that runs on the controller only. It validates every SOP table the collection ships
-    (C(src/siak_sop/sops)) as C(siak-sop check-sop) does; a malformed table fails the task, naming the file, the
+    (C(plugins/plugin_utils/sops)) as C(siak-sop check-sop) does; a malformed table fails the task, naming the file, the
     line and the fix.
   - Every playbook of the collection runs it first, in a play over every host of the run with C(run_once) and
     C(any_errors_fatal), so a malformed table stops the whole run before any host is touched (the agenda times

@@ -3,7 +3,7 @@
 """Pure decisions of the client rollout's controller steps: the queue, the totals, the agenda results and the verdict.
 
 No I/O: the action plugin client_rollout_control reads the rows and writes the rerun list; this is unit-tested alone.
-The Laporan update aplikasi SIAK pada klien is the run's Laporan (src/siak_sop/report/), made from the results
+The Laporan update aplikasi SIAK pada klien is the run's Laporan (plugins/plugin_utils/report/), made from the results
 published here.
 A row is one workstation's outcome (plugins/filter/client_rollout_rows.py).
 """

@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from siak_sop import outputs
-from siak_sop.errors import SiakError
-from siak_sop.i18n import LANGS, N_, Said, current, say, tr
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import outputs
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import LANGS, N_, Said, current, say, tr
 
 
 def default_agenda_dir() -> Path:
@@ -138,7 +138,7 @@ def verify_line(checked: Any) -> str:
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: every siak-sop command loads this module, `siak-sop run` needs
     # neither (it starts the playbook sooner without them).
-    from siak_sop.agenda_seal import verify_day, verify_run
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda_seal import verify_day, verify_run
 
     allowed = getattr(args, "allowed_signers", None) or os.environ.get("SIAK_AGENDA_ALLOWED_SIGNERS") or None
     if args.agenda_command == "verify":
@@ -169,8 +169,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_book(args: argparse.Namespace) -> int:
-    from siak_sop import __version__
-    from siak_sop.report import book
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import book
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.version import VERSION
 
     agenda_dir = args.agenda_dir or default_agenda_dir()
     if not agenda_dir.is_dir():
@@ -188,7 +188,7 @@ def write_book(args: argparse.Namespace) -> int:
     runs = book.load_day(agenda_dir, day)
     office = office_of_runs(runs)
     chain = book.load_chain(agenda_dir, day)
-    context = book.day_model(day, runs, lang=args.lang, office=office, version=__version__, chain=chain)
+    context = book.day_model(day, runs, lang=args.lang, office=office, version=VERSION, chain=chain)
     out = args.out or (agenda_dir.parent / "buku-agenda")
     for path in book.write_day(context, out, pdf=not args.no_pdf).values():
         print(path)
@@ -202,14 +202,11 @@ def write_book(args: argparse.Namespace) -> int:
 
 def office_of_runs(runs: list[Any]) -> dict[str, Any]:
     """siak_office from the inventory the day's runs used (the first that still exists)."""
-    from siak_sop.inventory_vars import read_host_vars
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.report.laporan import office_from
 
     for day_run in runs:
         header = day_run.records[0] if day_run.records else {}
-        inventories = [str(i) for i in header.get("inventory") or [] if Path(str(i)).exists()]
-        if inventories:
-            found = read_host_vars(inventories, ("siak_office",))
-            office = found.get("siak_office")
-            if isinstance(office, dict):
-                return office
+        office = office_from(header.get("inventory") or [])
+        if office:
+            return office
     return {}

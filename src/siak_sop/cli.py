@@ -1,4 +1,4 @@
-"""siak-sop: the thin wrapper around the SOP playbooks."""
+"""siak-sop: the thin wrapper around the SOP playbooks (started by start.py, once the collection is loaded)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import shutil
 import sys
 import textwrap
 
-from siak_sop import __version__, agenda_cli, budgets, exitcodes, i18n, wrapper_cli
-from siak_sop.budgets import BudgetConfig
-from siak_sop.errors import SiakError
-from siak_sop.i18n import LANGS, current, tr
-from siak_sop.progress import fmt_elapsed
-from siak_sop.sop import available_sops, load_sop, load_sop_file
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets, exitcodes, i18n
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import BudgetConfig, fmt_elapsed
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import LANGS, current, tr
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import available_sops, load_sop, load_sop_file
+
+from siak_sop import __version__, agenda_cli, collection, wrapper_cli
 
 
 def _columns_width() -> int:
@@ -144,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     except SiakError as err:
         print(f"siak-sop: {err.line()}", file=sys.stderr)
         code = err.exit_code
+    except collection.CollectionMissing as err:
+        # `siak-sop run` looks for the collection's playbooks where the loader was started by someone else.
+        print(f"siak-sop: {err.line(i18n.current())}", file=sys.stderr)
+        code = err.exit_code
     except BrokenPipeError:
         # The reader went away (`siak-sop budgets upgrade | head`): end quietly, as cat does.
         _quiet_stdout()
@@ -167,7 +172,3 @@ def _exit_now(code: int) -> None:
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from siak_sop import budgets
-from siak_sop.budgets import BudgetConfig
-from siak_sop.errors import SiakError
-from siak_sop.i18n import gettext_for
-from siak_sop.runlog import StepRun, parse_time
-from siak_sop.sop import Sop, Step
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import BudgetConfig, fmt_elapsed
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import gettext_for
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import StepRun, parse_time
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import Sop, Step
 
 
 @dataclass
@@ -36,12 +36,6 @@ class LiveStep:
 
     def busy(self) -> bool:
         return any(self.in_flight.values())
-
-
-def fmt_elapsed(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours:d}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
 
 
 class StepTracker:

@@ -14,8 +14,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,29 +22,22 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets, outputs, service_hours
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import BudgetConfig, fmt_elapsed
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, gettext_for, say, tr
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.inventory_vars import read_host_vars
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import (
+    AgendaTail,
+)
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import PLAYBOOKS, Sop, Step, load_sop
 
-from siak_sop import __version__, budgets, exitcodes, outputs, service_hours
-from siak_sop.budgets import BudgetConfig
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said, gettext_for, say, tr
-from siak_sop.inventory_vars import read_host_vars
-from siak_sop.progress import StepTracker, fmt_elapsed
-from siak_sop.runlog import AgendaTail, RunRecord, read_agenda, step_runs
-from siak_sop.sop import Sop, Step, load_sop
+from siak_sop import __version__, collection
+from siak_sop.collection import config_file
+from siak_sop.progress import StepTracker
 
 AGENDA_CALLBACK = "dukcapil.siak.agenda"
-COLLECTION = "dukcapil.siak"
 
-# What `siak-sop run NAME` runs: the playbook in the collection's playbooks/ and the SOP it follows.
-PLAYBOOKS: dict[str, tuple[str, str]] = {
-    "upgrade": ("upgrade.yml", "sop_piak_15"),
-    "rollout": ("client_rollout.yml", "sop_piak_15"),
-    "backup": ("backup.yml", "backup_db"),
-    "rollback": ("rollback.yml", "sop_piak_15"),
-    # The monthly restore drill serves the backup SOP without being one of its steps (the signed SOP has
-    # no restore step): its report is the Laporan Uji Pemulihan (siak_sop.report.drill).
-    "drill": ("restore_drill.yml", "backup_db"),
-}
 # What runs right after a run is cancelled (a hard limit, Ctrl-C), to stop what the cancelled run left
 # running on its hosts and give its lock back (playbooks/backup_cleanup.yml: the export, its Data Pump
 # job, the parameter file with the database password, the lock). A SIGKILL of the wrapper itself leaves
@@ -113,53 +104,6 @@ class RunResult:
 def agenda_dir_for(output_dir: Path) -> Path:
     """Where the agenda callback writes: $SIAK_AGENDA_DIR, else <output>/agenda (docs/agenda-format.md)."""
     return outputs.agenda_dir(output_dir)
-
-
-def find_collection(config: Path | None) -> Path:
-    """The installed dukcapil.siak collection ansible-playbook run from here would use.
-
-    Ansible's own answer (`ansible-galaxy collection list`, its public interface to the collection search
-    path) with the configuration `config`: the first folder of the search path that holds the collection.
-    """
-    command = [_ansible_tool("ansible-galaxy"), "collection", "list", COLLECTION, "--format", "json"]
-    env = {**os.environ, "ANSIBLE_NOCOLOR": "1"}
-    if config is not None:
-        env["ANSIBLE_CONFIG"] = str(config)
-    listed: dict[str, Any] = {}
-    try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
-        listed = json.loads(done.stdout or "{}") if done.returncode == 0 else {}
-    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
-        listed = {}
-    for root, found in listed.items() if isinstance(listed, dict) else ():
-        folder = Path(root) / "dukcapil" / "siak"
-        if isinstance(found, dict) and COLLECTION in found and (folder / "playbooks").is_dir():
-            return folder
-    raise SiakError(
-        Said(N_("the dukcapil.siak collection is not installed where Ansible looks for collections")),
-        where=str(config) if config else Said(N_("no ansible.cfg")),
-        fix=Said(
-            N_(
-                "Install it: ansible-galaxy collection install dukcapil-siak-<version>.tar.gz (README, Install), "
-                "or run siak-sop from the folder whose ansible.cfg sets collections_path"
-            )
-        ),
-    )
-
-
-def _ansible_tool(name: str) -> str:
-    """An Ansible command from the same installation as this Python (a venv need not be on PATH)."""
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.is_file() else shutil.which(name) or name
-
-
-def config_file() -> Path | None:
-    """The ansible.cfg Ansible uses when started from the current folder: $ANSIBLE_CONFIG, ./ansible.cfg,
-    ~/.ansible.cfg, /etc/ansible/ansible.cfg (Ansible's own search, not a copy of it)."""
-    from ansible.config.manager import find_ini_config_file
-
-    found = find_ini_config_file()
-    return Path(found).resolve() if found else None
 
 
 def read_config() -> configparser.ConfigParser:
@@ -273,12 +217,12 @@ def prepare(args: Any) -> RunRequest:
     budget = budgets.load_budget_file(args.budget_file, sops) if args.budget_file else BudgetConfig()
     budget = budgets.with_overrides(budget, args.hard_limit or [], sops)
     extravars, extra_files = parse_extra_vars(args.extra_vars or [])
-    # Last, as it asks Ansible (a second or so): the playbook of the installed collection.
+    # The playbook of the installed collection siak-sop loaded its logic from (collection.py).
     collection_dir = None
     if args.playbook:
         playbook = Path(args.playbook).resolve()
     else:
-        collection_dir = find_collection(config_file())
+        collection_dir = collection.folder(config_file())
         playbook = collection_dir / "playbooks" / playbook_name
         if not playbook.is_file():
             raise SiakError(
@@ -697,59 +641,3 @@ def write_outcome(request: RunRequest, result: RunResult, exit_code: int) -> Pat
         json.dump(data, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
     return path
-
-
-def run_outcome(
-    run: RunRecord | None,
-    sop: Sop,
-    budget: BudgetConfig,
-    *,
-    cancelled_step: str | None,
-    cancelled_at: datetime | None,
-    interrupted: bool,
-    runner_failed: bool,
-    windows: object,
-    timezone: str,
-    intact: bool = True,
-) -> tuple[list[budgets.Verdict], int]:
-    """Pure: the verdicts and the exit code of a finished (or stopped) run."""
-    if run is None:
-        code = exitcodes.decide(
-            exitcodes.Outcome(
-                cancelled=cancelled_step is not None,
-                interrupted=interrupted,
-                failed=runner_failed,
-                agenda_complete=False,
-            )
-        )
-        return [], code
-    verdicts = budgets.verdicts(
-        sop,
-        step_runs(run, stopped_at=cancelled_at),
-        budget,
-        cancelled_step=cancelled_step,
-        windows=windows,
-        timezone=timezone,
-    )
-    outcome = exitcodes.Outcome(
-        cancelled=cancelled_step is not None,
-        interrupted=interrupted,
-        failed=runner_failed or run.failed,
-        agenda_complete=run.complete and intact,
-        deviations=sum(1 for v in verdicts if v.deviation),
-    )
-    return verdicts, exitcodes.decide(outcome)
-
-
-def check_chain(path: Path | None) -> dict[str, Any] | None:
-    """The agenda callback's own verdict on the file's hash chain (`siak-sop agenda verify`)."""
-    if path is None or not path.is_file():
-        return None
-    from siak_sop.agenda import verify_file
-
-    found = verify_file(path)
-    return {"state": found.state, "message": found.message, "bad_line": found.bad_line}
-
-
-def load_run(path: Path | None) -> RunRecord | None:
-    return read_agenda(path) if path is not None and path.is_file() else None

@@ -4,30 +4,33 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from siak_sop import __version__, budgets, exitcodes, outputs, runid, runner, service_hours
-from siak_sop.budgets import BudgetConfig
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said, current, gettext_for, tr
-from siak_sop.inventory_vars import read_host_vars
-from siak_sop.progress import StepTracker, fmt_elapsed, make_progress
-from siak_sop.report import drill, model, render
-from siak_sop.runlog import RunRecord, find_agenda, parse_time, read_agenda
-from siak_sop.sop import Sop, load_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import (
+    budgets,
+    exitcodes,
+    outputs,
+    runid,
+    service_hours,
+)
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, current, gettext_for, tr
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import drill, model, render
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import laporan as laporan_of
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import RunRecord, find_agenda
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.version import VERSION
+
+from siak_sop import runner
+from siak_sop.progress import StepTracker, make_progress
 
 COMMANDS = ("run", "report")
 
 SAY = {
     "start": N_("siak-sop: {nomor} {nama}: run {run_id} ({playbook})"),
-    "failed": N_("FAILED: {host}, step {number} ({kegiatan}): {msg}"),
-    "failed_nostep": N_("FAILED: {host}, task '{task}': {msg}"),
-    "deviation": N_("DEVIATION: step {number} ({kegiatan}): {verdict}; Mutu Baku {waktu}, took {duration}"),
     "report": N_("Report: {path}"),
     "outcome": N_("Outcome: exit code {code}: {meaning}"),
     "no_agenda": N_(
@@ -150,10 +153,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         def make_html() -> str:
             office.wait()
-            run = runner.load_run(agenda)
+            run = laporan_of.load_run(agenda)
             if run is None:
                 raise SiakError(Said(N_("the agenda went away")), where=str(agenda))
-            chain = runner.check_chain(agenda)
+            chain = laporan_of.check_chain(agenda)
             ok = run.succeeded
             guess = runner.RunResult(
                 rc=0 if ok else 2, status="successful" if ok else "failed", agenda=agenda
@@ -169,8 +172,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.cancelled_step or result.interrupted or result.status == "timeout":
         cleanup_after_cancel(request, lang)
     office.wait()
-    run = runner.load_run(result.agenda)
-    chain = runner.check_chain(result.agenda)
+    run = laporan_of.load_run(result.agenda)
+    chain = laporan_of.check_chain(result.agenda)
     verdicts, code, outcome, context = laporan(request, result, run, chain)
     if result.status == "timeout" and code == exitcodes.CANCELLED:
         print(_say(lang, "timeout", minutes=f"{request.budget.run_limit_minutes:g}"), file=sys.stderr)
@@ -185,16 +188,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if run is None:
         print(_say(lang, "no_agenda", run_id=request.run_id, dir=request.agenda_dir), file=sys.stderr)
     else:
-        explain(run, sop, verdicts, lang)
+        laporan_of.explain(run, sop, verdicts, lang)
         if run.finished and not run.complete:
             print(_say(lang, "incomplete", path=run.source), file=sys.stderr)
         written = render.write_report(
-            context, request.report_dir, pdf=request.pdf, early=early, sign=signing(request.office)
+            context, request.report_dir, pdf=request.pdf, early=early, sign=laporan_of.signing(request.office)
         )
         for path in written.values():
             print(_say(lang, "report", path=path))
         if result.agenda is not None:
-            page = write_day_book(result.agenda, request.output_dir, lang, request.office, request.pdf)
+            page = laporan_of.write_day_book(
+                result.agenda, request.output_dir, lang, request.office, request.pdf
+            )
             if page is not None:
                 print(_say(lang, "book", path=page))
     if result.log:
@@ -223,41 +228,9 @@ def cleanup_after_cancel(request: runner.RunRequest, lang: str) -> None:
     print(_say(lang, key, rc=done.rc, log=done.log or "-"), file=sys.stderr)
 
 
-def write_day_book(
-    agenda: Path, output_dir: Path, lang: str, office: dict[str, Any], pdf: bool
-) -> Path | None:
-    """The Buku Agenda page of the run's day, rebuilt with this run in it; a fault there never hides the run's own outcome."""
-    from siak_sop.report import book
-
-    day = agenda.parent.name
-    try:
-        runs = book.load_day(agenda.parent.parent, day)
-        chain = book.load_chain(agenda.parent.parent, day)
-        context = book.day_model(day, runs, lang=lang, office=office, version=__version__, chain=chain)
-        written = book.write_day(context, output_dir / "buku-agenda", pdf=pdf)
-    except (SiakError, OSError) as err:
-        print(
-            tr("siak-sop: the Buku Agenda of {day} was not written: {error}").format(day=day, error=err),
-            file=sys.stderr,
-        )
-        return None
-    return written.get("pdf") or written["html"]
-
-
-def signing(office: dict[str, Any]) -> Any:
-    """The office's PDF signing settings; a fault in them is said, and the PDF is written unsigned."""
-    from siak_sop.report.sign import settings_from_office
-
-    try:
-        return settings_from_office(office)
-    except SiakError as err:
-        print(tr("siak-sop: the PDF is not signed: {error}").format(error=err.line()), file=sys.stderr)
-        return None
-
-
 def _preload(pdf: bool) -> None:
     with contextlib.suppress(ImportError):
-        import siak_sop.agenda  # noqa: F401  (the chain check after the run)
+        import ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda  # noqa: F401  (the chain check after the run)
     render.preload(pdf)
 
 
@@ -302,7 +275,7 @@ def laporan(
 ) -> tuple[list[budgets.Verdict], int, dict[str, Any], dict[str, Any]]:
     """The verdicts, the exit code, the outcome and the report's context of a finished or stopped run."""
     sop = request.sop
-    verdicts, code = runner.run_outcome(
+    verdicts, code = laporan_of.run_outcome(
         run,
         sop,
         request.budget,
@@ -329,7 +302,7 @@ def laporan(
     if run is not None and drill.is_drill(run):
         # A restore drill: its own report, and a run that does not restore every backup has failed.
         context = drill.build(
-            run, sop, lang=request.lang, office=request.office, version=__version__, chain=chain
+            run, sop, lang=request.lang, office=request.office, version=VERSION, chain=chain
         )
         if code not in (exitcodes.CANCELLED, exitcodes.INTERRUPTED):
             code = drill.exit_code(run, context["drills"], intact=not chain or chain["state"] != "broken")
@@ -342,68 +315,10 @@ def laporan(
             lang=request.lang,
             office=request.office,
             outcome=outcome,
-            version=__version__,
+            version=VERSION,
             chain=chain,
         )
     return verdicts, code, outcome, context
-
-
-def explain(run: RunRecord, sop: Sop, verdicts: list[budgets.Verdict], lang: str) -> None:
-    """One line per failed task and per deviating step, for the log."""
-    for task in run.tasks:
-        if run.succeeded or task.get("status") not in ("failed", "unreachable"):
-            continue  # in a run that succeeded, a failed or unreachable task was ignored on purpose
-        msg = str((task.get("summary") or {}).get("msg") or task.get("status"))
-        step = task.get("step")
-        if isinstance(step, dict):
-            title = step.get("kegiatan", "")
-            if lang == "en" and step.get("id"):
-                with contextlib.suppress(SiakError):
-                    title = sop.step(str(step["id"])).kegiatan_en
-            line = _say(
-                lang, "failed", host=task.get("host"), number=step.get("number"), kegiatan=title, msg=msg
-            )
-        else:
-            line = _say(lang, "failed_nostep", host=task.get("host"), task=task.get("task"), msg=msg)
-        print(line, file=sys.stderr)
-    for v in verdicts:
-        if v.deviation and v.kind != budgets.FAILED:
-            duration = v.run.duration_s if v.run and v.run.duration_s is not None else 0
-            print(
-                _say(
-                    lang,
-                    "deviation",
-                    number=v.step.number,
-                    kegiatan=v.step.title(lang),
-                    verdict=v.label(lang),
-                    waktu=v.step.waktu.label(lang),
-                    duration=fmt_elapsed(duration),
-                ),
-                file=sys.stderr,
-            )
-
-
-def sop_of(run: RunRecord, name: str | None) -> Sop:
-    if name:
-        return load_sop(name)
-    ids = run.sop_ids()
-    if len(ids) == 1:
-        return load_sop(ids[0])
-    playbook = Path(str(run.run_start.get("playbook", ""))).name
-    for file_name, sop_id in runner.PLAYBOOKS.values():
-        if playbook == file_name:
-            return load_sop(sop_id)
-    if ids:
-        raise SiakError(
-            Said(N_("the run has steps of several SOPs ({ids})"), ids=", ".join(ids)),
-            where=run.source,
-            fix=Said(N_("Choose one with --sop")),
-        )
-    raise SiakError(
-        Said(N_("the agenda names no SOP step and its playbook is not an SOP playbook")),
-        where=run.source,
-        fix=Said(N_("Choose the SOP table with --sop upgrade or --sop backup")),
-    )
 
 
 def output_dir() -> Path:
@@ -413,7 +328,7 @@ def output_dir() -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     out = output_dir()
     path = find_agenda(args.run, runner.agenda_dir_for(out))
-    code, written = rebuild(
+    code, written = laporan_of.rebuild(
         path,
         out=out,
         lang=args.lang,
@@ -426,95 +341,3 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(_say(args.lang, "report", path=item))
     print(_say(args.lang, "outcome", code=code, meaning=exitcodes.meaning(code, args.lang)))
     return code
-
-
-def rebuild(
-    path: Path,
-    *,
-    out: Path,
-    lang: str,
-    sop_name: str | None = None,
-    budget_file: str | None = None,
-    folder: Path | None = None,
-    pdf: bool = True,
-) -> tuple[int, dict[str, Path]]:
-    """The Laporan of a run from its agenda file (and the wrapper's run.json when there is one): the exit
-    code the run earned and the files written. `siak-sop report` and the playbook's own end under AWX
-    (the dukcapil.siak.laporan callback) both use it, so both give the verdicts `siak-sop run` gives."""
-    run = read_agenda(path)
-    chain = runner.check_chain(path)
-    if chain and chain["state"] == "broken":
-        print(f"siak-sop: {path}: {chain['message']}", file=sys.stderr)
-    if not sop_name and drill.is_drill(run):
-        return rebuild_drill(run, path, out=out, lang=lang, chain=chain, folder=folder, pdf=pdf)
-    sop = sop_of(run, sop_name)
-    sops = [load_sop("upgrade"), load_sop("backup")]
-    budget = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
-    sidecar = out / "reports" / run.run_id / "run.json"
-    saved: dict[str, Any] = {}
-    if sidecar.is_file():
-        try:
-            saved = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            saved = {}
-    office = saved.get("office") or office_of(run)
-    timezone = str(
-        saved.get("timezone") or office.get("timezone") or run.run_start.get("timezone") or "Asia/Jakarta"
-    )
-    windows = saved.get("service_hours") or service_hours.DEFAULT_WINDOWS
-    verdicts, code = runner.run_outcome(
-        run,
-        sop,
-        budget,
-        cancelled_step=saved.get("cancelled_step"),
-        cancelled_at=parse_time(saved.get("cancelled_at")),
-        interrupted=bool(saved.get("interrupted")),
-        runner_failed=saved.get("status") == "failed",
-        windows=windows,
-        timezone=timezone,
-        intact=not chain or chain["state"] != "broken",
-    )
-    if saved.get("status") == "timeout" and code != exitcodes.INTERRUPTED:
-        code = exitcodes.CANCELLED
-    outcome = {k: saved.get(k) for k in ("cancelled_step", "status", "interrupted", "signal")}
-    if saved.get("cancelled_step"):
-        step = sop.step(saved["cancelled_step"])
-        outcome["cancelled_label"] = f"{step.number} ({step.title(lang)})"
-    context = model.build(
-        run, sop, verdicts, lang=lang, office=office, outcome=outcome, version=__version__, chain=chain
-    )
-    explain(run, sop, verdicts, lang)
-    target = folder or out / "reports" / (run.run_id or path.stem)
-    written = render.write_report(context, target, pdf=pdf, sign=signing(office))
-    return code, written
-
-
-def rebuild_drill(
-    run: RunRecord,
-    path: Path,
-    *,
-    out: Path,
-    lang: str,
-    chain: dict[str, Any] | None,
-    folder: Path | None = None,
-    pdf: bool = True,
-) -> tuple[int, dict[str, Path]]:
-    """The Laporan Uji Pemulihan of a restore drill run (report/drill.py), named by its run id as the
-    Laporan is: the exit code the drill earned (0 when every server's backup restores) and the files."""
-    office = office_of(run)
-    context = drill.build(
-        run, load_sop(drill.SOP_NAME), lang=lang, office=office, version=__version__, chain=chain
-    )
-    code = drill.exit_code(run, context["drills"], intact=not chain or chain["state"] != "broken")
-    target = folder or out / "reports" / (run.run_id or path.stem)
-    return code, render.write_report(context, target, pdf=pdf, sign=signing(office))
-
-
-def office_of(run: RunRecord) -> dict[str, Any]:
-    """siak_office from the inventory the run used, when it still exists."""
-    inventories = [str(i) for i in run.run_start.get("inventory") or [] if Path(str(i)).exists()]
-    if not inventories:
-        return {}
-    found = read_host_vars(inventories, ("siak_office",))
-    office = found.get("siak_office")
-    return office if isinstance(office, dict) and "{{" not in json.dumps(office, default=str) else {}

@@ -31,7 +31,7 @@ pins = [l.split("==") for l in open(sys.argv[1]).read().splitlines() if "==" in 
 for name, pinned in pins:
     assert version(name) == pinned.strip(), (name, version(name), pinned)
 for module in ("ansible", "ansible_runner", "winrm", "pyghmi.ipmi.command", "jinja2", "yaml", "dateutil",
-               "rich", "weasyprint", "siak_sop.cli"):
+               "rich", "weasyprint", "babel", "pyhanko", "siak_sop.start"):
     importlib.import_module(module)
 import weasyprint
 pdf = weasyprint.HTML(string="<h1>Laporan</h1><p>Sesuai Mutu Baku ✓</p>").write_pdf()

@@ -42,6 +42,12 @@ found = {kind: [n for n in listed if banned.search(n)] for kind, listed in names
 assert found == {"collection": [], "wheel": []}, found
 assert "docs/ansible.cfg.example" in names["collection"], "the office's ansible.cfg example is missing"
 assert any(n.endswith("siak_sop/cli.py") for n in names["wheel"]), "the wheel holds no siak-sop"
+# The logic, the SOP tables, the catalogue and the report templates ship once, in the collection; the
+# wheel's wrapper imports them from the installed collection.
+logic = re.compile(r"(^|/)(sops|locale|report|templates)/|(^|/)siak_sop/(sop|budgets|i18n|runlog|agenda)\.py$")
+assert [n for n in names["wheel"] if logic.search(n)] == [], "the wheel carries the collection's logic"
+assert [n for n in names["collection"] if n == "src" or n.startswith("src/")] == [], "the tarball ships src/"
+assert "plugins/plugin_utils/sops/sop_piak_15.yml" in names["collection"], "the tarball has no SOP table"
 print(f"install test: {len(names['collection'])} files in the tarball, {len(names['wheel'])} in the wheel, "
       "no lab, stand-in or development file")
 PY

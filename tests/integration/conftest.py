@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from labkit import lab_seed, make_lab
+from labkit import lab_seed, running_lab
 
 
 def _interrupt(signum, frame):
@@ -31,12 +31,8 @@ def lab(tmp_path_factory):
     """One lab for the session: pc01..pc04 plus the servers, torn down even when tests fail."""
     if os.geteuid() != 0:
         pytest.fail("integration tests need root: the lab mounts namespaces and runs sshd")
-    handle = make_lab(tmp_path_factory.mktemp("lab"), lab_seed(0))
-    try:
-        handle.up()
+    with running_lab(tmp_path_factory.mktemp("lab"), lab_seed(0)) as handle:
         yield handle
-    finally:
-        handle.down()
 
 
 @pytest.fixture(scope="session")

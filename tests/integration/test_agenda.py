@@ -12,11 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import agenda
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import book
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
 from labkit import BIN, REPO
-from siak_sop import agenda
-from siak_sop.report import book
-from siak_sop.sop import load_sop
 
 TARGETS = ("siak-host", "siak-db", "pc01", "pc02", "pc03", "pc04")
 PLAYBOOKS = REPO / "tests" / "playbooks"

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import agenda_seal
 
 from labkit import BIN, REPO
-from siak_sop import agenda_seal
 
 CORPUS = REPO / "tests" / "playbooks" / "status_corpus"
 ANSIBLE_KEYS = {
@@ -368,7 +368,7 @@ def signed(tmp_path):
 
 def rechain(path: Path, change) -> None:
     """What a forger with write access does: edit a record and recompute the whole chain."""
-    from siak_sop.agenda import Chain
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda import Chain
 
     chain, out = Chain(), []
     for found in records(path):

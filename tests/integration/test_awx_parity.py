@@ -14,19 +14,15 @@ import subprocess
 import pytest
 from test_awx_runner import BIN, REPO, private_data_dir, run_job
 
-from labkit import lab_seed, make_lab
+from labkit import lab_seed, running_lab
 
 PLAYBOOK = "tests/playbooks/sop_steps.yml"
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    handle = make_lab(tmp_path_factory.mktemp("awxparity"), lab_seed(6), workstations=2)
-    try:
-        handle.up()
+    with running_lab(tmp_path_factory.mktemp("awxparity"), lab_seed(6), workstations=2) as handle:
         yield handle
-    finally:
-        handle.down()
 
 
 def wrapper_run(lab, out, *extra):

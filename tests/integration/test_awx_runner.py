@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labkit import lab_seed, make_lab
+from labkit import lab_seed, running_lab
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -126,12 +126,8 @@ SUNDAY = "2026-11-22T20:00:00+07:00"
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A lab of its own: the real backup.yml leaves backups on siak-db that other tests must not see."""
-    handle = make_lab(tmp_path_factory.mktemp("awxlab"), lab_seed(3), workstations=0)
-    try:
-        handle.up()
+    with running_lab(tmp_path_factory.mktemp("awxlab"), lab_seed(3), workstations=0) as handle:
         yield handle
-    finally:
-        handle.down()
 
 
 def subject() -> str:

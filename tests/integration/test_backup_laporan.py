@@ -17,12 +17,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import sop as sop_module
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import model
 from test_backup import ROOT, sh
 from test_backup_faults import _hours_outside, standin
 
 from labkit import BIN, REPO
-from siak_sop import sop as sop_module
-from siak_sop.report import model
 
 CHAIN = ["Administrator Database", "KASI SIAK", "KABID PIAK"]
 STEPS = (
@@ -76,7 +76,7 @@ def backup_cells(report: dict) -> dict[str, str]:
 
 def agenda_verdicts(out: Path, rid: str, sop) -> dict[str, str]:
     """Each step's verdict recomputed from the agenda file alone, as an auditor would."""
-    from siak_sop import budgets, runlog
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets, runlog
 
     (path,) = (out / "agenda").glob(f"*/{rid}.jsonl")
     run = runlog.read_agenda(path)

@@ -15,12 +15,12 @@ import re
 import subprocess
 
 import pytest
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets, runlog
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import model
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
 from client_rollout_kit import make_package
 from labkit import BIN, REPO, lab_seed, make_lab
-from siak_sop import budgets, runlog
-from siak_sop.report import model
-from siak_sop.sop import load_sop
 
 PCS = ("pc01", "pc02", "pc03")
 SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")

@@ -336,7 +336,7 @@ def test_a_hypervisor_that_cannot_start_the_vm_is_quoted(ulab):
 
 def test_a_malformed_sop_table_stops_the_run_before_any_host_is_touched(ulab, tmp_path):
     tables = tmp_path / "sops"
-    shutil.copytree(REPO / "src" / "siak_sop" / "sops", tables)
+    shutil.copytree(REPO / "plugins" / "plugin_utils" / "sops", tables)
     broken = tables / "sop_piak_15.yml"
     text = broken.read_text(encoding="utf-8")
     broken.write_text(text.replace("    number: 6\n", "    number: 0\n", 1), encoding="utf-8")

@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from siak_sop.sop import load_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
 T0 = datetime.fromisoformat("2026-11-23T19:00:00+07:00")
 

@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import pytest
-
-from siak_sop import i18n
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import i18n
 
 
 @pytest.fixture(autouse=True)

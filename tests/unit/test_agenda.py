@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import agenda, runid
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
-from siak_sop import agenda, cli, runid
-from siak_sop.sop import load_sop
+from siak_sop import cli
 
 
 def _record(kind: str, **fields):

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.awx_plan import controller_plan
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 from dateutil import rrule as du_rrule
-
-from siak_sop.awx_plan import controller_plan
-from siak_sop.errors import SiakError
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

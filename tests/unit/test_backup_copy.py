@@ -9,13 +9,9 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "build" / "collections"))
-
 from ansible_collections.dukcapil.siak.plugins.module_utils import backup_copy, backup_io
 
 CHUNK = 16 << 10

@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from siak_sop.backup_plan import check_pattern, folder_name, newest_good, parse_name, retention
-from siak_sop.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.backup_plan import (
+    check_pattern,
+    folder_name,
+    newest_good,
+    parse_name,
+    retention,
+)
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 
 DAY = date(2026, 11, 21)
 

@@ -6,12 +6,16 @@ from datetime import datetime, timedelta
 
 import pytest
 from agenda_builder import Run
-
-from siak_sop import budgets
-from siak_sop.budgets import BudgetConfig, load_budget_file, parse_budget, with_overrides
-from siak_sop.errors import SiakError
-from siak_sop.runlog import StepRun, parse_lines, step_runs
-from siak_sop.sop import load_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import (
+    BudgetConfig,
+    load_budget_file,
+    parse_budget,
+    with_overrides,
+)
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import StepRun, parse_lines, step_runs
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
 UPGRADE = load_sop("upgrade")
 BACKUP = load_sop("backup")

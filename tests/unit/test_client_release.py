@@ -232,9 +232,7 @@ def test_the_state_of_a_pc_after_the_probe(probe, windows, status, version):
 
 
 def _filter():
-    import sys
 
-    sys.path.insert(0, str(REPO / "build" / "collections"))
     return _load("client_rollout_rows", REPO / "plugins" / "filter" / "client_rollout_rows.py")
 
 
@@ -317,12 +315,10 @@ def test_a_current_pc_answers_without_the_process_scan(tmp_path):
 def test_the_install_download_hashes_what_it_writes_and_names_a_dead_address(tmp_path):
     import hashlib
     import socket
-    import sys
     import threading
     from functools import partial
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-    sys.path.insert(0, str(REPO / "build" / "collections"))
     from ansible_collections.dukcapil.siak.plugins.module_utils import client_install as ci
 
     (tmp_path / "pkg.tar.gz").write_bytes(b"x" * 3_000_000)

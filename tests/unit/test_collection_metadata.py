@@ -70,3 +70,19 @@ def test_every_role_has_a_readme():
     roles = [p for p in (REPO / "roles").iterdir() if p.is_dir()]
     assert roles
     assert not [r.name for r in roles if not (r / "README.md").is_file()]
+
+
+def test_the_collection_version_is_galaxy_ymls():
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.version import VERSION
+
+    galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text(encoding="utf-8"))
+    assert galaxy["version"] == VERSION
+
+
+def test_plugins_import_their_logic_from_the_collection_only():
+    """No plugin edits sys.path or imports the siak-sop wrapper: AWX runs one version's plugins with
+    that version's logic (plugins/plugin_utils), whatever else is installed."""
+    for path in sorted((REPO / "plugins").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "sys.path" not in text, path
+        assert not re.search(r"^\s*(from|import) siak_sop\b", text, re.M), path

@@ -2,7 +2,7 @@
 
 No container engine builds images on these machines (and the base image's registry is not reachable),
 so this stops at `ansible-builder create`: the definition validates against the version 3 schema and
-the Containerfile installs the runtime pins, siak_sop and this collection. That the runtime pins resolve
+the Containerfile installs the runtime pins and this collection. That the runtime pins resolve
 and import in a clean venv is tested with the offline bundle (tests/bundle/test_bundle.sh), which
 installs the same file from wheels.
 """
@@ -28,13 +28,8 @@ def test_builder_creates_the_context(tmp_path):
         shutil.copy(REPO / name, work / name)
     (work / "awx" / "ee").mkdir(parents=True)
     shutil.copy(REPO / "awx/ee/bindep.txt", work / "awx/ee/bindep.txt")
-    # What `make ee` puts in build/ee: the siak_sop source and the built collection.
-    pkg = work / "build/ee/siak_sop"
-    pkg.mkdir(parents=True)
-    shutil.copy(REPO / "pyproject.toml", pkg)
-    shutil.copy(REPO / "README.md", pkg)
-    shutil.copytree(REPO / "src", pkg / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    (work / "build/ee/collection").mkdir()
+    # What `make ee` puts in build/ee: the built collection.
+    (work / "build/ee/collection").mkdir(parents=True)
     (work / "build/ee/collection/dukcapil-siak.tar.gz").write_bytes(b"stand-in")
 
     subprocess.run(
@@ -57,8 +52,8 @@ def test_builder_creates_the_context(tmp_path):
     containerfile = (context / "Containerfile").read_text()
     assert 'ARG ANSIBLE_INSTALL_REFS="ansible-core==2.19.14 ansible-runner==2.4.3"' in containerfile
     assert 'ARG PYCMD="/usr/bin/python3.11"' in containerfile
-    assert "COPY _build/siak_sop /build/siak_sop" in containerfile
-    assert "--no-deps /build/siak_sop" in containerfile
+    # The plugins carry their logic in the collection: the image holds no siak-sop wrapper.
+    assert "siak_sop" not in containerfile
     assert "/build/collection/dukcapil-siak.tar.gz" in containerfile
     assert "-r requirements.yml" in containerfile
     # The final stage installs what it copies itself, after the stage that provides ansible-galaxy.
@@ -67,7 +62,6 @@ def test_builder_creates_the_context(tmp_path):
     assert (context / "_build/requirements.txt").read_text() == (
         REPO / "requirements-runtime.txt"
     ).read_text()
-    assert (context / "_build/siak_sop/src/siak_sop/schedule.py").is_file()
     bindep = (context / "_build/bindep.txt").read_text()
     for package in ("openssh-clients", "sshpass", "pango", "dejavu-sans-fonts"):
         assert f"{package} [platform:rpm" in bindep
@@ -138,7 +132,8 @@ def test_pins_carry_what_the_jobs_need():
 
 
 def test_the_collection_build_ships_what_awx_runs(tmp_path):
-    """The collection the EE installs carries the config playbook, the filters and the siak_sop source."""
+    """The collection the EE installs carries the config playbook, the filters and the logic they import
+    (plugins/plugin_utils, with the SOP tables, the catalogue and the report templates); no wrapper source."""
     subprocess.run(
         [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path), str(REPO)],
         check=True,
@@ -151,9 +146,13 @@ def test_the_collection_build_ships_what_awx_runs(tmp_path):
         "plugins/filter/backup_schedule.py",
         "plugins/filter/backup_cron_time.py",
         "plugins/filter/awx_controller_plan.py",
-        "src/siak_sop/schedule.py",
+        "plugins/plugin_utils/schedule.py",
+        "plugins/plugin_utils/sops/sop_piak_15.yml",
+        "plugins/plugin_utils/locale/id/LC_MESSAGES/siak_sop.po",
+        "plugins/plugin_utils/report/templates/laporan.html.j2",
         "awx/configure_controller.yml",
         "playbooks/schedule_backup.yml",
         "playbooks/templates/siak-backup.timer.j2",
     ):
         assert needed in names
+    assert not [name for name in names if name == "src" or name.startswith("src/")]

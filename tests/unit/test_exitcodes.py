@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from siak_sop import exitcodes
-from siak_sop.exitcodes import Outcome, decide
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import exitcodes
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.exitcodes import Outcome, decide
 
 
 def test_each_outcome_has_its_own_code():

@@ -8,12 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import laporan, model
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import parse_time, read_agenda
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.service_hours import DEFAULT_WINDOWS
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
-from siak_sop import budgets, cli, runner
-from siak_sop.report import model
-from siak_sop.runlog import parse_time, read_agenda
-from siak_sop.service_hours import DEFAULT_WINDOWS
-from siak_sop.sop import load_sop
+from siak_sop import cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "agendas"
 CASES = sorted(p.name.removesuffix(".run.json") for p in FIXTURES.glob("*.run.json"))
@@ -23,7 +24,7 @@ def outcome(name: str):
     saved = json.loads((FIXTURES / f"{name}.run.json").read_text())
     run = read_agenda(FIXTURES / f"{name}.jsonl")
     sop = load_sop(saved["sop"])
-    verdicts, code = runner.run_outcome(
+    verdicts, code = laporan.run_outcome(
         run,
         sop,
         budgets.BudgetConfig(steps=saved["budget"]["steps"]),
@@ -141,7 +142,7 @@ def test_the_real_upgrade_playbook_run():
 @pytest.mark.parametrize("name", CASES)
 def test_every_fixture_is_an_intact_agenda(name):
     """The agenda callback's own check: recorded fixtures are intact; the cancelled run is a valid prefix."""
-    chain = runner.check_chain(FIXTURES / f"{name}.jsonl")
+    chain = laporan.check_chain(FIXTURES / f"{name}.jsonl")
     assert chain is not None
     assert chain["state"] == ("prefix" if name == "upgrade_cancelled" else "complete")
 

@@ -11,14 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import i18n
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import render
 from babel.messages.pofile import read_po
 
-from siak_sop import i18n
-from siak_sop.report import render
+from siak_sop import catalogue
 
 
 def test_every_message_is_translated_and_every_entry_is_used():
-    assert i18n.problems("id") == []
+    assert i18n.problems("id", folders=catalogue.folders()) == []
 
 
 # A value in a message: {name}, with its conversion ({value!r}) and format ({at:%H:%M}).
@@ -56,7 +57,7 @@ def test_bahasa_indonesia_is_the_default_and_english_the_alternative(monkeypatch
 
 def test_no_english_value_word_is_translated_as_itself():
     """The words the review found in Indonesian reports, each with an Indonesian translation."""
-    from siak_sop.report import values
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import values
 
     tr = i18n.gettext_for("id")
     for word in ("updated", "in_use", "physical", "off", "ok", "verified", "offline", "already_running"):
@@ -68,7 +69,9 @@ def test_no_english_value_word_is_translated_as_itself():
 
 def test_the_agenda_verifiers_findings_are_said_in_bahasa_indonesia(monkeypatch):
     """`siak-sop agenda verify-day` and the verifier's further findings: no English line in Indonesian."""
-    from siak_sop import agenda_cli, agenda_seal
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils import agenda_seal
+
+    from siak_sop import agenda_cli
 
     listed = {"seq": 0, "prev_hash": None, "file": "r1.jsonl", "head": "h1", "run_id": "r1", "lines": 3}
     listed["hash"] = agenda_seal.day_line_hash(listed)
@@ -166,7 +169,7 @@ def test_every_siak_error_is_a_catalogue_message():
 
 
 def test_a_siak_error_says_its_place_and_fix_in_the_readers_language():
-    from siak_sop.errors import SiakError
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 
     place = i18n.Said(i18n.N_("{file}, step {step}"), file="sop.yml", step="start_server")
     err = SiakError(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from siak_sop.inventory_vars import group_hosts, pick_vars, read_host_vars
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.inventory_vars import (
+    group_hosts,
+    pick_vars,
+    read_host_vars,
+)
 
 LISTING = {
     "_meta": {

@@ -5,9 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from siak_sop.errors import SiakError
-from siak_sop.oracle_log import detect_format, error_lines, sqlfile_verdict, verdict, verify_only_verdict
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.oracle_log import (
+    detect_format,
+    error_lines,
+    sqlfile_verdict,
+    verdict,
+    verify_only_verdict,
+)
 
 LOGS = Path(__file__).parent / "data" / "oracle_logs"
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from siak_sop import outputs
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import outputs
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

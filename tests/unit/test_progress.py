@@ -5,10 +5,10 @@ import json
 from datetime import timedelta
 
 from agenda_builder import T0, Run
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import BudgetConfig, fmt_elapsed
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
-from siak_sop.budgets import BudgetConfig
-from siak_sop.progress import PlainProgress, StepTracker, fmt_elapsed
-from siak_sop.sop import load_sop
+from siak_sop.progress import PlainProgress, StepTracker
 
 UPGRADE = load_sop("upgrade")
 

@@ -4,14 +4,12 @@ unpack's own run (module_utils/release_switch): the decisions and messages, with
 from __future__ import annotations
 
 import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "build" / "collections"))
 from ansible.plugins.test.core import version_compare  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.module_utils import release as rs  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import release_plan as rp  # noqa: E402

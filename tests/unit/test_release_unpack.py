@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "build" / "collections"))
 from ansible_collections.dukcapil.siak.plugins.module_utils import release_unpack as ru  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import release_artifact as local  # noqa: E402
 

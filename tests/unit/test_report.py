@@ -11,12 +11,11 @@ from html.parser import HTMLParser
 import html5lib
 import pytest
 from agenda_builder import Run
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import model, render
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import parse_lines, step_runs
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 from PIL import Image
-
-from siak_sop import budgets
-from siak_sop.report import model, render
-from siak_sop.runlog import parse_lines, step_runs
-from siak_sop.sop import load_sop
 
 UPGRADE = load_sop("upgrade")
 BACKUP = load_sop("backup")

@@ -6,9 +6,9 @@ import json
 import subprocess
 
 from agenda_builder import Run
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import book
 
 from siak_sop import cli
-from siak_sop.report import book
 
 DAY = "2026-11-23"
 
@@ -117,7 +117,7 @@ def test_a_day_without_agenda_is_one_clear_error(tmp_path):
 
 def _chain(agenda, run_id):
     """Chain a run's head into its day, as the agenda callback does when a run ends (no signing key)."""
-    from siak_sop import agenda_seal
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils import agenda_seal
 
     path = agenda / DAY / f"{run_id}.jsonl"
     last = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])

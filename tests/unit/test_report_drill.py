@@ -11,12 +11,13 @@ from pathlib import Path
 import html5lib
 import pytest
 from agenda_builder import Run
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import exitcodes
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import BudgetConfig
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import drill, render
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import parse_lines
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
-from siak_sop import cli, exitcodes, runner, wrapper_cli
-from siak_sop.budgets import BudgetConfig
-from siak_sop.report import drill, render
-from siak_sop.runlog import parse_lines
-from siak_sop.sop import load_sop
+from siak_sop import cli, runner, wrapper_cli
 
 BACKUP = load_sop("backup")
 SHA = "ab" * 32

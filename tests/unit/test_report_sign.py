@@ -6,14 +6,17 @@ import datetime
 import io
 
 import pytest
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import render
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report.sign import (
+    SignSettings,
+    settings_from_office,
+    sign_pdf,
+)
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-from siak_sop.errors import SiakError
-from siak_sop.report import render
-from siak_sop.report.sign import SignSettings, settings_from_office, sign_pdf
 
 pytest.importorskip("pyhanko")
 

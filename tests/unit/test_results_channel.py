@@ -7,9 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
-from siak_sop import agenda, runid
-from siak_sop.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import agenda, runid
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 
 REPO = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location(

@@ -11,9 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "build" / "collections"))
-
 from ansible_collections.dukcapil.siak.plugins.module_utils import run_lock
 
 HERE = {"host": "ctl", "boot_id": "boot-1"}

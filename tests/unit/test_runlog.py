@@ -2,9 +2,15 @@ from __future__ import annotations
 
 import pytest
 from agenda_builder import Run
-
-from siak_sop.errors import SiakError
-from siak_sop.runlog import AgendaTail, find_agenda, in_flight, parse_lines, read_agenda, step_runs
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import (
+    AgendaTail,
+    find_agenda,
+    in_flight,
+    parse_lines,
+    read_agenda,
+    step_runs,
+)
 
 
 def test_a_killed_run_keeps_its_prefix_and_the_running_step_is_open():

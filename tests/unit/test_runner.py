@@ -6,11 +6,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import runid
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import BudgetConfig
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
-from siak_sop import runid, runner
-from siak_sop.budgets import BudgetConfig
-from siak_sop.errors import SiakError
-from siak_sop.sop import load_sop
+from siak_sop import runner
 
 MONDAY_10 = datetime.fromisoformat("2026-11-23T10:00:00+07:00")
 MONDAY_19 = datetime.fromisoformat("2026-11-23T19:00:00+07:00")

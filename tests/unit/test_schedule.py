@@ -8,10 +8,13 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.schedule import (
+    backup_schedule,
+    cron_monthly,
+    cron_time,
+)
 from dateutil import rrule as du_rrule
-
-from siak_sop.errors import SiakError
-from siak_sop.schedule import backup_schedule, cron_monthly, cron_time
 
 OFFICES = [
     # (timezone, backup time, hour in UTC it must fire at)

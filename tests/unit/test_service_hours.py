@@ -3,9 +3,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
-from siak_sop.errors import SiakError
-from siak_sop.service_hours import DEFAULT_WINDOWS, check, parse_windows
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.service_hours import (
+    DEFAULT_WINDOWS,
+    check,
+    parse_windows,
+)
 
 WIB = timezone(timedelta(hours=7))
 

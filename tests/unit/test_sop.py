@@ -6,9 +6,14 @@ import copy
 
 import pytest
 import yaml
-
-from siak_sop.errors import SiakError
-from siak_sop.sop import available_sops, load_sop, load_sop_file, parse_sop, sop_dir
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import (
+    available_sops,
+    load_sop,
+    load_sop_file,
+    parse_sop,
+    sop_dir,
+)
 
 
 def raw(name: str = "sop_piak_15") -> dict:

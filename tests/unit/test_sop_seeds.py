@@ -11,8 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from siak_sop.sop import Waktu, load_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import Waktu, load_sop
 
 SEEDS = Path(os.environ.get("SIAK_SOP_SEEDS", Path(__file__).resolve().parents[3] / "shared" / "seeds"))
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"SOP seed texts not found at {SEEDS}")

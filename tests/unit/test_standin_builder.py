@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from siak_lab.errors import LabError
 from siak_lab.standins import builder
-from siak_sop.errors import SiakError
 
 
 def test_same_inputs_give_the_same_checksum(tmp_path):
@@ -60,6 +60,6 @@ def test_demo_set_is_v1_and_v2_of_app_proxy_and_client(tmp_path):
     ("kind", "version", "fmt"), [("db", "1.0", "tar.gz"), ("app", "../1", "tar.gz"), ("app", "1.0", "rar")]
 )
 def test_bad_inputs_are_refused_before_anything_is_written(tmp_path, kind, version, fmt):
-    with pytest.raises(SiakError):
+    with pytest.raises(LabError):
         builder.build_release(kind, version, tmp_path / "out", fmt=fmt)
     assert not (tmp_path / "out").exists()

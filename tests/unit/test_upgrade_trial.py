@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "build" / "collections"))
-
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda import step_for_tags
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import render
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.upgrade_trial import judge
 from test_report import RESULTS, context, full_run
-
-from siak_sop.agenda import step_for_tags
-from siak_sop.report import render
 
 TARGETS = {"app": "2.0", "proxy": "2.0"}
 HTTP = {"cadangan": {"app": "http", "proxy": "http"}}

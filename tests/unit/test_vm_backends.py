@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from siak_sop.errors import SiakError
-from siak_sop.vm import (
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.vm import (
     HYPERV_RESUME_SCRIPT,
     HYPERV_START_SCRIPT,
     HYPERV_STATUS_SCRIPT,

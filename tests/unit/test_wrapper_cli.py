@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from agenda_builder import Run
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import exitcodes
 
-from siak_sop import cli, exitcodes, runner
+from siak_sop import cli
 
 PLAYBOOK = "tests/playbooks/sop_steps.yml"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def one_line(capsys) -> str:
@@ -38,12 +43,15 @@ def test_unknown_sop(capsys, out):
     )
 
 
-def installed_collection(tmp_path, monkeypatch, playbooks=()):
-    """A collection installed in a collections path of its own, the only one Ansible is told of."""
+def installed_collection(tmp_path, monkeypatch, playbooks=(), logic=True):
+    """A collection installed in a collections path of its own, the only one Ansible is told of; with
+    `logic`, its plugins are the checkout's (the SOP tables, the catalogue), the playbooks only those given."""
     root = tmp_path / "collections"
     collection = root / "ansible_collections" / "dukcapil" / "siak"
     (collection / "playbooks").mkdir(parents=True)
     (collection / "galaxy.yml").write_text("namespace: dukcapil\nname: siak\nversion: 0.1.0\n")
+    if logic:
+        (collection / "plugins").symlink_to(REPO / "plugins")
     for name in playbooks:
         (collection / "playbooks" / name).write_text("---\n")
     work = tmp_path / "work"
@@ -55,34 +63,70 @@ def installed_collection(tmp_path, monkeypatch, playbooks=()):
     return collection
 
 
-def test_playbook_not_in_the_collection(capsys, out, tmp_path, monkeypatch):
+def siak_sop(*args: str) -> subprocess.CompletedProcess:
+    """siak-sop in a process of its own, as an office starts it: its collection loader is started by
+    siak-sop from the environment and folder the test set, not by this test session's conftest."""
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from siak_sop.start import main; sys.exit(main())", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_playbook_not_in_the_collection(out, tmp_path, monkeypatch):
     collection = installed_collection(tmp_path, monkeypatch)
     for name, playbook in (
         ("upgrade", "upgrade.yml"),
         ("rollout", "client_rollout.yml"),
         ("rollback", "rollback.yml"),
     ):
-        assert cli.main(["run", name]) == exitcodes.BAD_INPUT
-        line = one_line(capsys)
-        assert f"playbook playbooks/{playbook} for '{name}' is not in this collection ({collection})" in line
+        done = siak_sop("run", name)
+        assert done.returncode == exitcodes.BAD_INPUT, done.stderr
+        assert "Traceback" not in done.stderr
+        assert f"playbook playbooks/{playbook} for '{name}' is not in this collection ({collection})" in (
+            done.stderr
+        )
 
 
 def test_the_installed_collection_is_found_through_ansible(out, tmp_path, monkeypatch):
     collection = installed_collection(tmp_path, monkeypatch, playbooks=("upgrade.yml",))
-    assert runner.find_collection(runner.config_file()) == collection
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from siak_sop import collection as c; print(c.find(c.config_file()))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == str(collection)
 
 
-def test_collection_not_installed(capsys, out, tmp_path, monkeypatch):
+def test_collection_not_installed(out, tmp_path, monkeypatch):
     """No traceback: the line says the collection is missing and how to install it."""
     installed_collection(tmp_path, monkeypatch)
     monkeypatch.setenv("ANSIBLE_COLLECTIONS_PATH", str(tmp_path / "nothing-here"))
-    assert cli.main(["run", "backup"]) == exitcodes.BAD_INPUT
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    assert err.strip() == (
+    done = siak_sop("run", "backup")
+    assert done.returncode == exitcodes.BAD_INPUT
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
         "siak-sop: no ansible.cfg: the dukcapil.siak collection is not installed where Ansible looks for "
         "collections. Install it: ansible-galaxy collection install dukcapil-siak-<version>.tar.gz (README, "
         "Install), or run siak-sop from the folder whose ansible.cfg sets collections_path"
+    )
+
+
+def test_a_collection_without_the_logic(out, tmp_path, monkeypatch):
+    """A collection of another release, without plugin_utils: one line naming it, no traceback."""
+    collection = installed_collection(tmp_path, monkeypatch, playbooks=("upgrade.yml",), logic=False)
+    done = siak_sop("run", "upgrade")
+    assert done.returncode == exitcodes.BAD_INPUT
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"siak-sop: {collection}: this dukcapil.siak collection lacks the logic")
+    assert done.stderr.strip().endswith(
+        "Install the collection and siak-sop from the same release (README, Install)"
     )
 
 
@@ -202,7 +246,7 @@ def test_budgets_into_a_closed_pipe_ends_quietly(tmp_path):
     import sys
 
     proc = subprocess.run(
-        f"{sys.executable} -m siak_sop.cli budgets upgrade | head -1",
+        f"{sys.executable} -m siak_sop.start budgets upgrade | head -1",
         shell=True,
         capture_output=True,
         text=True,
@@ -229,3 +273,31 @@ def test_help_and_errors_in_bahasa_indonesia_by_default(capsys):
     assert one_line(capsys) == (
         "siak-sop: jalan SOP 'upgrad' tidak dikenal. Gunakan salah satu dari: upgrade, rollout, backup, rollback, drill"
     )
+
+
+def test_without_the_collection_siak_sop_says_how_to_install_it_in_bahasa_indonesia(tmp_path):
+    """The command itself (start.py), where nothing can load the catalogue: one line, exit 2."""
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "nowhere"),
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "False",
+    }
+    for args, words in (
+        ([], "koleksi dukcapil.siak tidak terpasang"),
+        (["--lang", "en"], "is not installed"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "siak_sop.start", "budgets", "upgrade", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert words in proc.stderr and "ansible-galaxy collection install" in proc.stderr

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from siak_lab import plan
+from siak_lab.errors import LabError
 from siak_lab.runtime import Lab
-from siak_sop.errors import SiakError
 
 
 def _default_lab_dir() -> Path:
@@ -90,9 +90,9 @@ def run(argv: list[str]) -> int:
     lab = Lab(args.lab_dir, args.inventory_dir)
     if args.command == "up":
         if os.geteuid() != 0:
-            raise SiakError("the lab needs root (namespaces, mounts)", fix="Run it as root or with sudo")
+            raise LabError("the lab needs root (namespaces, mounts)", fix="Run it as root or with sudo")
         if args.flashdisk_mib < 1:
-            raise SiakError(f"--flashdisk-mib {args.flashdisk_mib} must be 1 or more")
+            raise LabError(f"--flashdisk-mib {args.flashdisk_mib} must be 1 or more")
         state = lab.up(
             workstations=args.workstations,
             net=args.net,
@@ -147,7 +147,7 @@ def run(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         return run(sys.argv[1:] if argv is None else argv)
-    except SiakError as err:
+    except LabError as err:
         print(f"siak-lab: {err.line()}", file=sys.stderr)
         return err.exit_code
     except (OSError, subprocess.CalledProcessError) as err:

@@ -9,7 +9,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from siak_sop.errors import SiakError
+from siak_lab.errors import LabError
 
 DEFAULT_NET = "127.77.0"
 DEFAULT_PORT = 2222
@@ -68,12 +68,12 @@ def validate_net(net: str) -> str:
     try:
         address = ipaddress.ip_address(f"{net}.1")
     except ValueError:
-        raise SiakError(
+        raise LabError(
             f"lab network '{net}' is not three octets such as {DEFAULT_NET}",
             fix="Pass --net 127.X.Y",
         ) from None
     if not address.is_loopback:
-        raise SiakError(
+        raise LabError(
             f"lab network '{net}' is not on loopback (127.0.0.0/8)",
             fix="Lab hosts may only listen on this machine's loopback; pass --net 127.X.Y",
         )
@@ -82,7 +82,7 @@ def validate_net(net: str) -> str:
 
 def workstation_names(count: int) -> list[str]:
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_WORKSTATIONS:
-        raise SiakError(
+        raise LabError(
             f"workstation count {count!r} is out of range",
             fix=f"Pass --workstations with a number from 0 to {MAX_WORKSTATIONS}",
         )
@@ -133,7 +133,7 @@ class VaultText(str):
 def check_host_names(names: list[str], known: list[str]) -> None:
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise SiakError(
+        raise LabError(
             f"no lab host named {', '.join(unknown)}",
             fix=f"Lab hosts are: {', '.join(known)}",
         )

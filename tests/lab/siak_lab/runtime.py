@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from siak_lab import plan
-from siak_sop.errors import SiakError
+from siak_lab.errors import LabError
 
 SSHD = "/usr/sbin/sshd"
 STATE_FILE = "lab.json"
@@ -167,7 +167,7 @@ class Lab:
 
     def load(self) -> dict:
         if not self.state_path.is_file():
-            raise SiakError(
+            raise LabError(
                 "no lab has been set up here",
                 where=str(self.dir),
                 fix="Run 'siak-lab up' first (or pass --lab-dir)",
@@ -195,20 +195,20 @@ class Lab:
     ) -> dict:
         hosts = plan.plan_hosts(net, workstations)
         if any(str(self.dir).startswith(f"/{p}/") for p in plan.PRIVATE_PATHS):
-            raise SiakError(
+            raise LabError(
                 "the lab directory cannot live under /media or /mnt (each host has its own)",
                 where=str(self.dir),
                 fix="Pass --lab-dir elsewhere",
             )
         if not Path(SSHD).exists():
-            raise SiakError(
+            raise LabError(
                 f"{SSHD} is missing",
                 fix="Install it with 'apt-get install openssh-server' (make does this for you)",
             )
         if self.state_path.is_file():
             old = self.load()
             if (old["net"], old["port"]) != (net, port) or old["workstations"] != workstations:
-                raise SiakError(
+                raise LabError(
                     f"a lab with net {old['net']}, port {old['port']} and {old['workstations']} "
                     "workstations is already set up here",
                     where=str(self.dir),
@@ -308,7 +308,7 @@ class Lab:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 tail = (self.power_dir / "peers.log").read_text(errors="replace").strip().splitlines()[-3:]
-                raise SiakError(
+                raise LabError(
                     f"the power peers did not start: {' | '.join(tail) or 'no output'}",
                     where=str(self.dir),
                     fix=f"Read {self.power_dir}/peers.log (is port {plan.BMC_PORT} or "
@@ -456,7 +456,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
                 continue
             address = state["hosts"][name]["address"]
             if listener_inode(address, state["port"]) is not None:
-                raise SiakError(
+                raise LabError(
                     f"{address}:{state['port']} is already taken (another lab, or a stray sshd)",
                     where=name,
                     fix="Pass another --net, or stop what listens there",
@@ -474,7 +474,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
         namespace, so a VM started from siak-host does not inherit siak-host's files."""
         anchor = next((p for p in pids_in_ns(state["root_mnt_ns"])), None)
         if anchor is None:
-            raise SiakError("the lab's own namespace has no process left", where=str(self.dir))
+            raise LabError("the lab's own namespace has no process left", where=str(self.dir))
         cmd = [
             "nsenter",
             f"--target={anchor}",
@@ -491,7 +491,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
         ]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise SiakError(result.stderr.strip() or "power-on failed", where=", ".join(names))
+            raise LabError(result.stderr.strip() or "power-on failed", where=", ".join(names))
         return names
 
     def _spawn(self, name: str, state: dict) -> None:
@@ -534,7 +534,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
             # mistaken for ready because something else answers on that address.
             if proc is not None and proc.poll() is not None:
                 tail = (hdir / "sshd.log").read_text(errors="replace").strip().splitlines()[-2:]
-                raise SiakError(
+                raise LabError(
                     f"sshd exited with code {proc.returncode}: {' | '.join(tail) or 'no output'}",
                     where=name,
                     fix=f"If {record['address']}:{state['port']} is taken by another lab, pass --net; "
@@ -549,7 +549,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
                 return
             time.sleep(0.02)
         tail = (hdir / "sshd.log").read_text(errors="replace").strip().splitlines()[-3:]
-        raise SiakError(
+        raise LabError(
             f"sshd did not start within {START_TIMEOUT_S:.0f} s: {' | '.join(tail) or 'no output'}",
             where=name,
             fix=f"Read {hdir}/sshd.log",
@@ -588,7 +588,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
         state = self.load()
         plan.check_host_names([name], list(state["hosts"]))
         if not state["hosts"][name]["server"]:
-            raise SiakError("only server hosts have a flashdisk", where=name)
+            raise LabError("only server hosts have a flashdisk", where=name)
         flash = self.host_dir(name) / plan.FLASHDISK
         stat = os.statvfs(flash)
         free = stat.f_bavail * stat.f_frsize
@@ -609,7 +609,7 @@ Subsystem sftp /usr/lib/openssh/sftp-server
         state = self.load()
         plan.check_host_names([name], list(state["hosts"]))
         if not self.running(name, state):
-            raise SiakError("host is powered off", where=name, fix=f"Run 'siak-lab start {name}'")
+            raise LabError("host is powered off", where=name, fix=f"Run 'siak-lab start {name}'")
         pid = state["hosts"][name]["pid"]
         return subprocess.call(["nsenter", f"--target={pid}", "--mount", "--uts", "--", *command])
 

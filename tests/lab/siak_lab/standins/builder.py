@@ -24,7 +24,7 @@ import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from siak_sop.errors import SiakError
+from siak_lab.errors import LabError
 
 KINDS = ("app", "proxy")
 FORMATS = ("tar.gz", "zip")
@@ -52,14 +52,14 @@ def artifact_name(kind: str, version: str, fmt: str = "tar.gz", broken: bool = F
 def plan_tree(kind: str, version: str, size_bytes: int, files: int, broken: bool) -> list[tuple[str, int]]:
     """(path, size) of each filler file plus the fixed files; pure, so sizes are unit-tested."""
     if kind not in KINDS:
-        raise SiakError(f"release kind '{kind}' is unknown", fix=f"Use one of {', '.join(KINDS)}")
+        raise LabError(f"release kind '{kind}' is unknown", fix=f"Use one of {', '.join(KINDS)}")
     if not VERSION_RE.match(version):
-        raise SiakError(
+        raise LabError(
             f"release version '{version}' is not a plain version",
             fix="Use letters, digits and . _ + ~ - only, for example 2.0 or 2024.1",
         )
     if files < 0 or size_bytes < 0:
-        raise SiakError("release size and file count must be 0 or more")
+        raise LabError("release size and file count must be 0 or more")
     fillers = []
     if files:
         base, extra = divmod(size_bytes, files)
@@ -98,7 +98,7 @@ def build_release(
 ) -> Release:
     """Write the artifact and its ``.sha256`` file into ``out_dir``."""
     if fmt not in FORMATS:
-        raise SiakError(f"artifact format '{fmt}' is unknown", fix=f"Use one of {', '.join(FORMATS)}")
+        raise LabError(f"artifact format '{fmt}' is unknown", fix=f"Use one of {', '.join(FORMATS)}")
     plan_tree(kind, version, size_bytes, files, broken)  # validates before anything is written
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir.resolve() / artifact_name(kind, version, fmt, broken)
@@ -161,7 +161,7 @@ def build_client_package(
     Returns the package's path and its sha256.
     """
     if not VERSION_RE.match(version):
-        raise SiakError(f"version {version!r} cannot name a release", fix="Use letters, digits and . _ + ~ -")
+        raise LabError(f"version {version!r} cannot name a release", fix="Use letters, digits and . _ + ~ -")
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"siak-client-{version}.tar.gz"
 

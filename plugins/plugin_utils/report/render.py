@@ -1,7 +1,7 @@
 """The one report renderer: the Laporan as HTML (Jinja2) and A4 PDF (WeasyPrint, from the same HTML), with
 Markdown and JSON copies; every file is named by the run id, so no run overwrites another's report.
 
-Text goes through the one message catalogue (siak_sop.i18n): the templates use Jinja's i18n extension.
+Text goes through the one message catalogue (plugin_utils/i18n.py): the templates use Jinja's i18n extension.
 """
 
 from __future__ import annotations
@@ -14,19 +14,23 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
+
+
+# The report templates, shipped beside this module.
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
 def template_env(lang: str, *, html: bool = True) -> Any:
     # Jinja2 is imported on first use (or by preload()): `siak-sop run` starts the playbook without it.
-    from jinja2 import PackageLoader, StrictUndefined
+    from jinja2 import FileSystemLoader, StrictUndefined
 
-    from siak_sop.i18n import jinja_env
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import jinja_env
 
     return jinja_env(
         lang,
-        PackageLoader("siak_sop.report", "templates"),
+        FileSystemLoader(TEMPLATE_DIR),
         autoescape=html,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -86,9 +90,8 @@ def render_pdf(html: str, base: Path) -> bytes:
     # WeasyPrint logs every CSS property it ignores; the report uses none it lacks, so keep it quiet.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    data = HTML(string=html, base_url=str(base)).write_pdf()
-    assert isinstance(data, bytes)  # write_pdf() without a target returns the document
-    return data
+    # write_pdf() without a target returns the document's bytes.
+    return bytes(HTML(string=html, base_url=str(base)).write_pdf())
 
 
 def write_pdf(html: str, dest: Path) -> None:
@@ -176,7 +179,7 @@ def write_report(
         if data is None:
             data = render_pdf(html, folder)
         if sign is not None:
-            from siak_sop.report.sign import sign_pdf
+            from ansible_collections.dukcapil.siak.plugins.plugin_utils.report.sign import sign_pdf
 
             data = sign_pdf(data, sign)
         write_bytes(written["pdf"], data)

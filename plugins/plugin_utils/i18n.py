@@ -3,11 +3,13 @@
 Messages are written in English in the code (`tr("...")`) and in the templates (`{% trans %}`, `_()`);
 the Bahasa Indonesia catalogue `locale/id/LC_MESSAGES/siak_sop.po` translates them. Bahasa Indonesia
 is the default language; English (`--lang en`, `SIAK_LANG=en`) shows the messages as written.
-After changing messages, `python -m siak_sop.i18n update` adds the new ones to the catalogue for
-translation and drops the unused ones.
+The catalogue ships in the collection beside this module and holds the words of the collection's
+plugins and of the siak-sop wrapper alike (the wrapper imports this module from the installed
+collection). After changing messages, `python -m siak_sop.catalogue update` (in the checkout) adds the new
+ones to the catalogue for translation and drops the unused ones.
 
 The catalogue is read with Babel and compiled in memory on first use, so the `.po` file people edit
-is the only copy: no compiled `.mo` can go stale. `python -m siak_sop.i18n check` lists messages of
+is the only copy: no compiled `.mo` can go stale. `python -m siak_sop.catalogue check` lists messages of
 the code and templates that the catalogue lacks or leaves untranslated (the unit tests run the same check).
 """
 
@@ -17,21 +19,22 @@ import errno
 import gettext as _gettext
 import io
 import os
-import sys
 import threading
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 DOMAIN = "siak_sop"
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
-# Where messages are found, as Babel's extraction method map: the package's Python and its templates.
+# Where messages are found, as Babel's extraction method map: the Python code and its templates.
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.j2", "jinja2")]
 EXTRACT_OPTIONS = {"**/templates/**.j2": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
 # `tr` in Python (ansible-test's pylint refuses the name `_`), `_` in the Jinja templates.
 KEYWORDS = {"tr": None, "_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+
+# The collection's plugin_utils folder: the catalogue beside this module, and the messages of its code.
+HERE = Path(__file__).resolve().parent
 
 _lock = threading.Lock()
 _cache: dict[str, _gettext.NullTranslations] = {}
@@ -39,7 +42,7 @@ _current: dict[str, Any] = {"lang": DEFAULT_LANG}
 
 
 def catalogue_path(lang: str = "id") -> Path:
-    return Path(str(resources.files("siak_sop") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"))
+    return HERE / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def check_lang(lang: str | None) -> str:
@@ -193,29 +196,31 @@ def jinja_env(lang: str, loader: Any, **options: Any) -> Any:
     return env
 
 
-def extract(package_dir: Path | None = None) -> dict[str, list[tuple[str, int]]]:
-    """Every message in the package's code and templates, with where it is used."""
+def extract(folders: Iterable[Path] | None = None) -> dict[str, list[tuple[str, int]]]:
+    """Every message in the code and templates of `folders` (default: the collection's plugin_utils), with
+    where it is used."""
     from babel.messages.extract import extract_from_dir
 
-    base = package_dir or Path(str(resources.files("siak_sop")))
     found: dict[str, list[tuple[str, int]]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(base), METHOD_MAP, EXTRACT_OPTIONS, KEYWORDS
-    ):
-        messages = message if isinstance(message, tuple) else (message,)
-        for text in messages:
-            if text:
-                found.setdefault(text, []).append((filename, lineno))
+    for base in folders if folders is not None else [HERE]:
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(base), METHOD_MAP, EXTRACT_OPTIONS, KEYWORDS
+        ):
+            messages = message if isinstance(message, tuple) else (message,)
+            for text in messages:
+                if text:
+                    found.setdefault(text, []).append((filename, lineno))
     return found
 
 
-def problems(lang: str = "id") -> list[str]:
-    """Messages the code uses that the catalogue lacks or leaves untranslated, and entries no code uses."""
+def problems(lang: str = "id", folders: Iterable[Path] | None = None) -> list[str]:
+    """Messages the code of `folders` uses that the catalogue lacks or leaves untranslated, and entries no
+    code there uses."""
     from babel.messages.pofile import read_po
 
     with open(catalogue_path(lang), "rb") as fh:
         catalog = read_po(fh, locale=lang, domain=DOMAIN)
-    used = extract()
+    used = extract(folders)
     found = []
     for text, where in sorted(used.items()):
         entry = catalog.get(text)
@@ -229,9 +234,10 @@ def problems(lang: str = "id") -> list[str]:
     return found
 
 
-def update(lang: str = "id") -> list[str]:
-    """Rewrite the catalogue from the code: new messages added untranslated, translations kept, unused
-    entries dropped. Returns the messages that still need a translation (fill their msgstr by hand)."""
+def update(lang: str = "id", folders: Iterable[Path] | None = None) -> list[str]:
+    """Rewrite the catalogue from the code of `folders`: new messages added untranslated, translations
+    kept, unused entries dropped. Returns the messages that still need a translation (fill their msgstr
+    by hand)."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po, write_po
 
@@ -250,7 +256,7 @@ def update(lang: str = "id") -> list[str]:
     )
     catalog.header_comment = old.header_comment
     todo = []
-    for text, where in sorted(extract().items()):
+    for text, where in sorted(extract(folders).items()):
         entry = old.get(text)
         string = entry.string if entry is not None else ""
         if not string:
@@ -259,23 +265,3 @@ def update(lang: str = "id") -> list[str]:
     with open(path, "wb") as fh:
         write_po(fh, catalog, width=110, sort_output=True, include_lineno=False)
     return todo
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m siak_sop.i18n check|update`: list catalogue problems, or bring the catalogue up to date."""
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["update"]:
-        for text in update():
-            print(f"untranslated: {text!r}")
-        return 0
-    if args[:1] != ["check"]:
-        print("usage: python -m siak_sop.i18n check|update", file=sys.stderr)
-        return 2
-    found = problems()
-    for line in found:
-        print(line)
-    return 1 if found else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,14 +9,25 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said, os_reason
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, os_reason
+
+# What `siak-sop run NAME` runs, and which SOP table a run of each of the collection's playbooks follows:
+# the playbook in the collection's playbooks/ and the SOP it follows.
+PLAYBOOKS: dict[str, tuple[str, str]] = {
+    "upgrade": ("upgrade.yml", "sop_piak_15"),
+    "rollout": ("client_rollout.yml", "sop_piak_15"),
+    "backup": ("backup.yml", "backup_db"),
+    "rollback": ("rollback.yml", "sop_piak_15"),
+    # The monthly restore drill serves the backup SOP without being one of its steps (the signed SOP has
+    # no restore step): its report is the Laporan Uji Pemulihan (report/drill.py).
+    "drill": ("restore_drill.yml", "backup_db"),
+}
 
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 SOP_FIELDS = {
@@ -419,10 +430,11 @@ def _with_line(err: SiakError, path: Path) -> SiakError:
 
 
 def sop_dir() -> Path:
-    """The SOP tables: ``$SIAK_SOP_DIR`` when set (an office's own copy), else the ones the package ships."""
+    """The SOP tables: ``$SIAK_SOP_DIR`` when set (an office's own copy), else the ones the collection ships
+    beside this module."""
     if os.environ.get("SIAK_SOP_DIR"):
         return Path(os.environ["SIAK_SOP_DIR"])
-    return Path(str(resources.files("siak_sop") / "sops"))
+    return Path(__file__).resolve().parent / "sops"
 
 
 def available_sops() -> list[str]:

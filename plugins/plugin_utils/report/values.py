@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from siak_sop.i18n import N_
-from siak_sop.progress import fmt_elapsed
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import fmt_elapsed
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_
 
 Gettext = Callable[[str], str]
 
@@ -239,33 +239,33 @@ def cell(key: str, data: dict[str, Any], tr: Gettext, lang: str) -> str:
     return word(value, tr)
 
 
-def destinations(value: Any, tr: Gettext) -> str:
-    """Each spare copy: its name and whether it was read back and matched."""
+def item_lines(value: Any, line: Callable[[dict[str, Any]], str]) -> str:
+    """A list of published items, one line each: a mapping through `line`, anything else as it is; a value
+    that is not a list as it is, and an empty list as "-"."""
     if not isinstance(value, list):
         return str(value)
-    lines = []
-    for item in value:
-        if not isinstance(item, dict):
-            lines.append(str(item))
-            continue
+    return "\n".join(line(item) if isinstance(item, dict) else str(item) for item in value) or "-"
+
+
+def destinations(value: Any, tr: Gettext) -> str:
+    """Each spare copy: its name and whether it was read back and matched."""
+
+    def line(item: dict[str, Any]) -> str:
         name = item.get("name") or item.get("path") or "?"
         if item.get("encrypted"):
             name = tr("{name} (encrypted)").format(name=name)
-        ok = item.get("verified")
-        state = tr("verified") if ok else tr("NOT verified")
-        lines.append(f"{name}: {state}")
-    return "\n".join(lines) or "-"
+        state = tr("verified") if item.get("verified") else tr("NOT verified")
+        return f"{name}: {state}"
+
+    return item_lines(value, line)
 
 
 def retention(value: Any, tr: Gettext) -> str:
     """Per place: the backups kept, those removed, and damaged ones kept for inspection."""
-    if not isinstance(value, list):
-        return str(value)
-    lines = []
-    for item in value:
-        if not isinstance(item, dict) or not any(k in item for k in ("kept", "deleted", "damaged_kept")):
-            lines.append(str(item.get("name", item) if isinstance(item, dict) else item))
-            continue
+
+    def line(item: dict[str, Any]) -> str:
+        if not any(k in item for k in ("kept", "deleted", "damaged_kept")):
+            return str(item.get("name", item))
         parts = [
             tr("kept {names}").format(names=", ".join(map(str, item.get("kept") or [])) or "-"),
             tr("removed {names}").format(names=", ".join(map(str, item.get("deleted") or [])) or "-"),
@@ -276,23 +276,18 @@ def retention(value: Any, tr: Gettext) -> str:
                     names=", ".join(map(str, item["damaged_kept"]))
                 )
             )
-        lines.append(f"{item.get('name', '?')}: " + "; ".join(parts))
-    return "\n".join(lines) or "-"
+        return f"{item.get('name', '?')}: " + "; ".join(parts)
+
+    return item_lines(value, line)
 
 
 def cleaned(value: Any, tr: Gettext) -> str:
     """What a cut-off run left and step 1 removed: where, what, which."""
-    if not isinstance(value, list):
-        return str(value)
-    lines = []
-    for item in value:
-        if isinstance(item, dict):
-            lines.append(
-                f"{item.get('place', '?')}: {word(item.get('what', '?'), tr)} {item.get('name', '')}".strip()
-            )
-        else:
-            lines.append(str(item))
-    return "\n".join(lines) or "-"
+
+    def line(item: dict[str, Any]) -> str:
+        return f"{item.get('place', '?')}: {word(item.get('what', '?'), tr)} {item.get('name', '')}".strip()
+
+    return item_lines(value, line)
 
 
 # What the release's reconcile did before this run planned (plugins/module_utils/release.py, reconcile()).
@@ -310,58 +305,45 @@ RECONCILED = {
 
 def reconciled(value: Any, tr: Gettext) -> str:
     """Each thing a cut-off earlier run left that this run put right before it planned, with its release."""
-    if not isinstance(value, list):
-        return str(value)
-    lines = []
-    for item in value:
-        if not isinstance(item, dict) or item.get("what") not in RECONCILED:
-            lines.append(str(item))
-            continue
+
+    def line(item: dict[str, Any]) -> str:
+        if item.get("what") not in RECONCILED:
+            return str(item)
         detail = item.get("paths") or item.get("release") or item.get("to") or "?"
         if isinstance(detail, list):
             detail = ", ".join(str(d) for d in detail)
         done = RECONCILED[item["what"]]
-        line = tr(done).format(detail=detail)
+        text = tr(done).format(detail=detail)
         if item.get("error") and item["what"] != "cleaned":
-            line += f" ({item['error']})"
-        lines.append(line)
-    return "\n".join(lines) or "-"
+            text += f" ({item['error']})"
+        return text
+
+    return item_lines(value, line)
 
 
 def free_space(value: Any, tr: Gettext) -> str:
     """Each measured path with its free MiB, or that it is missing; a path below the minimum is marked."""
-    if not isinstance(value, list):
-        return str(value)
-    lines = []
-    for item in value:
-        if not isinstance(item, dict):
-            lines.append(str(item))
-            continue
+
+    def line(item: dict[str, Any]) -> str:
         if not item.get("exists", True):
-            lines.append(tr("{path}: missing").format(path=item.get("path", "?")))
-            continue
-        line = f"{item.get('path', '?')}: {item.get('free_mib', '?')} MiB"
-        lines.append(line if item.get("ok", True) else tr("{line} (too little)").format(line=line))
-    return "\n".join(lines) or "-"
+            return tr("{path}: missing").format(path=item.get("path", "?"))
+        text = f"{item.get('path', '?')}: {item.get('free_mib', '?')} MiB"
+        return text if item.get("ok", True) else tr("{line} (too little)").format(line=text)
+
+    return item_lines(value, line)
 
 
 def release_check(value: Any, tr: Gettext) -> str:
     """Each release file step 1 checked for this host: the step that installs it, its version, the check."""
-    if not isinstance(value, list):
-        return str(value)
-    lines = []
-    for item in value:
-        if not isinstance(item, dict):
-            lines.append(str(item))
-            continue
-        lines.append(
-            tr("step {step}: {version}, {check}").format(
-                step=item.get("step", "?"),
-                version=item.get("version") or "-",
-                check=word(item.get("check", "?"), tr),
-            )
+
+    def line(item: dict[str, Any]) -> str:
+        return tr("step {step}: {version}, {check}").format(
+            step=item.get("step", "?"),
+            version=item.get("version") or "-",
+            check=word(item.get("check", "?"), tr),
         )
-    return "\n".join(lines) or "-"
+
+    return item_lines(value, line)
 
 
 def trial(value: Any, tr: Gettext) -> str:
@@ -381,13 +363,9 @@ def trial(value: Any, tr: Gettext) -> str:
 
 def trial_components(value: Any, tr: Gettext) -> str:
     """What the trial installed on the Server cadangan: each part with its version before and after."""
-    if not isinstance(value, list):
-        return str(value)
-    lines = []
-    for item in value:
-        if not isinstance(item, dict):
-            lines.append(str(item))
-            continue
+
+    def line(item: dict[str, Any]) -> str:
         before, after = item.get("from_version") or "-", item.get("to_version") or "-"
-        lines.append(f"{word(item.get('component', '?'), tr)} {before} → {after}")
-    return "\n".join(lines) or "-"
+        return f"{word(item.get('component', '?'), tr)} {before} → {after}"
+
+    return item_lines(value, line)

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
 
 NAMESPACE = "agenda@dukcapil.siak"
 DAY_FILE = "buku-agenda.chain"
@@ -410,7 +410,7 @@ class RunCheck:
 def verify_run(
     path: str | Path, allowed_signers: str | Path | None, tsa_ca: str | Path | None = None
 ) -> RunCheck:
-    from siak_sop.agenda import verify_file  # pylint: disable=import-outside-toplevel
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda import verify_file  # pylint: disable=import-outside-toplevel
 
     chain = verify_file(path)
     problems: list[str] = []
@@ -458,7 +458,7 @@ def verify_run(
 
 def verify_day(folder: str | Path, allowed_signers: str | Path | None) -> DayVerdict:
     """The day's chain against the run files in its folder, and the day head's signature."""
-    from siak_sop.agenda import verify_file  # pylint: disable=import-outside-toplevel
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda import verify_file  # pylint: disable=import-outside-toplevel
 
     folder = Path(folder)
     entries = read_day(folder)
@@ -520,7 +520,8 @@ def timestamp(message: bytes, url: str, timeout_s: float = 15.0) -> str:
     """An RFC 3161 timestamp token of ``message`` (its SHA-256) from the TSA at ``url``, base64 DER."""
     import base64
     import hashlib
-    import urllib.request
+    from ansible.module_utils.urls import ConnectionError as UrlError
+    from ansible.module_utils.urls import open_url
 
     digest = hashlib.sha256(message).hexdigest()
     query = subprocess.run(
@@ -534,13 +535,17 @@ def timestamp(message: bytes, url: str, timeout_s: float = 15.0) -> str:
             Said(N_("openssl could not build the timestamp query")),
             fix=Said(N_("Check the openssl installation")),
         )
-    request = urllib.request.Request(
-        url, data=query.stdout, headers={"Content-Type": "application/timestamp-query"}, method="POST"
-    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as resp:  # the office's own TSA URL
+        # The office's own TSA URL, through ansible-core's HTTP client (certificates validated).
+        with open_url(
+            url,
+            data=query.stdout,
+            headers={"Content-Type": "application/timestamp-query"},
+            method="POST",
+            timeout=timeout_s,
+        ) as resp:
             body = resp.read()
-    except OSError as exc:
+    except (OSError, UrlError) as exc:
         raise SiakError(
             Said(N_("the TSA did not answer ({error})"), error=exc),
             where=url,

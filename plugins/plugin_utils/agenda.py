@@ -11,14 +11,14 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said, os_reason
-from siak_sop.sop import Step, available_sops, load_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, os_reason
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import Step, available_sops, load_sop
 
 SCHEMA = 1
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -87,9 +87,10 @@ def office_tz(name: str | None) -> tuple[tzinfo, str | None]:
     try:
         return ZoneInfo(name), None
     except (ZoneInfoNotFoundError, ValueError):
-        local = datetime.now().astimezone().tzinfo
-        assert local is not None
-        return local, f"unknown timezone '{name}'; the agenda uses the controller's local time instead"
+        return (
+            datetime.now().astimezone().tzinfo or UTC,
+            f"unknown timezone '{name}'; the agenda uses the controller's local time instead",
+        )
 
 
 def iso(moment: datetime) -> str:

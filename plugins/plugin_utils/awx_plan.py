@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
-from siak_sop.schedule import backup_schedule
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.schedule import backup_schedule
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 # The groups the playbooks need (docs/lab.md, inventories/example): a host may sit in several.

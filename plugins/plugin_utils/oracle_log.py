@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
 
 METHODS = ("expdp", "exp", "script")
 WARNING_POLICIES = ("fail", "warn")

@@ -24,8 +24,8 @@ import socket
 from collections.abc import Mapping, MutableMapping
 from datetime import UTC, datetime
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
 
 ENV = "SIAK_RUN_ID"
 AWX_JOB_ENV = "JOB_ID"

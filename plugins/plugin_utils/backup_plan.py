@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
 
 DEFAULT_PATTERN = "%d%m%Y"
 SUFFIX = re.compile(r"^(?P<base>.+)-(?P<seq>[2-9]|[1-9]\d+)$")

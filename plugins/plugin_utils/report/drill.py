@@ -16,11 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from siak_sop import exitcodes
-from siak_sop.i18n import N_, gettext_for
-from siak_sop.report import model
-from siak_sop.runlog import FAILED_STATUSES, RunRecord
-from siak_sop.sop import Sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import exitcodes
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, gettext_for
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import model
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import FAILED_STATUSES, RunRecord
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import Sop
 
 KIND = "restore_drill"
 # Where the drill's results sit in the agenda's run_end (roles/oracle_backup/tasks/drill.yml).
@@ -186,7 +186,6 @@ def build(
     start = run.started
     found = drills(run, lang)
     status, status_class = run_status(run, found, lang)
-    chain_broken = bool(chain and chain.get("state") == "broken")
     sop_name = sop.nama if lang == "id" else sop.name_en
     return {
         "kind": KIND,
@@ -219,27 +218,6 @@ def build(
         "status": status,
         "status_class": status_class,
         "drills": found,
-        "agenda_state": (
-            tr("complete")
-            if run.complete
-            else (
-                tr("INCOMPLETE: some records could not be written")
-                if run.finished
-                else tr("NO closing record: the run was stopped before it ended")
-            )
-        ),
-        "chain_state": (
-            ""
-            if chain is None
-            else tr("HASH CHAIN BROKEN: {message}").format(message=chain.get("message", ""))
-            if chain_broken
-            else tr("hash chain intact")
-        ),
-        "chain_broken": chain_broken,
-        "place_date": model.place_date(str(office.get("place") or ""), run.last_time or start, lang),
-        "signatures": model.signatures(sop, office, lang),
-        "generated": tr("Made by siak-sop {version} from the agenda of run {run_id}").format(
-            version=version, run_id=run.run_id
-        ),
+        **model.record_proof(run, sop, office, lang=lang, version=version, chain=chain, start=start),
         "verdicts": {d["host"]: d["word"] for d in found},
     }

@@ -16,8 +16,8 @@ import re
 import shlex
 from collections.abc import Mapping, Sequence
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
 
 BACKENDS = ("libvirt", "virtualbox", "hyperv", "proxmox", "vmware", "command")
 # Backends asked through their API from the controller by an Ansible module, not by a program on the

@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from siak_sop import budgets
-from siak_sop.budgets import Verdict
-from siak_sop.i18n import N_, gettext_for
-from siak_sop.progress import fmt_elapsed
-from siak_sop.report import values
-from siak_sop.runlog import FAILED_STATUSES, RunRecord
-from siak_sop.sop import Sop, Step
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import Verdict
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, gettext_for
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import fmt_elapsed
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import values
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import FAILED_STATUSES, RunRecord
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import Sop, Step
 
 MONTHS = (
     N_("January"),
@@ -524,6 +524,44 @@ def rows(sop: Sop, verdicts: list[Verdict], outcomes: list[StepOutcome], lang: s
     return found
 
 
+def record_proof(
+    run: RunRecord,
+    sop: Sop,
+    office: dict[str, Any],
+    *,
+    lang: str,
+    version: str,
+    chain: dict[str, Any] | None,
+    start: datetime | None,
+) -> dict[str, Any]:
+    """The part every report of a run ends with, that says what it rests on: the agenda's state, its hash
+    chain, the place and date above the signatures, the signatures, and what made the report."""
+    tr = gettext_for(lang)
+    chain_broken = bool(chain and chain.get("state") == "broken")
+    if run.complete:
+        agenda_state = tr("complete")
+    elif run.finished:
+        agenda_state = tr("INCOMPLETE: some records could not be written")
+    else:
+        agenda_state = tr("NO closing record: the run was stopped before it ended")
+    if chain is None:
+        chain_state = ""
+    elif chain_broken:
+        chain_state = tr("HASH CHAIN BROKEN: {message}").format(message=chain.get("message", ""))
+    else:
+        chain_state = tr("hash chain intact")
+    return {
+        "agenda_state": agenda_state,
+        "chain_state": chain_state,
+        "chain_broken": chain_broken,
+        "place_date": place_date(str(office.get("place") or ""), run.last_time or start, lang),
+        "signatures": signatures(sop, office, lang),
+        "generated": tr("Made by siak-sop {version} from the agenda of run {run_id}").format(
+            version=version, run_id=run.run_id
+        ),
+    }
+
+
 def build(
     run: RunRecord,
     sop: Sop,
@@ -544,20 +582,9 @@ def build(
     status, status_class = run_status(run, outcome, outcomes, lang)
     check = bool(run.run_start.get("check_mode"))
     deviations = sum(1 for o in outcomes if o.verdict in (MELEBIHI, GAGAL, DIBATALKAN))
-    agenda_state = (
-        tr("complete")
-        if run.complete
-        else (
-            tr("INCOMPLETE: some records could not be written")
-            if run.finished
-            else tr("NO closing record: the run was stopped before it ended")
-        )
-    )
-    chain_broken = bool(chain and chain.get("state") == "broken")
     table = rows(sop, verdicts, outcomes, lang)
     rehearsed = [r for r in table if check and r["verdict_kind"] == SESUAI]
     not_rehearsed = [r for r in table if check and r["verdict_kind"] == TIDAK_DIJALANKAN]
-    place = str(office.get("place") or "")
     return {
         "lang": lang,
         "kop": kop(office, lang),
@@ -590,19 +617,6 @@ def build(
         "rehearsed": [f"{r['number']} {r['kegiatan']}" for r in rehearsed],
         "not_rehearsed": [f"{r['number']} {r['kegiatan']}: {r['reason']}" for r in not_rehearsed],
         "outputs": output_sections(run, sop, lang),
-        "agenda_state": agenda_state,
-        "chain_state": (
-            ""
-            if chain is None
-            else tr("HASH CHAIN BROKEN: {message}").format(message=chain.get("message", ""))
-            if chain_broken
-            else tr("hash chain intact")
-        ),
-        "chain_broken": chain_broken,
-        "place_date": place_date(place, run.last_time or start, lang),
-        "signatures": signatures(sop, office, lang),
-        "generated": tr("Made by siak-sop {version} from the agenda of run {run_id}").format(
-            version=version, run_id=run.run_id
-        ),
+        **record_proof(run, sop, office, lang=lang, version=version, chain=chain, start=start),
         "verdicts": {r["id"]: r["verdict"] for r in table},
     }

@@ -16,9 +16,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said
-from siak_sop.service_hours import DEFAULT_TIMEZONE, DEFAULT_WINDOWS, HHMM, Window, parse_windows, zone
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.service_hours import (
+    DEFAULT_TIMEZONE,
+    DEFAULT_WINDOWS,
+    HHMM,
+    Window,
+    parse_windows,
+    zone,
+)
 
 # The office's clock names, for messages and docs.
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}

@@ -15,12 +15,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from siak_sop import budgets, runlog
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said, gettext_for, say
-from siak_sop.progress import fmt_elapsed
-from siak_sop.report import model, render
-from siak_sop.sop import Sop, load_sop
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets, runlog
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, gettext_for, say
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import fmt_elapsed
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import model, render
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import Sop, load_sop
 
 SIGNATURE_WORDS = {
     "signed": N_("signed by {signer}"),
@@ -79,7 +79,7 @@ def parse_day(text: str) -> str:
 
 def load_day(agenda_dir: Path, day: str) -> list[DayRun]:
     """Every agenda file of the day (the date folder the callback writes), each verified with its seal."""
-    from siak_sop.agenda_seal import verify_run
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda_seal import verify_run
 
     folder = agenda_dir / day
     if not folder.is_dir():
@@ -106,7 +106,7 @@ def load_day(agenda_dir: Path, day: str) -> list[DayRun]:
 
 def load_chain(agenda_dir: Path, day: str) -> DayChain | None:
     """The day's chain as the agenda module checks it; None when the day has no chain yet."""
-    from siak_sop.agenda_seal import verify_day
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.agenda_seal import verify_day
 
     found = verify_day(agenda_dir / day, allowed_signers())
     if not found.lines:

@@ -24,7 +24,7 @@ class SiakError(Exception):
 
     def line(self, lang: str | None = None) -> str:
         """The error in `lang` (default: the current language)."""
-        from siak_sop.i18n import say  # pylint: disable=import-outside-toplevel
+        from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import say  # pylint: disable=import-outside-toplevel
 
         what, where, fix = say(self.what, lang), say(self.where, lang), say(self.fix, lang)
         text = f"{where}: {what}" if where else what

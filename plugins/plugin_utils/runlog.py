@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said, os_reason
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, os_reason
 
 FAILED_STATUSES = ("failed", "unreachable")
 

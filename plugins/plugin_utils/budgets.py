@@ -12,14 +12,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from siak_sop import service_hours
-from siak_sop.errors import SiakError
-from siak_sop.i18n import N_, Said, gettext_for
-from siak_sop.runlog import StepRun
-from siak_sop.sop import Sop, Step, read_yaml_file
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import service_hours
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, gettext_for
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import StepRun
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import Sop, Step, read_yaml_file
 
 DEFAULT_HARD_LIMIT_FACTOR = 2.0
 DEFAULT_RUN_LIMIT_MINUTES = 720.0
+
+
+def fmt_elapsed(seconds: float) -> str:
+    """A duration as the agenda, the Laporan and the live progress show it: MM:SS, or H:MM:SS from an hour."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours:d}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
 
 # Verdict kinds. A deviation is what the SOP counts as a failure someone must account for.
 WITHIN = "within"
@@ -155,11 +163,10 @@ def parse_budget(data: Any, source: str, sops: list[Sop]) -> BudgetConfig:
                 fix=Said(N_("Write it as `hard_limit_minutes: 20` (or null for no hard limit)")),
             )
         steps[str(step_id)] = _minutes(settings["hard_limit_minutes"], here, "hard_limit_minutes", True)
-    assert run_limit is not None
     return BudgetConfig(
         hard_limit_factor=float(factor),
         default_hard_limit_minutes=default_limit,
-        run_limit_minutes=run_limit,
+        run_limit_minutes=DEFAULT_RUN_LIMIT_MINUTES if run_limit is None else run_limit,
         steps=steps,
         source=source,
     )

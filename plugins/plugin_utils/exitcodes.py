@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from siak_sop.i18n import N_, current, gettext_for, tr
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, current, gettext_for, tr
 
 OK = 0
 BAD_INPUT = 2
