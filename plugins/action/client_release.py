@@ -139,30 +139,9 @@ class ActionModule(ActionBase):
             seen = cr.parse_probe(out["stdout"])
         except ValueError as err:
             raise AnsibleActionFail(f"could not read the client release under {root}: {err}") from None
-        link = f"{root}/{cr.CURRENT}"
-        if seen["link_is_not_a_link"]:
-            raise AnsibleActionFail(
-                f"{link} is a folder or file, not a link; move it to {root}/{cr.RELEASES}/<its version> and rerun"
-            )
-        target = f"{root}/{cr.RELEASES}/{version}"
-        target_sha = seen["target_sha256"] if seen["target_exists"] else None
-        action = cr.decide(version, sha256, seen["current_version"], seen["current_sha256"], target_sha)
-        result = dict(
-            changed=False,
-            previous_version=seen["current_version"],
-            version=seen["current_version"],
-            in_use=seen["pids"],
-            bytes_transferred=0,
-            release_path=target,
-            pruned=[],
-            action=action,
-            status=cr.ALREADY_CURRENT if action == cr.ALREADY_CURRENT else "pending",
-        )
-        if action == cr.CONFLICT:
-            raise AnsibleActionFail(
-                f"{target} holds version {version} with another checksum ({target_sha}, wanted {sha256}): "
-                "the package was rebuilt under the same version. Give it a new version number, or delete "
-                f"{target} if it is not the active release",
-                result=result,
-            )
+        outcome = cr.probe_outcome(seen, root, version, sha256)
+        problem = outcome.pop("problem")
+        result = dict(changed=False, bytes_transferred=0, pruned=[], **outcome)
+        if problem:
+            raise AnsibleActionFail(problem, result=result if not seen["link_is_not_a_link"] else None)
         return result

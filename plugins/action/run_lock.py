@@ -61,8 +61,12 @@ try {
     $result.acquired = $true
   } elseif (-not $before -or ($StealToken -ne '-' -and [string]$before.token -eq $StealToken)) {
     if (-not $Check) {
+      # target_boot_id as the Linux module records it: this host's boot (Windows: its last boot time, UTC).
+      $record = $Holder | ConvertFrom-Json
+      $boot = (Get-CimInstance -ClassName Win32_OperatingSystem).LastBootUpTime.ToUniversalTime().ToString('o')
+      $record | Add-Member -NotePropertyName target_boot_id -NotePropertyValue $boot -Force
       $tmp = "$Path.tmp"
-      Set-Content -LiteralPath $tmp -Value $Holder -Encoding UTF8
+      Set-Content -LiteralPath $tmp -Value ($record | ConvertTo-Json -Depth 8 -Compress) -Encoding UTF8
       Move-Item -LiteralPath $tmp -Destination $Path -Force
     }
     $result.acquired = $true; $result.taken_over = [bool]$before; $Ansible.Changed = $true

@@ -16,6 +16,9 @@ description:
     probe, a row whose status is C(not_started) is a workstation waiting for the update.
   - C(cleaned) lists what a cut-off run had left on the PC (an unpack folder, a C(.part) download) and this run
     removed; the row's message says so too.
+  - C(client_windows_probe) says what a Windows workstation's registered probe (C(probe.ps1)) means, with the
+    same decision as on a Linux PC (action, status, previous_version, in_use, release_path, problem), taken on
+    the controller by module_utils/client_release.probe_outcome. Its input is the registered result.
 options:
   _input:
     description: The workstations' hostvars (C(groups.workstations | map('extract', hostvars))).
@@ -42,7 +45,7 @@ _value:
   elements: dict
 """
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import rollout_state
+from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import rollout_state, windows_probe
 
 
 def _get(hv, name, default=None):
@@ -147,6 +150,11 @@ def client_rollout_rows(hosts, waves=None) -> list[dict]:
     return sorted(rows, key=lambda r: r["host"])
 
 
+def client_windows_probe(registered):
+    """The meaning of a Windows PC's registered probe.ps1 answer (module_utils/client_release.windows_probe)."""
+    return windows_probe((registered or {}).get("result") or {})
+
+
 class FilterModule:
     def filters(self):
-        return {"client_rollout_rows": client_rollout_rows}
+        return {"client_rollout_rows": client_rollout_rows, "client_windows_probe": client_windows_probe}

@@ -214,6 +214,49 @@ def parse_probe(output: str) -> dict:
     }
 
 
+def probe_outcome(seen: dict, root: str, version: str, sha256: str, sep: str = "/") -> dict:
+    """What a workstation's probe reading means, for a Linux PC (parse_probe's answer) and a Windows PC
+    (probe.ps1's answer, the same keys) alike: the action decide() takes, the status (already current or
+    pending), the version it runs and the running clients. ``problem`` says why the PC cannot be updated as it
+    is (``current`` is not a link, or the target release exists with another checksum), else is empty."""
+    link = f"{root}{sep}{CURRENT}"
+    target = f"{root}{sep}{RELEASES}{sep}{version}"
+    target_sha = normalise_sha256(seen.get("target_sha256") or "") if seen.get("target_exists") else None
+    current_sha = normalise_sha256(seen.get("current_sha256") or "")
+    action = decide(version, sha256, seen.get("current_version"), current_sha, target_sha)
+    problem = ""
+    if seen.get("link_is_not_a_link"):
+        problem = f"{link} is a folder or file, not a link; move it to {root}{sep}{RELEASES}{sep}<its version> and rerun"
+    elif action == CONFLICT:
+        problem = (
+            f"{target} holds version {version} with another checksum ({target_sha}, wanted {sha256}): "
+            "the package was rebuilt under the same version. Give it a new version number, or delete "
+            f"{target} if it is not the active release"
+        )
+    return dict(
+        action=action,
+        status=ALREADY_CURRENT if action == ALREADY_CURRENT else "pending",
+        previous_version=seen.get("current_version"),
+        version=seen.get("current_version"),
+        in_use=list(seen.get("pids") or []),
+        release_path=target,
+        problem=problem,
+    )
+
+
+def windows_probe(result: dict) -> dict:
+    """probe_outcome of a Windows PC's probe.ps1 answer (it echoes the version and checksum it was asked
+    about, and reads the same keys parse_probe gives on Linux)."""
+    result = result or {}
+    return probe_outcome(
+        result,
+        str(result.get("root") or ""),
+        str(result.get("version") or ""),
+        normalise_sha256(str(result.get("sha256") or "")) or "",
+        sep="\\",
+    )
+
+
 def rollout_state(probe: dict | None, windows: bool = False) -> dict:
     """One workstation's state after the probe, from its registered result: offline, failed,
     already_current or pending, the version it runs, whether the client is open, and why.
@@ -230,7 +273,14 @@ def rollout_state(probe: dict | None, windows: bool = False) -> dict:
             "in_use": False,
             "message": probe.get("msg", ""),
         }
-    data = probe.get("result", {}) if windows else probe
+    data = windows_probe(probe.get("result") or {}) if windows else probe
+    if windows and not probe.get("failed") and data["problem"]:
+        return {
+            "status": "failed",
+            "current_version": data["previous_version"],
+            "in_use": False,
+            "message": f"Langkah 10 | Read the client version: {data['problem']}",
+        }
     if probe.get("failed"):
         return {
             "status": "failed",

@@ -28,7 +28,26 @@ FAILED_OUTCOMES = frozenset({"failed", "rolled_back", "unknown"})
 # The results channel key under which the trial play records a Server cadangan that did not answer before the
 # trial began ({host: {"reachable": false, "message": ...}}): the play ends that host instead of letting Ansible
 # count it unreachable, which would end the playbook before the controller judges (and records) the trial.
+# The trial's rescue records under the same key where a trial that began stopped ({host: {"stopped_at": task,
+# "reachable": whether it still answered then, "connection_lost": ..., "message": ...}}).
 REACH_KEY = "upgrade_trial_reach"
+
+
+def _stopped_reason(host: str, stopped: dict[str, Any], *, where: bool) -> str:
+    """Why a trial that began did not finish: the connection was lost, or it stopped before a part published.
+    `where` names the task and its message: only when no part published its own result (which names them)."""
+    task = str(stopped.get("stopped_at") or "?")
+    detail = str(stopped.get("message") or "").strip().rstrip(".")
+    at = (f' (at "{task}"' + (f": {detail}" if detail else "") + ")") if where else ""
+    if stopped.get("connection_lost"):
+        tail = (
+            "; it does not answer now, so what the trial left there is not known: check that it is on and"
+            " reachable, then rerun (the rerun finishes or undoes what was cut off there)"
+            if stopped.get("reachable") is False
+            else "; the trial did not finish"
+        )
+        return f"{host}: the connection to the Server cadangan was lost during the trial{at}{tail}"
+    return f'{host}: the trial stopped at "{task}"' + (f": {detail}" if detail else "")
 
 
 def _component_row(name: str, published: dict[str, Any] | None, target: str) -> dict[str, Any]:
@@ -62,11 +81,13 @@ def judge_host(
     `targets` maps a component (app, proxy) to the version production gets; a component without a target is not
     part of the trial. `health_kinds` maps a component to the trial server's health check kind."""
     reach = (results.get(REACH_KEY) or {}).get(host)
-    if isinstance(reach, dict) and reach.get("reachable") is False:
+    stopped = reach if isinstance(reach, dict) and reach.get("stopped_at") else None
+    if isinstance(reach, dict) and reach.get("reachable") is False and not stopped:
         return unreachable_row(host, targets, str(reach.get("message") or ""))
     components = []
     reasons: list[str] = []
     health = "healthy"
+    lost = bool(stopped and stopped.get("connection_lost"))
     for comp in COMPONENTS:
         name = comp["component"]
         if name not in targets:
@@ -75,7 +96,10 @@ def judge_host(
         row = _component_row(name, published, str(targets[name]))
         components.append(row)
         # The host failed at the application: the release role does not go on to the proxy.
-        if reasons and not published:
+        if (reasons or stopped) and not published:
+            if stopped and not lost and not reasons:
+                reasons.append(_stopped_reason(host, stopped, where=True))
+                health = "not_known"
             continue
         if (health_kinds.get(name) or "none") == "none" and not check_mode:
             reasons.append(
@@ -106,6 +130,11 @@ def judge_host(
                 f" not {row['target_version']}"
             )
             health = "not_known"
+    if lost:
+        # A trial whose connection was lost did not finish, whatever its parts published before.
+        any_published = any(c["result"] is not None for c in components)
+        reasons.insert(0, _stopped_reason(host, stopped, where=not any_published))
+        health = "connection_lost"
     if reasons:
         result = "failed"
     elif check_mode:

@@ -8,6 +8,8 @@ trial's health checks are real. The SIAK VM starts at 1.0, running.
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -92,6 +94,75 @@ def test_a_trial_that_fails_its_health_check_stops_the_upgrade_before_production
     cells = trial_row(report)
     assert cells["Hasil"] == "gagal" and cells["Alasan / galat"] not in ("", "-")
     assert "uji coba di Server cadangan" in md
+
+
+# The trial's before-switch hook: an ordinary Ansible task that says it was reached and then waits, so the test
+# can cut the Server cadangan's connection exactly there (before the switch, after the staging).
+CUT_HOOK = """\
+- name: Uji coba | Say the cut point was reached, and wait there
+  ansible.builtin.shell: ": > /srv/trial-cut/reached && sleep 300"
+  changed_when: false
+"""
+
+
+def test_a_server_cadangan_that_goes_away_mid_trial_fails_the_trial_with_a_row_saying_so(tlab, tmp_path):
+    hook = tmp_path / "cut-hook.yml"
+    hook.write_text(CUT_HOOK)
+    inventory = trial_inventory(tmp_path)
+    inventory.write_text(
+        inventory.read_text()
+        + f"          siak_upgrade_before_switch_tasks: {hook}\n"
+        + "          siak_upgrade_reconnect_timeout_s: 4\n"
+    )
+    # Where pc01's marker appears on the controller: its overlay's upper folder (read only from here).
+    reached = tlab.dir / "hosts" / "pc01" / "upper" / "srv" / "trial-cut" / "reached"
+    assert tlab.sh("pc01", "rm -rf /srv/trial-cut && mkdir -p /srv/trial-cut").returncode == 0
+    before = production_state(tlab)
+    vm = f"{tlab.net}.11"
+    serving = (served(vm, 8080), served(vm, 8081))
+    box: dict = {}
+    args = ("-e", "siak_upgrade_trial_connect_timeout_s=4")
+    thread = threading.Thread(
+        target=lambda: box.setdefault("r", run(tlab, inventory, *args, run_id="trial-cut"))
+    )
+    thread.start()
+    try:
+        # No deadline of its own: the run's own timeouts end it, and a loaded machine only makes it slower.
+        while not reached.exists():
+            if not thread.is_alive():
+                pytest.fail(f"the trial ended before its cut point: {box['r'].stdout[-3000:]}")
+            time.sleep(0.05)
+        # The Server cadangan goes away mid-task: its sshd and every process on it stop.
+        tlab.stop("pc01")
+        thread.join(timeout=900)
+        assert not thread.is_alive()
+    finally:
+        if not tlab.status().get("pc01", True):
+            tlab.start("pc01")
+    result = box["r"]
+    assert result.returncode != 0, result.stdout[-4000:]
+    assert GATE in result.stdout and "was lost during the trial" in result.stdout, result.stdout[-4000:]
+    assert "Langkah 2 |" not in result.stdout.split(GATE, 1)[1]
+    # Production's real state: the links and what the SIAK VM serves are as they were.
+    assert production_state(tlab) == before
+    assert (served(vm, 8080), served(vm, 8081)) == serving == ("1.0", "1.0")
+    results = run_results(tlab, "trial-cut")
+    trial = results["upgrade_prepare_trial"]["pc01"]
+    assert (trial["result"], trial["health"]) == ("failed", "connection_lost"), trial
+    assert trial["message"].startswith(
+        "pc01: the connection to the Server cadangan was lost during the trial; it does not answer now"
+    ), trial
+    # The application's own row says what the release role could read after the loss: nothing, so unknown.
+    assert results["siak_upgrade_trial"]["pc01"]["result"] == "unknown"
+    assert "siak-vm" not in {**results.get("siak_upgrade", {}), **results.get("proxy_upgrade", {})}
+    report, md = laporan(tlab, "trial-cut")
+    cells = trial_row(report)
+    assert cells["Hasil"] == "gagal"
+    assert cells["Pemeriksaan kesehatan"] == "koneksi terputus: uji coba tidak selesai"
+    assert "was lost during the trial" in cells["Alasan / galat"]
+    assert "koneksi terputus" in md
+    # The Server cadangan is back: a rerun of the trial converges there (the passing trial below runs on it).
+    tlab.sh("pc01", "rm -rf /srv/trial-cut")
 
 
 def test_a_server_cadangan_that_does_not_answer_fails_the_trial_with_a_row_saying_so(tlab, tmp_path):

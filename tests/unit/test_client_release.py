@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,39 @@ def test_ere_escape_matches_only_the_name():
     assert cr.ere_escape("siak.client+x") == r"siak\.client\+x"
 
 
+WIN_SHA = "a" * 64
+
+
+def win_probe(current="1.0", **seen):
+    """What probe.ps1 answers on a Windows PC asked about 2.0 (WIN_SHA): parse_probe's keys, and what it was
+    asked about."""
+    answer = {
+        "root": "C:\\ProgramData\\SIAK\\Client",
+        "version": "2.0",
+        "sha256": WIN_SHA,
+        "link": current,
+        "link_is_not_a_link": False,
+        "current_version": current,
+        "current_sha256": WIN_SHA if current == "2.0" else "b" * 64,
+        "target_exists": "target_sha256" in seen,
+        "target_sha256": None,
+        "pids": [],
+    }
+    return dict(answer, **seen)
+
+
+def test_the_windows_probe_answers_with_the_keys_the_linux_probe_is_read_into():
+    script = (REPO / "roles" / "client_rollout" / "files" / "windows" / "probe.ps1").read_text()
+    written = set(re.findall(r"^\s+(\w+) = ", script[script.index("$Ansible.Result = @{") :], re.M))
+    linux = set(cr.parse_probe("@@link\n@@pids\n@@end\n"))
+    assert linux | {"root", "version", "sha256", "legacy_state"} == written
+    assert f"'{cr.MARKER}'" in script and f"'{cr.CURRENT}'" in script and f"'{cr.RELEASES}'" in script
+    outcome = cr.windows_probe(win_probe())
+    assert outcome["release_path"] == "C:\\ProgramData\\SIAK\\Client\\releases\\2.0"
+    assert (outcome["action"], outcome["problem"]) == (cr.INSTALL, "")
+    assert cr.windows_probe(win_probe(target_sha256=WIN_SHA))["action"] == cr.SWITCH
+
+
 @pytest.mark.parametrize(
     ("probe", "windows", "status", "version"),
     [
@@ -185,7 +219,11 @@ def test_ere_escape_matches_only_the_name():
             "2.0",
         ),
         ({"status": "pending", "previous_version": "1.0", "in_use": [42]}, False, "pending", "1.0"),
-        ({"result": {"status": "pending", "previous_version": "1.0", "in_use": []}}, True, "pending", "1.0"),
+        ({"result": win_probe()}, True, "pending", "1.0"),
+        ({"result": win_probe(current="2.0")}, True, "already_current", "2.0"),
+        # A release of the target version with another checksum, or a current that is not a junction: failed.
+        ({"result": win_probe(target_sha256="c" * 64)}, True, "failed", "1.0"),
+        ({"result": win_probe(link_is_not_a_link=True)}, True, "failed", "1.0"),
     ],
 )
 def test_the_state_of_a_pc_after_the_probe(probe, windows, status, version):
@@ -229,9 +267,7 @@ def test_report_rows_come_from_what_each_pc_registered():
         {
             "inventory_hostname": "win01",
             "group_names": ["workstations", "windows_workstations"],
-            "__client_rollout_probe": {
-                "result": {"status": "pending", "previous_version": "1.0", "in_use": []}
-            },
+            "__client_rollout_probe": {"result": win_probe()},
             "__client_rollout_result": {"status": "failed", "message": "unpack failed"},
         },
     ]

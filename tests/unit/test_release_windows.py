@@ -227,6 +227,10 @@ def test_the_windows_lock_writes_the_record_the_linux_lock_reads():
     # The record is the action's holder (the same dict the Linux module writes) plus token, run_id, about.
     for name in ("$Path.guard", "$before.token", "ConvertFrom-Json", "Move-Item"):
         assert name in script
+    # The locked host's boot, under the name the Linux module writes it (module_utils/run_lock.take).
+    linux = (REPO / "plugins" / "module_utils" / "run_lock.py").read_text()
+    assert "target_boot_id=boot_id()" in linux
+    assert "-NotePropertyName target_boot_id" in script and "LastBootUpTime" in script
     holder, _token = action.this_run({"siak_run_id": "r1"}, 1_700_000_000)
     assert {"user", "host", "boot_id", "pid", "pid_start", "since", "since_epoch"} <= set(holder)
     record = dict(holder, token="t", run_id="r1", about={"kind": "app"})
@@ -257,7 +261,18 @@ def test_a_windows_pcs_recorded_leftovers_reach_its_report_row():
     host = {
         "inventory_hostname": "win01",
         "group_names": ["workstations", "windows_workstations"],
-        "__client_rollout_probe": {"result": {"status": "pending", "previous_version": "1.0", "in_use": []}},
+        "__client_rollout_probe": {
+            "result": {
+                "root": "C:\\SIAK",
+                "version": "2.0",
+                "sha256": "a" * 64,
+                "link": "1.0",
+                "current_version": "1.0",
+                "current_sha256": "b" * 64,
+                "target_exists": False,
+                "pids": [],
+            }
+        },
         "__client_rollout_result": {
             "status": "updated",
             "to_version": "2.0",
@@ -292,3 +307,53 @@ def test_windows_release_paths_have_single_backslashes():
         "C:\\SIAK\\app\\releases\\.2.0.partial-ab12",
         "C:\\SIAK\\app\\.incoming\\siak-app-2.0.zip.ab12.part",
     ]
+
+
+def test_the_windows_rollback_gives_the_switch_every_plan_key_it_reads():
+    rollback = list(walk(tasks(REPO / "roles" / "release" / "tasks" / "rollback.yml")))
+    (switch,) = [t for t in rollback if t.get("ansible.builtin.include_tasks") == "windows/switch.yml"]
+    read = set(re.findall(r"__release_plan\.(\w+)", (WIN / "switch.yml").read_text()))
+    assert read and read <= set(switch["vars"]["__release_plan"])
+    assert switch["vars"]["__release_switch_kind"] == "rollback"
+    # The folder is read by the same Windows state read as the upgrade's, and the lock is the same file.
+    assert any(t.get("ansible.builtin.include_tasks") == "windows/state.yml" for t in rollback)
+    keep = next(t for t in rollback if "__rollback_lock_path" in t.get("ansible.builtin.set_fact", {}))
+    assert keep["ansible.builtin.set_fact"]["__rollback_lock_path"].endswith(rl.LOCK_NAME)
+    locks = [t["dukcapil.siak.run_lock"]["path"] for t in rollback if "dukcapil.siak.run_lock" in t]
+    assert locks == ["{{ __rollback_lock_path }}"] * 2
+
+
+def test_a_windows_pc_has_the_linux_pcs_release_layout():
+    from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
+
+    client = REPO / "roles" / "client_rollout"
+    files = client / "files" / "windows"
+    update = list(walk(tasks(client / "tasks" / "windows" / "update.yml")))
+    # The marker, the releases folder, the current junction and .incoming: the Linux PC's names.
+    for name in ("probe.ps1", "unpack.ps1", "prune.ps1"):
+        assert f"'{cr.MARKER}'" in (files / name).read_text(), name
+    for name in ("leftovers.ps1", "cleanup.ps1"):
+        assert f"'{rl.INCOMING}'" in (files / name).read_text(), name
+    text = (client / "tasks" / "windows" / "update.yml").read_text()
+    assert f"\\\\{rl.INCOMING}\\\\" in text and "\\\\current" in text
+    # current is switched by the server's own junction switch (one script), previous kept.
+    ps = [t for t in update if "ansible.windows.win_powershell" in t]
+    (switch,) = [t for t in ps if "switch_link.ps1" in str(t)]
+    params = switch["ansible.windows.win_powershell"]["parameters"]
+    assert "release/files/windows/switch_link.ps1" in switch["ansible.windows.win_powershell"]["script"]
+    assert params["KeepPrevious"] is True and set(params) == {"Root", "Name", "Previous", "KeepPrevious"}
+    server = tasks(WIN / "switch_link.yml")[0]["ansible.windows.win_powershell"]
+    assert set(server["parameters"]) == set(params) and "windows/switch_link.ps1" in server["script"]
+    # What the PC read is decided on the controller with the Linux PC's code, never in PowerShell.
+    assert (
+        "dukcapil.siak.client_windows_probe" in text
+        and "already_current" not in (files / "probe.ps1").read_text()
+    )
+    # A failure removes the release this run staged, unless current or previous points at it.
+    (cleanup,) = [t for t in ps if "windows/cleanup.ps1" in str(t)]
+    assert (
+        "__client_rollout_unpack is changed"
+        in cleanup["ansible.windows.win_powershell"]["parameters"]["Staged"]
+    )
+    script = (files / "cleanup.ps1").read_text()
+    assert "$Staged -and $live -notcontains $Version" in script

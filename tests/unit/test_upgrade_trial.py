@@ -84,6 +84,69 @@ def test_the_jadwal_uji_coba_says_the_server_cadangan_was_not_reachable():
     assert cells["Versi di Server cadangan (dari → ke)"] == "aplikasi - → -\nproxy - → -"
 
 
+def lost_midway(reachable=False, task="Release | Run the before-switch hook", msg=""):
+    return {
+        "upgrade_trial_reach": {
+            "cadangan": {"reachable": reachable, "stopped_at": task, "connection_lost": True, "message": msg}
+        }
+    }
+
+
+def test_a_trial_whose_connection_was_lost_midway_fails_saying_so_whatever_was_published():
+    unknown = {
+        **updated(to=None, result="unknown"),
+        "message": "cadangan: the connection to the server was lost",
+    }
+    for app in (None, unknown, updated()):
+        results = dict(lost_midway(), **published(app)) if app else lost_midway()
+        found = judge(["cadangan"], results, TARGETS, HTTP)
+        row = found["rows"]["cadangan"]
+        assert not found["go_ahead"] and found["failed"] == ["cadangan"]
+        assert (row["result"], row["health"]) == ("failed", "connection_lost")
+        head = "cadangan: the connection to the Server cadangan was lost during the trial"
+        # The task is named when no part published a result of its own (which names it).
+        where = ' (at "Release | Run the before-switch hook")' if app is None else ""
+        assert row["message"].startswith(head + where + "; it does not answer now"), row["message"]
+        if app is unknown:
+            assert row["message"].endswith("; cadangan: the connection to the server was lost")
+        # Never the words of a host that did not answer before the trial began.
+        assert "did not run" not in row["message"]
+    # It answered again when the trial's rescue looked: the trial still did not finish.
+    row = judge(["cadangan"], lost_midway(reachable=True), TARGETS, HTTP)["rows"]["cadangan"]
+    assert row["result"] == "failed" and row["message"].endswith("the trial did not finish")
+
+
+def test_a_trial_stopped_before_any_part_published_names_the_task_that_stopped_it():
+    stopped = {
+        "upgrade_trial_reach": {
+            "cadangan": {
+                "reachable": True,
+                "stopped_at": "Release | Open the folder",
+                "connection_lost": False,
+                "message": "not enough free space",
+            }
+        }
+    }
+    row = judge(["cadangan"], stopped, TARGETS, HTTP)["rows"]["cadangan"]
+    assert (row["result"], row["health"]) == ("failed", "not_known")
+    assert (
+        row["message"] == 'cadangan: the trial stopped at "Release | Open the folder": not enough free space'
+    )
+    # A part that published its failure speaks for itself; the stop adds nothing.
+    app = {**updated(to="1.0", result="rolled_back"), "message": "cadangan: health check failed on :8080"}
+    row = judge(["cadangan"], dict(stopped, **published(app)), TARGETS, HTTP)["rows"]["cadangan"]
+    assert row["message"] == "cadangan: health check failed on :8080" and row["health"] == "unhealthy"
+
+
+def test_the_jadwal_uji_coba_says_the_connection_was_lost_during_the_trial():
+    row = judge(["cadangan"], lost_midway(), TARGETS, HTTP)["rows"]["cadangan"]
+    ctx = context(full_run(trial_results(row, {"servers": ["cadangan"], "skip_reason": ""})))
+    trial = next(s for s in ctx["outputs"] if s["step"] == "prepare_trial")
+    cells = dict(zip(trial["columns"], trial["rows"][0]["cells"], strict=True))
+    assert cells["Pemeriksaan kesehatan"] == "koneksi terputus: uji coba tidak selesai"
+    assert cells["Hasil"] == "gagal" and "was lost during the trial" in cells["Alasan / galat"]
+
+
 def test_a_trial_without_a_health_check_proves_nothing_and_fails():
     found = judge(["cadangan"], published(updated(), updated()), TARGETS, {"cadangan": {"app": "none"}})
     assert not found["go_ahead"]

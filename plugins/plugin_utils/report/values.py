@@ -129,6 +129,7 @@ VALUES = {
     "not_checked": N_("not checked"),
     "not_known": N_("not known"),
     "unreachable": N_("not reachable: the trial did not run"),
+    "connection_lost": N_("connection lost: the trial did not finish"),
     "app": N_("application"),
     "proxy": N_("proxy"),
     # What a cut-off backup run left behind (the backup's step 1 cleans it up).

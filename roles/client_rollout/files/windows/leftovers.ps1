@@ -1,5 +1,5 @@
 # Langkah 10, under the PC's lock: remove what a cut-off run left - unpack folders (releases\.<version>.partial*)
-# and downloads cut short (incoming\*.part) - and say what was removed, as the Linux install does (cleaned).
+# and downloads cut short (.incoming\*.part) - and say what was removed, as the Linux install does (cleaned).
 param(
     [Parameter(Mandatory)][string]$Root
 )
@@ -10,7 +10,7 @@ $releases = Join-Path -Path $Root -ChildPath 'releases'
 if (Test-Path -LiteralPath $releases) {
     $gone += @(Get-ChildItem -LiteralPath $releases -Directory -Force | Where-Object { $_.Name.StartsWith('.') } | ForEach-Object { $_.FullName })
 }
-$incoming = Join-Path -Path $Root -ChildPath 'incoming'
+$incoming = Join-Path -Path $Root -ChildPath '.incoming'
 if (Test-Path -LiteralPath $incoming) {
     $gone += @(Get-ChildItem -LiteralPath $incoming -File -Force -Filter '*.part' | ForEach-Object { $_.FullName })
 }
