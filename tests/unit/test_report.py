@@ -265,7 +265,7 @@ def test_the_release_and_rollout_outcomes_the_office_needs_are_on_the_form():
     cells = dict(zip(app["columns"], app["rows"][0]["cells"], strict=True))
     assert look in cells["Alasan / galat"] and app["rows"][0]["problem"]
     assert cells["Checksum SHA-256"] == "pemeriksaan checksum dilewati menurut inventaris"
-    assert cells["Sisa run yang terputus, dibereskan lebih dulu"] == (
+    assert cells["Ditemukan di server, dibereskan lebih dulu"] == (
         "sisa run yang terputus dihapus: /srv/siak/.incoming/2.0.0.part"
     )
     clients = sections["update_clients"]

@@ -50,7 +50,7 @@ LABELS = {
     "hypervisor": N_("Started through"),
     "logged_in_as": N_("Logged in as"),
     "cleaned": N_("Left by a cut-off run, cleaned up"),
-    "reconciled": N_("Left by a cut-off run, put right first"),
+    "reconciled": N_("Found on the server and put right first"),
     # Step 1 of SOP-PIAK-15, the preparation (Jadwal uji coba).
     "answers": N_("Answers"),
     "logged_in": N_("Logged in"),
