@@ -6,7 +6,6 @@ the foreground, so a test owns its process and reads its access log.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import socket
 import subprocess
@@ -25,14 +24,6 @@ def _distpoint_module():
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def make_package(folder: Path, version: str, payload_bytes: int = 4096) -> tuple[Path, str]:

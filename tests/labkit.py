@@ -225,3 +225,10 @@ def laporan(lab: LabHandle, run_id: str) -> tuple[dict, str]:
     assert (folder / f"laporan-{run_id}.json").is_file(), result.stdout + result.stderr
     data = json.loads((folder / f"laporan-{run_id}.json").read_text())
     return data, (folder / f"laporan-{run_id}.md").read_text()
+
+
+def pdf_text(path: Path | str) -> str:
+    """The text of a rendered PDF (a Laporan, a Buku Agenda page) in its layout, as pdftotext gives it."""
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout

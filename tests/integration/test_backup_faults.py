@@ -23,7 +23,7 @@ import pytest
 from test_backup import PASSWORD, ROOT, backup, backup_laporan, folders, newest_run, seed_backup, sh
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from labkit import BIN, REPO, laporan, run_results
+from labkit import BIN, REPO, laporan, pdf_text, run_results
 
 LOCK = f"{ROOT}/.siak-backup.lock"
 PARAM = f"{ROOT}/.siak-backup-param"
@@ -562,12 +562,7 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
         "flashdisk": "ya",
         "disk2": "TIDAK",
     }
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(folder / f"laporan-{run_id}.pdf"), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = pdf_text(folder / f"laporan-{run_id}.pdf")
     assert "LAPORAN UJI PEMULIHAN" in text and "Salinan rusak" in text and "KABID PIAK" in text
     assert (
         sh(lab, "siak-db", f"ls -a {PARAM} {LOCK} {ROOT}/export/siak-restore-drill.dmp 2>/dev/null || true")

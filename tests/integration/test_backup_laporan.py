@@ -22,7 +22,7 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import model
 from test_backup import ROOT, sh
 from test_backup_faults import _hours_outside, standin
 
-from labkit import BIN, REPO
+from labkit import BIN, REPO, pdf_text
 
 CHAIN = ["Administrator Database", "KASI SIAK", "KABID PIAK"]
 STEPS = (
@@ -99,12 +99,7 @@ def test_an_ordinary_backup_laporan(db, tmp_path):
         assert cells["Hasil"] == "terverifikasi" and cells["Checksum SHA-256"] == digest
         assert cells["Berkas backup"] == "master.dmp" and cells["Folder"] == f"{ROOT}/07022027"
         assert chain_of(report) == CHAIN
-        text = subprocess.run(
-            ["pdftotext", "-layout", str(folder / f"laporan-{rid}.pdf"), "-"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        text = pdf_text(folder / f"laporan-{rid}.pdf")
         flat = re.sub(r"\s+", " ", text)
         for words in ("Laporan Data Backup Database", *CHAIN, digest[:32]):
             assert words in flat, words

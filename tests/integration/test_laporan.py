@@ -20,7 +20,7 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import model
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
 
 from client_rollout_kit import make_package
-from labkit import BIN, REPO, lab_seed, make_lab
+from labkit import BIN, REPO, lab_seed, make_lab, pdf_text
 
 PCS = ("pc01", "pc02", "pc03")
 SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
@@ -72,12 +72,6 @@ def run_id(result):
     found = re.search(r"jalan (\S+) \(upgrade\.yml\)", result.stdout)
     assert found, result.stdout + result.stderr
     return found.group(1)
-
-
-def pdf_text(path):
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
 
 
 def agenda_verdicts(lab, rid):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from labkit import BIN, REPO
+from labkit import BIN, REPO, pdf_text
 
 # The wrapper reads the agenda the callback writes: without the callback there is nothing to test live.
 pytestmark = pytest.mark.skipif(
@@ -50,12 +50,6 @@ def report_dir(out: Path, rid: str) -> Path:
 def laporan(out: Path, rid: str, suffix: str, lang: str = "id") -> Path:
     """One run's Laporan file: named by the run id, in the folder of the run."""
     return report_dir(out, rid) / f"{'laporan' if lang == 'id' else 'report'}-{rid}.{suffix}"
-
-
-def pdf_text(path: Path) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
 
 
 def agenda(out: Path, rid: str) -> list[dict]:
