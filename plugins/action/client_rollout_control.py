@@ -31,6 +31,7 @@ from ansible_collections.dukcapil.siak.plugins.action.distribution_point import 
 )
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import file_sha256
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import client_rollout_report as crr
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say, say_all
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import results_channel
 
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import runid
@@ -80,18 +81,19 @@ class ActionModule(ActionBase):
         return result
 
     def _plan(self, args, task_vars):
+        lang = run_lang()
         problem = crr.check_inputs(args)
         if problem:
-            raise AnsibleActionFail(problem)
+            raise AnsibleActionFail(say(problem, lang))
         paths = [p for p in dict.fromkeys([args["package_path"], args["windows_package_path"]]) if p]
         sums = {}
         for path in paths:
             if not os.path.isfile(os.path.expanduser(path)):
-                raise AnsibleActionFail(f"the package {path} is not a file on the controller")
+                raise AnsibleActionFail(say(crr.package_missing(path), lang))
             sums[path] = file_sha256(os.path.expanduser(path))
         problem = crr.checksum_mismatch(args, sums)
         if problem:
-            raise AnsibleActionFail(problem)
+            raise AnsibleActionFail(say(problem, lang))
         plan = crr.plan(args, sums, datetime.datetime.now().astimezone())
         # Step 9's notice, rendered once here rather than once per workstation (a template per PC costs each
         # worker about 10 ms of CPU): the same text goes to every Linux PC.
@@ -133,16 +135,17 @@ class ActionModule(ActionBase):
         if args["stop_distribution_point"] and args["pidfile"]:
             stopped_pid = stop_server({}, args["pidfile"]).get("pid")
         text = crr.summary(plan.get("version", ""), rows, rerun_list, runid.current())
+        lang = run_lang()
         return dict(
             changed=False,
-            msg=text,
+            msg=say(text, lang),
             paths=paths,
             totals=crr.totals(rows),
             pending=pending,
-            verdict=crr.verdict(rows, stop, text, rerun_list),
+            verdict=say(crr.verdict(rows, stop, text, rerun_list), lang),
             distribution_point_pid=stopped_pid,
             # Through the results channel (docs/agenda-format.md, "Results"), for every workstation of the run.
-            **self._publish(crr.agenda_results(rows, plan.get("sha256", ""), stop), task_vars),
+            **self._publish(say_all(crr.agenda_results(rows, plan.get("sha256", ""), stop), lang), task_vars),
         )
 
     @staticmethod

@@ -20,7 +20,11 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import file_sha256
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.client_rollout_report import checksum_problem
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.client_rollout_report import (
+    checksum_problem,
+    package_missing,
+)
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say
 
 SERVER = os.path.join(
     os.path.dirname(__file__), "..", "..", "roles", "client_rollout", "files", "distpoint.py"
@@ -110,14 +114,14 @@ class ActionModule(ActionBase):
 
         for path in args["packages"]:
             if not os.path.isfile(path):
-                raise AnsibleActionFail(f"the package {path} is not a file on the controller")
+                raise AnsibleActionFail(say(package_missing(path), run_lang()))
             result["sha256"][path] = file_sha256(path)
         problem = checksum_problem(
             (path, str(given), result["sha256"].get(os.path.expanduser(path)))
             for path, given in args["expected_sha256"].items()
         )
         if problem:
-            raise AnsibleActionFail(problem)
+            raise AnsibleActionFail(say(problem, run_lang()))
         if args["state"] == "checked" or self._task.check_mode:
             return result
 

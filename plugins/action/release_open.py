@@ -29,16 +29,30 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.plugins.test.core import version_compare
 
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import (
+    Joined,
+    Said,
+    gettext_for,
+    run_lang,
+    say,
+)
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_artifact import (
     unpacked_estimate,
 )
 from ansible_collections.dukcapil.siak.plugins.module_utils import release as release_utils
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute, lock_ref
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report.values import (
+    reconciled as reconciled_lines,
+)
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_plan import (
+    ARTIFACT_MISSING,
+    ARTIFACT_UNREADABLE,
+    RECONCILED_FIRST,
     decide,
     location_of,
     saying,
     setting_problems,
+    settings_refusal,
 )
 
 
@@ -64,7 +78,14 @@ class _Measure(threading.Thread):
         except AnsibleActionFail as err:
             self.error = str(err.message)
         except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile) as err:
-            self.error = "artifact %s is not a readable tar.gz, tar or zip archive: %s" % (self.path, err)
+            self.error = say(
+                Said(
+                    ARTIFACT_UNREADABLE,
+                    path=self.path,
+                    error=err,
+                ),
+                run_lang(),
+            )
 
 
 class ActionModule(ActionBase):
@@ -86,12 +107,7 @@ class ActionModule(ActionBase):
         )
         problems = setting_problems(settings)
         if problems:
-            return dict(
-                result,
-                failed=True,
-                msg="%s: Langkah %s: the settings for the %s are not usable: %s. Correct them in the inventory or "
-                "the extra variables." % (host, settings["step"], settings["label"], "; ".join(problems)),
-            )
+            return dict(result, failed=True, msg=say(settings_refusal(settings, problems), run_lang()))
         location = location_of(str(args.get("location") or "auto"), str(args["artifact"]))
         windows = boolean(args.get("windows", False), strict=False)
         token = str(args.get("token") or secrets.token_hex(8))
@@ -109,7 +125,10 @@ class ActionModule(ActionBase):
                 return dict(
                     result,
                     failed=True,
-                    msg="artifact %s does not exist on the controller or is not a file" % path,
+                    msg=say(
+                        Said(ARTIFACT_MISSING, path=path),
+                        run_lang(),
+                    ),
                 )
             measure = _Measure(path)
             measure.start()
@@ -143,16 +162,23 @@ class ActionModule(ActionBase):
             version_lt=lambda a, b: version_compare(a, b, "<"),
         )
         reconciled = state.get("reconciled") or []
+        lang = run_lang()
+        message = saying(settings, decided["plan"], check_mode, state)
+        if reconciled:
+            # What the reconcile put right, in the Laporan's own words for it (its "reconciled" column).
+            done = reconciled_lines(reconciled, gettext_for(lang)).replace("\n", "; ")
+            message = Joined([message, Said(RECONCILED_FIRST, done=done)], " ")
         result.update(
             decided,
             state=state,
             artifact_info=info,
             reconciled=reconciled,
             changed=bool(reconciled) and not check_mode,
-            message=saying(settings, decided["plan"], check_mode, state),
+            refusal=say(decided["refusal"], lang),
+            message=say(message, lang),
         )
         if decided["refusal"]:
-            result.update(failed=True, msg=decided["refusal"])
+            result.update(failed=True, msg=result["refusal"])
         return result
 
     def _read_state(self, args, task_vars):

@@ -46,6 +46,8 @@ _value:
 """
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import rollout_state, windows_probe
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.client_rollout_report import CLEANED
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Joined, Said, run_lang, say_all
 
 
 def _get(hv, name, default=None):
@@ -114,8 +116,8 @@ def row(host: str, *, windows: bool, probe: dict, install, record, notice, wave)
     cleaned = list((install or {}).get("cleaned") or (record or {}).get("cleaned") or [])
     base["cleaned"] = cleaned
     if cleaned:
-        said = "removed what a cut-off run left: " + ", ".join(cleaned)
-        base["message"] = f"{base['message']}; {said}" if base["message"] else said
+        said = Said(CLEANED, detail=", ".join(cleaned))
+        base["message"] = Joined([base["message"], said]) if base["message"] else said
     briefed = (
         bool(notice)
         and not notice.get("skipped")
@@ -147,7 +149,7 @@ def client_rollout_rows(hosts, waves=None) -> list[dict]:
                 wave=wave_of.get(name),
             )
         )
-    return sorted(rows, key=lambda r: r["host"])
+    return say_all(sorted(rows, key=lambda r: r["host"]), run_lang())
 
 
 def client_windows_probe(registered):

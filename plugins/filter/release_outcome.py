@@ -11,6 +11,7 @@ version_added: 0.3.0
 description:
   - Takes the release settings and returns result, to_version, live and message, judged from the state the
     role read from the server after the failure (null when it could not be read).
+  - The message is in the run's language (C(SIAK_LANG), Bahasa Indonesia by default).
 options:
   _input:
     description: The settings (host, label, step, version).
@@ -49,13 +50,15 @@ _value:
   type: dict
 """
 
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say_all
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_plan import outcome
 
 
 def release_outcome(
     settings, plan, *, failed_task="?", failed_msg="", failed_result=None, after=None, look=""
 ):
-    return outcome(
+    """The outcome, its message said in the run's language (i18n.run_lang)."""
+    verdict = outcome(
         settings,
         plan,
         failed_task=failed_task,
@@ -64,6 +67,7 @@ def release_outcome(
         after=after,
         look=look,
     )
+    return say_all(verdict, run_lang())
 
 
 class FilterModule:

@@ -13,7 +13,8 @@ description:
     C(windows/state.yml) (V(finish_switch), V(undo_switch), V(check_live) or V(nothing));
     C(release_windows_restore_target) where a restore goes; C(release_windows_health) the live release's health
     from the registered results of C(windows/health.yml); C(release_windows_reconciled) the C(reconciled)
-    entries, the same as the Linux module C(release_state) returns.
+    entries, the same as the Linux module C(release_state) returns. Their reasons are in the run's language
+    (C(SIAK_LANG)).
 options:
   _input:
     description: The folder's state read by C(windows/state.yml) (or, for C(release_windows_health), the health settings).
@@ -34,20 +35,22 @@ _value:
 """
 
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import release_windows as rw
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say_all
 
 
 def release_windows_reconciled(state, cleaned=None, probe=None, repair=None, restore=None):
-    return rw.reconciled(
+    done = rw.reconciled(
         dict(state or {}),
         cleaned=list(cleaned or []),
         probe=probe or None,
         repair=repair or None,
         restore=restore or None,
     )
+    return say_all(done, run_lang())
 
 
 def release_windows_health(health, *results):
-    return rw.health_verdict(dict(health or {}), list(results))
+    return say_all(rw.health_verdict(dict(health or {}), list(results)), run_lang())
 
 
 class FilterModule:

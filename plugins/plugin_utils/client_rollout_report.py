@@ -6,6 +6,8 @@ No I/O: the action plugin client_rollout_control reads the rows and writes the r
 The Laporan update aplikasi SIAK pada klien is the run's Laporan (plugins/plugin_utils/report/), made from the results
 published here.
 A row is one workstation's outcome (plugins/filter/client_rollout_rows.py).
+Its sentences for the operator are catalogue messages (`i18n.Said`, English as `str()`), said in the run's
+language where the action and the filter hand them to Ansible (`i18n.say_all(..., i18n.run_lang())`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,20 @@ import datetime
 import os
 
 from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Joined, Said
 
 STATUSES = ("updated", "already_current", "offline", "in_use", "failed", "not_started")
+# The statuses as the operator's summary line counts them.
+STATUS_WORDS = {
+    "updated": N_("updated"),
+    "already_current": N_("already current"),
+    "offline": N_("offline"),
+    "in_use": N_("in use"),
+    "failed": N_("failed"),
+    "not_started": N_("not started"),
+}
+# What a row says of the leftovers its install removed (the Laporan's words for the same).
+CLEANED = N_("removed what a cut-off run left: {detail}")
 # A rerun (--limit @ the rerun list) picks these up.
 PENDING = ("offline", "in_use", "failed", "not_started")
 
@@ -73,49 +87,78 @@ def _stopped(stop: dict | None) -> bool:
     return bool(value)
 
 
-def stop_reason(stop: dict | None) -> str:
+def stop_reason(stop: dict | None) -> Said | str:
     """Why the rollout stopped before every wave ran, or "" when it did not stop."""
     if not _stopped(stop):
         return ""
     stop = stop or {}
-    return (
-        f"the rollout stopped after wave {stop.get('wave')} ({len(stop.get('failed') or [])} of "
-        f"{stop.get('size')} failed, threshold {stop.get('threshold')}%)."
+    return Said(
+        N_("the rollout stopped after wave {wave} ({failed} of {size} failed, threshold {threshold}%)."),
+        wave=stop.get("wave"),
+        failed=len(stop.get("failed") or []),
+        size=stop.get("size"),
+        threshold=stop.get("threshold"),
     )
 
 
-def summary(version: str, rows: list[dict], rerun_list: str, run_id: str) -> str:
+def summary(version: str, rows: list[dict], rerun_list: str, run_id: str) -> Said:
     """One line for the operator: how many PCs ended in which status, where each PC's outcome is, how to rerun."""
     count = totals(rows)
-    parts = ", ".join(f"{s} {n}" for s, n in count.items() if n) or "none"
-    text = (
-        f"Langkah 10 (update_clients): {version} on {len(rows)} workstation(s): {parts}. "
-        f"Each PC's outcome is in the Laporan: siak-sop report {run_id}. "
-    )
+    parts = [
+        Said(N_("{status} {count}"), status=Said(STATUS_WORDS[s]), count=n) for s, n in count.items() if n
+    ]
+    said = [
+        Said(
+            N_(
+                "Langkah 10 (update_clients): {version} on {n} workstation(s): {parts}. Each PC's outcome is in "
+                "the Laporan: siak-sop report {run_id}."
+            ),
+            version=version,
+            n=len(rows),
+            parts=Joined(parts, ", ") if parts else Said(N_("none")),
+            run_id=run_id,
+        )
+    ]
     if count["offline"] + count["in_use"] + count["not_started"] > 0:
-        text += f"Offline or busy PCs: rerun with --limit @{rerun_list}"
-    return text
+        said.append(Said(N_("Offline or busy PCs: rerun with --limit @{rerun_list}"), rerun_list=rerun_list))
+    return Joined(said, " ")
 
 
-def verdict(rows: list[dict], stop: dict | None, summary_text: str, rerun_list: str) -> str:
+def verdict(rows: list[dict], stop: dict | None, summary_text: str, rerun_list: str) -> Said | str:
     """Why the run fails (a stopped rollout or a failed workstation), or "" when it does not."""
     failed = [r for r in rows if r["status"] == "failed"]
     if not _stopped(stop) and not failed:
         return ""
-    why = stop_reason(stop) or f"{len(failed)} workstation(s) failed."
+    why = stop_reason(stop) or Said(N_("{n} workstation(s) failed."), n=len(failed))
     listed = "; ".join(f"{r['host']}: {r['message']}" for r in failed)
-    return (
-        f"{summary_text} Langkah 10 (update_clients): {why} Failed: {listed}. The other workstations keep "
-        "their old version. Fix the cause (the distribution point, the package or its checksum), then rerun "
-        f"with --limit @{rerun_list}."
+    return Joined(
+        [
+            summary_text,
+            Said(
+                N_(
+                    "Langkah 10 (update_clients): {why} Failed: {listed}. The other workstations keep their old "
+                    "version. Fix the cause (the distribution point, the package or its checksum), then rerun "
+                    "with --limit @{rerun_list}."
+                ),
+                why=why,
+                listed=listed,
+                rerun_list=rerun_list,
+            ),
+        ],
+        " ",
     )
+
+
+def package_missing(path: str) -> Said:
+    """The error when the package given on the controller is not a file there."""
+    return Said(N_("the package {path} is not a file on the controller"), path=path)
 
 
 def _sha(value: str) -> str:
     return cr.sha256_text(value or "")
 
 
-def check_inputs(args: dict) -> str:
+def check_inputs(args: dict) -> Said | str:
     """Why the rollout's inputs do not hang together (for the operator, with the fix), or ""."""
     version = args.get("version") or ""
     path = args.get("package_path") or ""
@@ -129,15 +172,19 @@ def check_inputs(args: dict) -> str:
     )
     if ok:
         return ""
-    return (
-        "Langkah 10 (update_clients): the client rollout needs client_rollout_version (letters, digits, '.', '_', "
-        f"'+', '-'; got '{version}'), the package's SHA-256 or its path on the controller, and where workstations "
-        "get it (client_rollout_package_url, client_rollout_serve with client_rollout_package_path, or "
-        "client_rollout_transfer=push). Set them in group_vars or with -e, see docs/client-rollout.md."
+    return Said(
+        N_(
+            "Langkah 10 (update_clients): the client rollout needs client_rollout_version (letters, digits, '.', "
+            "'_', '+', '-'; got '{version}'), the package's SHA-256 or its path on the controller, and where "
+            "workstations get it (client_rollout_package_url, client_rollout_serve with "
+            "client_rollout_package_path, or client_rollout_transfer=push). Set them in group_vars or with -e, "
+            "see docs/client-rollout.md."
+        ),
+        version=version,
     )
 
 
-def checksum_mismatch(args: dict, sums: dict[str, str]) -> str:
+def checksum_mismatch(args: dict, sums: dict[str, str]) -> Said | str:
     """The error when a package on the controller does not have the SHA-256 given for it, or ""."""
     path, windows_path = args.get("package_path") or "", args.get("windows_package_path") or ""
     expected = {}
@@ -149,7 +196,7 @@ def checksum_mismatch(args: dict, sums: dict[str, str]) -> str:
     return checksum_problem((name, given, sums.get(name)) for name, given in expected.items())
 
 
-def checksum_problem(checks) -> str:
+def checksum_problem(checks) -> Said | str:
     """The error for the first package whose SHA-256 on the controller is not the one given, or "".
 
     ``checks``: (the package's name as given, the SHA-256 given, the SHA-256 computed or None).
@@ -157,9 +204,14 @@ def checksum_problem(checks) -> str:
     for name, given, got in checks:
         wanted = _sha(given)
         if wanted and got and got != wanted:
-            return (
-                f"the package {name} on the controller has SHA-256 {got}, not {wanted}. Correct the path or "
-                "the checksum before any workstation is touched"
+            return Said(
+                N_(
+                    "the package {name} on the controller has SHA-256 {got}, not {wanted}. Correct the path or "
+                    "the checksum before any workstation is touched"
+                ),
+                name=name,
+                got=got,
+                wanted=wanted,
             )
     return ""
 

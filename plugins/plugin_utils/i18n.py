@@ -11,6 +11,21 @@ ones to the catalogue for translation and drops the unused ones.
 The catalogue is read with Babel and compiled in memory on first use, so the `.po` file people edit
 is the only copy: no compiled `.mo` can go stale. `python -m siak_sop.catalogue check` lists messages of
 the code and templates that the catalogue lacks or leaves untranslated (the unit tests run the same check).
+
+The language of a playbook run. What the roles and their plugins say at run time (a release's plan and
+outcome, a refusal, a rollout's stop reason) is rendered once, when it is said, in the run's language:
+`SIAK_LANG` (Bahasa Indonesia when unset), read by `run_lang()` and by nothing else. Every plugin that puts
+words into a task's message or a published result (actions, filters, the `said` filter of the YAML
+sentences) renders through `say(..., run_lang())`; the `dukcapil.siak.laporan` callback's `lang` option reads
+the same variable, and `siak-sop run --lang` passes it to the ansible-playbook it starts. So the agenda and the
+Laporan of one run are in one language. Why not keep the message and its values in the results and render
+them only when a Laporan is made: the agenda is the signed record of what the run said, and what it said to
+the operator on the terminal must be the words the agenda keeps; a rebuilt `siak-sop report --lang en` of an
+Indonesian run translates the Laporan's own words, and shows the hosts' reasons as the run recorded them.
+The language is read from the environment rather than a variable of the play because it belongs to the
+reader, not the inventory, and the controller's forked workers all inherit it. Modules that run on a
+managed host know no language: where their words reach an office verbatim, they return values and the
+sentence is built on the controller.
 """
 
 from __future__ import annotations
@@ -84,6 +99,18 @@ def current() -> str:
     return str(_current["lang"])
 
 
+RUN_LANG_ENV = "SIAK_LANG"
+
+
+def run_lang() -> str:
+    """The language of a playbook run's words (module docstring): $SIAK_LANG, else Bahasa Indonesia. Read
+    once per process; the one place a plugin learns the run's language."""
+    with _lock:
+        if "run" not in _current:
+            _current["run"] = check_lang(os.environ.get(RUN_LANG_ENV))
+        return str(_current["run"])
+
+
 def tr(message: str) -> str:
     """The message in the current language."""
     return translations(_current["lang"]).gettext(message)
@@ -143,6 +170,15 @@ class Said(str):
         return self
 
 
+class Joined(Said):
+    """Several sentences (or `Said` pieces) said one after the other, `sep` between them, each in the reader's
+    language: a list of problems, a sentence with an optional second one."""
+
+    def __new__(cls, parts: Iterable[Any], sep: str = "; ") -> Joined:
+        values = {f"part{index}": part for index, part in enumerate(parts)}
+        return super().__new__(cls, sep.join("{%s}" % name for name in values), **values)
+
+
 # The reasons a file cannot be read that a person meets, said in the reader's language (the C library's
 # own words, `OSError.strerror`, are English whatever the language).
 OS_REASONS = {
@@ -171,6 +207,18 @@ def say(text: Any, lang: str | None = None) -> str:
         }
         return translate(text.message).format(**values)
     return str(text)
+
+
+def say_all(value: Any, lang: str | None = None) -> Any:
+    """`value` with every `Said` in it (in a mapping or a list, at any depth) said in `lang`: what a plugin
+    hands to Ansible, which keeps plain strings."""
+    if isinstance(value, Said):
+        return say(value, lang)
+    if isinstance(value, dict):
+        return {key: say_all(item, lang) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [say_all(item, lang) for item in value]
+    return value
 
 
 def lang_from_argv(argv: Iterable[str]) -> str:

@@ -7,12 +7,15 @@ there. Its steps are the role's windows/*.yml tasks; what to do and what was don
 controller, so that the report gets the same records as from a Linux host: the same switch journal fields
 (JOURNAL_FIELDS, written by windows/switch.yml and read back by windows/state.yml), the same ``reconciled``
 entries (what: cleaned, completed_switch, restored, restore_failed, started, start_failed) and the same
-``healthy``/``health_error`` of the live release. Pure: no hosts, no files.
+``healthy``/``health_error`` of the live release. Pure: no hosts, no files. Its own words (why a release is
+not healthy) are catalogue messages, said in the run's language by the filter (filter/release_windows.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
 
 # The switch journal, as release.switch writes it on Linux (``pid`` there is the module's process; a Windows
 # switch runs as several tasks and records none).
@@ -73,7 +76,8 @@ def health_verdict(health: dict[str, Any] | None, results: list[dict[str, Any] |
     failed = [r for r in ran if r.get("failed") or r.get("unreachable")]
     if not failed:
         return {"healthy": True, "health_error": ""}
-    why = str(failed[0].get("msg") or "the health check failed").strip().splitlines()[0][:300]
+    msg = str(failed[0].get("msg") or "").strip()
+    why = msg.splitlines()[0][:300] if msg else Said(N_("the health check failed"))
     return {"healthy": False, "health_error": why}
 
 
@@ -114,12 +118,12 @@ def reconciled(
         if repair and repair.get("ok"):
             done.append({"what": "completed_switch", "release": journal.get("to")})
         elif restore:
-            done.append(restored(journal.get("to"), (repair or {}).get("error") or "not healthy"))
+            done.append(restored(journal.get("to"), (repair or {}).get("error") or Said(N_("not healthy"))))
     elif kind == UNDO_SWITCH:
         if restore:
-            done.append(restored(journal.get("to"), "the switch was cut off"))
+            done.append(restored(journal.get("to"), Said(N_("the switch was cut off"))))
     elif kind == CHECK_LIVE and probe and probe.get("healthy") is False and repair:
-        why = probe.get("health_error") or "it does not answer"
+        why = probe.get("health_error") or Said(N_("it does not answer"))
         if repair.get("ok"):
             done.append({"what": "started", "release": cur, "error": why})
         elif restore:

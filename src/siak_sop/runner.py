@@ -372,6 +372,22 @@ class CloseWatch:
         return False
 
 
+def playbook_env(request: RunRequest, agenda_dir: Path) -> dict[str, str]:
+    """The environment of a playbook the wrapper starts: its run id, where it writes, and its language."""
+    return {
+        "SIAK_RUN_ID": request.run_id,
+        "SIAK_OUTPUT_DIR": str(request.output_dir),
+        "SIAK_AGENDA_DIR": str(agenda_dir),
+        # The run's language (i18n.run_lang): what the roles say, in the agenda, is in the Laporan's language.
+        "SIAK_LANG": request.lang,
+        # ansible-runner turns host key checking off unless told; the lab and offices check keys.
+        "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
+        # The log beside the report is for reading, not a terminal: no colour codes.
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+    }
+
+
 def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None] | None = None) -> RunResult:
     """Run the playbook; follow its agenda; cancel at a hard limit or on Ctrl-C.
 
@@ -393,16 +409,9 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
         "running_step": None,
     }
     envvars = {
-        "SIAK_RUN_ID": request.run_id,
-        "SIAK_OUTPUT_DIR": str(request.output_dir),
+        **playbook_env(request, request.agenda_dir),
         # The dukcapil.siak.laporan callback leaves the Laporan to the wrapper, which knows of cancels.
         "SIAK_WRAPPER": "1",
-        "SIAK_AGENDA_DIR": str(request.agenda_dir),
-        # ansible-runner turns host key checking off unless told; the lab and offices check keys.
-        "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
-        # The log beside the report is for reading, not a terminal: no colour codes.
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
         **callbacks_env(),
         **config_env(),
     }
@@ -544,15 +553,7 @@ def cleanup_after_cancel(request: RunRequest) -> CleanupResult | None:
     private = request.output_dir / "runner" / f"{request.run_id}-cleanup"
     private.mkdir(parents=True, mode=0o700, exist_ok=True)
     request.report_dir.mkdir(parents=True, exist_ok=True, mode=0o750)
-    envvars = {
-        "SIAK_RUN_ID": request.run_id,
-        "SIAK_OUTPUT_DIR": str(request.output_dir),
-        "SIAK_AGENDA_DIR": str(request.report_dir / "cleanup-agenda"),
-        "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-    }
-    envvars.update(config_env())
+    envvars = {**playbook_env(request, request.report_dir / "cleanup-agenda"), **config_env()}
     cleanup = dataclasses.replace(request, tags=None, skip_tags=None, check=False, diff=False)
     runner = _run(
         ansible_runner,

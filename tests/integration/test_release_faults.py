@@ -255,7 +255,7 @@ def test_a_cut_switch_is_reported_as_the_server_shows_it_and_a_rerun_converges(v
     assert_converged(vm, root, port, version)
     assert server(vm, root, port)["previous"] == "1.0"
     again = upgrade(vm, root, port, releases["2.0"])
-    assert again.returncode == 0 and "is already at version 2.0, running and healthy" in text(again)
+    assert again.returncode == 0 and "sudah pada versi 2.0, berjalan dan sehat" in text(again)
 
 
 @pytest.mark.parametrize("how", ["vm_off", "ssh_killed"])

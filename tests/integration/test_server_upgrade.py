@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,16 @@ def published(vm: LabHandle, role: str) -> dict:
     return run_results(vm, newest_run(vm))[role]["siak-vm"]
 
 
+@contextmanager
+def in_english(vm: LabHandle) -> Iterator[None]:
+    """Runs in English (SIAK_LANG=en): the roles' messages are Bahasa Indonesia by default."""
+    vm.env["SIAK_LANG"] = "en"
+    try:
+        yield
+    finally:
+        vm.env.pop("SIAK_LANG")
+
+
 def message(result) -> str:
     return " ".join((result.stdout + result.stderr).split())
 
@@ -171,7 +182,7 @@ class TestStory:
         before = vm.sh("siak-vm", f"find {self.ROOT} -printf '%p %l\\n' | sort").stdout
         result = self.both(vm, releases, "app2", "proxy2", "--check", "--diff")
         ok(result)
-        assert "would replace SIAK application 1.0 with 2.0" in message(result)
+        assert "siak-vm: aplikasi SIAK 1.0 akan diganti dengan 2.0 di" in message(result)
         assert vm.sh("siak-vm", f"find {self.ROOT} -printf '%p %l\\n' | sort").stdout == before
         assert get(vm, self.PORT) == "1.0"
 
@@ -196,10 +207,11 @@ class TestStory:
         result = self.both(vm, releases, "app2", "proxy2")
         ok(result)
         assert recap(result.stdout)["changed"] == 0
-        assert "SIAK application is already at version 2.0" in message(result)
+        assert "aplikasi SIAK sudah pada versi 2.0, berjalan dan sehat" in message(result)
 
     def test_downgrade_is_refused(self, vm, releases):
-        result = self.both(vm, releases, "app1", "proxy2")
+        with in_english(vm):
+            result = self.both(vm, releases, "app1", "proxy2")
         assert result.returncode == 2
         assert "siak-vm: Langkah 5: refusing to downgrade the SIAK application from 2.0 to 1.0" in message(
             result
@@ -222,11 +234,8 @@ def test_checksum_mismatch_changes_nothing(vm, releases):
     result = app(vm, root, 18090, releases["app1"], sha256="0" * 64)
     assert result.returncode == 2
     text = message(result)
-    assert (
-        f"siak-vm: Langkah 5: the artifact {releases['app1'].path} has sha256 {releases['app1'].sha256}"
-        in text
-    )
-    assert "Nothing was changed" in text
+    assert f"siak-vm: Langkah 5: artefak {releases['app1'].path} ber-sha256 {releases['app1'].sha256}" in text
+    assert "Tidak ada yang diubah" in text
     assert vm.sh("siak-vm", f"test -e {root}").returncode == 1
 
 
@@ -239,8 +248,8 @@ def test_too_little_disk_is_refused_before_any_change(vm, tmp_path):
         vm.lab("unfill", "siak-vm")
     assert result.returncode == 2
     text = message(result)
-    assert "siak-vm: Langkah 5: not enough free disk for the SIAK application 1.0" in text
-    assert "Nothing was changed" in text
+    assert "siak-vm: Langkah 5: ruang disk kosong tidak cukup untuk aplikasi SIAK 1.0" in text
+    assert "Tidak ada yang diubah" in text
     assert vm.sh("siak-vm", "test -e /media/flashdisk/siak").returncode == 1
 
 
@@ -250,16 +259,32 @@ def test_failing_health_rolls_back_automatically(vm, releases):
     result = app(vm, root, port, releases["app2_broken"])
     assert result.returncode == 2
     text = message(result)
-    assert "siak-vm: Langkah 6 (SIAK application 2.0) failed at" in text
-    assert (
-        "Rolled back automatically: SIAK application 1.0 (releases/1.0) is current again, started and healthy"
-        in text
+    rolled_back = (
+        "Dikembalikan otomatis: aplikasi SIAK 1.0 (releases/1.0) aktif kembali, sudah dinyalakan dan sehat"
     )
+    assert "siak-vm: Langkah 6 (aplikasi SIAK 2.0) gagal pada" in text and rolled_back in text
     assert current(vm, root) == "releases/1.0" and get(vm, port) == "1.0"
     assert vm.sh("siak-vm", f"test -e {root}/releases/2.0").returncode == 1, "the failed release was left"
     assert vm.sh("siak-vm", f"test -e {root}/.siak-upgrade.lock").returncode == 1, "the lock was left"
     report = published(vm, "siak_upgrade")
     assert report["result"] == "rolled_back" and report["to_version"] == "1.0"
+    # The Laporan's reason cell is the role's message in the Laporan's language, not an English sentence.
+    section = next(s for s in laporan(vm, newest_run(vm))[0]["outputs"] if s["step"] == "replace_app")
+    cells = dict(zip(section["columns"], section["rows"][0]["cells"], strict=True))
+    assert cells["Hasil"] == "dikembalikan ke versi sebelumnya"
+    reason = cells["Alasan / galat"]
+    assert reason.startswith("siak-vm: Langkah 6 (aplikasi SIAK 2.0) gagal pada"), cells
+    assert rolled_back in reason, cells
+    # The health check's own answer, quoted from the server, is the only English in it.
+    english_words = (
+        "failed at",
+        "Rolled back",
+        "is current again",
+        "started and healthy",
+        "SIAK application",
+    )
+    for english in english_words:
+        assert english not in reason, (english, cells)
 
 
 def test_a_second_concurrent_upgrade_is_refused_by_the_lock(vm, releases, tmp_path):
@@ -336,7 +361,7 @@ def test_sshd_stopped_mid_transfer_leaves_v1_and_a_rerun_completes(vm, releases)
     assert current(vm, root) == "releases/3.0" and get(vm, port) == "3.0"
     # The cut transfer's .part file is gone, and the rerun said it removed it.
     assert vm.sh("siak-vm", f"ls -A {root}/.incoming; ls -A {root}/releases").stdout.split() == ["1.0", "3.0"]
-    assert "Reconciled first: cleaned" in message(rerun)
+    assert "Dibereskan lebih dulu: sisa run yang terputus dihapus: " in message(rerun)
 
 
 def test_bad_variables_are_rejected_by_the_argument_spec(vm, releases):

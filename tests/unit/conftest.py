@@ -1,5 +1,6 @@
 """Unit tests read messages in English, the language of the code, unless a test asks for Bahasa Indonesia
-(the command line's default, `cli.main([...])` picks it up itself)."""
+(the command line's default, `cli.main([...])` picks it up itself). A playbook run's language
+(i18n.run_lang) is read afresh in every test: $SIAK_LANG unset, Bahasa Indonesia, as a run gets by default."""
 
 from __future__ import annotations
 
@@ -10,6 +11,6 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils import i18n
 @pytest.fixture(autouse=True)
 def english_messages(monkeypatch):
     monkeypatch.delenv("SIAK_LANG", raising=False)
-    i18n.use("en")
+    monkeypatch.setattr(i18n, "_current", {"lang": "en"})
     yield
     i18n.use("en")

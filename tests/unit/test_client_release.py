@@ -278,7 +278,7 @@ def test_report_rows_come_from_what_each_pc_registered():
     assert (got["pc02"]["status"], got["pc02"]["to_version"], got["pc02"]["wave"]) == ("updated", "2.0", 2)
     assert got["pc02"]["briefed"] and got["pc02"]["bytes_transferred"] == 10
     assert got["pc02"]["cleaned"] == ["/opt/siak-client/.incoming/2.0.41.part"]
-    assert "removed what a cut-off run left: /opt/siak-client/.incoming/2.0.41.part" in got["pc02"]["message"]
+    assert "sisa run yang terputus dihapus: /opt/siak-client/.incoming/2.0.41.part" in got["pc02"]["message"]
     assert got["pc01"]["cleaned"] == [] and "removed" not in got["pc01"]["message"]
     assert (got["pc03"]["status"], got["pc03"]["from_version"]) == ("offline", None)
     assert (got["pc04"]["status"], got["pc04"]["in_use"], got["pc04"]["wave"]) == ("not_started", True, None)

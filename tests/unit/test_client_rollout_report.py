@@ -99,8 +99,8 @@ def test_summary_and_verdict_of_a_clean_run():
     rows = [row("pc01", "updated"), row("pc02", "already_current")]
     text = crr.summary("2.0", rows, "out/client-rollout-pending.txt", "20261121T120000Z-abcdef")
     assert text == (
-        "Langkah 10 (update_clients): 2.0 on 2 workstation(s): updated 1, already_current 1. "
-        "Each PC's outcome is in the Laporan: siak-sop report 20261121T120000Z-abcdef. "
+        "Langkah 10 (update_clients): 2.0 on 2 workstation(s): updated 1, already current 1. "
+        "Each PC's outcome is in the Laporan: siak-sop report 20261121T120000Z-abcdef."
     )
     assert crr.verdict(rows, {"stop": False}, text, "out/client-rollout-pending.txt") == ""
 

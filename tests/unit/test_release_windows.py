@@ -282,7 +282,7 @@ def test_a_windows_pcs_recorded_leftovers_reach_its_report_row():
     (row,) = client_rollout_rows.client_rollout_rows([host])
     assert (
         row["cleaned"] == [r"C:\c\incoming\2.0.zip.part"]
-        and "removed what a cut-off run left" in row["message"]
+        and "sisa run yang terputus dihapus" in row["message"]
     )
 
 

@@ -1,0 +1,82 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sentences the roles' YAML tasks say to an operator, by key, as catalogue messages.
+
+A task says one with the `dukcapil.siak.said` filter: `{{ 'rollback_done' | dukcapil.siak.said(host=...,
+...) }}`. The words live here only (the catalogue's extraction reads Python, not YAML), and the filter says
+them in the run's language (i18n.run_lang), so a message a role publishes to the agenda is in the language
+of the run's Laporan. A value named `label` is a release's label (release_plan.label_of: the roles' own
+labels are said in the reader's language too). Keys are grouped by role; a key no table has is a
+programming fault and fails the task.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_
+
+SENTENCES = {
+    # roles/release: a release (SOP-PIAK-15 steps 5 to 8 on the server).
+    "release_updated": N_("{host}: {label} {from_version} -> {version} is current and healthy ({folder})."),
+    "release_installed": N_("{host}: {label} {version} is current and healthy ({folder})."),
+    "release_already_current": N_("{host}: {label} is already at version {version}; nothing was replaced."),
+    "release_already_current_healthy": N_(
+        "{host}: {label} is already at version {version}, found running and healthy; nothing was replaced."
+    ),
+    "release_health_not_known": N_("Whether it runs is not known: no health check is configured."),
+    "release_other_artifact": N_(
+        "The installed files come from a different artifact (checksum); rerun with force to reinstall them."
+    ),
+    "release_current_now": N_("{host}: {label} {version} is current; nothing was replaced."),
+    "release_current_now_healthy": N_(
+        "{host}: {label} {version} is current, running and healthy; nothing was replaced."
+    ),
+    "release_current_repaired": N_(
+        "{host}: {label} {version} is current: it was not running or not healthy ({why}), so it was started "
+        "and checked, and it is healthy now; nothing was replaced."
+    ),
+    "release_cut_after_switch": N_("an earlier run was cut off after its switch"),
+    "release_needs_open": N_(
+        "{host}: Langkah {step} needs Langkah {open_step} of the same run (it checks the artifact, the disk "
+        "and the current version). Run both, for example --tags {tags}."
+    ),
+    "release_would_replace": N_(
+        "{host}: would replace {label} {from_version} with {version} in {root}/releases/{name}; nothing "
+        "changes in check mode."
+    ),
+    "release_windows_zip_only": N_(
+        "{host}: Langkah {step}: on Windows the artifact must be a .zip (Expand-Archive), not {artifact}. "
+        "Nothing was changed."
+    ),
+    "release_restore_unfinished": N_("(the restore did not finish: {error}; the next run tries again)"),
+    "release_switch_failed": N_("the switch failed"),
+    "release_restore_failed": N_("the restore failed"),
+    "release_did_not_come_up": N_("it did not come up"),
+    # playbooks/rollback.yml (roles/release/tasks/rollback.yml).
+    "rollback_not_complete": N_(
+        "{host}: cannot roll the {label} back: release {want} is not a complete release under "
+        "{root}/releases. Releases there: {releases}. Nothing was changed. Name one with rollback_to."
+    ),
+    "rollback_no_previous": N_(
+        "{host}: cannot roll the {label} back: there is no previous release under {root}. Releases there: "
+        "{releases}. Nothing was changed. Name one with rollback_to."
+    ),
+    "rollback_already_current": N_("{host}: {label} release {want} is already current; nothing to do."),
+    "rollback_would_switch": N_(
+        "{host}: would switch the {label} from {from_release} back to {want}; nothing changes in check mode."
+    ),
+    "rollback_done": N_(
+        "{host}: {label} rolled back from {from_release} to {want} (version {version}); it is current and "
+        "healthy."
+    ),
+    "rollback_failed": N_('{host}: rolling the {label} back to {want} failed at "{task}": {error}.'),
+    "rollback_put_back": N_("The release left was put back: {release} is current again."),
+    "rollback_what_next": N_(
+        "Read where current points with {look}; roll to another release with rollback_to, or fix the service "
+        "and run this again."
+    ),
+    # roles/client_rollout: a workstation's update that failed without a message of its own.
+    "failed": N_("failed"),
+    # Words a sentence's values use.
+    "none": N_("(none)"),
+    "no_releases": N_("none"),
+}
