@@ -40,7 +40,11 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_artifact imp
     unpacked_estimate,
 )
 from ansible_collections.dukcapil.siak.plugins.module_utils import release as release_utils
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute, lock_ref
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
+    THE_READING,
+    execute,
+    lock_ref,
+)
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.report.values import (
     reconciled as reconciled_lines,
 )
@@ -198,7 +202,7 @@ class ActionModule(ActionBase):
                 else None,
             },
             task_vars,
-            "the reading of %s" % root,
+            Said(THE_READING, root=root),
         )
         if state.get("failed"):
             raise AnsibleActionFail(

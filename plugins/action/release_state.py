@@ -8,7 +8,12 @@ from __future__ import annotations
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import execute, lock_ref
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
+    THE_READING,
+    execute,
+    lock_ref,
+)
 
 
 class ActionModule(ActionBase):
@@ -23,6 +28,8 @@ class ActionModule(ActionBase):
         ):
             args.setdefault("lock", lock_ref(task_vars, args["root"]))
         result.update(
-            execute(self, "dukcapil.siak.release_state", args, task_vars, "the reading of %s" % args["root"])
+            execute(
+                self, "dukcapil.siak.release_state", args, task_vars, Said(THE_READING, root=args["root"])
+            )
         )
         return result

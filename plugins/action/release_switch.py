@@ -4,9 +4,13 @@
 
 from __future__ import annotations
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import ChangingReleaseAction
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
+    THE_SWITCH,
+    ChangingReleaseAction,
+)
 
 
 class ActionModule(ChangingReleaseAction):
     MODULE = "dukcapil.siak.release_switch"
-    WHAT = "the switch"
+    WHAT = Said(THE_SWITCH)

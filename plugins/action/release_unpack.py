@@ -18,7 +18,11 @@ import time
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import INCOMING, PART_SUFFIX
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said, run_lang, say
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_plan import ARTIFACT_MISSING
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
+    THE_TRANSFER,
+    THE_UNPACK,
     ChangingReleaseAction,
     execute,
     lost,
@@ -27,7 +31,7 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote impor
 
 class ActionModule(ChangingReleaseAction):
     MODULE = "dukcapil.siak.release_unpack"
-    WHAT = "the unpack"
+    WHAT = Said(THE_UNPACK)
 
     def run_module(self, args, task_vars, result):
         src = args.pop("src", None)
@@ -35,7 +39,7 @@ class ActionModule(ChangingReleaseAction):
             return super().run_module(args, task_vars, result)
         src = os.path.abspath(os.path.expanduser(str(src)))
         if not os.path.isfile(src):
-            raise AnsibleActionFail("artifact %s does not exist on the controller" % src)
+            raise AnsibleActionFail(say(Said(ARTIFACT_MISSING, path=src), run_lang()))
         remote = "%s/%s/%s.%s%s" % (
             str(args["root"]).rstrip("/"),
             INCOMING,
@@ -54,7 +58,7 @@ class ActionModule(ChangingReleaseAction):
             try:
                 self._transfer_file(src, remote)
             except AnsibleConnectionFailure as err:
-                return dict(result, **lost("the transfer of the artifact", err))
+                return dict(result, **lost(Said(THE_TRANSFER), err))
             if tmpdir:
                 self._fixup_perms2([tmpdir, remote])
             result["transfer_s"] = round(time.monotonic() - started, 2)

@@ -22,6 +22,11 @@ and replaced by ``previous`` if that fails.
 The safe unpack of an artifact is in release_unpack.py (the same library, kept apart for its size).
 Standard library only. Commands (stop, start, a health command) run through a ``runner``: a callable
 ``runner(cmd) -> (rc, stdout, stderr)``, AnsibleModule.run_command in the modules.
+
+Why a release is not healthy, or why a switch failed, reaches the office verbatim (the Laporan's reason
+column). A module knows no language, so those reasons are ``Reason``s: English text that keeps its catalogue
+message (marked with ``N_``, read into the one catalogue, plugins/plugin_utils/i18n.py) and its values. A
+module returns them beside the text (``reasons()``), and the controller says them in the run's language.
 """
 
 from __future__ import annotations
@@ -45,6 +50,48 @@ INCOMING = ".incoming"
 PART_SUFFIX = ".part"
 JOURNAL = ".siak-switch.json"
 LOCK_NAME = ".siak-upgrade.lock"
+
+
+# ---------------------------------------------------------------------------------------------- reasons
+
+
+def N_(message):
+    """Marks a message for the one catalogue (plugin_utils/i18n.py reads this file too); said on the controller."""
+    return message
+
+
+class Reason(str):
+    """A reason in English (``str()``) that keeps its catalogue message and its values (a Reason among them
+    too): the module-side twin of plugin_utils/i18n.Said, which a module on the managed host cannot import."""
+
+    def __new__(cls, message, **values):
+        self = super().__new__(cls, message.format(**values))
+        self.message = message
+        self.values = values
+        return self
+
+    def as_dict(self):
+        return {
+            "message": self.message,
+            "values": {k: v.as_dict() if isinstance(v, Reason) else v for k, v in self.values.items()},
+        }
+
+
+REASONS_KEY = "_reasons"
+
+
+def reasons(value):
+    """``value`` (a module's result) with, beside each Reason it holds in a mapping, its message and values
+    under ``_reasons`` (JSON keeps only the English text), at any depth."""
+    if isinstance(value, dict):
+        out = {k: reasons(v) for k, v in value.items()}
+        found = {k: v.as_dict() for k, v in value.items() if isinstance(v, Reason)}
+        if found:
+            out[REASONS_KEY] = found
+        return out
+    if isinstance(value, list):
+        return [reasons(v) for v in value]
+    return value
 
 
 # ---------------------------------------------------------------------------------------------- pure
@@ -333,7 +380,12 @@ def service_action(runner, service, action):
         return None
     rc, out, err = runner(cmd)
     if rc != 0:
-        return "%s exited %d: %s" % (action, rc, (err or out).strip()[-300:])
+        message = (
+            N_("the start command exited {rc}: {output}")
+            if action == "start"
+            else N_("the stop command exited {rc}: {output}")
+        )
+        return Reason(message, rc=rc, output=(err or out).strip()[-300:])
     return None
 
 
@@ -375,11 +427,24 @@ def probe(runner, health):
         try:
             status, body = http_get(health["url"], timeout)
         except (OSError, ValueError, http.client.HTTPException) as err:
-            return "%s did not answer: %s" % (health["url"], getattr(err, "reason", err))
+            return Reason(
+                N_("{url} did not answer: {error}"), url=health["url"], error=str(getattr(err, "reason", err))
+            )
         if status != want:
-            return "%s answered status %d, not %d (%s)" % (health["url"], status, want, body.strip()[:100])
+            return Reason(
+                N_("{url} answered status {status}, not {want} ({body})"),
+                url=health["url"],
+                status=status,
+                want=want,
+                body=body.strip()[:100],
+            )
         if text not in body:
-            return "%s answered without %r (%s)" % (health["url"], text, body.strip()[:100])
+            return Reason(
+                N_("{url} answered without {text!r} ({body})"),
+                url=health["url"],
+                text=text,
+                body=body.strip()[:100],
+            )
         return None
     if kind == "tcp":
         host, port = health.get("host") or "127.0.0.1", int(health["port"])
@@ -387,10 +452,16 @@ def probe(runner, health):
             with socket.create_connection((host, port), timeout=timeout):
                 return None
         except OSError as err:
-            return "%s:%d does not accept connections: %s" % (host, port, err)
+            return Reason(
+                N_("{host}:{port} does not accept connections: {error}"), host=host, port=port, error=str(err)
+            )
     if kind == "command":
         rc, out, err = runner(health["command"])
-        return None if rc == 0 else "health command exited %d: %s" % (rc, (err or out).strip()[-200:])
+        if rc == 0:
+            return None
+        return Reason(
+            N_("the health command exited {rc}: {output}"), rc=rc, output=(err or out).strip()[-200:]
+        )
     return None
 
 
@@ -406,9 +477,8 @@ def check_live(runner, health, service):
         return why is None, why or ""
     if (service or {}).get("manager") == "systemd":
         rc, out, _err = runner(["systemctl", "is-active", service["name"]])
-        return rc == 0, "" if rc == 0 else "systemd says %s is %s" % (
-            service["name"],
-            out.strip() or "inactive",
+        return rc == 0, "" if rc == 0 else Reason(
+            N_("systemd says {name} is {state}"), name=service["name"], state=out.strip() or "inactive"
         )
     return None, ""
 
@@ -434,11 +504,19 @@ def start_and_check(runner, service, health):
     """Start the service and wait for it to be healthy: None, or why not."""
     why = service_action(runner, service, "start")
     if why:
-        return "the service did not start: %s" % why
+        return Reason(NOT_STARTED, why=why)
     why, attempts = wait_healthy(runner, health)
     if why:
-        return "not healthy after %d checks: %s" % (attempts, why)
+        return Reason(N_("not healthy after {attempts} checks: {why}"), attempts=attempts, why=why)
     return None
+
+
+NOT_STARTED = N_("the service did not start: {why}")
+
+
+def dangling(target):
+    """Why a current link that leads to no complete release is not healthy."""
+    return Reason(N_("current points at {target}, not at a complete release"), target=target)
 
 
 # ---------------------------------------------------------------------------------------------- changes
@@ -458,7 +536,7 @@ def switch(runner, root, to, *, service=None, health=None, stop_first=True, kind
             "healthy": False,
             "phase": "check",
             "changed": False,
-            "error": "release %s is not staged under %s/releases" % (to, root),
+            "error": Reason(N_("release {name} is not staged under {root}/releases"), name=to, root=root),
             "restore": None,
         }
     state = read_state(root)
@@ -485,24 +563,26 @@ def switch(runner, root, to, *, service=None, health=None, stop_first=True, kind
     why = None
     if before and stop_first:
         why = service_action(runner, service, "stop")
-        why = why and "the service did not stop: %s" % why
+        why = why and Reason(N_("the service did not stop: {why}"), why=why)
     if not why:
         result["phase"] = "switch"
         try:
             switch_links(root, to, before if before != to else journal["previous_before"])
             result["switched"] = True
         except OSError as err:
-            why = "current could not be switched to releases/%s: %s" % (to, err)
+            why = Reason(
+                N_("current could not be switched to releases/{name}: {error}"), name=to, error=str(err)
+            )
     if not why:
         result["phase"] = "start"
         why = start_and_check(runner, service, health)
-        if why and not why.startswith("the service did not start"):
+        if why and getattr(why, "message", None) != NOT_STARTED:
             result["phase"] = "health"
     if not why:
         result.update(phase="done", healthy=True)
         clear_journal(root)
         return result
-    result["error"] = "releases/%s: %s" % (to, why)
+    result["error"] = Reason(N_("releases/{name}: {why}"), name=to, why=why)
     result["restore"] = restore(runner, root, journal, service=service, health=health)
     return result
 
@@ -523,7 +603,7 @@ def restore(runner, root, journal, *, service=None, health=None):
         relink(root, "current", _release_path(before))
         relink(root, "previous", _release_path(journal.get("previous_before")))
     except OSError as err:
-        done["error"] = "current could not be switched back: %s" % err
+        done["error"] = Reason(N_("current could not be switched back: {error}"), error=str(err))
         return done
     done["restored"] = True
     if not before:
@@ -610,13 +690,13 @@ def reconcile(runner, root, *, service=None, health=None, keep=3, check_mode=Fal
                     "what": "restored" if back["healthy"] or back["first_install"] else "restore_failed",
                     "release": journal.get("from"),
                     "failed_release": to,
-                    "error": "the switch was cut off",
+                    "error": Reason(N_("the switch was cut off")),
                     "restore": back,
                 }
             )
     elif cur:
         if state["current_dangling"]:
-            healthy, why = False, "current points at %s, not at a complete release" % state["current_target"]
+            healthy, why = False, dangling(state["current_target"])
         else:
             healthy, why = check_live(runner, health, service)
         if healthy is False and check_mode:

@@ -161,9 +161,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
     INCOMING,
     check_live,
+    dangling,
     live_summary,
     prune,
     read_state,
+    reasons,
     reconcile,
     stop_left_running,
 )
@@ -224,23 +226,25 @@ def main():
             if (state["current"] or {}).get("name") and not state["current_dangling"]:
                 healthy, why = check_live(runner, p["health"], p["service"])
             elif state["current_dangling"]:
-                healthy, why = (
-                    False,
-                    "current points at %s, which is not a complete release" % state["current_target"],
-                )
+                healthy, why = False, dangling(state["current_target"])
             state.update(healthy=healthy, health_error=why)
         if p["prune"]:
             pruned = state["prune"] if module.check_mode else prune(root, p["keep"], p["marker"], module.warn)
     except OSError as err:
         module.fail_json(msg="cannot read or repair the release root %s: %s" % (root, err))
     changed = changed or bool(done) or bool(pruned)
+    # The reasons beside their English text, for the controller to say in the run's language.
     module.exit_json(
-        changed=changed or bool(stopped),
-        reconciled=done,
-        pruned=pruned,
-        stopped_left_running=stopped,
-        live=live_summary(state),
-        **state,
+        **reasons(
+            dict(
+                state,
+                changed=changed or bool(stopped),
+                reconciled=done,
+                pruned=pruned,
+                stopped_left_running=stopped,
+                live=live_summary(state),
+            )
+        )
     )
 
 

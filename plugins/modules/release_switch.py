@@ -118,6 +118,7 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
     live_summary,
     prune,
     read_state,
+    reasons,
     switch,
 )
 from ansible_collections.dukcapil.siak.plugins.module_utils.release_module import (
@@ -164,6 +165,8 @@ def main():
     state["healthy"] = result["healthy"] or (result["restore"] or {}).get("healthy")
     result["live"] = live_summary(state)
     result["live_s"] = round(time.monotonic() - started, 2)
+    # The reasons beside their English text, for the controller to say in the run's language.
+    result = reasons(result)
     if not result["healthy"]:
         module.fail_json(msg=result["error"], **result)
     module.exit_json(**result)

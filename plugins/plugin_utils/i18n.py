@@ -50,6 +50,9 @@ KEYWORDS = {"tr": None, "_": None, "gettext": None, "ngettext": (1, 2), "N_": No
 
 # The collection's plugin_utils folder: the catalogue beside this module, and the messages of its code.
 HERE = Path(__file__).resolve().parent
+# The module_utils whose reasons reach an office (module_utils/release.Reason): their messages are marked with
+# N_ there, read into this catalogue, and said on the controller.
+MODULE_UTILS = HERE.parent / "module_utils"
 
 _lock = threading.Lock()
 _cache: dict[str, _gettext.NullTranslations] = {}
@@ -169,6 +172,17 @@ class Said(str):
         self.values = values
         return self
 
+    @classmethod
+    def from_dict(cls, said: dict[str, Any]) -> Said:
+        """A `Said` from a module's reason as JSON gives it ({message, values}, module_utils/release.Reason)."""
+
+        def value(item: Any) -> Any:
+            return (
+                cls.from_dict(item) if isinstance(item, dict) and set(item) == {"message", "values"} else item
+            )
+
+        return cls(str(said["message"]), **{k: value(v) for k, v in (said.get("values") or {}).items()})
+
 
 class Joined(Said):
     """Several sentences (or `Said` pieces) said one after the other, `sep` between them, each in the reader's
@@ -250,7 +264,7 @@ def extract(folders: Iterable[Path] | None = None) -> dict[str, list[tuple[str, 
     from babel.messages.extract import extract_from_dir
 
     found: dict[str, list[tuple[str, int]]] = {}
-    for base in folders if folders is not None else [HERE]:
+    for base in folders if folders is not None else [HERE, MODULE_UTILS]:
         for filename, lineno, message, _comments, _context in extract_from_dir(
             str(base), METHOD_MAP, EXTRACT_OPTIONS, KEYWORDS
         ):

@@ -6,6 +6,10 @@ Ansible ends a host whose connection is lost (unreachable): no rescue and no alw
 the role could neither read the server again nor report what is live. The release actions run their module
 through execute(): a lost connection becomes a failed result with connection_lost set, naming the step; the
 role's rescue then waits for the connection, reads the server again and reports what it shows.
+
+The module's reasons (why a release is not healthy, why a switch failed: module_utils/release.Reason) come
+back as English text with their catalogue messages beside them; execute() says them in the run's language
+(i18n.run_lang), so what the role reports and publishes is in the language of the run's Laporan.
 """
 
 from __future__ import annotations
@@ -15,24 +19,56 @@ import time
 from ansible.errors import AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import REASONS_KEY
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, run_lang, say
+
+# What a release module does, named in a lost connection's message.
+THE_SWITCH = N_("the switch")
+THE_UNPACK = N_("the unpack")
+THE_TRANSFER = N_("the transfer of the artifact")
+THE_READING = N_("the reading of {root}")
+
 
 def execute(action, module_name, module_args, task_vars, what):
-    """The module's result; a lost connection becomes {failed, connection_lost, msg}."""
+    """The module's result with its reasons said in the run's language; a lost connection becomes
+    {failed, connection_lost, msg}. ``what`` names the module's work for that message (a Said)."""
     try:
         result = action._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
     except AnsibleConnectionFailure as err:
         return lost(what, err)
     if result.get("unreachable"):
         return lost(what, result.get("msg") or "unreachable")
-    return result
+    said = say_reasons(result, run_lang())
+    if "error" in (result.get(REASONS_KEY) or {}) and result.get("msg") == result.get("error"):
+        said["msg"] = said["error"]
+    return said
+
+
+def say_reasons(value, lang):
+    """A module's result with each reason it returned (release.reasons) said in ``lang``, at any depth."""
+    if isinstance(value, dict):
+        out = {k: say_reasons(v, lang) for k, v in value.items() if k != REASONS_KEY}
+        for key, reason in (value.get(REASONS_KEY) or {}).items():
+            if isinstance(reason, dict) and "message" in reason:
+                out[key] = say(Said.from_dict(reason), lang)
+        return out
+    if isinstance(value, list):
+        return [say_reasons(v, lang) for v in value]
+    return value
 
 
 def lost(what, err):
     return {
         "failed": True,
         "connection_lost": True,
-        "msg": "the connection to the server was lost during %s (%s)"
-        % (what, str(err).strip().splitlines()[0][:200]),
+        "msg": say(
+            Said(
+                N_("the connection to the server was lost during {what} ({error})"),
+                what=what,
+                error=str(err).strip().splitlines()[0][:200],
+            ),
+            run_lang(),
+        ),
     }
 
 
@@ -54,7 +90,7 @@ class ChangingReleaseAction(ActionBase):
 
     TRANSFERS_FILES = False
     MODULE = ""
-    WHAT = ""
+    WHAT = Said(N_("the change"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)

@@ -17,7 +17,7 @@ def folders() -> list[Path]:
     """The folders whose code and templates the catalogue translates: the collection's and the wrapper's."""
     from ansible_collections.dukcapil.siak.plugins.plugin_utils import i18n
 
-    return [i18n.HERE, Path(__file__).resolve().parent]
+    return [i18n.HERE, i18n.MODULE_UTILS, Path(__file__).resolve().parent]
 
 
 def main(argv: list[str] | None = None) -> int:

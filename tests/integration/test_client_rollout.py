@@ -165,11 +165,12 @@ def test_a_package_url_that_does_not_answer_fails_the_canary_and_touches_nothing
     before = len(dist.records())
     result = run(lab, "3.0", packages, url=dead)
     assert result.returncode == 2
-    assert "the rollout stopped after wave 1 (1 of 1 failed" in result.stdout
+    # The run's language: Bahasa Indonesia by default, on the terminal and in the published results alike.
+    assert "pembaruan dihentikan setelah gelombang 1 (1 dari 1 gagal" in result.stdout
     report = latest_report(lab)
     failed = [host for host, row in report.items() if row["result"] == "failed"]
     assert failed == ["pc01"] and "did not answer" in report["pc01"]["message"]
-    assert report["pc02"]["message"].startswith("the rollout stopped after wave 1 (1 of 1 failed")
+    assert report["pc02"]["message"].startswith("pembaruan dihentikan setelah gelombang 1 (1 dari 1 gagal")
     assert statuses(report) == {pc: ("failed" if pc == "pc01" else "not_started") for pc in PCS}
     assert set(current(lab).values()) == {"releases/2.0"} and len(current(lab)) == 20
     leftovers = lab.ansible(

@@ -275,13 +275,19 @@ def test_failing_health_rolls_back_automatically(vm, releases):
     reason = cells["Alasan / galat"]
     assert reason.startswith("siak-vm: Langkah 6 (aplikasi SIAK 2.0) gagal pada"), cells
     assert rolled_back in reason, cells
-    # The health check's own answer, quoted from the server, is the only English in it.
+    # Why the release was not healthy is found on the server and said on the controller: only the stand-in's
+    # own answer, quoted, is English.
+    assert (
+        "tidak sehat setelah" in reason and "menjawab dengan status 503, bukan 200 (BROKEN app 2.0)" in reason
+    )
     english_words = (
         "failed at",
         "Rolled back",
         "is current again",
         "started and healthy",
         "SIAK application",
+        "not healthy after",
+        "answered status",
     )
     for english in english_words:
         assert english not in reason, (english, cells)

@@ -254,3 +254,30 @@ def test_siak_sop_run_gives_the_playbook_its_language(tmp_path):
     )
     env = runner.playbook_env(request, tmp_path / "agenda")
     assert env["SIAK_LANG"] == "en"
+
+
+def test_a_modules_reasons_are_said_on_the_controller_in_the_runs_language():
+    """Why a release is not healthy is found on the managed host (no language there) and said on the controller."""
+    import json
+
+    from ansible_collections.dukcapil.siak.plugins.module_utils import release as rs
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import say_reasons
+
+    health = {"kind": "command", "command": "check", "retries": 1, "delay_s": 0.1}
+    why = rs.start_and_check(lambda _cmd: (3, "", "BROKEN app 2.0"), {"manager": "none"}, health)
+    error = rs.Reason(rs.N_("releases/{name}: {why}"), name="2.0", why=why)
+    assert (
+        str(error) == "releases/2.0: not healthy after 1 checks: the health command exited 3: BROKEN app 2.0"
+    )
+    # What the module returns goes through JSON: the English text, and its message and values beside it.
+    sent = json.loads(
+        json.dumps(rs.reasons({"error": error, "reconciled": [{"what": "started", "error": why}]}))
+    )
+    assert sent["error"] == str(error) and "_reasons" in sent
+    said = say_reasons(sent, "id")
+    assert said["error"] == (
+        "releases/2.0: tidak sehat setelah 1 kali pemeriksaan: perintah pemeriksaan kesehatan keluar dengan kode 3: "
+        "BROKEN app 2.0"
+    )
+    assert said["reconciled"][0]["error"].startswith("tidak sehat setelah 1 kali") and "_reasons" not in said
+    assert say_reasons(sent, "en")["error"] == str(error)
