@@ -53,11 +53,13 @@ _value:
   type: dict
 """
 
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say_all
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.upgrade_trial import judge
 
 
 def upgrade_trial(hosts, results, targets, health_kinds, *, check_mode=False, skip_reason=""):
-    return judge(
+    """The trial's verdict, its reasons said in the run's language (i18n.run_lang)."""
+    verdict = judge(
         list(hosts or []),
         dict(results or {}),
         {str(k): str(v) for k, v in dict(targets or {}).items()},
@@ -65,6 +67,7 @@ def upgrade_trial(hosts, results, targets, health_kinds, *, check_mode=False, sk
         check_mode=bool(check_mode),
         skip_reason=str(skip_reason or ""),
     )
+    return say_all(verdict, run_lang())
 
 
 class FilterModule:

@@ -74,6 +74,16 @@ SENTENCES = {
         "Read where current points with {look}; roll to another release with rollback_to, or fix the service "
         "and run this again."
     ),
+    # roles/upgrade_prepare: step 1's trial on the Server cadangan.
+    "trial_none": N_(
+        "Trial: no Server cadangan (siak_trial_servers) in the inventory; no trial on a real server."
+    ),
+    "trial_failed": N_(
+        "Langkah 1 (uji coba): the trial on the Server cadangan failed: {reasons}. No production host was "
+        "changed: the real upgrade does not go ahead. Fix the release or the Server cadangan and rerun; if the "
+        "office decides to upgrade without the trial, rerun with -e 'siak_upgrade_skip_trial_reason=\"<why>\"' "
+        "(the reason is recorded in the Jadwal uji coba)."
+    ),
     # roles/client_rollout: a workstation's update that failed without a message of its own.
     "failed": N_("failed"),
     # Words a sentence's values use.

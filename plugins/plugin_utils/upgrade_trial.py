@@ -1,11 +1,16 @@
 # Copyright: dukcapil.siak developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The verdict of the Server cadangan trial (SOP-PIAK-15 step 1, the Jadwal uji coba), from what the release role
-published for the trial server through the results channel. Pure: no files, no hosts, no clock."""
+published for the trial server through the results channel. Pure: no files, no hosts, no clock. The reasons
+are catalogue messages (`i18n.Said`), said in the run's language by the filter (filter/upgrade_trial.py)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Joined, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_plan import label_of
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report.values import VALUES
 
 # The SOP steps the trial runs, and the results channel key each publishes under on a trial server.
 COMPONENTS = (
@@ -33,21 +38,36 @@ FAILED_OUTCOMES = frozenset({"failed", "rolled_back", "unknown"})
 REACH_KEY = "upgrade_trial_reach"
 
 
-def _stopped_reason(host: str, stopped: dict[str, Any], *, where: bool) -> str:
+def _stopped_reason(host: str, stopped: dict[str, Any], *, where: bool) -> Said:
     """Why a trial that began did not finish: the connection was lost, or it stopped before a part published.
     `where` names the task and its message: only when no part published its own result (which names them)."""
     task = str(stopped.get("stopped_at") or "?")
     detail = str(stopped.get("message") or "").strip().rstrip(".")
-    at = (f' (at "{task}"' + (f": {detail}" if detail else "") + ")") if where else ""
     if stopped.get("connection_lost"):
+        head = Said(N_("{host}: the connection to the Server cadangan was lost during the trial"), host=host)
+        if where:
+            at = (
+                Said(N_('(at "{task}": {detail})'), task=task, detail=detail)
+                if detail
+                else Said(N_('(at "{task}")'), task=task)
+            )
+            head = Joined([head, at], " ")
         tail = (
-            "; it does not answer now, so what the trial left there is not known: check that it is on and"
-            " reachable, then rerun (the rerun finishes or undoes what was cut off there)"
+            Said(
+                N_(
+                    "it does not answer now, so what the trial left there is not known: check that it is on and "
+                    "reachable, then rerun (the rerun finishes or undoes what was cut off there)"
+                )
+            )
             if stopped.get("reachable") is False
-            else "; the trial did not finish"
+            else Said(N_("the trial did not finish"))
         )
-        return f"{host}: the connection to the Server cadangan was lost during the trial{at}{tail}"
-    return f'{host}: the trial stopped at "{task}"' + (f": {detail}" if detail else "")
+        return Joined([head, tail], "; ")
+    if detail:
+        return Said(
+            N_('{host}: the trial stopped at "{task}": {detail}'), host=host, task=task, detail=detail
+        )
+    return Said(N_('{host}: the trial stopped at "{task}"'), host=host, task=task)
 
 
 def _component_row(name: str, published: dict[str, Any] | None, target: str) -> dict[str, Any]:
@@ -85,7 +105,7 @@ def judge_host(
     if isinstance(reach, dict) and reach.get("reachable") is False and not stopped:
         return unreachable_row(host, targets, str(reach.get("message") or ""))
     components = []
-    reasons: list[str] = []
+    reasons: list[Any] = []
     health = "healthy"
     lost = bool(stopped and stopped.get("connection_lost"))
     for comp in COMPONENTS:
@@ -103,8 +123,15 @@ def judge_host(
             continue
         if (health_kinds.get(name) or "none") == "none" and not check_mode:
             reasons.append(
-                f"{host}: no health check is set for the {comp['label']} on the Server cadangan"
-                f" ({comp['health_var']}); a trial without one proves nothing"
+                Said(
+                    N_(
+                        "{host}: no health check is set for the {label} on the Server cadangan ({var}); a trial "
+                        "without one proves nothing"
+                    ),
+                    host=host,
+                    label=label_of(comp["label"]),
+                    var=comp["health_var"],
+                )
             )
             health = "not_checked"
             continue
@@ -112,22 +139,41 @@ def judge_host(
             if check_mode:
                 continue
             reasons.append(
-                f"{host}: the {comp['label']} trial left no result (the host did not answer or stopped earlier;"
-                " see the run's log)"
+                Said(
+                    N_(
+                        "{host}: the {label} trial left no result (the host did not answer or stopped earlier; "
+                        "see the run's log)"
+                    ),
+                    host=host,
+                    label=label_of(comp["label"]),
+                )
             )
             health = "not_known" if health == "healthy" else health
             continue
         outcome = str(published.get("result") or "")
         if outcome in FAILED_OUTCOMES or outcome not in LIVE_OK | {"would_update"}:
             message = str(published.get("message") or "").strip()
-            reasons.append(message or f"{host}: the {comp['label']} trial ended as {outcome or '?'}")
+            reasons.append(
+                message
+                or Said(
+                    N_("{host}: the {label} trial ended as {outcome}"),
+                    host=host,
+                    label=label_of(comp["label"]),
+                    outcome=Said(VALUES[outcome]) if outcome in VALUES else outcome or "?",
+                )
+            )
             live = published.get("live") if isinstance(published.get("live"), dict) else {}
             health = "unhealthy" if outcome == "rolled_back" or live.get("healthy") is False else "not_known"
             continue
         if not check_mode and str(published.get("to_version")) != row["target_version"]:
             reasons.append(
-                f"{host}: the {comp['label']} on the Server cadangan runs {published.get('to_version')},"
-                f" not {row['target_version']}"
+                Said(
+                    N_("{host}: the {label} on the Server cadangan runs {version}, not {target}"),
+                    host=host,
+                    label=label_of(comp["label"]),
+                    version=published.get("to_version"),
+                    target=row["target_version"],
+                )
             )
             health = "not_known"
     if lost:
@@ -141,7 +187,12 @@ def judge_host(
         result, health = "rehearsed", "not_checked"
     else:
         result = "passed"
-    return {"components": components, "health": health, "result": result, "message": "; ".join(reasons)}
+    return {
+        "components": components,
+        "health": health,
+        "result": result,
+        "message": Joined(reasons, "; ") if reasons else "",
+    }
 
 
 def unreachable_row(host: str, targets: dict[str, str], detail: str) -> dict[str, Any]:
@@ -152,9 +203,22 @@ def unreachable_row(host: str, targets: dict[str, str], detail: str) -> dict[str
         "components": [_component_row(c, None, str(v)) for c, v in targets.items()],
         "health": "unreachable",
         "result": "failed",
-        "message": f"{host}: the Server cadangan did not answer, so the trial did not run"
-        + (f" ({detail})" if detail else "")
-        + "; check that it is on and reachable, or skip the trial with a reason",
+        "message": Said(
+            N_(
+                "{host}: the Server cadangan did not answer, so the trial did not run ({detail}); check that it "
+                "is on and reachable, or skip the trial with a reason"
+            ),
+            host=host,
+            detail=detail,
+        )
+        if detail
+        else Said(
+            N_(
+                "{host}: the Server cadangan did not answer, so the trial did not run; check that it is on and "
+                "reachable, or skip the trial with a reason"
+            ),
+            host=host,
+        ),
     }
 
 
@@ -178,7 +242,7 @@ def judge(
                 "components": [_component_row(c, None, str(v)) for c, v in targets.items()],
                 "health": "not_checked",
                 "result": "skipped",
-                "message": f"skipped by the ADB: {skip_reason}",
+                "message": Said(N_("skipped by the ADB: {reason}"), reason=skip_reason),
             }
         else:
             rows[host] = judge_host(host, results, targets, health_kinds.get(host, {}), check_mode=check_mode)

@@ -18,7 +18,9 @@ import pytest
 from labkit import laporan, run_results, siak_1_0_lab
 
 PLAYBOOK = "playbooks/upgrade.yml"
-GATE = "Langkah 1 (uji coba): the trial on the Server cadangan failed"
+# The run's language is Bahasa Indonesia by default (SIAK_LANG); the dry rehearsal below runs in English.
+GATE = "Langkah 1 (uji coba): uji coba di Server cadangan gagal"
+GATE_EN = "Langkah 1 (uji coba): the trial on the Server cadangan failed"
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +143,7 @@ def test_a_server_cadangan_that_goes_away_mid_trial_fails_the_trial_with_a_row_s
             tlab.start("pc01")
     result = box["r"]
     assert result.returncode != 0, result.stdout[-4000:]
-    assert GATE in result.stdout and "was lost during the trial" in result.stdout, result.stdout[-4000:]
+    assert GATE in result.stdout and "terputus selama uji coba" in result.stdout, result.stdout[-4000:]
     assert "Langkah 2 |" not in result.stdout.split(GATE, 1)[1]
     # Production's real state: the links and what the SIAK VM serves are as they were.
     assert production_state(tlab) == before
@@ -150,7 +152,7 @@ def test_a_server_cadangan_that_goes_away_mid_trial_fails_the_trial_with_a_row_s
     trial = results["upgrade_prepare_trial"]["pc01"]
     assert (trial["result"], trial["health"]) == ("failed", "connection_lost"), trial
     assert trial["message"].startswith(
-        "pc01: the connection to the Server cadangan was lost during the trial; it does not answer now"
+        "pc01: koneksi ke Server cadangan terputus selama uji coba; kini ia tidak menjawab"
     ), trial
     # The application's own row says what the release role could read after the loss: nothing, so unknown.
     assert results["siak_upgrade_trial"]["pc01"]["result"] == "unknown"
@@ -159,7 +161,7 @@ def test_a_server_cadangan_that_goes_away_mid_trial_fails_the_trial_with_a_row_s
     cells = trial_row(report)
     assert cells["Hasil"] == "gagal"
     assert cells["Pemeriksaan kesehatan"] == "koneksi terputus: uji coba tidak selesai"
-    assert "was lost during the trial" in cells["Alasan / galat"]
+    assert "terputus selama uji coba" in cells["Alasan / galat"]
     assert "koneksi terputus" in md
     # The Server cadangan is back: a rerun of the trial converges there (the passing trial below runs on it).
     tlab.sh("pc01", "rm -rf /srv/trial-cut")
@@ -178,7 +180,7 @@ def test_a_server_cadangan_that_does_not_answer_fails_the_trial_with_a_row_sayin
     serving = (served(vm, 8080), served(vm, 8081))
     result = run(tlab, inventory, "-e", "siak_upgrade_trial_connect_timeout_s=4", run_id="trial-unreachable")
     assert result.returncode != 0, result.stdout[-4000:]
-    assert GATE in result.stdout and "did not answer" in result.stdout, result.stdout[-4000:]
+    assert GATE in result.stdout and "tidak menjawab" in result.stdout, result.stdout[-4000:]
     assert "Langkah 2 |" not in result.stdout.split(GATE, 1)[1]
     # Production's real state: the links and what the SIAK VM serves are as they were.
     assert production_state(tlab) == before
@@ -186,7 +188,7 @@ def test_a_server_cadangan_that_does_not_answer_fails_the_trial_with_a_row_sayin
     results = run_results(tlab, "trial-unreachable")
     trial = results["upgrade_prepare_trial"]["cadangan-mati"]
     assert (trial["result"], trial["health"]) == ("failed", "unreachable"), trial
-    assert trial["message"].startswith("cadangan-mati: the Server cadangan did not answer"), trial
+    assert trial["message"].startswith("cadangan-mati: Server cadangan tidak menjawab"), trial
     assert "siak-vm" not in {**results.get("siak_upgrade", {}), **results.get("proxy_upgrade", {})}
     report, md = laporan(tlab, "trial-unreachable")
     section = next(s for s in report["outputs"] if s["step"] == "prepare_trial")
@@ -195,18 +197,24 @@ def test_a_server_cadangan_that_does_not_answer_fails_the_trial_with_a_row_sayin
     assert row["host"] == "cadangan-mati" and row["problem"]
     assert cells["Hasil"] == "gagal"
     assert cells["Pemeriksaan kesehatan"] == "tidak terjangkau: uji coba tidak berjalan"
-    assert "did not answer" in cells["Alasan / galat"]
+    assert "tidak menjawab" in cells["Alasan / galat"]
     assert "tidak terjangkau" in md
-    # The dry rehearsal meets it the same way: the trial fails with the same row, and nothing goes ahead.
-    rehearsal = run(
-        tlab,
-        inventory,
-        "--check",
-        "-e",
-        "siak_upgrade_trial_connect_timeout_s=4",
-        run_id="trial-unreachable-check",
-    )
-    assert rehearsal.returncode != 0 and GATE in rehearsal.stdout, rehearsal.stdout[-4000:]
+    # The dry rehearsal meets it the same way: the trial fails with the same row, and nothing goes ahead. In
+    # English (SIAK_LANG=en), the gate and the row say it in English.
+    tlab.env["SIAK_LANG"] = "en"
+    try:
+        rehearsal = run(
+            tlab,
+            inventory,
+            "--check",
+            "-e",
+            "siak_upgrade_trial_connect_timeout_s=4",
+            run_id="trial-unreachable-check",
+        )
+    finally:
+        tlab.env.pop("SIAK_LANG")
+    assert rehearsal.returncode != 0 and GATE_EN in rehearsal.stdout, rehearsal.stdout[-4000:]
+    assert "cadangan-mati: the Server cadangan did not answer" in rehearsal.stdout
     row = run_results(tlab, "trial-unreachable-check")["upgrade_prepare_trial"]["cadangan-mati"]
     assert (row["result"], row["health"]) == ("failed", "unreachable"), row
     assert production_state(tlab) == before
@@ -266,7 +274,7 @@ def test_a_skip_without_a_reason_is_refused_and_one_with_a_reason_is_recorded(tl
     # The run went ahead although the trial server's health check would fail: the trial did not run.
     trial = run_results(tlab, "trial-skipped")["upgrade_prepare_trial"]["pc01"]
     assert trial["result"] == "skipped"
-    assert trial["message"] == "skipped by the ADB: Server cadangan sedang diperbaiki"
+    assert trial["message"] == "dilewati oleh ADB: Server cadangan sedang diperbaiki"
     report, _md = laporan(tlab, "trial-skipped")
     prepare = next(s for s in report["outputs"] if s["step"] == "prepare")
     notes = {n["label"]: n["value"] for n in prepare["notes"]}

@@ -281,3 +281,32 @@ def test_a_modules_reasons_are_said_on_the_controller_in_the_runs_language():
     )
     assert said["reconciled"][0]["error"].startswith("tidak sehat setelah 1 kali") and "_reasons" not in said
     assert say_reasons(sent, "en")["error"] == str(error)
+
+
+def test_every_reason_of_the_server_cadangan_trial_is_said_in_bahasa_indonesia():
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.upgrade_trial import judge
+
+    targets, http = {"app": "2.0", "proxy": "2.0"}, {"cadangan": {"app": "http", "proxy": "http"}}
+    reach = "upgrade_trial_reach"
+    cases = [
+        ({}, http, ""),
+        ({reach: {"cadangan": {"reachable": False, "message": "timed out"}}}, http, ""),
+        ({reach: {"cadangan": {"reachable": False}}}, http, ""),
+        ({reach: {"cadangan": {"stopped_at": "T", "connection_lost": True, "reachable": False}}}, http, ""),
+        ({reach: {"cadangan": {"stopped_at": "T", "connection_lost": True, "message": "x 1"}}}, http, ""),
+        ({reach: {"cadangan": {"stopped_at": "T", "message": "rc 1"}}}, http, ""),
+        ({reach: {"cadangan": {"stopped_at": "T"}}}, http, ""),
+        ({}, {"cadangan": {"app": "none", "proxy": "none"}}, ""),
+        ({"siak_upgrade_trial": {"cadangan": {"result": "failed"}}}, http, ""),
+        ({"siak_upgrade_trial": {"cadangan": {"result": "updated", "to_version": "1.9"}}}, http, ""),
+        ({}, http, "Server cadangan diperbaiki"),
+    ]
+    seen = set()
+    for results, kinds, skip in cases:
+        row = judge(["cadangan"], results, targets, kinds, skip_reason=skip)["rows"]["cadangan"]
+        message = row["message"]
+        assert isinstance(message, i18n.Said) and str(message) not in seen, message
+        seen.add(str(message))
+        indonesian = i18n.say(message, "id")
+        assert i18n.say(message, "en") == str(message) != indonesian
+        assert not ENGLISH.search(indonesian), (indonesian, ENGLISH.search(indonesian))
