@@ -74,6 +74,30 @@ SENTENCES = {
         "Read where current points with {look}; roll to another release with rollback_to, or fix the service "
         "and run this again."
     ),
+    # roles/upgrade_prepare: step 1's checks on the controller.
+    "prepare_trial_in_production": N_(
+        "Langkah 1 (prepare): {hosts} is in siak_trial_servers (the Server cadangan) and also in siak_servers or "
+        "siak_proxies. Nothing was changed. The trial runs steps 5 to 8 on the Server cadangan before "
+        "production; put only the spare server in siak_trial_servers (see docs/server-upgrade.md)."
+    ),
+    "prepare_skip_without_reason": N_(
+        "Langkah 1 (prepare): siak_upgrade_skip_trial_reason is set but gives no reason ({given}). Nothing was "
+        "changed. Write why the real upgrade may go ahead without the trial on the Server cadangan, for example "
+        "-e 'siak_upgrade_skip_trial_reason=\"Server cadangan sedang diperbaiki\"', or leave it unset to run "
+        "the trial."
+    ),
+    "prepare_no_release": N_(
+        "Langkah 1 (prepare): no release configured for {names}. Set them in the inventory "
+        "(group_vars/siak_servers.yml, group_vars/siak_proxies.yml); see docs/runbook-upgrade.md."
+    ),
+    "prepare_bad_artifact": N_(
+        "Langkah 1 (prepare): {problems}. Nothing was changed. Put the right release file on the controller and "
+        "its sha256 (sha256sum FILE) in the inventory, then rerun."
+    ),
+    "prepare_inside_service_hours": N_(
+        "Langkah 1 (prepare): it is {time}, inside service hours ({window}). Nothing was changed. Run the "
+        "upgrade after service hours, or set upgrade_prepare_refuse_in_service_hours to false to be warned only."
+    ),
     # roles/upgrade_prepare: step 1's trial on the Server cadangan.
     "trial_none": N_(
         "Trial: no Server cadangan (siak_trial_servers) in the inventory; no trial on a real server."

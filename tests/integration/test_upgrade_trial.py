@@ -260,9 +260,9 @@ def test_a_skip_without_a_reason_is_refused_and_one_with_a_reason_is_recorded(tl
     inventory = trial_inventory(tmp_path, health_port=8099)
     refused = run(tlab, inventory, "-e", "siak_upgrade_skip_trial_reason=' '", run_id="trial-skip-blank")
     assert refused.returncode != 0
-    assert "siak_upgrade_skip_trial_reason is set but gives no reason" in refused.stdout, refused.stdout[
-        -3000:
-    ]
+    assert "siak_upgrade_skip_trial_reason diisi tetapi tidak memberi alasan" in refused.stdout, (
+        refused.stdout[-3000:]
+    )
     skipped = run(
         tlab,
         inventory,
