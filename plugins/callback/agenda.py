@@ -219,6 +219,10 @@ class CallbackModule(CallbackBase):
         self._play = None
         self._encrypted_files = {}
         self._secrets_seen = set()
+        # Every value already judged, by identity: each host's variables are new mappings over the same
+        # values, so a play over tens of hosts judges each value once. The mapping keeps the values alive,
+        # so no other object can take an identity judged here.
+        self._values_judged = {}
         self._sop_warned = False
         self._tsa_url = None
 
@@ -399,6 +403,9 @@ class CallbackModule(CallbackBase):
             for item in value:
                 self._collect_secrets(item, depth + 1)
             return
+        if self._values_judged.get(id(value)) is value:
+            return
+        self._values_judged[id(value)] = value
         if self._vault_sourced(value):
             with contextlib.suppress(Exception):  # pylint: disable=broad-except  # undecryptable: nothing to blank
                 self._redactor.add(str(value))
