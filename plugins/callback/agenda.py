@@ -166,7 +166,8 @@ def _own_tags(node):
 
 
 def _all_tags(task):
-    """The task's tags, nearest first: its own, its blocks' and includes', then what it inherits.
+    """The task's tags by level, nearest first: its own, its blocks' and includes', then what it inherits
+    (each level a list, for plugin_utils.agenda.step_for_tags).
 
     The walk crosses dynamic includes (tags on include_tasks, which Ansible does not pass on), and the
     nearest step id wins when a play is tagged with one step and a block inside it with another. Play
@@ -174,13 +175,13 @@ def _all_tags(task):
     """
     play = getattr(getattr(task, "_parent", None), "_play", None)
     play_tags = set(_own_tags(play)) if play is not None else set()
-    tags = []
+    levels = []
     node = task
     while node is not None:
-        tags.extend(t for t in _own_tags(node) if t not in play_tags)
+        levels.append([t for t in _own_tags(node) if t not in play_tags])
         node = getattr(node, "_parent", None)
-    tags.extend(task.tags or [])
-    return tags
+    levels.append(list(task.tags or []))
+    return [level for level in levels if level]
 
 
 class CallbackModule(CallbackBase):
