@@ -538,17 +538,20 @@ class CallbackModule(CallbackBase):
                 mono_start=mono_start,
                 mono_end=mono,
             )
-        self._emit(
-            {
-                "type": "task",
-                **fields,
-                "end": end,
-                "duration_s": round(duration, 3),
-                "status": status,
-                "handler": isinstance(task, Handler),
-                "summary": model.summarize(data, no_log=no_log, limits=self._limits, redactor=self._redactor),
-            }
-        )
+        record = {
+            "type": "task",
+            **fields,
+            "end": end,
+            "duration_s": round(duration, 3),
+            "status": status,
+            "handler": isinstance(task, Handler),
+            "summary": model.summarize(data, no_log=no_log, limits=self._limits, redactor=self._redactor),
+        }
+        if event == "unreachable":
+            # Under ignore_unreachable the status is "ignored", as Ansible counts it; that the task did not
+            # run because the connection was lost is said here (the Server cadangan trial is judged on it).
+            record["unreachable"] = True
+        self._emit(record)
 
     def v2_runner_on_ok(self, result):
         if result.task.action in C._ACTION_INCLUDE_VARS:  # pylint: disable=protected-access

@@ -279,7 +279,9 @@ def test_steps_come_from_the_sop_tables():
     assert agenda.step_for_tags(["always", "other"]) is None
 
 
-@pytest.mark.parametrize("level", [["brief_operators", "update_clients"], ["update_clients", "brief_operators"]])
+@pytest.mark.parametrize(
+    "level", [["brief_operators", "update_clients"], ["update_clients", "brief_operators"]]
+)
 def test_tags_given_together_belong_to_the_earliest_step_whatever_their_order(level):
     # Ansible gives a play's tags back in an order of its own; the agenda must not depend on it.
     assert agenda.step_for_tags([level])["id"] == "brief_operators"

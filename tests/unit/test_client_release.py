@@ -366,12 +366,9 @@ def test_a_run_that_gets_the_lock_after_another_installed_decides_again_and_swit
 ):
     """Two runs on one PC: the second decided "install" before the first finished, and gets the lock after it.
     Under the lock it reads the PC again: already current, nothing unpacked or switched, `previous` kept."""
-    import sys
-
-    sys.path.insert(0, str(REPO / "tests"))
-    from client_rollout_kit import make_package
-
     from ansible_collections.dukcapil.siak.plugins.module_utils import client_install as ci
+
+    from siak_lab.standins.builder import build_client_package as make_package
 
     root = tmp_path / "client"
     old_pkg, old_sha = make_package(tmp_path / "dist", "1.0")
