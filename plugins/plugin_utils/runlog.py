@@ -168,13 +168,20 @@ def find_agenda(run: str, agenda_dir: Path) -> Path:
         raise SiakError(
             Said(N_("no such agenda file")), where=run, fix=Said(N_("Give a run id or an agenda .jsonl path"))
         )
-    matches = sorted(agenda_dir.glob(f"*/{run}.jsonl"))
-    if not matches:
+    found = agenda_of_run(run, agenda_dir)
+    if found is None:
         raise SiakError(
             Said(N_("no agenda for run '{run}' in {folder}"), run=run, folder=agenda_dir),
             fix=Said(N_("Check the run id (the agenda's file name without .jsonl) or set SIAK_OUTPUT_DIR")),
         )
-    return matches[-1]
+    return found
+
+
+def agenda_of_run(run_id: str, agenda_dir: Path) -> Path | None:
+    """The agenda file of a run id in the agenda folder's date folders (the newest date, should a run id have
+    been used on two days), or None while the callback has not made it yet."""
+    matches = sorted(Path(agenda_dir).glob(f"*/{run_id}.jsonl"))
+    return matches[-1] if matches else None
 
 
 def lost_connections(
