@@ -88,6 +88,27 @@ class LabHandle:
         cmd = [str(BIN / "ansible-playbook"), "-i", str(inventory or self.inventory), playbook, *extra]
         return subprocess.run(cmd, cwd=REPO, env=self.env, capture_output=True, text=True, check=False)
 
+    def address(self, host: str) -> str:
+        return json.loads((self.dir / "lab.json").read_text())["hosts"][host]["address"]
+
+    def kill_controller_ssh(self, host: str) -> list[int]:
+        """Kill the controller's ssh processes to a lab host (its ControlMaster and sessions), as a lost
+        connection does, while the host itself stays up. Returns the pids killed."""
+        address, killed = self.address(host), []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                comm = Path(f"/proc/{entry}/comm").read_text().strip()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if comm == "ssh" and any(address.encode() in arg for arg in cmdline):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(entry), 9)
+                    killed.append(int(entry))
+        return killed
+
     def sh(self, host: str, command: str) -> subprocess.CompletedProcess:
         """Run a shell command on a host over real SSH (the lab's own key and known_hosts)."""
         state = json.loads((self.dir / "lab.json").read_text())

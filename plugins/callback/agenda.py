@@ -166,7 +166,8 @@ def _own_tags(node):
 
 
 def _all_tags(task):
-    """The task's tags, nearest first: its own, its blocks' and includes', then what it inherits.
+    """The task's tags by level, nearest first: its own, its blocks' and includes', then what it inherits
+    (each level a list, for plugin_utils.agenda.step_for_tags).
 
     The walk crosses dynamic includes (tags on include_tasks, which Ansible does not pass on), and the
     nearest step id wins when a play is tagged with one step and a block inside it with another. Play
@@ -174,13 +175,13 @@ def _all_tags(task):
     """
     play = getattr(getattr(task, "_parent", None), "_play", None)
     play_tags = set(_own_tags(play)) if play is not None else set()
-    tags = []
+    levels = []
     node = task
     while node is not None:
-        tags.extend(t for t in _own_tags(node) if t not in play_tags)
+        levels.append([t for t in _own_tags(node) if t not in play_tags])
         node = getattr(node, "_parent", None)
-    tags.extend(task.tags or [])
-    return tags
+    levels.append(list(task.tags or []))
+    return [level for level in levels if level]
 
 
 class CallbackModule(CallbackBase):
@@ -219,6 +220,10 @@ class CallbackModule(CallbackBase):
         self._play = None
         self._encrypted_files = {}
         self._secrets_seen = set()
+        # Every value already judged, by identity: each host's variables are new mappings over the same
+        # values, so a play over tens of hosts judges each value once. The mapping keeps the values alive,
+        # so no other object can take an identity judged here.
+        self._values_judged = {}
         self._sop_warned = False
         self._tsa_url = None
 
@@ -399,6 +404,9 @@ class CallbackModule(CallbackBase):
             for item in value:
                 self._collect_secrets(item, depth + 1)
             return
+        if self._values_judged.get(id(value)) is value:
+            return
+        self._values_judged[id(value)] = value
         if self._vault_sourced(value):
             with contextlib.suppress(Exception):  # pylint: disable=broad-except  # undecryptable: nothing to blank
                 self._redactor.add(str(value))
@@ -530,17 +538,20 @@ class CallbackModule(CallbackBase):
                 mono_start=mono_start,
                 mono_end=mono,
             )
-        self._emit(
-            {
-                "type": "task",
-                **fields,
-                "end": end,
-                "duration_s": round(duration, 3),
-                "status": status,
-                "handler": isinstance(task, Handler),
-                "summary": model.summarize(data, no_log=no_log, limits=self._limits, redactor=self._redactor),
-            }
-        )
+        record = {
+            "type": "task",
+            **fields,
+            "end": end,
+            "duration_s": round(duration, 3),
+            "status": status,
+            "handler": isinstance(task, Handler),
+            "summary": model.summarize(data, no_log=no_log, limits=self._limits, redactor=self._redactor),
+        }
+        if event == "unreachable":
+            # Under ignore_unreachable the status is "ignored", as Ansible counts it; that the task did not
+            # run because the connection was lost is said here (the Server cadangan trial is judged on it).
+            record["unreachable"] = True
+        self._emit(record)
 
     def v2_runner_on_ok(self, result):
         if result.task.action in C._ACTION_INCLUDE_VARS:  # pylint: disable=protected-access

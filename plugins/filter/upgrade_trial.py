@@ -39,6 +39,12 @@ options:
     description: The ADB's reason to skip the trial (C(siak_upgrade_skip_trial_reason)); empty when not skipped.
     type: str
     default: ""
+  lost:
+    description:
+      - "The tasks of the trial that did not run on a trial server because its connection was lost
+        (C({host: [task names]}), P(dukcapil.siak.lost_connections#lookup)'s C(lost)): such a trial did not pass."
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -57,7 +63,7 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.upgrade_trial import judge
 
 
-def upgrade_trial(hosts, results, targets, health_kinds, *, check_mode=False, skip_reason=""):
+def upgrade_trial(hosts, results, targets, health_kinds, *, check_mode=False, skip_reason="", lost=None):
     """The trial's verdict, its reasons said in the run's language (i18n.run_lang)."""
     verdict = judge(
         list(hosts or []),
@@ -66,6 +72,7 @@ def upgrade_trial(hosts, results, targets, health_kinds, *, check_mode=False, sk
         dict(health_kinds or {}),
         check_mode=bool(check_mode),
         skip_reason=str(skip_reason or ""),
+        lost={str(h): [str(t) for t in tasks] for h, tasks in dict(lost or {}).items()},
     )
     return say_all(verdict, run_lang())
 

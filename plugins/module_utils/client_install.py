@@ -54,6 +54,19 @@ def current_release(root: str) -> str | None:
     return None
 
 
+def read_decision(root: str, version: str, sha256: str) -> tuple[str | None, str | None, str]:
+    """What the workstation holds now and what to do about ``version``: (the release ``current`` names, its
+    version, client_release.decide's action)."""
+    releases = os.path.join(root, cr.RELEASES)
+    target = os.path.join(releases, version)
+    previous = current_release(root)
+    previous_version, previous_sha = (
+        read_marker(os.path.join(releases, previous)) if previous else (None, None)
+    )
+    target_sha = read_marker(target)[1] if os.path.isdir(target) else None
+    return previous, previous_version, cr.decide(version, sha256, previous_version, previous_sha, target_sha)
+
+
 def running_clients(name: str) -> list[int]:
     """Pids of the SIAK client processes in this mount namespace."""
     try:
@@ -129,12 +142,7 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
 
     releases = os.path.join(root, cr.RELEASES)
     target = os.path.join(releases, version)
-    previous = current_release(root)
-    previous_version, previous_sha = (
-        read_marker(os.path.join(releases, previous)) if previous else (None, None)
-    )
-    target_sha = read_marker(target)[1] if os.path.isdir(target) else None
-    action = cr.decide(version, sha256, previous_version, previous_sha, target_sha)
+    previous, previous_version, action = read_decision(root, version, sha256)
     pids = running_clients(p["process_name"])
     result = dict(
         changed=False,
@@ -155,15 +163,22 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
     def switch_diff() -> dict:
         return dict(before=f"current -> {previous or '(none)'}\n", after=f"current -> {version}\n")
 
-    if action == cr.ALREADY_CURRENT:
-        return finish(cr.ALREADY_CURRENT)
-    if action == cr.CONFLICT:
-        raise InstallError(
-            f"{target} holds version {version} with another checksum ({target_sha}, wanted {sha256}): "
-            "the package was rebuilt under the same version. Give it a new version number, or delete "
-            f"{target} if it is not the active release",
-            result,
-        )
+    def settled(action: str) -> dict | None:
+        """The result when the decision leaves nothing to install, None when there is work to do."""
+        if action == cr.ALREADY_CURRENT:
+            return finish(cr.ALREADY_CURRENT)
+        if action == cr.CONFLICT:
+            raise InstallError(
+                f"{target} holds version {version} with another checksum ({read_marker(target)[1]}, wanted "
+                f"{sha256}): the package was rebuilt under the same version. Give it a new version number, or "
+                f"delete {target} if it is not the active release",
+                result,
+            )
+        return None
+
+    done = settled(action)
+    if done is not None:
+        return done
     if p["state"] == "probe":
         return finish("pending")
     if check_mode:
@@ -177,6 +192,19 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
     locked = take_lock(p, result)
     if p.get("lock") and not locked:
         return finish("locked")
+    if locked:
+        # Decided again under the lock from what the workstation holds now: a run that took over a cut run's
+        # lock, or that followed another run, installs only what is still missing and never switches twice.
+        previous, previous_version, action = read_decision(root, version, sha256)
+        result.update(previous_version=previous_version, version=previous_version, action=action)
+        try:
+            done = settled(action)
+        except InstallError:
+            run_lock.release(p["lock"]["path"], p["lock"]["token"])
+            raise
+        if done is not None:
+            run_lock.release(p["lock"]["path"], p["lock"]["token"])
+            return done
     incoming = os.path.join(root, rl.INCOMING)
     stamp = f"{os.getpid()}"
     partial = os.path.join(releases, f".{version}.partial-{stamp}")

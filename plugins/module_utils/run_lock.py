@@ -16,6 +16,10 @@ The lock is a small JSON file (mode 0600) that names its holder:
                  under AWX, the job and its job template (AWX's own extra variables)
     about        what the caller adds (kind, version, ...)
     target       processes of the run on the locked host (a backup's export), each with the target's boot id
+    target_boot_id
+                 the locked host's own boot when the lock was taken (Windows: its last boot time), for a person
+                 reading the file: a lock from before the host's last reboot. It does not decide liveness: the
+                 holder is a process on the controller, which a reboot of the locked host does not end.
 
 Every read, comparison and write happens under an exclusive flock on `<lock>.guard`, so two runs that
 arrive in the same instant cannot both win, and a lock is taken over only while its holder's token is

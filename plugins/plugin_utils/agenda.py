@@ -135,15 +135,19 @@ SERVER_TRIAL_STEP = "prepare"
 def step_for_tags(tags: Iterable[Any]) -> dict[str, Any] | None:
     """The SOP step a task belongs to: the step whose id is among its tags (ids are unique across SOPs).
 
+    ``tags`` are nearest first, and the nearest step id wins. An element that is a list, tuple or set is one
+    level of tags given together (a play's or a block's): Ansible does not keep their order (a play tagged
+    ``[brief_operators, update_clients]`` comes back with them the other way round), so within a level the
+    SOP's earliest step wins, and a task tagged with steps 9 and 10 belongs to step 9 in every run.
     A task of the Server cadangan trial belongs to step 1 whatever step its own tags name."""
     index = _step_index()
-    tags = list(tags or ())
-    if SERVER_TRIAL_TAG in (str(t) for t in tags):
-        tags = [SERVER_TRIAL_STEP]
-    for tag in tags:
-        found = index.get(str(tag))
-        if found is not None:
-            return step_record(*found)
+    levels = [list(t) if isinstance(t, (list, tuple, set, frozenset)) else [t] for t in (tags or ())]
+    if any(str(t) == SERVER_TRIAL_TAG for level in levels for t in level):
+        levels = [[SERVER_TRIAL_STEP]]
+    for level in levels:
+        found = [index[str(t)] for t in level if str(t) in index]
+        if found:
+            return step_record(*min(found, key=lambda sop_step: sop_step[1].number))
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -167,13 +168,37 @@ def find_agenda(run: str, agenda_dir: Path) -> Path:
         raise SiakError(
             Said(N_("no such agenda file")), where=run, fix=Said(N_("Give a run id or an agenda .jsonl path"))
         )
-    matches = sorted(agenda_dir.glob(f"*/{run}.jsonl"))
-    if not matches:
+    found = agenda_of_run(run, agenda_dir)
+    if found is None:
         raise SiakError(
             Said(N_("no agenda for run '{run}' in {folder}"), run=run, folder=agenda_dir),
             fix=Said(N_("Check the run id (the agenda's file name without .jsonl) or set SIAK_OUTPUT_DIR")),
         )
-    return matches[-1]
+    return found
+
+
+def agenda_of_run(run_id: str, agenda_dir: Path) -> Path | None:
+    """The agenda file of a run id in the agenda folder's date folders (the newest date, should a run id have
+    been used on two days), or None while the callback has not made it yet."""
+    matches = sorted(Path(agenda_dir).glob(f"*/{run_id}.jsonl"))
+    return matches[-1] if matches else None
+
+
+def lost_connections(
+    run: RunRecord, hosts: Iterable[str], step_id: str | None = None
+) -> dict[str, list[str]]:
+    """The tasks that did not run on each of ``hosts`` because the connection to it was lost (``{host: [task
+    names]}``, in the order they ended; hosts without any left out), in the SOP step ``step_id`` when given.
+    Counts those Ansible passed over under ``ignore_unreachable`` too."""
+    wanted = {str(h) for h in hosts}
+    found: dict[str, list[str]] = {}
+    for task in run.tasks:
+        if not (task.get("unreachable") or task.get("status") == "unreachable"):
+            continue
+        if str(task.get("host")) not in wanted or (step_id and _step_id(task) != step_id):
+            continue
+        found.setdefault(str(task["host"]), []).append(str(task.get("task") or "?"))
+    return found
 
 
 @dataclass(frozen=True)

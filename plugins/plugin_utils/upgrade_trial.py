@@ -42,7 +42,8 @@ def _stopped_reason(host: str, stopped: dict[str, Any], *, where: bool) -> Said:
     """Why a trial that began did not finish: the connection was lost, or it stopped before a part published.
     `where` names the task and its message: only when no part published its own result (which names them)."""
     task = str(stopped.get("stopped_at") or "?")
-    detail = str(stopped.get("message") or "").strip().rstrip(".")
+    raw = stopped.get("message") or ""
+    detail = raw if isinstance(raw, Said) else str(raw).strip().rstrip(".")
     if stopped.get("connection_lost"):
         head = Said(N_("{host}: the connection to the Server cadangan was lost during the trial"), host=host)
         if where:
@@ -179,7 +180,8 @@ def judge_host(
     if lost:
         # A trial whose connection was lost did not finish, whatever its parts published before.
         any_published = any(c["result"] is not None for c in components)
-        reasons.insert(0, _stopped_reason(host, stopped, where=not any_published))
+        where = not any_published or bool(stopped.get("passed_over"))
+        reasons.insert(0, _stopped_reason(host, stopped, where=where))
         health = "connection_lost"
     if reasons:
         result = "failed"
@@ -230,11 +232,27 @@ def judge(
     *,
     check_mode: bool = False,
     skip_reason: str = "",
+    lost: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Every trial server's row and the gate: whether the real upgrade may go ahead, and why not.
 
-    With the ADB's skip reason the trial did not run: every row says so, with the reason, and the gate opens."""
+    With the ADB's skip reason the trial did not run: every row says so, with the reason, and the gate opens.
+    `lost` names, by host, the trial's tasks that did not run because the connection was lost (the agenda's
+    record): Ansible passes over such a task under ignore_unreachable, and when the connection comes back the
+    trial goes on without it, so a trial with any did not finish, whatever its parts published."""
     skip_reason = (skip_reason or "").strip()
+    reach = dict(results.get(REACH_KEY) or {})
+    for host, tasks in (lost or {}).items():
+        if tasks and not reach.get(host):
+            # The rescue, or the check before the trial, recorded nothing: the trial went on after the drop.
+            reach[host] = {
+                "stopped_at": tasks[0],
+                "reachable": True,
+                "connection_lost": True,
+                "message": Said(N_("the task did not run, and the trial went on without it")),
+                "passed_over": True,
+            }
+    results = {**results, REACH_KEY: reach}
     rows: dict[str, dict[str, Any]] = {}
     for host in hosts:
         if skip_reason:

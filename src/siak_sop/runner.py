@@ -27,9 +27,7 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import Budge
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, gettext_for, say, tr
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.inventory_vars import read_host_vars
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import (
-    AgendaTail,
-)
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import AgendaTail, agenda_of_run
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import PLAYBOOKS, Sop, Step, load_sop
 
 from siak_sop import __version__, collection
@@ -330,11 +328,6 @@ def _cmdline(request: RunRequest) -> str:
     return shlex.join(parts)
 
 
-def find_agenda_file(agenda_dir: Path, run_id: str) -> Path | None:
-    found = sorted(agenda_dir.glob(f"*/{run_id}.jsonl"))
-    return found[-1] if found else None
-
-
 # How often the closing-record watch looks at the agenda: Ansible takes a few tenths of a second to
 # exit after writing it, time in which the Laporan can already be rendered.
 CLOSE_WATCH_S = 0.05
@@ -418,7 +411,7 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
 
     def poll() -> None:
         if tail.path is None:
-            tail.path = find_agenda_file(request.agenda_dir, request.run_id)
+            tail.path = agenda_of_run(request.run_id, request.agenda_dir)
         now = datetime.now(tz)
         for record in tail.read_new():
             with tracker.lock:
@@ -457,7 +450,7 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
             if state["cancel"] is not None or state["interrupted"]:
                 return
             if watch is None:
-                path = tail.path or find_agenda_file(request.agenda_dir, request.run_id)
+                path = tail.path or agenda_of_run(request.run_id, request.agenda_dir)
                 if path is None:
                     continue
                 watch = CloseWatch(path)
@@ -518,7 +511,7 @@ def execute(request: RunRequest, progress: Any, on_closed: Callable[[Path], None
     return RunResult(
         rc=runner.rc,
         status=runner.status,
-        agenda=tail.path or find_agenda_file(request.agenda_dir, request.run_id),
+        agenda=tail.path or agenda_of_run(request.run_id, request.agenda_dir),
         cancelled_step=cancelled.id if cancelled else None,
         cancelled_at=state["cancelled_at"],
         interrupted=state["interrupted"] and cancelled is None,

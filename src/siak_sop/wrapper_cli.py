@@ -19,10 +19,9 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils import (
 )
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, current, gettext_for, tr
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import drill, model, render
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import laporan as laporan_of
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import render
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.runlog import RunRecord, find_agenda
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.version import VERSION
 
 from siak_sop import runner
 from siak_sop.progress import StepTracker, make_progress
@@ -274,51 +273,25 @@ def laporan(
     request: runner.RunRequest, result: runner.RunResult, run: RunRecord | None, chain: dict[str, Any] | None
 ) -> tuple[list[budgets.Verdict], int, dict[str, Any], dict[str, Any]]:
     """The verdicts, the exit code, the outcome and the report's context of a finished or stopped run."""
-    sop = request.sop
-    verdicts, code = laporan_of.run_outcome(
-        run,
-        sop,
-        request.budget,
+    ending = laporan_of.Ending(
+        status=result.status,
         cancelled_step=result.cancelled_step,
         cancelled_at=result.cancelled_at,
         interrupted=result.interrupted,
+        signal=result.signal,
         runner_failed=(result.rc not in (0, None)) and not result.cancelled_step and not result.interrupted,
+    )
+    return laporan_of.judged(
+        run,
+        request.sop,
+        request.budget,
+        ending,
+        lang=request.lang,
+        office=request.office,
         windows=request.windows,
         timezone=request.timezone,
-        intact=not chain or chain["state"] != "broken",
+        chain=chain,
     )
-    if result.status == "timeout" and code not in (exitcodes.INTERRUPTED,):
-        code = exitcodes.CANCELLED
-    outcome: dict[str, Any] = {
-        "cancelled_step": result.cancelled_step,
-        "status": result.status,
-        "interrupted": result.interrupted,
-        "signal": result.signal,
-    }
-    if result.cancelled_step:
-        step = sop.step(result.cancelled_step)
-        outcome["cancelled_label"] = f"{step.number} ({step.title(request.lang)})"
-    context: dict[str, Any] = {}
-    if run is not None and drill.is_drill(run):
-        # A restore drill: its own report, and a run that does not restore every backup has failed.
-        context = drill.build(
-            run, sop, lang=request.lang, office=request.office, version=VERSION, chain=chain
-        )
-        if code not in (exitcodes.CANCELLED, exitcodes.INTERRUPTED):
-            code = drill.exit_code(run, context["drills"], intact=not chain or chain["state"] != "broken")
-        return [], code, outcome, context
-    if run is not None:
-        context = model.build(
-            run,
-            sop,
-            verdicts,
-            lang=request.lang,
-            office=request.office,
-            outcome=outcome,
-            version=VERSION,
-            chain=chain,
-        )
-    return verdicts, code, outcome, context
 
 
 def output_dir() -> Path:

@@ -118,6 +118,16 @@ def test_first_rollout_updates_all_20_from_the_controllers_distribution_point(ro
         "diperbarui": 20
     }
     assert "Laporan update aplikasi SIAK pada klien" in md and not clients["rerun"]
+    # The agenda books the probe and the brief under step 9, the waves and the report under step 10: step 9 ends
+    # before step 10 begins.
+    agenda = [
+        json.loads(line) for line in next((lab.out / "agenda").glob(f"*/{newest_run(lab)}.jsonl")).open()
+    ]
+    spans: dict[str, list[str]] = {}
+    for record in agenda:
+        if record.get("type") == "task" and record.get("step"):
+            spans.setdefault(record["step"]["id"], []).extend([record["start"], record["end"]])
+    assert max(spans["brief_operators"]) <= min(spans["update_clients"]), spans
 
     # A rerun with nothing to do: no task changes anything, and nothing is downloaded.
     again = run(lab, "1.0", packages, *serve)

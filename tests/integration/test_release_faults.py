@@ -10,11 +10,8 @@ report says what the server shows.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -66,12 +63,8 @@ def releases(tmp_path_factory) -> dict[str, Release]:
     }
 
 
-def address(vm: LabHandle) -> str:
-    return json.loads((vm.dir / "lab.json").read_text())["hosts"]["siak-vm"]["address"]
-
-
 def settings(vm: LabHandle, root: str, port: int, rel: Release, **extra) -> dict:
-    ctl = f"/bin/sh /srv/faults/ctl.sh {{}} {root} {address(vm)} {port}"
+    ctl = f"/bin/sh /srv/faults/ctl.sh {{}} {root} {vm.address('siak-vm')} {port}"
     values = {
         "siak_upgrade_version": rel.version,
         "siak_upgrade_artifact": rel.path,
@@ -84,7 +77,7 @@ def settings(vm: LabHandle, root: str, port: int, rel: Release, **extra) -> dict
         },
         "siak_upgrade_health": {
             "kind": "http",
-            "url": f"http://{address(vm)}:{port}/health",
+            "url": f"http://{vm.address('siak-vm')}:{port}/health",
             "body_contains": "OK",
             "retries": 30,
             "delay_s": 1,
@@ -110,7 +103,7 @@ def answer(vm: LabHandle, port: int) -> str | None:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"http://{address(vm)}:{port}/version", timeout=2) as resp:
+        with urllib.request.urlopen(f"http://{vm.address('siak-vm')}:{port}/version", timeout=2) as resp:
             return resp.read().decode().strip()
     except OSError:
         return None
@@ -180,29 +173,11 @@ def clear_reached(vm: LabHandle) -> None:
     vm.sh("siak-vm", "rm -f /srv/faults/reached")
 
 
-def controller_ssh_to(vm: LabHandle) -> list[int]:
-    """The controller's ssh processes to the lab's siak-vm (its ControlMaster and sessions)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            comm = Path(f"/proc/{entry}/comm").read_text().strip()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if comm == "ssh" and address(vm) in cmdline:
-            found.append(int(entry))
-    return found
-
-
 def cut(vm: LabHandle, how: str) -> None:
     if how == "vm_off":
         vm.stop("siak-vm")
     else:
-        for pid in controller_ssh_to(vm):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        vm.kill_controller_ssh("siak-vm")
 
 
 def run_and_cut(vm, root, port, rel, *, how, plan, **options):

@@ -167,6 +167,50 @@ def test_a_server_cadangan_that_goes_away_mid_trial_fails_the_trial_with_a_row_s
     tlab.sh("pc01", "rm -rf /srv/trial-cut")
 
 
+# A before-switch hook whose one task meets a connection that cannot be made (nothing listens on port 9 of the
+# Server cadangan), as a network drop just as the task starts would: Ansible passes the task over under the
+# trial's ignore_unreachable, and the next task connects again as usual.
+DROP_HOOK = """\
+- name: Uji coba | The office's before-switch check, on a connection that cannot be made
+  ansible.builtin.command: "true"
+  vars:
+    ansible_port: 9
+  changed_when: false
+"""
+
+
+def test_a_connection_lost_for_one_hook_task_fails_the_trial_naming_the_task(tlab, tmp_path):
+    """The trial goes on to a healthy end without the hook's task; the agenda recorded the lost connection, and
+    the judge fails the trial with it: production is not touched."""
+    hook = tmp_path / "drop-hook.yml"
+    hook.write_text(DROP_HOOK)
+    inventory = trial_inventory(tmp_path)
+    inventory.write_text(inventory.read_text() + f"          siak_upgrade_before_switch_tasks: {hook}\n")
+    before = production_state(tlab)
+    vm, cadangan = f"{tlab.net}.11", f"{tlab.net}.101"
+    serving = (served(vm, 8080), served(vm, 8081))
+    result = run(tlab, inventory, run_id="trial-drop")
+    assert result.returncode != 0, result.stdout[-4000:]
+    assert GATE in result.stdout and "was lost during the trial" in result.stdout, result.stdout[-4000:]
+    assert "Langkah 2 |" not in result.stdout.split(GATE, 1)[1]
+    # The trial did go on without the hook's task: the Server cadangan serves the new release.
+    assert (served(cadangan, 8080), served(cadangan, 8081)) == ("2.0", "2.0")
+    # Production's real state: the links and what the SIAK VM serves are as they were.
+    assert production_state(tlab) == before
+    assert (served(vm, 8080), served(vm, 8081)) == serving == ("1.0", "1.0")
+    results = run_results(tlab, "trial-drop")
+    trial = results["upgrade_prepare_trial"]["pc01"]
+    assert (trial["result"], trial["health"]) == ("failed", "connection_lost"), trial
+    assert "was lost during the trial" in trial["message"], trial
+    assert "on a connection that cannot be made" in trial["message"], trial
+    agenda = [json.loads(line) for line in next((tlab.out / "agenda").glob("*/trial-drop.jsonl")).open()]
+    (passed_over,) = [r for r in agenda if r.get("type") == "task" and r.get("unreachable")]
+    assert (passed_over["host"], passed_over["status"]) == ("pc01", "ignored")
+    cells = trial_row(laporan(tlab, "trial-drop")[0])
+    assert cells["Hasil"] == "gagal"
+    assert cells["Pemeriksaan kesehatan"] == "koneksi terputus: uji coba tidak selesai"
+
+
 def test_a_server_cadangan_that_does_not_answer_fails_the_trial_with_a_row_saying_so(tlab, tmp_path):
     # A Server cadangan on a port of the lab's own network where nothing listens: every connection is refused.
     inventory = tmp_path / "unreachable.yml"

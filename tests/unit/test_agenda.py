@@ -279,6 +279,16 @@ def test_steps_come_from_the_sop_tables():
     assert agenda.step_for_tags(["always", "other"]) is None
 
 
+@pytest.mark.parametrize(
+    "level", [["brief_operators", "update_clients"], ["update_clients", "brief_operators"]]
+)
+def test_tags_given_together_belong_to_the_earliest_step_whatever_their_order(level):
+    # Ansible gives a play's tags back in an order of its own; the agenda must not depend on it.
+    assert agenda.step_for_tags([level])["id"] == "brief_operators"
+    # The nearest level still wins over a farther one.
+    assert agenda.step_for_tags([["update_clients"], level])["id"] == "update_clients"
+
+
 def test_totals_span_steps_and_count_hosts():
     totals = agenda.Totals()
     totals.add(host="a", step_id="s", status="ok", start="t1", end="t2", mono_start=10.0, mono_end=12.0)

@@ -340,3 +340,55 @@ def test_the_install_download_hashes_what_it_writes_and_names_a_dead_address(tmp
         dead = s.getsockname()[1]
     with pytest.raises(ci.InstallError, match="did not answer"):
         ci.download(f"http://127.0.0.1:{dead}/pkg.tar.gz", str(tmp_path / "out3"), 5, True)
+
+
+def _install_params(root: Path, package: Path, sha: str, version: str, token: str) -> dict:
+    from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr_module
+
+    params = {name: spec.get("default") for name, spec in cr_module.ARGUMENT_SPEC.items()}
+    lock = {"path": str(root / ".siak-upgrade.lock"), "token": token, "run_id": token}
+    lock["holder"] = {"host": "controller", "user": "adb", "pid": 1, "boot_id": "b"}
+    return dict(
+        params,
+        root=str(root),
+        version=version,
+        sha256=sha,
+        src=str(package),
+        remove_src=False,
+        in_use="skip",
+        process_name="siak-client-not-running",
+        lock=lock,
+    )
+
+
+def test_a_run_that_gets_the_lock_after_another_installed_decides_again_and_switches_nothing(
+    tmp_path, monkeypatch
+):
+    """Two runs on one PC: the second decided "install" before the first finished, and gets the lock after it.
+    Under the lock it reads the PC again: already current, nothing unpacked or switched, `previous` kept."""
+    from ansible_collections.dukcapil.siak.plugins.module_utils import client_install as ci
+
+    from siak_lab.standins.builder import build_client_package as make_package
+
+    root = tmp_path / "client"
+    old_pkg, old_sha = make_package(tmp_path / "dist", "1.0")
+    new_pkg, new_sha = make_package(tmp_path / "dist", "2.0")
+    assert ci.install(_install_params(root, old_pkg, old_sha, "1.0", "t0"))["status"] == "updated"
+
+    real_take = ci.take_lock
+    first = {}
+
+    def the_other_run_finishes_first(p, result):
+        if p["lock"]["token"] == "t2" and not first:
+            first["started"] = True
+            first.update(ci.install(_install_params(root, new_pkg, new_sha, "2.0", "t1")))
+        return real_take(p, result)
+
+    monkeypatch.setattr(ci, "take_lock", the_other_run_finishes_first)
+    second = ci.install(_install_params(root, new_pkg, new_sha, "2.0", "t2"))
+    assert first["status"] == "updated" and first["changed"]
+    assert second["status"] == cr.ALREADY_CURRENT and not second["changed"]
+    assert second["previous_version"] == "2.0" and second["version"] == "2.0"
+    assert (root / "current").readlink() == Path("releases/2.0")
+    assert (root / "previous").readlink() == Path("releases/1.0")
+    assert not (root / ".siak-upgrade.lock").exists()

@@ -301,9 +301,14 @@ def test_every_reason_of_the_server_cadangan_trial_is_said_in_bahasa_indonesia()
         ({"siak_upgrade_trial": {"cadangan": {"result": "updated", "to_version": "1.9"}}}, http, ""),
         ({}, http, "Server cadangan diperbaiki"),
     ]
+    live = {"from_version": "1.0", "to_version": "2.0", "target_version": "2.0", "result": "updated"}
+    passed_over = {"siak_upgrade_trial": {"cadangan": live}, "proxy_upgrade_trial": {"cadangan": live}}
     seen = set()
-    for results, kinds, skip in cases:
-        row = judge(["cadangan"], results, targets, kinds, skip_reason=skip)["rows"]["cadangan"]
+    for results, kinds, skip, lost in [
+        *((*c, None) for c in cases),
+        (passed_over, http, "", {"cadangan": ["T"]}),
+    ]:
+        row = judge(["cadangan"], results, targets, kinds, skip_reason=skip, lost=lost)["rows"]["cadangan"]
         message = row["message"]
         assert isinstance(message, i18n.Said) and str(message) not in seen, message
         seen.add(str(message))

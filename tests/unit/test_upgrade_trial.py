@@ -239,3 +239,38 @@ def test_the_jadwal_uji_coba_says_when_there_is_no_server_cadangan_or_the_adb_sk
         zip(sections["prepare_trial"]["columns"], sections["prepare_trial"]["rows"][0]["cells"], strict=True)
     )
     assert cells["Hasil"] == "dilewati" and cells["Alasan / galat"] == "skipped by the ADB: x"
+
+
+def test_a_trial_whose_connection_dropped_and_came_back_during_a_hook_fails_naming_the_task():
+    """Both parts ended live and healthy, but the agenda shows a task passed over because the connection was lost."""
+    lost = {"cadangan": ["Uji coba | The office's before-switch check"]}
+    found = judge(["cadangan"], published(updated(), updated()), TARGETS, HTTP, lost=lost)
+    row = found["rows"]["cadangan"]
+    assert not found["go_ahead"] and found["failed"] == ["cadangan"]
+    assert (row["result"], row["health"]) == ("failed", "connection_lost")
+    assert "was lost during the trial" in row["message"]
+    assert "The office's before-switch check" in row["message"] and "did not run" in row["message"]
+    # No lost task: the same trial passes.
+    assert judge(["cadangan"], published(updated(), updated()), TARGETS, HTTP, lost={})["go_ahead"]
+
+
+def test_the_agenda_names_the_tasks_passed_over_for_a_lost_connection():
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils import runlog
+
+    def task(host, name, status, step="prepare", **extra):
+        return {"type": "task", "host": host, "task": name, "status": status, "step": {"id": step}, **extra}
+
+    run = runlog.from_records(
+        [
+            {"type": "run_start", "run_id": "r"},
+            task("cadangan", "hook", "ignored", unreachable=True),
+            task("cadangan", "ignored failure", "ignored"),
+            task("cadangan", "later", "unreachable"),
+            task("cadangan", "production step", "ignored", step="replace_app", unreachable=True),
+            task("siak-vm", "hook", "ignored", unreachable=True),
+        ],
+        "test",
+    )
+    assert runlog.lost_connections(run, ["cadangan"], "prepare") == {"cadangan": ["hook", "later"]}
+    assert runlog.lost_connections(run, ["cadangan"]) == {"cadangan": ["hook", "later", "production step"]}
+    assert runlog.lost_connections(run, ["other"], "prepare") == {}

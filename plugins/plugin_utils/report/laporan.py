@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,83 @@ def check_chain(path: Path | None) -> dict[str, Any] | None:
 
 def load_run(path: Path | None) -> RunRecord | None:
     return read_agenda(path) if path is not None and path.is_file() else None
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a run ended as the wrapper saw it: `siak-sop run` knows it, and its run.json keeps it for a later
+    `siak-sop report` (a run outside the wrapper has none)."""
+
+    status: str | None = None
+    cancelled_step: str | None = None
+    cancelled_at: datetime | None = None
+    interrupted: bool = False
+    signal: Any = None
+    runner_failed: bool = False
+
+    @classmethod
+    def saved(cls, saved: dict[str, Any]) -> Ending:
+        """From the wrapper's run.json."""
+        return cls(
+            status=saved.get("status"),
+            cancelled_step=saved.get("cancelled_step"),
+            cancelled_at=parse_time(saved.get("cancelled_at")),
+            interrupted=bool(saved.get("interrupted")),
+            signal=saved.get("signal"),
+            runner_failed=saved.get("status") == "failed",
+        )
+
+
+def judged(
+    run: RunRecord | None,
+    sop: Sop,
+    budget: BudgetConfig,
+    ending: Ending,
+    *,
+    lang: str,
+    office: dict[str, Any],
+    windows: object,
+    timezone: str,
+    chain: dict[str, Any] | None,
+) -> tuple[list[budgets.Verdict], int, dict[str, Any], dict[str, Any]]:
+    """The verdicts, the exit code, the outcome and the report's context of a run: a Laporan, or for a restore
+    drill its Laporan Uji Pemulihan (a drill that does not restore every backup has failed). The one place
+    both `siak-sop run` and a rebuilt Laporan judge a run."""
+    intact = not chain or chain["state"] != "broken"
+    verdicts, code = run_outcome(
+        run,
+        sop,
+        budget,
+        cancelled_step=ending.cancelled_step,
+        cancelled_at=ending.cancelled_at,
+        interrupted=ending.interrupted,
+        runner_failed=ending.runner_failed,
+        windows=windows,
+        timezone=timezone,
+        intact=intact,
+    )
+    if ending.status == "timeout" and code != exitcodes.INTERRUPTED:
+        code = exitcodes.CANCELLED
+    outcome: dict[str, Any] = {
+        "cancelled_step": ending.cancelled_step,
+        "status": ending.status,
+        "interrupted": ending.interrupted,
+        "signal": ending.signal,
+    }
+    if ending.cancelled_step:
+        step = sop.step(ending.cancelled_step)
+        outcome["cancelled_label"] = f"{step.number} ({step.title(lang)})"
+    if run is None:
+        return verdicts, code, outcome, {}
+    if drill.is_drill(run):
+        context = drill.build(run, sop, lang=lang, office=office, version=VERSION, chain=chain)
+        if code not in (exitcodes.CANCELLED, exitcodes.INTERRUPTED):
+            code = drill.exit_code(run, context["drills"], intact=intact)
+        return [], code, outcome, context
+    context = model.build(
+        run, sop, verdicts, lang=lang, office=office, outcome=outcome, version=VERSION, chain=chain
+    )
+    return verdicts, code, outcome, context
 
 
 def sop_of(run: RunRecord, name: str | None) -> Sop:
@@ -214,7 +292,7 @@ def rebuild(
     if chain and chain["state"] == "broken":
         print(f"siak-sop: {path}: {chain['message']}", file=sys.stderr)
     if not sop_name and drill.is_drill(run):
-        return rebuild_drill(run, path, out=out, lang=lang, chain=chain, folder=folder, pdf=pdf)
+        sop_name = drill.SOP_NAME
     sop = sop_of(run, sop_name)
     sops = [load_sop("upgrade"), load_sop("backup")]
     budget = budgets.load_budget_file(budget_file, sops) if budget_file else BudgetConfig()
@@ -229,50 +307,19 @@ def rebuild(
     timezone = str(
         saved.get("timezone") or office.get("timezone") or run.run_start.get("timezone") or "Asia/Jakarta"
     )
-    windows = saved.get("service_hours") or service_hours.DEFAULT_WINDOWS
-    verdicts, code = run_outcome(
+    verdicts, code, _outcome, context = judged(
         run,
         sop,
         budget,
-        cancelled_step=saved.get("cancelled_step"),
-        cancelled_at=parse_time(saved.get("cancelled_at")),
-        interrupted=bool(saved.get("interrupted")),
-        runner_failed=saved.get("status") == "failed",
-        windows=windows,
+        Ending.saved(saved),
+        lang=lang,
+        office=office,
+        windows=saved.get("service_hours") or service_hours.DEFAULT_WINDOWS,
         timezone=timezone,
-        intact=not chain or chain["state"] != "broken",
+        chain=chain,
     )
-    if saved.get("status") == "timeout" and code != exitcodes.INTERRUPTED:
-        code = exitcodes.CANCELLED
-    outcome = {k: saved.get(k) for k in ("cancelled_step", "status", "interrupted", "signal")}
-    if saved.get("cancelled_step"):
-        step = sop.step(saved["cancelled_step"])
-        outcome["cancelled_label"] = f"{step.number} ({step.title(lang)})"
-    context = model.build(
-        run, sop, verdicts, lang=lang, office=office, outcome=outcome, version=VERSION, chain=chain
-    )
-    explain(run, sop, verdicts, lang)
+    if not drill.is_drill(run):
+        explain(run, sop, verdicts, lang)
     target = folder or out / "reports" / (run.run_id or path.stem)
     written = render.write_report(context, target, pdf=pdf, sign=signing(office))
     return code, written
-
-
-def rebuild_drill(
-    run: RunRecord,
-    path: Path,
-    *,
-    out: Path,
-    lang: str,
-    chain: dict[str, Any] | None,
-    folder: Path | None = None,
-    pdf: bool = True,
-) -> tuple[int, dict[str, Path]]:
-    """The Laporan Uji Pemulihan of a restore drill run (report/drill.py), named by its run id as the
-    Laporan is: the exit code the drill earned (0 when every server's backup restores) and the files."""
-    office = office_of(run)
-    context = drill.build(
-        run, load_sop(drill.SOP_NAME), lang=lang, office=office, version=VERSION, chain=chain
-    )
-    code = drill.exit_code(run, context["drills"], intact=not chain or chain["state"] != "broken")
-    target = folder or out / "reports" / (run.run_id or path.stem)
-    return code, render.write_report(context, target, pdf=pdf, sign=signing(office))
