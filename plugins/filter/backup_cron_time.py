@@ -50,6 +50,7 @@ from datetime import date
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.schedule import (
     backup_schedule,
     cron_monthly,
@@ -78,7 +79,7 @@ def backup_cron_time(office, host_timezone, today="", drill=False):
             parse_time(schedule["time"], "backup_time"), schedule["timezone"], host_timezone, day
         )
     except SiakError as err:
-        raise AnsibleFilterError(f"backup_cron_time: {err}") from None
+        raise AnsibleFilterError(f"backup_cron_time: {err.line(run_lang())}") from None
 
 
 class FilterModule:

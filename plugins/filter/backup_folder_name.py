@@ -43,6 +43,7 @@ from datetime import date
 from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.backup_plan import folder_name
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang
 
 
 def backup_folder_name(day, existing, pattern="%d%m%Y"):
@@ -53,7 +54,7 @@ def backup_folder_name(day, existing, pattern="%d%m%Y"):
     try:
         return folder_name(when, [str(e) for e in existing], pattern)
     except SiakError as err:
-        raise AnsibleFilterError(f"backup_folder_name: {err}") from None
+        raise AnsibleFilterError(f"backup_folder_name: {err.line(run_lang())}") from None
 
 
 class FilterModule:

@@ -64,13 +64,14 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.backup_plan import retention
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say_all
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.backup_plan import newest_good
 
 
 def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y", damaged=()):  # noqa: PLR0917
 
     try:
-        return retention(
+        plan = retention(
             [str(n) for n in names],
             [str(g) for g in good],
             keep_daily=int(keep_daily),
@@ -79,9 +80,11 @@ def backup_retention(names, good, new, keep_daily, keep_monthly, pattern="%d%m%Y
             pattern=pattern,
             damaged=[str(d) for d in damaged or []],
         )
-    except (SiakError, ValueError) as err:
-        text = str(err)
-        raise AnsibleFilterError(f"backup_retention: {text}") from None
+    except SiakError as err:
+        raise AnsibleFilterError(f"backup_retention: {err.line(run_lang())}") from None
+    except ValueError as err:
+        raise AnsibleFilterError(f"backup_retention: {err}") from None
+    return say_all(plan, run_lang())
 
 
 def backup_newest(names, good, pattern="%d%m%Y"):

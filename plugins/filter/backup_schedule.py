@@ -41,6 +41,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.schedule import backup_schedule as build
 
 
@@ -48,7 +49,7 @@ def backup_schedule(office):
     try:
         return build(dict(office) if hasattr(office, "keys") else office)
     except SiakError as err:
-        raise AnsibleFilterError(f"backup_schedule: {err}") from None
+        raise AnsibleFilterError(f"backup_schedule: {err.line(run_lang())}") from None
 
 
 class FilterModule:

@@ -54,13 +54,15 @@ RETURN = r"""
 _value:
   description: >-
     C(status) (ok, warning, failed), C(ok) (bool), C(reason), C(format), C(errors) (ORA-/EXP- lines) and
-    C(history) (earlier runs of an appended log that did not succeed).
+    C(history) (earlier runs of an appended log that did not succeed). C(reason) and C(history) are in the run's
+    language (C(SIAK_LANG), Bahasa Indonesia by default); Oracle's own lines are quoted as they are.
   type: dict
 """
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import oracle_log
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say_all
 
 
 def _code(rc):
@@ -72,24 +74,25 @@ def _code(rc):
 
 def export_verdict(log, method, rc, warnings="fail", log_format="auto", output=""):  # noqa: PLR0917
     try:
-        return oracle_log.verdict(
+        judged = oracle_log.verdict(
             method,
             _code(rc),
             str(log or ""),
             warnings=warnings,
             log_format=log_format,
             output=str(output or ""),
-        ).as_dict()
+        )
     except SiakError as err:
-        raise AnsibleFilterError(f"export_verdict: {err}") from None
+        raise AnsibleFilterError(f"export_verdict: {err.line(run_lang())}") from None
+    return say_all(judged.as_dict(), run_lang())
 
 
 def verify_only_verdict(log, rc):
-    return oracle_log.verify_only_verdict(_code(rc), str(log or "")).as_dict()
+    return say_all(oracle_log.verify_only_verdict(_code(rc), str(log or "")).as_dict(), run_lang())
 
 
 def sqlfile_verdict(log, rc):
-    return oracle_log.sqlfile_verdict(_code(rc), str(log or "")).as_dict()
+    return say_all(oracle_log.sqlfile_verdict(_code(rc), str(log or "")).as_dict(), run_lang())
 
 
 class FilterModule:

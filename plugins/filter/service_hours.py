@@ -43,6 +43,7 @@ from datetime import datetime, timezone as dt_timezone
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.service_hours import check
 
 
@@ -54,7 +55,7 @@ def service_hours(when, windows, timezone="Asia/Jakarta"):
     try:
         return check(now, windows, timezone)
     except SiakError as err:
-        raise AnsibleFilterError(f"service_hours: {err}") from None
+        raise AnsibleFilterError(f"service_hours: {err.line(run_lang())}") from None
 
 
 class FilterModule:

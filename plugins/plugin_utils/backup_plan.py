@@ -172,7 +172,8 @@ def retention(
     toward the days and months kept, and at least ``keep_daily`` good backups always stay (the newest
     ones), so a damaged newer copy never pushes a good older one out. A damaged backup is kept for
     inspection while fewer than ``keep_daily`` good ones exist, and no good backup is ever deleted
-    while a damaged one is kept. Returns {keep, delete, damaged_kept, damaged_deleted, unmanaged, reason}.
+    while a damaged one is kept. Returns {keep, delete, damaged_kept, damaged_deleted, unmanaged, reason};
+    the reason is a `Said` (the filter says it in the run's language).
     """
     for label, value, least in (("keep_daily", keep_daily, 1), ("keep_monthly", keep_monthly, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
@@ -191,7 +192,7 @@ def retention(
             good_backups,
             damaged_names,
             unmanaged,
-            f"the new backup {new} is not the newest verified backup here; nothing deleted",
+            Said(N_("the new backup {new} is not the newest verified backup here; nothing deleted"), new=new),
         )
     if len(good_backups) < keep_daily:
         # Too few good backups: every one stays, and so does every damaged one, for inspection.
@@ -199,8 +200,21 @@ def retention(
             good_backups,
             damaged_names,
             unmanaged,
-            f"only {len(good_backups)} good backup(s) here, fewer than {keep_daily}; nothing deleted"
-            + (f", damaged kept for inspection: {', '.join(damaged_names)}" if damaged_names else ""),
+            Said(
+                N_("only {count} good backup(s) here, fewer than {keep_daily}; nothing deleted"),
+                count=len(good_backups),
+                keep_daily=keep_daily,
+            )
+            if not damaged_names
+            else Said(
+                N_(
+                    "only {count} good backup(s) here, fewer than {keep_daily}; nothing deleted, damaged kept "
+                    "for inspection: {damaged}"
+                ),
+                count=len(good_backups),
+                keep_daily=keep_daily,
+                damaged=", ".join(damaged_names),
+            ),
         )
     days = sorted({b.day for b in good_backups}, reverse=True)[:keep_daily]
     daily = [b.name for b in good_backups if b.day in days]
@@ -215,7 +229,11 @@ def retention(
         "damaged_kept": [],
         "damaged_deleted": damaged_names,
         "unmanaged": sorted(unmanaged),
-        "reason": f"kept the good backups of {len(days)} day(s) and of {len(monthly)} month(s)",
+        "reason": Said(
+            N_("kept the good backups of {days} day(s) and of {months} month(s)"),
+            days=len(days),
+            months=len(monthly),
+        ),
     }
 
 

@@ -19,7 +19,8 @@ dukcapil.siak.export_verdict filter, and unit-tested against logs in the real Da
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import Any
 
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
@@ -28,8 +29,12 @@ METHODS = ("expdp", "exp", "script")
 WARNING_POLICIES = ("fail", "warn")
 LOG_FORMATS = ("auto", "expdp", "exp")
 
-# Data Pump's exit codes (the expdp/impdp client's EX_ values).
-DATAPUMP_EXIT = {0: "EX_SUCC", 1: "EX_FAIL", 5: "EX_SUCC_ERR: the job completed with errors"}
+# Data Pump's exit codes (the expdp/impdp client's EX_ values, Oracle's names kept as they are).
+DATAPUMP_EXIT = {0: "EX_SUCC", 1: "EX_FAIL", 5: "EX_SUCC_ERR"}
+DATAPUMP_EXIT_MEANING = {5: N_("the job completed with errors")}
+# What a Data Pump log is the log of, in its reasons.
+EXPORT = N_("export")
+IMPORT = N_("import")
 
 # LOGTIME timestamps: "06-DEC-26 20:01:13.542: " (the month name follows NLS_DATE_LANGUAGE).
 LOGTIME = re.compile(r"^\d{2}-[^\W\d_]{3,5}\.?-\d{2,4} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?: ?", re.MULTILINE)
@@ -67,18 +72,29 @@ MAX_QUOTED = 8
 
 @dataclass(frozen=True)
 class Verdict:
+    """A judged run. ``reason`` and each ``history`` line are a `Said` (English as ``str()``; the filters say
+    them in the run's language), or Oracle's own success line quoted as it is."""
+
     status: str  # ok | warning | failed
-    reason: str
+    reason: Any
     format: str  # expdp | exp | unknown
     errors: list[str] = field(default_factory=list)
-    history: list[str] = field(default_factory=list)
+    history: list[Any] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.status != "failed"
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "ok": self.ok}
+        """The verdict as a mapping; its `Said` reasons kept, for `i18n.say_all`."""
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "format": self.format,
+            "errors": list(self.errors),
+            "history": list(self.history),
+            "ok": self.ok,
+        }
 
 
 def strip_logtime(log: str) -> str:
@@ -143,58 +159,105 @@ def detect_format(log: str) -> str:
     return "unknown"
 
 
-def _quote(errors: list[str]) -> str:
-    shown = errors[:MAX_QUOTED]
-    more = f" (and {len(errors) - MAX_QUOTED} more)" if len(errors) > MAX_QUOTED else ""
-    return "; ".join(shown) + more
+def _quote(errors: list[str]) -> Any:
+    """Oracle's error lines (its own words, never translated), at most MAX_QUOTED of them."""
+    shown = "; ".join(errors[:MAX_QUOTED])
+    if len(errors) <= MAX_QUOTED:
+        return shown
+    return Said(N_("{errors} (and {count} more)"), errors=shown, count=len(errors) - MAX_QUOTED)
 
 
-def _exit(rc: int) -> str:
-    meaning = DATAPUMP_EXIT.get(rc)
-    return f"exit code {rc}" + (f", {meaning}" if meaning and rc else "")
+def _exit(rc: int) -> Said:
+    name = DATAPUMP_EXIT.get(rc) if rc else None
+    if not name:
+        return Said(N_("exit code {rc}"), rc=rc)
+    meaning = DATAPUMP_EXIT_MEANING.get(rc)
+    if meaning:
+        return Said(N_("exit code {rc}, {name}: {meaning}"), rc=rc, name=name, meaning=Said(meaning))
+    return Said(N_("exit code {rc}, {name}"), rc=rc, name=name)
 
 
-def _history(earlier: list[str], judge) -> list[str]:
+def _with_errors(reason: Said, why: Any, errors: list[str]) -> Said:
+    """``reason``, followed by the errors that explain it when the log has any."""
+    return Said(N_("{reason}: {errors}"), reason=reason, errors=why) if errors else reason
+
+
+def _history(earlier: list[str], judge) -> list[Said]:
     """One line per earlier run of an appended log that did not succeed."""
     lines = []
     for number, text in enumerate(earlier, 1):
         v = judge(text)
         if not v.ok or v.errors:
-            lines.append(f"run {number} of {len(earlier) + 1} in this log: {v.reason}")
+            lines.append(
+                Said(
+                    N_("run {number} of {runs} in this log: {reason}"),
+                    number=number,
+                    runs=len(earlier) + 1,
+                    reason=v.reason,
+                )
+            )
     return lines
 
 
-def _datapump(rc: int, log: str) -> Verdict:
+def _datapump(rc: int, log: str, job: str = EXPORT, tool: str = "expdp") -> Verdict:
+    """A Data Pump log's verdict; ``job`` names what it is the log of (an export, or the drill's import)."""
     errors = error_lines(log)
     groups = error_groups(log)
     done = DATAPUMP_DONE.search(log)
+    what = Said(job)
     if groups:
         return Verdict(
-            "failed", f"the export log has errors ({_exit(rc)}): {_quote(groups)}", "expdp", errors
+            "failed",
+            Said(
+                N_("the {job} log has errors ({exit}): {errors}"),
+                job=what,
+                exit=_exit(rc),
+                errors=_quote(groups),
+            ),
+            "expdp",
+            errors,
         )
     if not done:
         ended = DATAPUMP_JOB_END.search(log)
         if ended:
             return Verdict(
                 "failed",
-                f"the export job ended badly ({_exit(rc)}): {ended.group(0).strip()}",
+                Said(
+                    N_("the {job} job ended badly ({exit}): {line}"),
+                    job=what,
+                    exit=_exit(rc),
+                    line=ended.group(0).strip(),
+                ),
                 "expdp",
                 errors,
             )
         return Verdict(
             "failed",
-            f"the export log has no 'successfully completed' job line: the export was cut short ({_exit(rc)})",
+            Said(
+                N_(
+                    "the {job} log has no 'successfully completed' job line: the {job} was cut short ({exit})"
+                ),
+                job=what,
+                exit=_exit(rc),
+            ),
             "expdp",
             errors,
         )
     if rc != 0:
         return Verdict(
             "failed",
-            f"expdp exited with code {rc} ({DATAPUMP_EXIT.get(rc, 'not EX_SUCC')}), so the export does not count",
+            Said(
+                N_("{tool} exited with code {rc} ({name}), so the {job} does not count"),
+                tool=tool,
+                rc=rc,
+                name=DATAPUMP_EXIT.get(rc, "not EX_SUCC"),
+                job=what,
+            ),
             "expdp",
             errors,
         )
     line_end = log.find("\n", done.start())
+    # Oracle's own success line, quoted as it is.
     return Verdict("ok", log[done.start() : line_end if line_end >= 0 else None].strip(), "expdp", errors)
 
 
@@ -206,16 +269,23 @@ def _exp(rc: int, log: str, warnings: str) -> Verdict:
     if rc == 0 and EXP_OK in log and not [e for e in errors if e.startswith("ORA-")]:
         return Verdict("ok", EXP_OK, "exp", errors)
     if rc == 0 and EXP_WARN in log:
-        reason = "exp finished with warnings" + (f": {why}" if errors else "")
+        reason = _with_errors(Said(N_("exp finished with warnings")), why, errors)
         return Verdict("warning" if warnings == "warn" else "failed", reason, "exp", errors)
     if EXP_FAILED in log:
-        reason = f"exp terminated unsuccessfully (exit code {rc})" + (f": {why}" if errors else "")
+        reason = _with_errors(Said(N_("exp terminated unsuccessfully (exit code {rc})"), rc=rc), why, errors)
     elif EXP_OK in log or EXP_WARN in log:
-        reason = f"exp exited with code {rc}" + (f": {why}" if errors else "")
+        reason = _with_errors(Said(N_("exp exited with code {rc}"), rc=rc), why, errors)
     elif errors:
-        reason = f"the export log has errors and no 'Export terminated' line (exit code {rc}): {why}"
+        reason = Said(
+            N_("the export log has errors and no 'Export terminated' line (exit code {rc}): {errors}"),
+            rc=rc,
+            errors=why,
+        )
     else:
-        reason = f"the export log has no 'Export terminated' line: the export was cut short (exit code {rc})"
+        reason = Said(
+            N_("the export log has no 'Export terminated' line: the export was cut short (exit code {rc})"),
+            rc=rc,
+        )
     return Verdict("failed", reason, "exp", errors)
 
 
@@ -226,15 +296,12 @@ def _judge(kind: str, rc: int, text: str, warnings: str) -> Verdict:
         return _exp(rc, text, warnings)
     errors = error_lines(text)
     if not text.strip():
-        return Verdict("failed", f"the export left an empty log (exit code {rc})", "unknown", errors)
+        return Verdict(
+            "failed", Said(N_("the export left an empty log (exit code {rc})"), rc=rc), "unknown", errors
+        )
     groups = error_groups(text)
-    return Verdict(
-        "failed",
-        f"the export log is neither a Data Pump nor an exp log (exit code {rc})"
-        + (f": {_quote(groups)}" if groups else ""),
-        "unknown",
-        errors,
-    )
+    neither = Said(N_("the export log is neither a Data Pump nor an exp log (exit code {rc})"), rc=rc)
+    return Verdict("failed", _with_errors(neither, _quote(groups), groups), "unknown", errors)
 
 
 def verdict(
@@ -282,23 +349,24 @@ def verify_only_verdict(rc: int, log: str) -> Verdict:
     errors = error_lines(text)
     groups = error_groups(text)
     if groups:
-        return Verdict("failed", f"{_quote(groups)} ({_exit(rc)})", "expdp", errors)
+        return Verdict(
+            "failed", Said(N_("{errors} ({exit})"), errors=_quote(groups), exit=_exit(rc)), "expdp", errors
+        )
     if rc != 0:
-        return Verdict("failed", f"impdp exited with {_exit(rc)}", "expdp", errors)
+        return Verdict("failed", Said(N_("impdp exited with {exit}"), exit=_exit(rc)), "expdp", errors)
     consistent = re.search(r"^dump file set is consistent\s*$", text, re.MULTILINE)
     if not consistent:
         return Verdict(
             "failed",
-            "impdp did not say the dump file set is consistent: the check was cut short",
+            Said(N_("impdp did not say the dump file set is consistent: the check was cut short")),
             "expdp",
             errors,
         )
-    return Verdict("ok", "dump file set is consistent (Data Pump checksums)", "expdp", errors)
+    return Verdict("ok", Said(N_("dump file set is consistent (Data Pump checksums)")), "expdp", errors)
 
 
 def sqlfile_verdict(rc: int, log: str) -> Verdict:
     """An import that only parses the dump (impdp SQLFILE=, the restore drill), or imports it into a
     scratch schema: good only with exit code 0, its job's 'successfully completed' line and no error."""
     text = strip_logtime(log)
-    v = _datapump(rc, runs(text)[-1])
-    return Verdict(v.status, v.reason.replace("export", "import"), v.format, v.errors)
+    return _datapump(rc, runs(text)[-1], job=IMPORT, tool="impdp")

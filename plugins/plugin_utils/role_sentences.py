@@ -110,6 +110,115 @@ SENTENCES = {
     ),
     # roles/client_rollout: a workstation's update that failed without a message of its own.
     "failed": N_("failed"),
+    # roles/oracle_backup: the daily backup of the Oracle database (the backup SOP's steps 1 to 6).
+    "backup_step_failed": N_("{host}: Langkah {number} ({step}) failed: {why}. {fix}"),
+    "backup_fix_prepare_backup": N_(
+        "Free space on the backup volume or wait for the other run; then run the backup again."
+    ),
+    "backup_fix_run_export": N_(
+        "Read the export log quoted above, fix the database-side cause, and run the backup again; older backups "
+        "are untouched."
+    ),
+    "backup_fix_open_backup_folder": N_(
+        "Check that the directory object points at oracle_backup_export_dir, then run the backup again."
+    ),
+    "backup_fix_make_dated_folder": N_(
+        "Check the permissions and free space of oracle_backup_root, then run the backup again."
+    ),
+    "backup_fix_copy_to_spare": N_(
+        "Plug in and mount the destination or free space on it, then run the backup again; the backup on the "
+        "server is kept."
+    ),
+    "backup_fix_record_daily_agenda": N_("Check that the reports folder on the controller is writable."),
+    "backup_inside_service_hours": N_(
+        "{host}: Langkah 1 (prepare_backup): it is {time} ({timezone}), inside service hours ({window}). The SOP "
+        "backs up after service hours end: run it later, or set oracle_backup_force=true if the backup cannot wait."
+    ),
+    "backup_inside_service_hours_windows": N_(
+        "{host}: Langkah 1 (prepare_backup): it is {time}, inside service hours ({window}). Run it after service "
+        "hours, or set oracle_backup_force=true."
+    ),
+    "backup_no_room": N_(
+        "{mount_point} has {free} MiB free; the export needs about {needed} MiB (the last dump plus {margin}%)"
+    ),
+    "backup_no_room_first": N_(
+        "{mount_point} has {free} MiB free; the export needs about {needed} MiB (oracle_backup_min_free_mib: there "
+        "is no earlier verified backup)"
+    ),
+    "backup_dump_missing": N_("the export reported success but {dump} is missing"),
+    "backup_dump_empty": N_("the export reported success but {dump} is empty"),
+    "backup_dump_older": N_("the export reported success but {dump} is older than this run"),
+    "backup_dump_no_log": N_("the export reported success but {dump} has no log beside it"),
+    "backup_dump_missing_or_empty": N_("the export reported success but {dump} is missing or empty"),
+    "backup_dump_not_this_run": N_(
+        "the dump in {folder} was made by an export this run did not run, and its log does not show success: "
+        "{reason}. Run the backup with its run_export step first"
+    ),
+    "backup_dated_needs_step_3": N_(
+        "step 4 needs step 3 (open_backup_folder) in the same run, which finds and judges the dump it moves: run "
+        "it with --tags open_backup_folder,make_dated_folder"
+    ),
+    "backup_copy_does_not_match": N_("{name}: the copy does not match the dump"),
+    "backup_nothing_left": N_("{host}: nothing was left by a cut-off run"),
+    "backup_export_dir_missing": N_("the export directory {folder} does not exist"),
+    "backup_export_dir_missing_object": N_(
+        "the export directory {folder} does not exist (it is the path of the Oracle directory object {object})"
+    ),
+    "backup_export_failed": N_(
+        "the export failed: {reason}. No backup folder was made and older backups are untouched; the log stays "
+        "at {log}"
+    ),
+    "backup_export_failed_detail": N_(
+        "the export failed: {reason} ({detail}). No backup folder was made and older backups are untouched; the "
+        "log stays at {log}"
+    ),
+    "backup_export_failed_windows": N_("the export failed: {reason}. No backup folder was made"),
+    "backup_datapump_check_failed": N_(
+        "Data Pump's own check of the dump failed (impdp VERIFY_ONLY=YES): {reason}. No backup folder was made "
+        "and older backups are untouched"
+    ),
+    "backup_exp_warnings_count": N_(
+        "{host}: {reason} (oracle_backup_exp_warnings=warn: the backup counts, with this warning)"
+    ),
+    "backup_no_verified_to_copy": N_(
+        "there is no verified backup in {root} to copy: run steps 2 to 4 first "
+        "(--tags run_export,open_backup_folder,make_dated_folder)"
+    ),
+    "backup_copies_failed": N_(
+        "{errors}. The backup {folder} on the server is kept and verified; retention was not applied"
+    ),
+    "backup_ended_verified": N_(
+        "{host}: backup verified; Laporan Data Backup Database: siak-sop report {run_id}"
+    ),
+    "backup_ended_warning": N_(
+        "{host}: backup made with a warning (the export's); Laporan Data Backup Database: siak-sop report {run_id}"
+    ),
+    "backup_ended_partial": N_(
+        "{host}: backup partial (this run made no dated folder); Laporan Data Backup Database: siak-sop report "
+        "{run_id}"
+    ),
+    "backup_ended_failed": N_(
+        "{host}: backup failed; Laporan Data Backup Database: siak-sop report {run_id}"
+    ),
+    "backup_damaged_found": N_(
+        "{host}: damaged backups found: {found}. Check that disk and make a new backup"
+    ),
+    "backup_damaged_kept": N_(
+        "{place}: {names}, kept for inspection: fewer than {keep_daily} good backups there"
+    ),
+    "backup_damaged_removed": N_("{place}: {names}, removed: {count} good backups remain there"),
+    "backup_drill_passed": N_(
+        "{host}: restore drill passed for {folder}; the Laporan Uji Pemulihan: {report}"
+    ),
+    "backup_drill_failed": N_(
+        "{host}: restore drill FAILED for {folder}: {problems}. Make a new backup and run the drill again; the "
+        "Laporan Uji Pemulihan: {report}"
+    ),
+    "backup_drill_dump_mismatch": N_("the restored dump does not match its manifest {error}"),
+    "backup_drill_parse_not_run": N_("not run: the restored dump does not match its manifest"),
+    "backup_drill_not_run": N_("not run"),
+    "backup_drill_no_backup": N_("no backup"),
+    "backup_drill_nothing_to_drill": N_("there is no backup with a manifest in {root} to drill"),
     # Words a sentence's values use.
     "none": N_("(none)"),
     "no_releases": N_("none"),
