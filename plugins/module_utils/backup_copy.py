@@ -42,10 +42,29 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
     stop_direct,
     write_record,
 )
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import N_, Reason
+
+
+# The verified_copy module's own reasons (said on the controller, plugins/action/verified_copy.py).
+MODE_NOT_OCTAL = N_("mode '{mode}' is not an octal mode such as 0600")
+FOLDER_WITHOUT_MANIFEST = N_(
+    "{path} is a folder without a {manifest} manifest; only verified backups are copied"
+)
+DOES_NOT_EXIST = N_("{path} does not exist")
+NOT_AGE_KEYS = N_("not age public keys (they start with age1): {keys}")
+AGE_MISSING = N_("{binary} is not installed on this host; install the age package")
+COPY_FAILED = N_("copy of {src} to {dest} failed: {why}")
+NOTHING_COPIED = N_("{why}; nothing was copied")
+COPY_FAILED_ON = N_("copy of {src} to {dest} on {host} failed: {why}; the partial copy was removed")
 
 
 class CopyError(Exception):
-    pass
+    """Why a copy failed: its first argument is a Reason (said on the controller in the run's language,
+    plugins/action/verified_copy.py), or the system's own words."""
+
+    @property
+    def reason(self):
+        return self.args[0] if self.args and isinstance(self.args[0], Reason) else str(self)
 
 
 class NotMounted(CopyError):
@@ -73,10 +92,17 @@ class Local:
     def check_mounted(self, path):
         info = path_info(path)
         if not info["is_mount_point"]:
-            why = "it does not exist" if not info["exists"] else "it is a folder on " + info["mount_point"]
+            why = (
+                Reason(N_("it does not exist"))
+                if not info["exists"]
+                else Reason(N_("it is a folder on {mount_point}"), mount_point=info["mount_point"])
+            )
             raise NotMounted(
-                "{0} on {1} is not mounted ({2}): plug in and mount the disk or flashdisk".format(
-                    path, self.where, why
+                Reason(
+                    N_("{path} on {host} is not mounted ({why}): plug in and mount the disk or flashdisk"),
+                    path=path,
+                    host=self.where,
+                    why=why,
                 )
             )
 
@@ -95,7 +121,7 @@ class Local:
 
     def rename(self, src, dst):
         if os.path.lexists(dst):
-            raise CopyError("{0} already exists; a backup is never overwritten".format(dst))
+            raise CopyError(Reason(N_("{path} already exists; a backup is never overwritten"), path=dst))
         os.rename(src, dst)
         fsync_dir(os.path.dirname(dst))
 
@@ -202,16 +228,24 @@ class LocalFile:
             back_sha, back_size = self.verifier.result()
             if (back_sha, back_size) != (written_sha, written_size):
                 raise CopyError(
-                    "the copy {0} read back does not match what was written (checksum {1}..., expected {2}...)".format(
-                        self.path, back_sha[:12], written_sha[:12]
+                    Reason(
+                        N_(
+                            "the copy {path} read back does not match what was written (checksum {found}..., "
+                            "expected {expected}...)"
+                        ),
+                        path=self.path,
+                        found=back_sha[:12],
+                        expected=written_sha[:12],
                     )
                 )
             return
         wrong = read_back_segments(self.path, self.segments.digests(), written_size, from_disk, self.chunk)
         if wrong:
             raise CopyError(
-                "the copy {0} read back from the medium does not match what was written: {1}".format(
-                    self.path, wrong
+                Reason(
+                    N_("the copy {path} read back from the medium does not match what was written: {wrong}"),
+                    path=self.path,
+                    wrong=wrong,
                 )
             )
 
@@ -413,8 +447,10 @@ class Ssh:
         if started.returncode != 0:
             shutil.rmtree(self.control_dir, ignore_errors=True)
             raise CopyError(
-                "cannot reach {0} over SSH: {1}".format(
-                    self.where, why or "exit code %d" % started.returncode
+                Reason(
+                    N_("cannot reach {host} over SSH: {why}"),
+                    host=self.where,
+                    why=why or Reason(N_("exit code {rc}"), rc=started.returncode),
                 )
             )
         self.base += ["-S", control, self.where]
@@ -443,9 +479,18 @@ class Ssh:
             "if mountpoint -q -- {0}; then echo yes; elif [ -e {0} ]; then echo folder; fi".format(q)
         )
         if out.strip() != "yes":
-            why = "it is a folder, not a mount point" if out.strip() == "folder" else "it does not exist"
+            why = Reason(
+                N_("it is a folder, not a mount point")
+                if out.strip() == "folder"
+                else N_("it does not exist")
+            )
             raise NotMounted(
-                "{0} on {1} is not mounted ({2}): mount the disk there".format(path, self.where, why)
+                Reason(
+                    N_("{path} on {host} is not mounted ({why}): mount the disk there"),
+                    path=path,
+                    host=self.where,
+                    why=why,
+                )
             )
 
     def exists(self, path):
@@ -484,8 +529,11 @@ class Ssh:
                 stats[parts[2]] = [int(parts[0]), int(seconds) * 10**9 + int((fraction + "0" * 9)[:9])]
         if sorted(stats) != sorted(names):
             raise CopyError(
-                "{0} on {1} does not hold every file of its manifest: missing {2}".format(
-                    folder, self.where, ", ".join(sorted(set(names) - set(stats)))
+                Reason(
+                    N_("{folder} on {host} does not hold every file of its manifest: missing {names}"),
+                    folder=folder,
+                    host=self.where,
+                    names=", ".join(sorted(set(names) - set(stats))),
                 )
             )
         text = record_text(time.strftime("%Y-%m-%dT%H:%M:%S%z"), "", stats)
@@ -527,8 +575,11 @@ class SshFile:
         err = self.proc.stderr.read().decode("utf-8", "replace").strip()
         if self.proc.wait() != 0:
             raise CopyError(
-                "writing {0} on {1} failed: {2}".format(
-                    self.path, self.host.where, err or "exit code %d" % self.proc.returncode
+                Reason(
+                    N_("writing {path} on {host} failed: {why}"),
+                    path=self.path,
+                    host=self.host.where,
+                    why=err or Reason(N_("exit code {rc}"), rc=self.proc.returncode),
                 )
             )
 
@@ -539,8 +590,15 @@ class SshFile:
         back_sha, back_size = self.readback(from_disk)
         if (back_sha, back_size) != (written_sha, written_size):
             raise CopyError(
-                "the copy {0} read back on {1} does not match what was written (checksum {2}..., expected {3}...)".format(
-                    self.path, self.host.where, back_sha[:12], written_sha[:12]
+                Reason(
+                    N_(
+                        "the copy {path} read back on {host} does not match what was written (checksum "
+                        "{found}..., expected {expected}...)"
+                    ),
+                    path=self.path,
+                    host=self.host.where,
+                    found=back_sha[:12],
+                    expected=written_sha[:12],
                 )
             )
 
@@ -596,7 +654,9 @@ def encrypt_into(src, out, age_binary, recipients, chunk):
     feeder.join()
     err = proc.stderr.read().decode("utf-8", "replace").strip()
     if proc.wait() != 0:
-        raise CopyError("age failed: {0}".format(err or "exit code %d" % proc.returncode))
+        raise CopyError(
+            Reason(N_("age failed: {why}"), why=err or Reason(N_("exit code {rc}"), rc=proc.returncode))
+        )
     if "error" in result:
         raise result["error"]
     return result["plain"], (out_digest.hexdigest(), out_size)
@@ -617,8 +677,14 @@ def copy_one(target, src, dest, *, mode, expected, recipients, params, chunk):
         raise
     if expected and sha != expected.lower():
         raise CopyError(
-            "the source {0} does not match its manifest (checksum {1}..., manifest {2}...): it changed or is damaged".format(
-                src, sha[:12], expected[:12]
+            Reason(
+                N_(
+                    "the source {path} does not match its manifest (checksum {found}..., manifest {expected}...): "
+                    "it changed or is damaged"
+                ),
+                path=src,
+                found=sha[:12],
+                expected=expected[:12],
             )
         )
     out.check(out_sha, out_size, params["from_disk"])
@@ -639,7 +705,13 @@ def copy_folder(target, src, dest, *, mode, recipients, params, chunk):
         except ValueError as err:
             raise CopyError("{0}/{1}: {2}".format(src, MANIFEST, err)) from None
     if target.exists(dest):
-        raise CopyError("{0} already exists on {1}; a backup is never overwritten".format(dest, target.where))
+        raise CopyError(
+            Reason(
+                N_("{path} already exists on {host}; a backup is never overwritten"),
+                path=dest,
+                host=target.where,
+            )
+        )
     partial = dest + ".partial"
     target.remove(partial)  # left by a run that was killed: it was never a backup
     target.makedirs(partial)

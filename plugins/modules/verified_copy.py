@@ -142,6 +142,14 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dukcapil.siak.plugins.module_utils.backup_copy import (
+    MODE_NOT_OCTAL,
+    FOLDER_WITHOUT_MANIFEST,
+    DOES_NOT_EXIST,
+    NOT_AGE_KEYS,
+    AGE_MISSING,
+    COPY_FAILED,
+    NOTHING_COPIED,
+    COPY_FAILED_ON,
     CopyError,
     Local,
     NotMounted,
@@ -150,6 +158,13 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.backup_copy import (
     copy_one,
 )
 from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import ALIGN, MANIFEST, hash_file
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import Reason, reasons
+
+
+def fail(module, reason, **result):
+    """Fail with ``reason`` (a Reason): its English text as msg, and its message and values for the action,
+    which says it in the run's language."""
+    module.fail_json(**reasons(dict(result, msg=reason, error=reason)))
 
 
 def main():
@@ -184,23 +199,30 @@ def main():
     try:
         mode = int(p["mode"], 8)
     except ValueError:
-        module.fail_json(msg="mode '{0}' is not an octal mode such as 0600".format(p["mode"]))
+        fail(module, Reason(MODE_NOT_OCTAL, mode=p["mode"]))
     folder = os.path.isdir(src)
     if folder and not os.path.isfile(os.path.join(src, MANIFEST)):
-        module.fail_json(
-            msg="{0} is a folder without a {1} manifest; only verified backups are copied".format(
-                src, MANIFEST
-            )
+        fail(
+            module,
+            Reason(
+                FOLDER_WITHOUT_MANIFEST,
+                path=src,
+                manifest=MANIFEST,
+            ),
         )
     if not folder and not os.path.isfile(src):
-        module.fail_json(msg="{0} does not exist".format(src))
+        fail(module, Reason(DOES_NOT_EXIST, path=src))
     if recipients:
         bad = [r for r in recipients if not r.startswith("age1")]
         if bad:
-            module.fail_json(msg="not age public keys (they start with age1): {0}".format(", ".join(bad)))
+            fail(module, Reason(NOT_AGE_KEYS, keys=", ".join(bad)))
         if module.get_bin_path(p["age_binary"]) is None:
-            module.fail_json(
-                msg="{0} is not installed on this host; install the age package".format(p["age_binary"])
+            fail(
+                module,
+                Reason(
+                    AGE_MISSING,
+                    binary=p["age_binary"],
+                ),
             )
     # A plain local file copy that is already there and matches needs nothing (a re-run).
     if not folder and not p["ssh"] and not recipients and expected and os.path.isfile(dest):
@@ -222,7 +244,7 @@ def main():
     try:
         target = Ssh(p["ssh"]) if p["ssh"] else Local()
     except CopyError as err:
-        module.fail_json(msg="copy of {0} to {1} failed: {2}".format(src, dest, err))
+        fail(module, Reason(COPY_FAILED, src=src, dest=dest, why=err.reason))
     try:
         run_copy(
             module,
@@ -270,15 +292,27 @@ def run_copy(module, target, src, dest, *, folder, mode, expected, recipients, c
                     target.remove(partial)
                 raise
     except NotMounted as err:
-        module.fail_json(msg="{0}; nothing was copied".format(err))
+        fail(module, Reason(NOTHING_COPIED, why=err.reason))
     except (OSError, CopyError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        # The system's own words for an OSError (its strerror), with the file it names.
+        reason = (
+            err.strerror
+            if isinstance(err, OSError) and err.strerror
+            else err.reason
+            if isinstance(err, CopyError)
+            else str(err)
+        )
         if isinstance(err, OSError) and err.filename:
             reason = "{0}: {1}".format(err.filename, reason)
-        module.fail_json(
-            msg="copy of {0} to {1} on {2} failed: {3}; the partial copy was removed".format(
-                src, dest, target.where, reason
-            )
+        fail(
+            module,
+            Reason(
+                COPY_FAILED_ON,
+                src=src,
+                dest=dest,
+                host=target.where,
+                why=reason,
+            ),
         )
     first = records[0]
     module.exit_json(

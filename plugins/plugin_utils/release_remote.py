@@ -27,6 +27,8 @@ THE_SWITCH = N_("the switch")
 THE_UNPACK = N_("the unpack")
 THE_TRANSFER = N_("the transfer of the artifact")
 THE_READING = N_("the reading of {root}")
+# What the verified_copy module does (plugins/action/verified_copy.py runs it through execute() too).
+THE_COPY = N_("the copy of the backup")
 
 
 def execute(action, module_name, module_args, task_vars, what):

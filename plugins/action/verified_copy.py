@@ -1,0 +1,24 @@
+# Copyright: dukcapil.siak developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run the module verified_copy and say why a copy failed in the run's language: the module on the managed
+host returns its reason's catalogue message and values (module_utils/release.Reason), said here through
+plugin_utils/release_remote, so the copy's error in the agenda and the Laporan is in the run's language."""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import THE_COPY, execute
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        result.update(
+            execute(self, "dukcapil.siak.verified_copy", dict(self._task.args), task_vars, Said(THE_COPY))
+        )
+        return result
