@@ -130,6 +130,33 @@ SENTENCES = {
         "server is kept."
     ),
     "backup_fix_record_daily_agenda": N_("Check that the reports folder on the controller is writable."),
+    "backup_settings_incomplete": N_(
+        "{host}: Langkah 1 (prepare_backup): the backup settings are incomplete: the method needs {needs}, schemas "
+        "or full, an absolute oracle_backup_root, and destinations with unique names, a type of path, smb or ssh, "
+        "and a host for ssh. See roles/oracle_backup/README.md."
+    ),
+    "backup_needs_login": N_("oracle_backup_db_user and oracle_backup_db_password (from vault)"),
+    "backup_check_mode": N_(
+        "Check mode: would export with {method} into {dump}, move it to a new folder under {root} named by "
+        "{pattern}, and copy it to {destinations}. Not rehearsed: the export itself, reading the copies back and "
+        "retention, which need the real dump. Nothing was changed."
+    ),
+    "backup_no_destination": N_("no destination"),
+    "backup_windows_only_script": N_(
+        "{host}: Langkah 1 (prepare_backup): on a Windows server the backup runs the office's backup.bat "
+        "(oracle_backup_method=script) and copies to local disks (destinations of type path) without encryption; "
+        "retention is not applied there: set oracle_backup_retention=false and remove old folders by hand. Asked "
+        "for: method {method}, retention {retention}, destinations {types}{encryption}. Nothing was changed."
+    ),
+    "backup_encryption": N_(", encryption"),
+    "backup_lock_taken_over": N_("{host}: took over the backup lock: {holder}"),
+    "backup_cleaned_up": N_("{host}: cleaned up after a run that was cut off: {what}"),
+    "backup_verify_no_backup": N_("{host}: no backup with a manifest in {root} to check"),
+    "backup_verify_good": N_("{host}: {folder} verified on the server and every destination"),
+    "backup_verify_damaged": N_(
+        "{host}: backup {folder} is damaged or missing: {problems}. Make a new backup and copy it again; do not "
+        "rely on the damaged copy"
+    ),
     "backup_inside_service_hours": N_(
         "{host}: Langkah 1 (prepare_backup): it is {time} ({timezone}), inside service hours ({window}). The SOP "
         "backs up after service hours end: run it later, or set oracle_backup_force=true if the backup cannot wait."
