@@ -37,6 +37,16 @@ def backup(lab, *args: str, playbook: str = "playbooks/backup.yml", **extra):
     return lab.playbook(playbook, "-e", json.dumps(extra_vars), *args)
 
 
+@contextlib.contextmanager
+def in_english(lab):
+    """The run's language is Bahasa Indonesia by default (SIAK_LANG); one case per message family runs in English."""
+    lab.env["SIAK_LANG"] = "en"
+    try:
+        yield
+    finally:
+        lab.env.pop("SIAK_LANG", None)
+
+
 def sh(lab, host: str, command: str) -> str:
     result = lab.sh(host, command)
     assert result.returncode == 0, result.stderr
@@ -255,28 +265,47 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
     assert (
         "disk2: /mnt/disk2/siak-backup/22112026-2: master.dmp does not match its checksum" in checked.stdout
     )
-    assert "flashdisk" not in checked.stdout.split("is damaged or missing:")[1].split("Make a new")[0]
+    assert "siak-db: cadangan 22112026-2 rusak atau hilang:" in checked.stdout
+    assert "flashdisk" not in checked.stdout.split("rusak atau hilang:")[1].split("Buat cadangan baru")[0]
 
 
 @pytest.mark.parametrize(
-    ("method", "mode", "expected"),
+    ("method", "mode", "lang", "expected"),
     [
-        ("expdp", "ora_error", "ORA-01555: snapshot too old"),
-        ("expdp", "killed", "the export was cut short"),
-        ("exp", "warnings", "exp finished with warnings: EXP-00091: Exporting questionable statistics."),
+        (
+            "expdp",
+            "ora_error",
+            "id",
+            "log ekspor berisi galat (kode keluar 5, EX_SUCC_ERR: job selesai dengan galat)",
+        ),
+        ("expdp", "killed", "en", "the export was cut short"),
+        (
+            "exp",
+            "warnings",
+            "id",
+            "exp selesai dengan peringatan: EXP-00091: Exporting questionable statistics.",
+        ),
     ],
 )
-def test_a_failed_export_promotes_no_folder(db, method, mode, expected):
+def test_a_failed_export_promotes_no_folder(db, method, mode, lang, expected):
     lab = db
     standin(lab, mode, 256)
     seed_backup(lab, "siak-db", ROOT, "01112026")
     before = folders(lab, "siak-db", ROOT)
-    result = backup(lab, oracle_backup_method=method, oracle_backup_destinations=[])
+    with in_english(lab) if lang == "en" else contextlib.nullcontext():
+        result = backup(lab, oracle_backup_method=method, oracle_backup_destinations=[])
     assert result.returncode == 2, result.stdout[-3000:]
     message = failure_message(result)
-    assert "siak-db: Langkah 2 (run_export) failed: the export failed:" in message
     assert expected in message
-    assert "No backup folder was made and older backups are untouched" in message
+    if lang == "en":
+        assert "siak-db: Langkah 2 (run_export) failed: the export failed:" in message
+        assert "No backup folder was made and older backups are untouched" in message
+    else:
+        assert "siak-db: Langkah 2 (run_export) gagal: ekspor gagal:" in message
+        assert "Tidak ada folder cadangan yang dibuat dan cadangan lama tidak disentuh" in message
+        assert "Baca log ekspor yang dikutip di atas" in message
+    if mode == "ora_error":
+        assert "ORA-01555: snapshot too old" in message  # Oracle's own words, quoted as they are
     assert folders(lab, "siak-db", ROOT) == before
     assert sh(lab, "siak-db", f"cat {ROOT}/01112026/master.dmp").strip() == "old-01112026"
     assert sh(lab, "siak-db", f"ls {ROOT}/.siak-backup.lock 2>/dev/null || true") == ""
@@ -310,11 +339,12 @@ def test_a_missing_flashdisk_and_a_full_one_fail_but_keep_the_backup(db):
         lab.lab("unfill", "siak-db")
     assert result.returncode == 2, result.stdout[-3000:]
     message = failure_message(result)
-    assert "siak-db: Langkah 5 (copy_to_spare) failed:" in message
-    assert "usb: /media/usb on siak-db is not mounted (it is a folder on /media)" in message
-    assert "flashdisk: copy of /srv/siak-backup/29112026 to /media/flashdisk/29112026" in message
-    assert "No space left on device; the partial copy was removed" in message
-    assert "The backup /srv/siak-backup/29112026 on the server is kept and verified" in message
+    # Said on the controller in the run's language (Bahasa Indonesia by default); the system's own words as they are.
+    assert "siak-db: Langkah 5 (copy_to_spare) gagal:" in message
+    assert "usb: /media/usb di siak-db tidak ter-mount (itu hanya folder di /media)" in message
+    assert "flashdisk: penyalinan /srv/siak-backup/29112026 ke /media/flashdisk/29112026" in message
+    assert "No space left on device; salinan yang belum selesai sudah dihapus" in message
+    assert "Cadangan /srv/siak-backup/29112026 di server tetap disimpan dan sudah diverifikasi" in message
     # The partial copy is gone, the older backup on the flashdisk is kept.
     assert "29112026" not in flash_after and "29112026.partial" not in flash_after
     assert "01112026" in flash_after
@@ -330,10 +360,10 @@ def test_inside_service_hours_is_refused_and_a_running_backup_is_not_overlapped(
     result = backup(lab, oracle_backup_now=monday)
     assert result.returncode == 2
     assert (
-        "siak-db: Langkah 1 (prepare_backup): it is 2026-11-23T10:00:00+07:00 (Asia/Jakarta), inside service "
-        "hours (Senin–Kamis 08:00–15:00)"
+        "siak-db: Langkah 1 (prepare_backup): sekarang pukul 2026-11-23T10:00:00+07:00 (Asia/Jakarta), di dalam "
+        "jam pelayanan (Senin–Kamis 08:00–15:00)"
     ) in result.stdout
-    assert "set oracle_backup_force=true" in result.stdout
+    assert "isi oracle_backup_force=true" in result.stdout
 
     # Forced past service hours, it still meets the lock of a backup that is running now (on an AWX node).
     holder = {
@@ -367,9 +397,10 @@ def test_check_mode_changes_nothing(db):
     lab = db
     before = folders(lab, "siak-db", ROOT)
     calls_before = sh(lab, "siak-db", "cat /var/log/siak-lab/oracle-standin.log 2>/dev/null || true")
-    result = backup(lab, "--check", "--diff", oracle_backup_now="2026-12-06T20:00:00+07:00")
+    with in_english(lab):
+        result = backup(lab, "--check", "--diff", oracle_backup_now="2026-12-06T20:00:00+07:00")
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "Check mode: would export with expdp" in result.stdout
+    assert "Check mode: would export with expdp" in result.stdout and "Nothing was changed." in result.stdout
     assert folders(lab, "siak-db", ROOT) == before
     assert sh(lab, "siak-db", f"ls {ROOT}/.siak-backup.lock 2>/dev/null || true") == ""
     assert sh(lab, "siak-db", "cat /var/log/siak-lab/oracle-standin.log 2>/dev/null || true") == calls_before

@@ -123,12 +123,13 @@ def test_retention_counts_only_copies_whose_content_matches(db):
     # Too few good ones: nothing good is deleted, and the damaged ones are kept for inspection.
     assert folders(lab, "siak-db", few) == {"06122026", "05122026", "04122026", "03122026"}
     (said,) = [
-        line for line in result.stdout.splitlines() if '"msg":' in line and "damaged backups found" in line
+        line for line in result.stdout.splitlines() if '"msg":' in line and "ditemukan cadangan rusak" in line
     ]
+    # The backup_folder module's reason (master.dmp does not match its checksum) is its own, in English.
     assert re.search(
-        r"damaged backups found: enough: 05122026 \(master.dmp does not match its checksum \(manifest \w+\.\.\., "
-        r"file \w+\.\.\.\)\), 04122026 \(.*\), removed: 3 good backups remain there; few: 05122026 \(.*\), "
-        r"04122026 \(.*\), kept for inspection: fewer than 3 good backups there\. Check that disk",
+        r"ditemukan cadangan rusak: enough: 05122026 \(master.dmp does not match its checksum \(manifest \w+\.\.\., "
+        r"file \w+\.\.\.\)\), 04122026 \(.*\), dihapus: masih ada 3 cadangan baik di sana; few: 05122026 \(.*\), "
+        r"04122026 \(.*\), disimpan untuk diperiksa: kurang dari 3 cadangan baik di sana\. Periksa disk tersebut",
         said,
     ), said
     # Each good copy now carries the record of its verification; a damaged one does not.
@@ -442,7 +443,8 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
                 json.dumps(extra),
             ],
             cwd=REPO,
-            env=lab.env,
+            # This drill runs in English (SIAK_LANG=en); the run's language is Bahasa Indonesia by default.
+            env={**lab.env, "SIAK_LANG": "en"},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -470,7 +472,7 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
         oracle_backup_drill_identity_file=str(identity),
     )
     assert drill.returncode == 0, drill.stdout[-4000:]
-    assert "restore drill passed for 03012027" in drill.stdout
+    assert "uji pemulihan lulus untuk 03012027" in drill.stdout
     # Its report is the Laporan Uji Pemulihan of the one report module, rendered from the run's agenda by
     # run id (siak-sop report): each place read back, the decrypted copy's restore, Data Pump's reading.
     run_id = newest_run(lab)
@@ -544,7 +546,7 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
         lab.env.pop("SIAK_LAPORAN_WHEN", None)
     assert damaged.returncode == 3, damaged.stdout[-4000:]
     assert (
-        "restore drill FAILED for 03012027: disk2: master.dmp does not match its checksum" in damaged.stdout
+        "uji pemulihan GAGAL untuk 03012027: disk2: master.dmp does not match its checksum" in damaged.stdout
     )
     run_id = newest_run(lab)
     folder = lab.out / "reports" / run_id
@@ -591,7 +593,7 @@ def test_each_step_tag_runs_alone_or_says_what_it_needs(db):
     assert "17012027" not in folders(lab, "siak-db", ROOT)
     alone = backup(lab, "--tags", "make_dated_folder", **now)
     assert alone.returncode == 2
-    assert "needs step 3 (open_backup_folder) in the same run" in alone.stdout
+    assert "memerlukan Langkah 3 (open_backup_folder) dalam proses yang sama" in alone.stdout
     promoted = backup(lab, "--tags", "open_backup_folder,make_dated_folder", **now)
     assert promoted.returncode == 0, promoted.stdout[-3000:]
     assert sh(lab, "siak-db", f"cd {ROOT}/17012027 && sha256sum -c SHA256SUMS").count(": OK") == 2
