@@ -246,6 +246,19 @@ SENTENCES = {
     "backup_drill_not_run": N_("not run"),
     "backup_drill_no_backup": N_("no backup"),
     "backup_drill_nothing_to_drill": N_("there is no backup with a manifest in {root} to drill"),
+    # playbooks/schedule_backup.yml: the backup's and the restore drill's schedule on the control node.
+    "schedule_bad_method_or_state": N_(
+        "{host}: schedule_backup_method must be auto, systemd or cron (got {method}) and schedule_backup_state "
+        "present or absent (got {state})."
+    ),
+    "schedule_removed": N_("Removed the backup schedule."),
+    "schedule_installed": N_(
+        "Backup daily at {time} {zone} ({timezone}) by {by}, running {wrapper}; log {log}"
+    ),
+    "schedule_by_backup_timer": N_("the systemd timer siak-backup.timer"),
+    "schedule_by_drill_timer": N_("the systemd timer siak-restore-drill.timer"),
+    "schedule_drill": N_(". Restore drill monthly on day {day} at {time} {zone} by {by}; log {log}"),
+    "schedule_no_drill": N_(". No restore drill scheduled (schedule_backup_drill: false)"),
     # Words a sentence's values use.
     "none": N_("(none)"),
     "no_releases": N_("none"),

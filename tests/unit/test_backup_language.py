@@ -204,7 +204,7 @@ def test_a_copys_reason_crosses_json_and_is_said_on_the_controller():
 
 
 def test_every_backup_sentence_is_in_bahasa_indonesia_without_english(run_in):
-    keys = [k for k in SENTENCES if k.startswith("backup_")]
+    keys = [k for k in SENTENCES if k.startswith(("backup_", "schedule_"))]
     assert len(keys) >= 40
     for key in keys:
         values = {name: "X1" for _, name, _, _ in string.Formatter().parse(SENTENCES[key]) if name}
