@@ -53,7 +53,7 @@ def service_hours(when, windows, timezone="Asia/Jakarta"):
     except ValueError:
         raise AnsibleFilterError(f"service_hours: '{when}' is not an ISO 8601 time") from None
     try:
-        return check(now, windows, timezone)
+        return check(now, windows, timezone, lang=run_lang())
     except SiakError as err:
         raise AnsibleFilterError(f"service_hours: {err.line(run_lang())}") from None
 

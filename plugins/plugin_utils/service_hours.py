@@ -145,13 +145,15 @@ def window_at(now: datetime, windows: tuple[Window, ...], timezone: str = DEFAUL
     return None
 
 
-def check(now: datetime, raw_windows: object = DEFAULT_WINDOWS, timezone: str = DEFAULT_TIMEZONE) -> dict:
-    """A serialisable verdict: {inside, window, local_time, timezone}."""
+def check(
+    now: datetime, raw_windows: object = DEFAULT_WINDOWS, timezone: str = DEFAULT_TIMEZONE, lang: str = "id"
+) -> dict:
+    """A serialisable verdict: {inside, window, local_time, timezone}; the window's days named in ``lang``."""
     windows = parse_windows(list(raw_windows) if isinstance(raw_windows, tuple) else raw_windows)
     found = window_at(now, windows, timezone)
     return {
         "inside": found is not None,
-        "window": found.label() if found else "",
+        "window": found.label(lang) if found else "",
         "local_time": now.astimezone(zone(timezone)).isoformat(timespec="seconds"),
         "timezone": timezone,
     }

@@ -250,3 +250,14 @@ def test_every_message_of_the_backup_role_comes_from_the_catalogue():
     assert len(found) >= 25, len(found)
     for name, task, field, value in found:
         assert "dukcapil.siak.said" in value or value.strip().startswith("{{ __"), (name, task, field, value)
+
+
+def test_the_service_hours_window_is_named_in_the_runs_language(run_in):
+    from ansible_collections.dukcapil.siak.plugins.filter.service_hours import service_hours
+
+    windows = [{"days": "mon-thu", "start": "08:00", "end": "15:00"}]
+    monday = "2026-11-23T10:00:00+07:00"
+    run_in(None)
+    assert service_hours(monday, windows)["window"] == "Senin–Kamis 08:00–15:00"
+    run_in("en")
+    assert service_hours(monday, windows)["window"] == "Mon–Thu 08:00–15:00"
