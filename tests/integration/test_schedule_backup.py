@@ -221,18 +221,25 @@ def test_forced_systemd_timer_fires_at_the_offices_local_time(lab, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("office", "message"),
+    ("office", "lang", "message"),
     [
-        ({**OFFICE, "backup_time": "10:00"}, "backup time 10:00 falls inside service hours"),
+        # The run's language: Bahasa Indonesia by default, English with SIAK_LANG=en.
+        ({**OFFICE, "backup_time": "10:00"}, "id", "jam backup 10:00 jatuh di dalam jam pelayanan"),
         (
             {**OFFICE, "restore_drill_day": 31},
+            "en",
             "restore drill day '31' is not a day of the month from 1 to 28",
         ),
     ],
 )
-def test_bad_settings_fail_before_anything_is_written(lab, office, message):
+def test_bad_settings_fail_before_anything_is_written(lab, office, lang, message):
     lab.sh("pc02", f"rm -f {CRON} {DRILL_CRON}")
-    result = run(lab, "pc02", office=office)
+    if lang == "en":
+        lab.env["SIAK_LANG"] = "en"
+    try:
+        result = run(lab, "pc02", office=office)
+    finally:
+        lab.env.pop("SIAK_LANG", None)
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
     assert not exists(lab, "pc02", CRON) and not exists(lab, "pc02", DRILL_CRON)
