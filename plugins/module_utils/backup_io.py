@@ -13,8 +13,31 @@ import mmap
 import os
 import threading
 
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import N_, Reason
+
 CHUNK = 8 << 20
 MANIFEST = "SHA256SUMS"
+# Why a backup folder is not good, or cannot be made or removed (the backup_folder module's reasons, said on
+# the controller in the run's language by plugins/action/backup_folder.py).
+NO_MANIFEST = N_("{path} has no {manifest}")
+FILE_MISSING = N_("{name} is missing")
+CHECKSUM_DIFFERS = N_("{name} does not match its checksum (manifest {manifest}..., file {file}...)")
+NOT_THE_SOURCE = N_("{name} is not the file that was backed up (checksum differs from the source)")
+FOLDER_EXISTS = N_("{path} already exists; a backup folder is never overwritten")
+FILES_MISSING = N_("missing file(s) to back up: {names}")
+NAMES_NOT_UNIQUE = N_("file names must be unique and not {manifest}: {names}")
+NOT_MADE = N_("could not make {path}: {why}; the files were put back")
+FOLDER_MISSING = N_("{path} does not exist")
+FOLDER_PROBLEMS = N_("{path}: {problems}")
+NOT_OURS = N_("{path} has no {manifest}: not a backup this collection made; left alone")
+
+
+def joined(parts, sep="; "):
+    """Several reasons said one after the other (the module-side twin of i18n.Joined)."""
+    values = dict(("part%d" % index, part) for index, part in enumerate(parts))
+    return Reason(sep.join("{%s}" % name for name in values), **values)
+
+
 # A buffered copy is forced to the medium in segments of this size while later bytes are still being copied.
 SEGMENT = 64 << 20
 # Direct I/O (O_DIRECT: straight between the medium and the program's memory, past the page cache) needs

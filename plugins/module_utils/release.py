@@ -81,11 +81,19 @@ REASONS_KEY = "_reasons"
 
 
 def reasons(value):
-    """``value`` (a module's result) with, beside each Reason it holds in a mapping, its message and values
-    under ``_reasons`` (JSON keeps only the English text), at any depth."""
+    """``value`` (a module's result) with, beside each Reason it holds in a mapping (or each list of reasons, such
+    as a backup's problems), its message and values under ``_reasons`` (JSON keeps only the English text), at
+    any depth."""
     if isinstance(value, dict):
         out = {k: reasons(v) for k, v in value.items()}
         found = {k: v.as_dict() for k, v in value.items() if isinstance(v, Reason)}
+        found.update(
+            {
+                k: [i.as_dict() if isinstance(i, Reason) else i for i in v]
+                for k, v in value.items()
+                if isinstance(v, list) and any(isinstance(i, Reason) for i in v)
+            }
+        )
         if found:
             out[REASONS_KEY] = found
         return out

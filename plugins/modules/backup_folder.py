@@ -136,6 +136,18 @@ import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
+    NO_MANIFEST,
+    FILE_MISSING,
+    CHECKSUM_DIFFERS,
+    NOT_THE_SOURCE,
+    FOLDER_EXISTS,
+    FILES_MISSING,
+    NAMES_NOT_UNIQUE,
+    NOT_MADE,
+    FOLDER_MISSING,
+    FOLDER_PROBLEMS,
+    NOT_OURS,
+    joined,
     MANIFEST,
     PARTIAL,
     read_record,
@@ -146,6 +158,7 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import (
     parse_manifest,
     write_atomic,
 )
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import Reason, reasons
 import contextlib
 import time
 
@@ -171,7 +184,7 @@ def move(src, dst):
 def verify(path, expected, from_disk):
     manifest = os.path.join(path, MANIFEST)
     if not os.path.isfile(manifest):
-        return None, ["{0} has no {1}".format(path, MANIFEST)]
+        return None, [Reason(NO_MANIFEST, path=path, manifest=MANIFEST)]
     with open(manifest, encoding="utf-8") as fh:
         try:
             entries = parse_manifest(fh.read())
@@ -181,24 +194,18 @@ def verify(path, expected, from_disk):
     for entry in entries:
         full = os.path.join(path, entry["name"])
         if not os.path.isfile(full):
-            problems.append("{0} is missing".format(entry["name"]))
+            problems.append(Reason(FILE_MISSING, name=entry["name"]))
             continue
         digest, size = hash_file(full, from_disk)
         files.append({"name": entry["name"], "size": size, "sha256": digest})
         if digest != entry["sha256"]:
             problems.append(
-                "{0} does not match its checksum (manifest {1}..., file {2}...)".format(
-                    entry["name"], entry["sha256"][:12], digest[:12]
-                )
+                Reason(CHECKSUM_DIFFERS, name=entry["name"], manifest=entry["sha256"][:12], file=digest[:12])
             )
     listed = dict((e["name"], e["sha256"]) for e in entries)
     for item in expected:
         if listed.get(item.get("name")) != item.get("sha256"):
-            problems.append(
-                "{0} is not the file that was backed up (checksum differs from the source)".format(
-                    item.get("name")
-                )
-            )
+            problems.append(Reason(NOT_THE_SOURCE, name=item.get("name")))
     return files, problems
 
 
@@ -281,7 +288,12 @@ def listed(module, path):
                 with contextlib.suppress(OSError, ValueError):
                     write_record(full, now_iso(), p["run_id"])
                     result["changed"] = True
-    module.exit_json(**result)
+    module.exit_json(**reasons(result))
+
+
+def fail(module, reason, **result):
+    """Fail with ``reason`` (a Reason, its English text as msg); the action says it in the run's language."""
+    module.fail_json(**reasons(dict(result, msg=reason)))
 
 
 def present(module, path, sources):
@@ -289,15 +301,13 @@ def present(module, path, sources):
         files, problems = verify(path, [], False)
         if not problems and not [s for s in sources if os.path.exists(s)]:
             module.exit_json(changed=False, path=path, files=files)
-        module.fail_json(
-            msg="{0} already exists; a backup folder is never overwritten".format(path), path=path
-        )
+        fail(module, Reason(FOLDER_EXISTS, path=path), path=path)
     missing = [s for s in sources if not os.path.isfile(s)]
     if missing:
-        module.fail_json(msg="missing file(s) to back up: {0}".format(", ".join(missing)), path=path)
+        fail(module, Reason(FILES_MISSING, names=", ".join(missing)), path=path)
     names = [os.path.basename(s) for s in sources]
     if len(set(names)) != len(names) or MANIFEST in names:
-        module.fail_json(msg="file names must be unique and not {0}: {1}".format(MANIFEST, names), path=path)
+        fail(module, Reason(NAMES_NOT_UNIQUE, manifest=MANIFEST, names=", ".join(names)), path=path)
     if module.check_mode:
         module.exit_json(changed=True, path=path, files=[{"name": n} for n in names])
     partial = path + ".partial"
@@ -327,7 +337,7 @@ def present(module, path, sources):
             with contextlib.suppress(OSError):
                 move(moved_to, origin)
         shutil.rmtree(partial, ignore_errors=True)
-        module.fail_json(msg="could not make {0}: {1}; the files were put back".format(path, err), path=path)
+        fail(module, Reason(NOT_MADE, path=path, why=str(err)), path=path)
     module.exit_json(changed=True, path=path, files=entries)
 
 
@@ -357,12 +367,13 @@ def main():
         listed(module, path)
     if state == "verified":
         if not os.path.isdir(path):
-            missing = "{0} does not exist".format(path)
-            module.fail_json(msg=missing, path=path, files=[], problems=[missing])
+            missing = Reason(FOLDER_MISSING, path=path)
+            fail(module, missing, path=path, files=[], problems=[missing])
         files, problems = verify(path, module.params["expected"], module.params["from_disk"])
         if problems:
-            module.fail_json(
-                msg="{0}: {1}".format(path, "; ".join(problems)),
+            fail(
+                module,
+                Reason(FOLDER_PROBLEMS, path=path, problems=joined(problems)),
                 path=path,
                 files=files or [],
                 problems=problems,
@@ -372,10 +383,7 @@ def main():
     if not os.path.exists(path):
         module.exit_json(changed=False, path=path)
     if not os.path.isfile(os.path.join(path, MANIFEST)):
-        module.fail_json(
-            msg="{0} has no {1}: not a backup this collection made; left alone".format(path, MANIFEST),
-            path=path,
-        )
+        fail(module, Reason(NOT_OURS, path=path, manifest=MANIFEST), path=path)
     if not module.check_mode:
         shutil.rmtree(path)
         fsync_dir(os.path.dirname(path))

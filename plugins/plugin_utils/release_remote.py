@@ -27,8 +27,9 @@ THE_SWITCH = N_("the switch")
 THE_UNPACK = N_("the unpack")
 THE_TRANSFER = N_("the transfer of the artifact")
 THE_READING = N_("the reading of {root}")
-# What the verified_copy module does (plugins/action/verified_copy.py runs it through execute() too).
+# What the verified_copy and backup_folder modules do (their actions run them through execute() too).
 THE_COPY = N_("the copy of the backup")
+THE_FOLDER = N_("the work on the backup folder {path}")
 
 
 def execute(action, module_name, module_args, task_vars, what):
@@ -53,6 +54,11 @@ def say_reasons(value, lang):
         for key, reason in (value.get(REASONS_KEY) or {}).items():
             if isinstance(reason, dict) and "message" in reason:
                 out[key] = say(Said.from_dict(reason), lang)
+            elif isinstance(reason, list):
+                out[key] = [
+                    say(Said.from_dict(item), lang) if isinstance(item, dict) and "message" in item else item
+                    for item in reason
+                ]
         return out
     if isinstance(value, list):
         return [say_reasons(v, lang) for v in value]

@@ -263,7 +263,8 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
     )
     assert checked.returncode == 2, checked.stdout[-3000:]
     assert (
-        "disk2: /mnt/disk2/siak-backup/22112026-2: master.dmp does not match its checksum" in checked.stdout
+        "disk2: /mnt/disk2/siak-backup/22112026-2: master.dmp tidak cocok dengan checksum-nya"
+        in checked.stdout
     )
     assert "siak-db: cadangan 22112026-2 rusak atau hilang:" in checked.stdout
     assert "flashdisk" not in checked.stdout.split("rusak atau hilang:")[1].split("Buat cadangan baru")[0]

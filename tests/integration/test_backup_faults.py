@@ -125,10 +125,10 @@ def test_retention_counts_only_copies_whose_content_matches(db):
     (said,) = [
         line for line in result.stdout.splitlines() if '"msg":' in line and "ditemukan cadangan rusak" in line
     ]
-    # The backup_folder module's reason (master.dmp does not match its checksum) is its own, in English.
+    # The backup_folder module's reasons come back as catalogue messages and are said on the controller.
     assert re.search(
-        r"ditemukan cadangan rusak: enough: 05122026 \(master.dmp does not match its checksum \(manifest \w+\.\.\., "
-        r"file \w+\.\.\.\)\), 04122026 \(.*\), dihapus: masih ada 3 cadangan baik di sana; few: 05122026 \(.*\), "
+        r"ditemukan cadangan rusak: enough: 05122026 \(master.dmp tidak cocok dengan checksum-nya \(manifest \w+\.\.\., "
+        r"berkas \w+\.\.\.\)\), 04122026 \(.*\), dihapus: masih ada 3 cadangan baik di sana; few: 05122026 \(.*\), "
         r"04122026 \(.*\), disimpan untuk diperiksa: kurang dari 3 cadangan baik di sana\. Periksa disk tersebut",
         said,
     ), said
@@ -546,7 +546,8 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
         lab.env.pop("SIAK_LAPORAN_WHEN", None)
     assert damaged.returncode == 3, damaged.stdout[-4000:]
     assert (
-        "uji pemulihan GAGAL untuk 03012027: disk2: master.dmp does not match its checksum" in damaged.stdout
+        "uji pemulihan GAGAL untuk 03012027: disk2: master.dmp tidak cocok dengan checksum-nya"
+        in damaged.stdout
     )
     run_id = newest_run(lab)
     folder = lab.out / "reports" / run_id
@@ -558,7 +559,7 @@ def test_the_restore_drill_proves_a_good_backup_and_names_a_damaged_copy(db, tmp
     (failed,) = report["drills"]
     assert failed["word"] == "GAGAL" and failed["damaged"] == ["disk2"]
     (reason,) = failed["reasons"]
-    assert reason.startswith("disk2: master.dmp does not match its checksum (manifest "), reason
+    assert reason.startswith("disk2: master.dmp tidak cocok dengan checksum-nya (manifest "), reason
     assert {p["name"]: p["verified"] for p in failed["places"]} == {
         "server": "ya",
         "flashdisk": "ya",

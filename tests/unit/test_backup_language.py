@@ -163,17 +163,53 @@ def test_every_retention_reason_is_in_bahasa_indonesia_and_english(run_in):
     )
 
 
-def test_every_reason_of_the_verified_copy_is_translated_without_english():
-    """The module's reasons live in module_utils/backup_copy.py (the catalogue reads it); each is translated."""
+def test_every_reason_of_the_backup_modules_is_translated_without_english():
+    """The verified_copy and backup_folder modules' reasons live in module_utils/backup_copy.py and backup_io.py
+    (the catalogue reads them); each with words of its own is translated."""
     messages = i18n.extract([ROOT / "plugins" / "module_utils"])
-    mine = [m for m, where in messages.items() if any(w[0].endswith("backup_copy.py") for w in where)]
-    assert len(mine) >= 20, mine
+    mine = [
+        m
+        for m, where in messages.items()
+        if any(w[0].endswith(("backup_copy.py", "backup_io.py")) for w in where)
+        and re.sub(r"\{[^}]*\}", "", m).strip(" :;.")
+    ]
+    assert len(mine) >= 30, mine
     for message in mine:
         values = {name: "X1" for _, name, _, _ in string.Formatter().parse(message) if name}
         sentence = i18n.Said(message, **values)
         indonesian = i18n.say(sentence, "id")
         assert indonesian != i18n.say(sentence, "en") == message.format(**values), message
         assert not ENGLISH.search(indonesian), (indonesian, ENGLISH.search(indonesian))
+
+
+def test_a_damaged_backups_problems_cross_json_and_are_said_on_the_controller():
+    from ansible_collections.dukcapil.siak.plugins.module_utils import backup_io
+
+    problems = [
+        Reason(backup_io.CHECKSUM_DIFFERS, name="master.dmp", manifest="aaaa", file="bbbb"),
+        Reason(backup_io.FILE_MISSING, name="master.log"),
+    ]
+    msg = Reason(backup_io.FOLDER_PROBLEMS, path="/m/x", problems=backup_io.joined(problems))
+    result = {
+        "failed": True,
+        "msg": msg,
+        "problems": problems,
+        "damaged": [{"name": "x", "problems": problems}],
+    }
+    sent = json.loads(json.dumps(reasons(result)))
+    assert (
+        sent["msg"]
+        == "/m/x: master.dmp does not match its checksum (manifest aaaa..., file bbbb...); master.log is missing"
+    )
+    said_id = say_reasons(sent, "id")
+    assert said_id["problems"] == [
+        "master.dmp tidak cocok dengan checksum-nya (manifest aaaa..., berkas bbbb...)",
+        "master.log hilang",
+    ]
+    assert said_id["damaged"][0]["problems"] == said_id["problems"]
+    assert said_id["msg"] == "/m/x: " + "; ".join(said_id["problems"])
+    said_en = say_reasons(sent, "en")
+    assert said_en["msg"] == sent["msg"] and said_en["problems"] == sent["problems"]
 
 
 def test_a_copys_reason_crosses_json_and_is_said_on_the_controller():
