@@ -151,6 +151,12 @@ SENTENCES = {
     "backup_encryption": N_(", encryption"),
     "backup_lock_taken_over": N_("{host}: took over the backup lock: {holder}"),
     "backup_cleaned_up": N_("{host}: cleaned up after a run that was cut off: {what}"),
+    # What a cut-off run left (the `what` of the published `cleaned` list, named as the Laporan names it).
+    "backup_left_lock": N_("lock"),
+    "backup_left_export_process": N_("export process"),
+    "backup_left_data_pump_job": N_("Data Pump job"),
+    "backup_left_parameter_file": N_("parameter file"),
+    "backup_left_partial_folder": N_("partial folder"),
     "backup_verify_no_backup": N_("{host}: no backup with a manifest in {root} to check"),
     "backup_verify_good": N_("{host}: {folder} verified on the server and every destination"),
     "backup_verify_damaged": N_(

@@ -181,7 +181,7 @@ def test_a_cut_off_runs_leftovers_are_removed_before_they_fill_the_flashdisk(db)
     out = result.stdout + result.stderr
     assert f"took over {LOCK} from run cut-by-power by adb on {socket.gethostname()}" in out
     assert "its process no longer runs" in out
-    assert "partial folder 13122026.partial" in out
+    assert "folder setengah jadi 13122026.partial" in out
     assert "13122026.partial" not in folders(lab, "siak-db", "/media/flashdisk")
     assert "13122026.partial" not in folders(lab, "siak-db", ROOT)
     assert sh(lab, "siak-db", "cd /media/flashdisk/20122026 && sha256sum -c SHA256SUMS").count(": OK") == 2
@@ -241,7 +241,7 @@ def test_sigkill_mid_export_then_the_rerun_stops_the_export_and_its_job(db):
     assert result.returncode == 0, result.stdout[-4000:]
     out = result.stdout + result.stderr
     assert f"took over {LOCK} from run" in out and "its process no longer runs" in out
-    assert f"export process pid {export_pid}" in out and "Data Pump job SIAK_BACKUP" in out
+    assert f"proses ekspor pid {export_pid}" in out and "job Data Pump SIAK_BACKUP" in out
     assert not alive(lab, killed_job)
     assert_nothing_left(lab, [export_pid])
     assert sh(lab, "siak-db", f"cd {ROOT}/27122026 && sha256sum -c SHA256SUMS").count(": OK") == 2
@@ -331,7 +331,7 @@ def test_an_awx_cancel_is_cleaned_up_by_the_next_job_of_the_backup_template(db):
     assert result.returncode == 0, result.stdout[-4000:]
     out = result.stdout + result.stderr
     assert f"took over {LOCK} from run" in out and "it was a job of this same AWX job template" in out
-    assert f"export process pid {export_pid}" in out and "Data Pump job SIAK_BACKUP" in out
+    assert f"proses ekspor pid {export_pid}" in out and "job Data Pump SIAK_BACKUP" in out
     assert not alive(lab, killed_job)
     assert_nothing_left(lab, [export_pid])
     assert sh(lab, "siak-db", f"cd {ROOT}/28122026 && sha256sum -c SHA256SUMS").count(": OK") == 2
