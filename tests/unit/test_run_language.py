@@ -315,3 +315,32 @@ def test_every_reason_of_the_server_cadangan_trial_is_said_in_bahasa_indonesia()
         indonesian = i18n.say(message, "id")
         assert i18n.say(message, "en") == str(message) != indonesian
         assert not ENGLISH.search(indonesian), (indonesian, ENGLISH.search(indonesian))
+
+
+# The lock's own English words (who holds it, why it was taken over) that ENGLISH does not hold.
+LOCK_ENGLISH = re.compile(
+    r"\b(by|since|took over|its|process|older|held|runs|set|ended|still)\b", re.IGNORECASE
+)
+
+
+def every_lock_sentence() -> list[i18n.Said]:
+    """Every refusal and take-over warning the one lock can give (plugin_utils/lock_sentences.py)."""
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils import lock_sentences as ls
+
+    holder = {"run_id": "R-17", "user": "budi", "host": "ctl", "pid": 42, "since": "2026-12-06T08:00:00+0700"}
+    awx = dict(holder, awx_job_id="101", about={"kind": "backup"})
+    said = [ls.refusal("siak-db", "/srv/x.lock", holder), ls.refusal("siak-db", "/srv/x.lock", awx)]
+    said += [ls.taken_over_message("siak-db", "/srv/x.lock", awx, why) for why in ls.TAKEN_OVER_BECAUSE]
+    return said
+
+
+def test_every_sentence_of_the_lock_is_said_in_bahasa_indonesia():
+    sentences = every_lock_sentence()
+    assert len({str(s) for s in sentences}) == len(sentences), "a case is missing: two gave the same sentence"
+    for sentence in sentences:
+        assert isinstance(sentence, i18n.Said), sentence
+        indonesian = i18n.say(sentence, "id")
+        assert i18n.say(sentence, "en") == str(sentence) != indonesian
+        assert not ENGLISH.search(indonesian), (indonesian, ENGLISH.search(indonesian))
+        assert not LOCK_ENGLISH.search(indonesian), (indonesian, LOCK_ENGLISH.search(indonesian))
+        assert "R-17" in indonesian and "/srv/x.lock" in indonesian
