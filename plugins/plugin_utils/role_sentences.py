@@ -108,6 +108,174 @@ SENTENCES = {
         "office decides to upgrade without the trial, rerun with -e 'siak_upgrade_skip_trial_reason=\"<why>\"' "
         "(the reason is recorded in the Jadwal uji coba)."
     ),
+    # roles/siak_server: SOP-PIAK-15 steps 2 to 4 (power on the physical server, log in, start the SIAK VM).
+    "server_down_no_power": N_(
+        "{host}: Langkah 2 (start the server): the server is down (no answer on {address}:{port} within {timeout} s) "
+        "and has no power-on method. Switch it on by hand and rerun, or set siak_server_power_method (wol, ipmi, "
+        "redfish or command) for {host} in the inventory."
+    ),
+    "server_no_answer_after_power": N_(
+        "{host}: Langkah 2 (start the server): switched on by {method} ({via}), but no answer on {address}:{port} "
+        "over {protocol} within {timeout} s. {check} Then rerun (siak_server_boot_timeout sets the wait)."
+    ),
+    "server_power_via_wol": N_("a magic packet for {mac} to {broadcast}:{port}"),
+    "server_power_via_ipmi": N_("the BMC at {address}:{port}"),
+    "server_power_via_redfish": N_("the Redfish service at https://{address}"),
+    "server_power_via_command": N_("the power-on command"),
+    "server_check_wol": N_(
+        "Check that siak_server_wol_mac is the MAC of the server's network card, that Wake-on-LAN is enabled in its "
+        "BIOS and network card, and that the broadcast address reaches its network; then look at the server's "
+        "console and power."
+    ),
+    "server_check_bmc": N_(
+        "Check the server's console through its BMC: is it on, did it boot, does SSH or WinRM run?"
+    ),
+    "server_check_command": N_("Check siak_server_power_command and the server's console and power."),
+    "server_power_command_empty": N_(
+        "{host}: Langkah 2 (start the server): siak_server_power_method is command but siak_server_power_command "
+        "is empty. Set the command that switches the server on."
+    ),
+    "server_power_command_failed": N_(
+        "{host}: Langkah 2 (start the server): the power-on command failed ({answer}). Check "
+        "siak_server_power_command, or switch the server on by hand and rerun."
+    ),
+    "server_ipmi_settings_empty": N_(
+        "{host}: Langkah 2 (start the server): siak_server_power_method is ipmi but siak_server_ipmi_address, "
+        "siak_server_ipmi_user or siak_server_ipmi_password is empty. Set the BMC's address and user in the "
+        "inventory and its password in the vault (siak_server_ipmi_password)."
+    ),
+    "server_ipmi_failed": N_(
+        "{host}: Langkah 2 (start the server): the BMC at {address}:{port} {why} ({said}). {fix}"
+    ),
+    "server_bmc_refused_login": N_("refused the login of {user}"),
+    "server_bmc_no_answer": N_("did not answer"),
+    "server_bmc_not_switched_on": N_("did not switch the server on"),
+    "server_ipmi_fix_login": N_(
+        "Check siak_server_ipmi_user in the inventory and its password (siak_server_ipmi_password) in the vault "
+        "against the BMC's users."
+    ),
+    "server_ipmi_fix_reach": N_(
+        "Check that the BMC is on the network and reachable from the controller (UDP port {port}), that IPMI over "
+        "LAN is enabled in its settings, and siak_server_ipmi_address."
+    ),
+    "server_redfish_settings_empty": N_(
+        "{host}: Langkah 2 (start the server): siak_server_power_method is redfish but siak_server_redfish_address, "
+        "siak_server_redfish_user or siak_server_redfish_password is empty. Set the BMC's Redfish address and user "
+        "in the inventory and its password in the vault (siak_server_redfish_password)."
+    ),
+    "server_redfish_not_asked": N_(
+        "{host}: Langkah 2 (start the server): the Redfish service at https://{address} {why} ({said}). {fix}"
+    ),
+    "server_redfish_untrusted": N_("presented a certificate the controller does not trust"),
+    "server_redfish_no_power_state": N_(
+        "did not tell the power state of system {system} (its systems: {systems})"
+    ),
+    "server_redfish_only_system": N_("(the only one)"),
+    "server_redfish_fix_cert": N_(
+        "Give the CA that signed the BMC's certificate in siak_server_redfish_ca_path or add it to the controller's "
+        "CA store, or have the BMC's certificate replaced by one your CA signed; check that the address matches "
+        "the certificate."
+    ),
+    "server_redfish_fix_cert_given": N_(
+        "Give the CA that signed the BMC's certificate in siak_server_redfish_ca_path (now {ca_path}) or add it to "
+        "the controller's CA store, or have the BMC's certificate replaced by one your CA signed; check that the "
+        "address matches the certificate."
+    ),
+    "server_redfish_fix_login": N_(
+        "Check siak_server_redfish_user in the inventory and its password (siak_server_redfish_password) in the "
+        "vault."
+    ),
+    "server_redfish_fix_reach": N_(
+        "Check that the BMC is reachable from the controller over HTTPS, siak_server_redfish_address and "
+        "siak_server_redfish_system_id."
+    ),
+    "server_redfish_power_on_failed": N_(
+        "{host}: Langkah 2 (start the server): the Redfish service at https://{address} was asked to power system "
+        "{system} on and answered {answer}. Check the BMC's user rights (it must be allowed to control power) and "
+        "its event log."
+    ),
+    "server_wol_bad_mac": N_(
+        "{host}: Langkah 2 (start the server): siak_server_power_method is wol but siak_server_wol_mac ('{mac}') is "
+        "not a MAC address such as 52:54:00:12:34:56. Set the server's MAC address in the inventory."
+    ),
+    "server_login_failed": N_("{host}: Langkah 3 (log in): {why} ({said}). {fix}"),
+    "server_login_refused": N_("the server refused the login as {user}"),
+    "server_login_impossible": N_("could not log in as {user}"),
+    "server_login_fix_credentials": N_(
+        "Check ansible_user and its key or vaulted password (ansible_password) for this host in the inventory."
+    ),
+    "server_login_fix_reach": N_("Check that the server is up (step 2) and its SSH or WinRM service runs."),
+    "server_become_refused": N_(
+        "{host}: Langkah 3 (log in): logged in as {user}, but become was refused ({said}). Check "
+        "ansible_become_password in the vault and the user's sudo rights."
+    ),
+    "vm_hypervisor_missing": N_(
+        "{host}: Langkah 4 (start the VM): its hypervisor '{hypervisor}' is not in the inventory. Set "
+        "siak_server_hypervisor for this VM to the physical server that runs it (group hypervisors)."
+    ),
+    "vm_asked_port": N_("its port {address}:{port}"),
+    "vm_port_answers": N_("answers on {address}:{port}"),
+    "vm_port_silent": N_("no answer on {address}:{port}"),
+    "vm_state_unclear": N_(
+        "{host}: Langkah 4 (start the VM): {backend} on {hypervisor} was asked about VM '{vm}' ({asked}) and "
+        "answered {answer}, which is state '{state}'. {fix}"
+    ),
+    "vm_fix_wait_shutdown": N_("Wait until it has shut down and rerun."),
+    "vm_fix_certificate": N_(
+        "The API's certificate is not trusted: give the CA that signed it in siak_server_hypervisor_ca_path or add "
+        "it to the controller's CA store, or have the certificate replaced by one your CA signed."
+    ),
+    "vm_fix_settings": N_(
+        "Check siak_server_vm_name and siak_server_vm_backend for this VM, and that the hypervisor runs."
+    ),
+    "vm_never_answered": N_(
+        "{host}: Langkah 4 (start the VM): the VM did not answer over {protocol} within {timeout} s. Backend "
+        "{backend} on {hypervisor} said the VM was '{state}' ({asked}: {answer}); {started}; {address}:{port} "
+        "{port_now}; the last error was: {error}. Look at the VM's console on the hypervisor; raise "
+        "siak_server_vm_wait_timeout if it only boots slowly."
+    ),
+    "vm_it_ran": N_("it ran {command} and that answered {answer}"),
+    "vm_not_started_again": N_("it was not started again"),
+    "vm_port_accepts": N_("accepts connections"),
+    "vm_port_refuses": N_("does not accept connections"),
+    "vm_not_started_in_check": N_(
+        "Trial run (check mode): {host} is {state}; a real run starts it with {command} on {hypervisor}. Steps 5 "
+        "to 8 are not rehearsed on a VM that is not running."
+    ),
+    "vm_command_refused": N_(
+        "{host}: Langkah 4 (start the VM): {backend} on {hypervisor} ran {command} and answered {answer}. Check the "
+        "VM on the hypervisor (siak_server_vm_name '{vm}')."
+    ),
+    "vm_hyperv_refused": N_(
+        "{host}: Langkah 4 (start the VM): Hyper-V on {hypervisor} ran {command} and answered {answer}{error}. "
+        "Check the VM's name (siak_server_vm_name '{vm}') with Get-VM on the hypervisor."
+    ),
+    "vm_proxmox_settings_empty": N_(
+        "{host}: Langkah 4 (start the VM): siak_server_vm_backend is proxmox but one of "
+        "siak_server_proxmox_api_host, siak_server_proxmox_api_user, siak_server_proxmox_api_token_id, "
+        "siak_server_proxmox_node (inventory) or siak_server_proxmox_api_token_secret (vault) is empty. Create an "
+        "API token for a user with the VM.PowerMgmt and VM.Audit rights on this VM and set them."
+    ),
+    "vm_proxmox_refused": N_(
+        "{host}: Langkah 4 (start the VM): Proxmox VE at {api_host} (node {node}) was asked to start VM '{vm}' and "
+        "answered {answer}. Check the VM in the Proxmox web interface (its task log) and the token's rights "
+        "(VM.PowerMgmt)."
+    ),
+    "vm_vmware_settings_empty": N_(
+        "{host}: Langkah 4 (start the VM): siak_server_vm_backend is vmware but siak_server_vmware_hostname, "
+        "siak_server_vmware_username (inventory) or siak_server_vmware_password (vault) is empty. Set the ESXi host "
+        "or vCenter and a user allowed to power the VM on."
+    ),
+    "vm_vmware_refused": N_(
+        "{host}: Langkah 4 (start the VM): VMware at {api_host} was asked to power on VM '{vm}' and answered "
+        "{answer}. Check the VM in the vSphere client (its tasks and events) and the user's rights "
+        "(VirtualMachine.Interact.PowerOn)."
+    ),
+    "vm_powered_on": N_("powered on"),
+    # Words the siak_server sentences' values use.
+    "no_answer": N_("no answer"),
+    "nothing": N_("nothing"),
+    "server_none": N_("none"),
     # roles/client_rollout: a workstation's update that failed without a message of its own.
     "failed": N_("failed"),
     # Words a sentence's values use.

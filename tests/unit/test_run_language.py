@@ -229,13 +229,15 @@ def test_the_said_filter_refuses_an_unknown_sentence_or_a_missing_value(run_in):
     )
 
 
-def test_no_role_task_writes_a_sentence_of_its_own():
-    """The release role's messages come from the catalogue (the said filter, or a plugin's message)."""
-    roles = Path(__file__).resolve().parents[2] / "roles" / "release" / "tasks"
+@pytest.mark.parametrize("role", ["release", "siak_server"])
+def test_no_role_task_writes_a_sentence_of_its_own(role):
+    """The roles' messages come from the catalogue (the said filter, or a plugin's message)."""
+    roles = Path(__file__).resolve().parents[2] / "roles" / role / "tasks"
     english = re.compile(r"'[^']*\b(is|was|the|not|nothing|failed|current) [a-z][^']*'")
     for path in sorted(roles.rglob("*.yml")):
         for number, line in enumerate(path.read_text().splitlines(), 1):
-            if line.lstrip().startswith("#") or "- name:" in line:
+            # A regular expression anchored with ^ matches Ansible's own words (which stay as Ansible says them).
+            if line.lstrip().startswith("#") or "- name:" in line or "'^" in line:
                 continue
             assert not english.search(line), f"{path.name}:{number}: {line.strip()}"
 
@@ -344,3 +346,58 @@ def test_every_sentence_of_the_lock_is_said_in_bahasa_indonesia():
         assert not ENGLISH.search(indonesian), (indonesian, ENGLISH.search(indonesian))
         assert not LOCK_ENGLISH.search(indonesian), (indonesian, LOCK_ENGLISH.search(indonesian))
         assert "R-17" in indonesian and "/srv/x.lock" in indonesian
+
+
+# The siak_server role's English words (steps 2 to 4) that ENGLISH does not hold.
+SERVER_ENGLISH = re.compile(
+    r"\b(by|within|answered|answers|refused|switched|did|does|could|its|give|wait|set|look|rerun|then|no answer"
+    r"|no output|powered|asked|accepts|step|steps|start|started|down)\b",
+    re.IGNORECASE,
+)
+SERVER_KEYS = [key for key in SENTENCES if key.startswith(("server_", "vm_"))] + ["no_answer", "nothing"]
+
+
+def test_every_sentence_of_the_siak_server_role_is_said_in_bahasa_indonesia(run_in):
+    assert len(SERVER_KEYS) > 50, "the role's sentences are keyed server_* and vm_*"
+    for key in SERVER_KEYS:
+        message = SENTENCES[key]
+        values = {name: "X1" for _, name, _, _ in string.Formatter().parse(message) if name}
+        run_in(None)
+        indonesian = said(key, **values)
+        assert indonesian != message.format(**values), key
+        for english in (ENGLISH, SERVER_ENGLISH):
+            assert not english.search(indonesian), (key, indonesian, english.search(indonesian))
+
+
+def test_the_vm_filters_say_their_words_in_the_runs_language(run_in):
+    """What vm.py builds around a hypervisor's answer (the command's own output stays as it was)."""
+    from ansible_collections.dukcapil.siak.plugins.filter.vm_command import vm_command
+    from ansible_collections.dukcapil.siak.plugins.filter.vm_state import vm_state
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils import vm
+
+    words = [
+        vm.answer(None),
+        vm.answer({"skipped": True}),
+        vm.answer({"rc": 0}),
+        vm.describe(None),
+        vm.describe(vm.command("status", "proxmox", "SIAK")),
+        vm.describe(vm.command("start", "vmware", "SIAK")),
+    ]
+    for sentence in words:
+        indonesian = i18n.say(sentence, "id")
+        assert i18n.say(sentence, "en") == str(sentence) != indonesian
+        assert not SERVER_ENGLISH.search(indonesian), (indonesian, SERVER_ENGLISH.search(indonesian))
+    assert (
+        str(vm.answer({"rc": 1, "stdout": "error: failed to get domain"}))
+        == "rc 1, 'error: failed to get domain'"
+    )
+    for lang, silent, asked in (
+        (None, "rc 0, tanpa keluaran", "community.vmware.vmware_guest_powerstate (menyalakan 'SIAK')"),
+        ("en", "rc 0, no output", "community.vmware.vmware_guest_powerstate (start 'SIAK')"),
+    ):
+        run_in(lang)
+        assert vm_state({"rc": 0, "stdout": ""}, "libvirt")["answer"] == silent
+        assert vm_command("SIAK", "start", "vmware")["display"] == asked
+    run_in(None)
+    with pytest.raises(AnsibleFilterError, match=r"vm_command: backend VM 'xen' tidak dikenal"):
+        vm_command("SIAK", "start", "xen")
