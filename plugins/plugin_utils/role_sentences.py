@@ -273,6 +273,7 @@ SENTENCES = {
     ),
     "vm_powered_on": N_("powered on"),
     # Words the siak_server sentences' values use.
+    "server_controller_user": N_("(the controller user)"),
     "no_answer": N_("no answer"),
     "nothing": N_("nothing"),
     "server_none": N_("none"),
