@@ -98,7 +98,34 @@ SENTENCES = {
         "Langkah 1 (prepare): it is {time}, inside service hours ({window}). Nothing was changed. Run the "
         "upgrade after service hours, or set upgrade_prepare_refuse_in_service_hours to false to be warned only."
     ),
+    # roles/upgrade_prepare: step 1 on each host (its problems stop the run; its notes are for the operator's
+    # screen and the published result, the Laporan shows the finding's own word).
+    "prepare_server_down": N_(
+        "the server is down (no answer on {address}:{port}) and has no power-on method: switch it on by hand, or "
+        "set siak_server_power_method (wol, ipmi, redfish or command)"
+    ),
+    "prepare_path_missing": N_("{path} is missing"),
+    "prepare_path_low": N_("{path} has {free} MiB free, {needed} needed"),
+    "prepare_note_vm_off": N_("off: step 4 starts it ({backend} on {hypervisor})"),
+    "prepare_note_down": N_("down: step 2 switches it on ({method})"),
+    "prepare_note_offline": N_("offline: step 10 reports it as offline; a rerun picks it up"),
+    "prepare_note_no_answer": N_("does not answer"),
+    "prepare_note_windows": N_("Windows: free space is checked by the step that installs on it"),
+    "prepare_note_login_refused": N_("answers but refused the login as {user}"),
+    "prepare_note_login_refused_step_3": N_("answers but refused the login as {user}: step 3 will stop"),
+    "prepare_host_ok": N_("ready"),
+    "prepare_not_ready": N_("Langkah 1 (prepare): {problems}. Nothing was changed."),
+    # roles/upgrade_prepare: step 1's check of each release artifact on the controller.
+    "prepare_artifact_later": N_("checked at step {step} on the target ({location})"),
+    "prepare_artifact_missing": N_("missing on the controller"),
+    "prepare_artifact_waived": N_("checksum waived ({setting})"),
+    "prepare_artifact_no_checksum": N_("no {setting} given"),
+    "prepare_artifact_mismatch": N_("sha256 is {found}, the inventory says {expected}"),
+    "prepare_artifact_matches": N_("sha256 matches"),
+    "prepare_artifact_problem": N_("{host} {role} artifact {artifact}: {note}"),
     # roles/upgrade_prepare: step 1's trial on the Server cadangan.
+    "trial_row": N_("Trial {host}: {result} ({components}; health {health})"),
+    "trial_row_why": N_("Trial {host}: {result} ({components}; health {health}): {reason}"),
     "trial_none": N_(
         "Trial: no Server cadangan (siak_trial_servers) in the inventory; no trial on a real server."
     ),

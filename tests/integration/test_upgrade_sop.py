@@ -90,7 +90,7 @@ def test_upgrade_from_vm_off_to_upgraded(ulab):
     # Step 1's Jadwal uji coba, through the results channel: the VM off is a finding, not a failure.
     vm = results["upgrade_prepare"]["siak-vm"]
     assert vm["answers"] is False and vm["finding"] == "off_step_4_starts_it"
-    assert vm["notes"] == ["off: step 4 starts it (command on siak-host)"]
+    assert vm["notes"] == ["mati: langkah 4 menyalakannya (command di siak-host)"]
     # The one Laporan, rendered from the agenda: every output, the SOP's signature chain, in Bahasa Indonesia.
     report, md = laporan(ulab, "first")
     assert report["verdicts"]["prepare"] == "Sesuai" and report["verdicts"]["replace_app"] == "Sesuai"
@@ -195,7 +195,7 @@ def test_check_mode_changes_nothing(ulab):
     result = run(ulab, "--check", "--diff", run_id="rehearsal")
     assert result.returncode == 0, result.stdout[-4000:]
     assert ulab.status()["siak-vm"] is False, "the rehearsal started the VM"
-    assert "Uji coba (check mode): siak-vm is off" in result.stdout
+    assert "Uji coba (check mode): siak-vm dalam keadaan off" in result.stdout
     results = run_results(ulab, "rehearsal")
     assert results["upgrade_prepare_plan"]["localhost"]["check_mode"] is True
     assert results["upgrade_prepare"]["siak-vm"]["finding"] == "off_step_4_starts_it"

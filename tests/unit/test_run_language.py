@@ -229,7 +229,7 @@ def test_the_said_filter_refuses_an_unknown_sentence_or_a_missing_value(run_in):
     )
 
 
-@pytest.mark.parametrize("role", ["release", "siak_server"])
+@pytest.mark.parametrize("role", ["release", "siak_server", "upgrade_prepare"])
 def test_no_role_task_writes_a_sentence_of_its_own(role):
     """The roles' messages come from the catalogue (the said filter, or a plugin's message)."""
     roles = Path(__file__).resolve().parents[2] / "roles" / role / "tasks"
@@ -401,3 +401,26 @@ def test_the_vm_filters_say_their_words_in_the_runs_language(run_in):
     run_in(None)
     with pytest.raises(AnsibleFilterError, match=r"vm_command: backend VM 'xen' tidak dikenal"):
         vm_command("SIAK", "start", "xen")
+
+
+# Step 1's English words per host and per artifact (roles/upgrade_prepare) that ENGLISH does not hold.
+PREPARE_ENGLISH = re.compile(
+    r"\b(trial|health|answers|refused|step|down|off|missing|has|needed|given|waived|matches|says|checked|ready"
+    r"|starts|switches|picks|will|stop|no answer|target|free)\b",
+    re.IGNORECASE,
+)
+
+
+def test_every_sentence_of_step_1_per_host_is_said_in_bahasa_indonesia(run_in):
+    keys = [k for k in SENTENCES if k.startswith(("prepare_", "trial_row"))]
+    assert {"prepare_note_vm_off", "prepare_artifact_mismatch", "trial_row_why", "prepare_not_ready"} <= set(
+        keys
+    )
+    run_in(None)
+    for key in keys:
+        message = SENTENCES[key]
+        values = {name: "X1" for _, name, _, _ in string.Formatter().parse(message) if name}
+        indonesian = said(key, **values)
+        assert indonesian != message.format(**values), key
+        for english in (ENGLISH, PREPARE_ENGLISH):
+            assert not english.search(indonesian), (key, indonesian, english.search(indonesian))
