@@ -94,6 +94,10 @@ SENTENCES = {
         "Langkah 1 (prepare): {problems}. Nothing was changed. Put the right release file on the controller and "
         "its sha256 (sha256sum FILE) in the inventory, then rerun."
     ),
+    "prepare_service_hours_warning": N_(
+        "WARNING: it is {time}, inside service hours ({window}). Operators are serving citizens: the SIAK server "
+        "restarts at steps 6 and 8 and the client PCs at step 10. Prefer a time after service hours."
+    ),
     "prepare_inside_service_hours": N_(
         "Langkah 1 (prepare): it is {time}, inside service hours ({window}). Nothing was changed. Run the "
         "upgrade after service hours, or set upgrade_prepare_refuse_in_service_hours to false to be warned only."
