@@ -29,9 +29,9 @@ from ansible_collections.dukcapil.siak.plugins.module_utils import client_releas
 from ansible_collections.dukcapil.siak.plugins.module_utils.run_lock import (
     holder_is_gone,
     process_start,
-    refusal,
-    taken_over_message,
 )
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.lock_sentences import refusal, taken_over_message
 
 STALE_AFTER_S = 120 * 60
 
@@ -102,13 +102,15 @@ class ActionModule(ActionBase):
         gone, _reason = holder_is_gone(other, here, now, STALE_AFTER_S, process_start)
         host = task_vars.get("inventory_hostname", "?")
         if not gone:
-            return dict(answer, failed=True, msg=refusal(host, path, other))
+            return dict(answer, failed=True, msg=say(refusal(host, path, other), run_lang()))
         lock["steal_token"] = other.get("token") or ""
         answer = self._execute_module(
             module_name=MODULE, module_args=dict(params, lock=lock), task_vars=task_vars
         )
         if answer.get("status") == "locked":
-            return dict(answer, failed=True, msg=refusal(host, path, answer.get("lock_holder")))
+            return dict(
+                answer, failed=True, msg=say(refusal(host, path, answer.get("lock_holder")), run_lang())
+            )
         return self._warn_taken_over(answer, task_vars, path)
 
     def _warn_taken_over(self, answer, task_vars, path):
@@ -118,7 +120,12 @@ class ActionModule(ActionBase):
             here = {"host": other.get("host"), "boot_id": other.get("boot_id")}
             _gone, reason = holder_is_gone(other, here, now, STALE_AFTER_S, process_start)
             self._display.warning(
-                taken_over_message(task_vars.get("inventory_hostname", "?"), path, other, reason or "process")
+                say(
+                    taken_over_message(
+                        task_vars.get("inventory_hostname", "?"), path, other, reason or "process"
+                    ),
+                    run_lang(),
+                )
             )
         return answer
 

@@ -24,9 +24,9 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.run_lock import (
     holder_is_gone,
     now_iso,
     process_start,
-    refusal,
-    taken_over_message,
 )
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.lock_sentences import refusal, taken_over_message
 
 ACTION_ONLY = ("stale_after_min", "break_lock")
 
@@ -171,15 +171,15 @@ class ActionModule(ActionBase):
         if break_lock and not gone:
             gone, reason = True, "break"
         if not gone:
-            result.update(answer, failed=True, msg=refusal(host, args["path"], other))
+            result.update(answer, failed=True, msg=say(refusal(host, args["path"], other), run_lang()))
             return result
         taken = self._lock(dict(args, steal_token=other.get("token") or ""), task_vars)
         if taken.get("acquired"):
             taken["holder"] = other
-            self._display.warning(taken_over_message(host, args["path"], other, reason))
+            self._display.warning(say(taken_over_message(host, args["path"], other, reason), run_lang()))
         elif not taken.get("failed"):
             # Someone else took it between the two calls: that run is alive by definition.
-            taken.update(failed=True, msg=refusal(host, args["path"], taken.get("holder")))
+            taken.update(failed=True, msg=say(refusal(host, args["path"], taken.get("holder")), run_lang()))
         result.update(taken)
         return result
 

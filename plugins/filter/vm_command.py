@@ -48,15 +48,17 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.vm import command, describe
 
 
 def vm_command(vm, action, backend, options=None):
+    """The command, and its one-line description in the run's language (i18n.run_lang)."""
     try:
         cmd = command(action, backend, vm, options or {})
     except SiakError as err:
-        raise AnsibleFilterError(f"vm_command: {err}") from None
-    return None if cmd is None else {**cmd, "display": describe(cmd)}
+        raise AnsibleFilterError(f"vm_command: {err.line(run_lang())}") from None
+    return None if cmd is None else {**cmd, "display": say(describe(cmd), run_lang())}
 
 
 class FilterModule:

@@ -41,17 +41,19 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.vm import answer, next_action, parse_state
 
 
 def vm_state(result, backend, options=None):
+    """The state, the action it needs, and the answer's one line in the run's language (i18n.run_lang)."""
     if not isinstance(result, dict):
         raise AnsibleFilterError(f"vm_state: expected a registered result, got {type(result).__name__}")
     try:
         state = parse_state(backend, result, options or {})
     except SiakError as err:
-        raise AnsibleFilterError(f"vm_state: {err}") from None
-    return {"state": state, "action": next_action(state) or "", "answer": answer(result)}
+        raise AnsibleFilterError(f"vm_state: {err.line(run_lang())}") from None
+    return {"state": state, "action": next_action(state) or "", "answer": say(answer(result), run_lang())}
 
 
 class FilterModule:

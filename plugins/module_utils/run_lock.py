@@ -29,7 +29,9 @@ The liveness rule (holder_is_gone) is pure: a holder counts as gone when its pro
 boot of the same controller, when it was another AWX job of the judging job's own job template (AWX runs
 the jobs of a template one at a time, so that job has ended: cancelled, failed or killed), or when the
 lock is older than the limit. Only the controller can look at its own processes, so the action plugin
-decides it; the module on the target does the file work.
+decides it; the module on the target does the file work. What the lock says to an office (who holds it, why a
+run stops, why a lock was taken over) is said on the controller in the run's language:
+plugins/plugin_utils/lock_sentences.py.
 """
 
 from __future__ import annotations
@@ -81,42 +83,6 @@ def holder_is_gone(holder, here, now, stale_after_s, process_start):
     if since and now - since > stale_after_s:
         return True, "age"
     return False, ""
-
-
-def describe_holder(holder):
-    """The holder in words, for a refusal or a take-over message: run id, user, controller, process, time."""
-    holder = holder or {}
-    about = holder.get("about") or {}
-    what = " ".join(str(about[k]) for k in ("kind", "version") if about.get(k))
-    return "run %s by %s on %s (%sprocess %s, since %s%s)" % (
-        holder.get("run_id") or "?",
-        holder.get("user") or "?",
-        holder.get("host") or "?",
-        "AWX job %s, " % holder["awx_job_id"] if holder.get("awx_job_id") else "",
-        holder.get("pid") or "?",
-        holder.get("since") or "?",
-        ", " + what if what else "",
-    )
-
-
-def refusal(host, path, holder):
-    """Why a run stops before it changes anything: a live run holds the lock."""
-    return (
-        "%s: %s is held by a run that is still going: %s. Nothing was changed. Wait for that run to end "
-        "and run again; if it is certainly dead (its controller was rebooted or lost), rerun with the "
-        "lock's break_lock option set to true." % (host, path, describe_holder(holder))
-    )
-
-
-def taken_over_message(host, path, holder, reason):
-    """The warning when the lock of a run that is gone was taken over."""
-    why = {
-        "process": "its process no longer runs",
-        "age": "it is older than the lock's limit",
-        "awx": "it was a job of this same AWX job template, which AWX runs one at a time, so it has ended",
-        "break": "break_lock was set",
-    }.get(reason, reason)
-    return "%s: took over %s from %s: %s." % (host, path, describe_holder(holder), why)
 
 
 # ---------------------------------------------------------------------------------------------- files

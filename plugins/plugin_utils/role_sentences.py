@@ -94,11 +94,42 @@ SENTENCES = {
         "Langkah 1 (prepare): {problems}. Nothing was changed. Put the right release file on the controller and "
         "its sha256 (sha256sum FILE) in the inventory, then rerun."
     ),
+    "prepare_service_hours_warning": N_(
+        "WARNING: it is {time}, inside service hours ({window}). Operators are serving citizens: the SIAK server "
+        "restarts at steps 6 and 8 and the client PCs at step 10. Prefer a time after service hours."
+    ),
     "prepare_inside_service_hours": N_(
         "Langkah 1 (prepare): it is {time}, inside service hours ({window}). Nothing was changed. Run the "
         "upgrade after service hours, or set upgrade_prepare_refuse_in_service_hours to false to be warned only."
     ),
+    # roles/upgrade_prepare: step 1 on each host (its problems stop the run; its notes are for the operator's
+    # screen and the published result, the Laporan shows the finding's own word).
+    "prepare_server_down": N_(
+        "the server is down (no answer on {address}:{port}) and has no power-on method: switch it on by hand, or "
+        "set siak_server_power_method (wol, ipmi, redfish or command)"
+    ),
+    "prepare_path_missing": N_("{path} is missing"),
+    "prepare_path_low": N_("{path} has {free} MiB free, {needed} needed"),
+    "prepare_note_vm_off": N_("off: step 4 starts it ({backend} on {hypervisor})"),
+    "prepare_note_down": N_("down: step 2 switches it on ({method})"),
+    "prepare_note_offline": N_("offline: step 10 reports it as offline; a rerun picks it up"),
+    "prepare_note_no_answer": N_("does not answer"),
+    "prepare_note_windows": N_("Windows: free space is checked by the step that installs on it"),
+    "prepare_note_login_refused": N_("answers but refused the login as {user}"),
+    "prepare_note_login_refused_step_3": N_("answers but refused the login as {user}: step 3 will stop"),
+    "prepare_host_ok": N_("ready"),
+    "prepare_not_ready": N_("Langkah 1 (prepare): {problems}. Nothing was changed."),
+    # roles/upgrade_prepare: step 1's check of each release artifact on the controller.
+    "prepare_artifact_later": N_("checked at step {step} on the target ({location})"),
+    "prepare_artifact_missing": N_("missing on the controller"),
+    "prepare_artifact_waived": N_("checksum waived ({setting})"),
+    "prepare_artifact_no_checksum": N_("no {setting} given"),
+    "prepare_artifact_mismatch": N_("sha256 is {found}, the inventory says {expected}"),
+    "prepare_artifact_matches": N_("sha256 matches"),
+    "prepare_artifact_problem": N_("{host} {role} artifact {artifact}: {note}"),
     # roles/upgrade_prepare: step 1's trial on the Server cadangan.
+    "trial_row": N_("Trial {host}: {result} ({components}; health {health})"),
+    "trial_row_why": N_("Trial {host}: {result} ({components}; health {health}): {reason}"),
     "trial_none": N_(
         "Trial: no Server cadangan (siak_trial_servers) in the inventory; no trial on a real server."
     ),
@@ -108,6 +139,175 @@ SENTENCES = {
         "office decides to upgrade without the trial, rerun with -e 'siak_upgrade_skip_trial_reason=\"<why>\"' "
         "(the reason is recorded in the Jadwal uji coba)."
     ),
+    # roles/siak_server: SOP-PIAK-15 steps 2 to 4 (power on the physical server, log in, start the SIAK VM).
+    "server_down_no_power": N_(
+        "{host}: Langkah 2 (start the server): the server is down (no answer on {address}:{port} within {timeout} s) "
+        "and has no power-on method. Switch it on by hand and rerun, or set siak_server_power_method (wol, ipmi, "
+        "redfish or command) for {host} in the inventory."
+    ),
+    "server_no_answer_after_power": N_(
+        "{host}: Langkah 2 (start the server): switched on by {method} ({via}), but no answer on {address}:{port} "
+        "over {protocol} within {timeout} s. {check} Then rerun (siak_server_boot_timeout sets the wait)."
+    ),
+    "server_power_via_wol": N_("a magic packet for {mac} to {broadcast}:{port}"),
+    "server_power_via_ipmi": N_("the BMC at {address}:{port}"),
+    "server_power_via_redfish": N_("the Redfish service at https://{address}"),
+    "server_power_via_command": N_("the power-on command"),
+    "server_check_wol": N_(
+        "Check that siak_server_wol_mac is the MAC of the server's network card, that Wake-on-LAN is enabled in its "
+        "BIOS and network card, and that the broadcast address reaches its network; then look at the server's "
+        "console and power."
+    ),
+    "server_check_bmc": N_(
+        "Check the server's console through its BMC: is it on, did it boot, does SSH or WinRM run?"
+    ),
+    "server_check_command": N_("Check siak_server_power_command and the server's console and power."),
+    "server_power_command_empty": N_(
+        "{host}: Langkah 2 (start the server): siak_server_power_method is command but siak_server_power_command "
+        "is empty. Set the command that switches the server on."
+    ),
+    "server_power_command_failed": N_(
+        "{host}: Langkah 2 (start the server): the power-on command failed ({answer}). Check "
+        "siak_server_power_command, or switch the server on by hand and rerun."
+    ),
+    "server_ipmi_settings_empty": N_(
+        "{host}: Langkah 2 (start the server): siak_server_power_method is ipmi but siak_server_ipmi_address, "
+        "siak_server_ipmi_user or siak_server_ipmi_password is empty. Set the BMC's address and user in the "
+        "inventory and its password in the vault (siak_server_ipmi_password)."
+    ),
+    "server_ipmi_failed": N_(
+        "{host}: Langkah 2 (start the server): the BMC at {address}:{port} {why} ({said}). {fix}"
+    ),
+    "server_bmc_refused_login": N_("refused the login of {user}"),
+    "server_bmc_no_answer": N_("did not answer"),
+    "server_bmc_not_switched_on": N_("did not switch the server on"),
+    "server_ipmi_fix_login": N_(
+        "Check siak_server_ipmi_user in the inventory and its password (siak_server_ipmi_password) in the vault "
+        "against the BMC's users."
+    ),
+    "server_ipmi_fix_reach": N_(
+        "Check that the BMC is on the network and reachable from the controller (UDP port {port}), that IPMI over "
+        "LAN is enabled in its settings, and siak_server_ipmi_address."
+    ),
+    "server_redfish_settings_empty": N_(
+        "{host}: Langkah 2 (start the server): siak_server_power_method is redfish but siak_server_redfish_address, "
+        "siak_server_redfish_user or siak_server_redfish_password is empty. Set the BMC's Redfish address and user "
+        "in the inventory and its password in the vault (siak_server_redfish_password)."
+    ),
+    "server_redfish_not_asked": N_(
+        "{host}: Langkah 2 (start the server): the Redfish service at https://{address} {why} ({said}). {fix}"
+    ),
+    "server_redfish_untrusted": N_("presented a certificate the controller does not trust"),
+    "server_redfish_no_power_state": N_(
+        "did not tell the power state of system {system} (its systems: {systems})"
+    ),
+    "server_redfish_only_system": N_("(the only one)"),
+    "server_redfish_fix_cert": N_(
+        "Give the CA that signed the BMC's certificate in siak_server_redfish_ca_path or add it to the controller's "
+        "CA store, or have the BMC's certificate replaced by one your CA signed; check that the address matches "
+        "the certificate."
+    ),
+    "server_redfish_fix_cert_given": N_(
+        "Give the CA that signed the BMC's certificate in siak_server_redfish_ca_path (now {ca_path}) or add it to "
+        "the controller's CA store, or have the BMC's certificate replaced by one your CA signed; check that the "
+        "address matches the certificate."
+    ),
+    "server_redfish_fix_login": N_(
+        "Check siak_server_redfish_user in the inventory and its password (siak_server_redfish_password) in the "
+        "vault."
+    ),
+    "server_redfish_fix_reach": N_(
+        "Check that the BMC is reachable from the controller over HTTPS, siak_server_redfish_address and "
+        "siak_server_redfish_system_id."
+    ),
+    "server_redfish_power_on_failed": N_(
+        "{host}: Langkah 2 (start the server): the Redfish service at https://{address} was asked to power system "
+        "{system} on and answered {answer}. Check the BMC's user rights (it must be allowed to control power) and "
+        "its event log."
+    ),
+    "server_wol_bad_mac": N_(
+        "{host}: Langkah 2 (start the server): siak_server_power_method is wol but siak_server_wol_mac ('{mac}') is "
+        "not a MAC address such as 52:54:00:12:34:56. Set the server's MAC address in the inventory."
+    ),
+    "server_login_failed": N_("{host}: Langkah 3 (log in): {why} ({said}). {fix}"),
+    "server_login_refused": N_("the server refused the login as {user}"),
+    "server_login_impossible": N_("could not log in as {user}"),
+    "server_login_fix_credentials": N_(
+        "Check ansible_user and its key or vaulted password (ansible_password) for this host in the inventory."
+    ),
+    "server_login_fix_reach": N_("Check that the server is up (step 2) and its SSH or WinRM service runs."),
+    "server_become_refused": N_(
+        "{host}: Langkah 3 (log in): logged in as {user}, but become was refused ({said}). Check "
+        "ansible_become_password in the vault and the user's sudo rights."
+    ),
+    "vm_hypervisor_missing": N_(
+        "{host}: Langkah 4 (start the VM): its hypervisor '{hypervisor}' is not in the inventory. Set "
+        "siak_server_hypervisor for this VM to the physical server that runs it (group hypervisors)."
+    ),
+    "vm_asked_port": N_("its port {address}:{port}"),
+    "vm_port_answers": N_("answers on {address}:{port}"),
+    "vm_port_silent": N_("no answer on {address}:{port}"),
+    "vm_state_unclear": N_(
+        "{host}: Langkah 4 (start the VM): {backend} on {hypervisor} was asked about VM '{vm}' ({asked}) and "
+        "answered {answer}, which is state '{state}'. {fix}"
+    ),
+    "vm_fix_wait_shutdown": N_("Wait until it has shut down and rerun."),
+    "vm_fix_certificate": N_(
+        "The API's certificate is not trusted: give the CA that signed it in siak_server_hypervisor_ca_path or add "
+        "it to the controller's CA store, or have the certificate replaced by one your CA signed."
+    ),
+    "vm_fix_settings": N_(
+        "Check siak_server_vm_name and siak_server_vm_backend for this VM, and that the hypervisor runs."
+    ),
+    "vm_never_answered": N_(
+        "{host}: Langkah 4 (start the VM): the VM did not answer over {protocol} within {timeout} s. Backend "
+        "{backend} on {hypervisor} said the VM was '{state}' ({asked}: {answer}); {started}; {address}:{port} "
+        "{port_now}; the last error was: {error}. Look at the VM's console on the hypervisor; raise "
+        "siak_server_vm_wait_timeout if it only boots slowly."
+    ),
+    "vm_it_ran": N_("it ran {command} and that answered {answer}"),
+    "vm_not_started_again": N_("it was not started again"),
+    "vm_port_accepts": N_("accepts connections"),
+    "vm_port_refuses": N_("does not accept connections"),
+    "vm_not_started_in_check": N_(
+        "Trial run (check mode): {host} is {state}; a real run starts it with {command} on {hypervisor}. Steps 5 "
+        "to 8 are not rehearsed on a VM that is not running."
+    ),
+    "vm_command_refused": N_(
+        "{host}: Langkah 4 (start the VM): {backend} on {hypervisor} ran {command} and answered {answer}. Check the "
+        "VM on the hypervisor (siak_server_vm_name '{vm}')."
+    ),
+    "vm_hyperv_refused": N_(
+        "{host}: Langkah 4 (start the VM): Hyper-V on {hypervisor} ran {command} and answered {answer}{error}. "
+        "Check the VM's name (siak_server_vm_name '{vm}') with Get-VM on the hypervisor."
+    ),
+    "vm_proxmox_settings_empty": N_(
+        "{host}: Langkah 4 (start the VM): siak_server_vm_backend is proxmox but one of "
+        "siak_server_proxmox_api_host, siak_server_proxmox_api_user, siak_server_proxmox_api_token_id, "
+        "siak_server_proxmox_node (inventory) or siak_server_proxmox_api_token_secret (vault) is empty. Create an "
+        "API token for a user with the VM.PowerMgmt and VM.Audit rights on this VM and set them."
+    ),
+    "vm_proxmox_refused": N_(
+        "{host}: Langkah 4 (start the VM): Proxmox VE at {api_host} (node {node}) was asked to start VM '{vm}' and "
+        "answered {answer}. Check the VM in the Proxmox web interface (its task log) and the token's rights "
+        "(VM.PowerMgmt)."
+    ),
+    "vm_vmware_settings_empty": N_(
+        "{host}: Langkah 4 (start the VM): siak_server_vm_backend is vmware but siak_server_vmware_hostname, "
+        "siak_server_vmware_username (inventory) or siak_server_vmware_password (vault) is empty. Set the ESXi host "
+        "or vCenter and a user allowed to power the VM on."
+    ),
+    "vm_vmware_refused": N_(
+        "{host}: Langkah 4 (start the VM): VMware at {api_host} was asked to power on VM '{vm}' and answered "
+        "{answer}. Check the VM in the vSphere client (its tasks and events) and the user's rights "
+        "(VirtualMachine.Interact.PowerOn)."
+    ),
+    "vm_powered_on": N_("powered on"),
+    # Words the siak_server sentences' values use.
+    "server_controller_user": N_("(the controller user)"),
+    "no_answer": N_("no answer"),
+    "nothing": N_("nothing"),
+    "server_none": N_("none"),
     # roles/client_rollout: a workstation's update that failed without a message of its own.
     "failed": N_("failed"),
     # roles/oracle_backup: the daily backup of the Oracle database (the backup SOP's steps 1 to 6).

@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Joined, Said
 
 BACKENDS = ("libvirt", "virtualbox", "hyperv", "proxmox", "vmware", "command")
 # Backends asked through their API from the controller by an Ansible module, not by a program on the
@@ -253,13 +253,20 @@ def next_action(state: str) -> str | None:
     return {"off": "start", "saved": "start", "paused": "resume"}.get(state)
 
 
-def describe(cmd: Mapping | None) -> str:
-    """A command as one readable line for messages and reports (no secrets ever travel in these)."""
+# What an API module is asked to do, in a command's one-line description.
+_MODULE_ASKED = {
+    "status": N_("{module} (ask the state of '{vm}')"),
+    "start": N_("{module} (start '{vm}')"),
+}
+
+
+def describe(cmd: Mapping | None) -> Said | str:
+    """A command as one readable line for messages and reports (no secrets ever travel in these): the words
+    around it a `Said`, said by the filter in the run's language; a program's arguments as they are."""
     if not cmd:
-        return "(none)"
+        return Said(N_("(none)"))
     if "module" in cmd:
-        verb = {"status": "ask the state of", "start": "start"}[cmd["action"]]
-        return f"{cmd['module']} ({verb} '{cmd['vm']}')"
+        return Said(_MODULE_ASKED[cmd["action"]], module=cmd["module"], vm=cmd["vm"])
     if "argv" in cmd:
         return shlex.join(cmd["argv"])
     lines = [
@@ -270,13 +277,14 @@ def describe(cmd: Mapping | None) -> str:
     return f"PowerShell {params}: {body}" if params else f"PowerShell: {body}"
 
 
-def answer(result: Mapping | None, limit: int = 200) -> str:
-    """What a command answered, one line, cut short: for the message when a VM never answers."""
+def answer(result: Mapping | None, limit: int = 200) -> Said:
+    """What a command answered, one line, cut short: for the message when a VM never answers. The command's own
+    output stays as it was; the words around it are said in the reader's language."""
     if not result:
-        return "nothing (it did not run)"
+        return Said(N_("nothing (it did not run)"))
     if result.get("skipped"):
-        return "nothing (skipped)"
-    parts = []
+        return Said(N_("nothing (skipped)"))
+    parts: list = []
     if result.get("rc") is not None:
         parts.append(f"rc {result['rc']}")
     text = " | ".join(
@@ -295,5 +303,5 @@ def answer(result: Mapping | None, limit: int = 200) -> str:
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    parts.append(f"'{text}'" if text else "no output")
-    return ", ".join(parts)
+    parts.append(f"'{text}'" if text else Said(N_("no output")))
+    return Joined(parts, ", ")

@@ -150,8 +150,8 @@ def test_the_whole_backup_is_verified_before_it_counts(db, tmp_path):
     with custom_stats(lab):
         result = backup(lab, oracle_backup_destinations=destinations)
     assert result.returncode == 0, result.stdout[-4000:]
-    assert f"took over {ROOT}/.siak-backup.lock from run killed-run" in result.stdout + result.stderr
-    assert "it is older than the lock's limit" in result.stdout + result.stderr
+    assert f"{ROOT}/.siak-backup.lock diambil alih dari jalan killed-run" in result.stdout + result.stderr
+    assert "umurnya sudah melewati batas kunci" in result.stdout + result.stderr
 
     # Steps 3-4: a new dated folder, never over the first one of the day, owner-only, with a manifest.
     new = "22112026-2"
@@ -387,7 +387,7 @@ def test_inside_service_hours_is_refused_and_a_running_backup_is_not_overlapped(
         sh(lab, "siak-db", f"rm -f {ROOT}/.siak-backup.lock")
     assert result.returncode == 2
     assert (
-        f"siak-db: {ROOT}/.siak-backup.lock is held by a run that is still going: run running-now by adb on awx-ee-7"
+        f"siak-db: {ROOT}/.siak-backup.lock dipegang oleh jalan yang masih berlangsung: jalan running-now oleh adb di awx-ee-7"
         in result.stdout
     )
     assert json.loads(lock_after)["run_id"] == "running-now"

@@ -179,8 +179,8 @@ def test_a_cut_off_runs_leftovers_are_removed_before_they_fill_the_flashdisk(db)
     )
     assert result.returncode == 0, result.stdout[-4000:]
     out = result.stdout + result.stderr
-    assert f"took over {LOCK} from run cut-by-power by adb on {socket.gethostname()}" in out
-    assert "its process no longer runs" in out
+    assert f"{LOCK} diambil alih dari jalan cut-by-power oleh adb di {socket.gethostname()}" in out
+    assert "prosesnya sudah tidak berjalan" in out
     assert "folder setengah jadi 13122026.partial" in out
     assert "13122026.partial" not in folders(lab, "siak-db", "/media/flashdisk")
     assert "13122026.partial" not in folders(lab, "siak-db", ROOT)
@@ -240,7 +240,7 @@ def test_sigkill_mid_export_then_the_rerun_stops_the_export_and_its_job(db):
     result = backup(lab, **extra)
     assert result.returncode == 0, result.stdout[-4000:]
     out = result.stdout + result.stderr
-    assert f"took over {LOCK} from run" in out and "its process no longer runs" in out
+    assert f"{LOCK} diambil alih dari jalan" in out and "prosesnya sudah tidak berjalan" in out
     assert f"proses ekspor pid {export_pid}" in out and "job Data Pump SIAK_BACKUP" in out
     assert not alive(lab, killed_job)
     assert_nothing_left(lab, [export_pid])
@@ -317,7 +317,7 @@ def test_an_awx_cancel_is_cleaned_up_by_the_next_job_of_the_backup_template(db):
         check=False,
     )
     assert other.returncode != 0
-    assert "is held by a run that is still going" in other.stdout and "AWX job 101" in other.stdout
+    assert "dipegang oleh jalan yang masih berlangsung" in other.stdout and "job AWX 101" in other.stdout
     assert alive(lab, export_pid) and sh(lab, "siak-db", f"ls {PARAM}").strip()
     # The next job of the backup template takes over at once and cleans up, then backs up.
     result = subprocess.run(
@@ -330,7 +330,7 @@ def test_an_awx_cancel_is_cleaned_up_by_the_next_job_of_the_backup_template(db):
     )
     assert result.returncode == 0, result.stdout[-4000:]
     out = result.stdout + result.stderr
-    assert f"took over {LOCK} from run" in out and "it was a job of this same AWX job template" in out
+    assert f"{LOCK} diambil alih dari jalan" in out and "job dari job template AWX yang sama" in out
     assert f"proses ekspor pid {export_pid}" in out and "job Data Pump SIAK_BACKUP" in out
     assert not alive(lab, killed_job)
     assert_nothing_left(lab, [export_pid])

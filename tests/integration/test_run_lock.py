@@ -51,8 +51,9 @@ def holder_run(lab, tmp_path):
     lab.sh(HOST, "pkill -f 'sleep 300' ; rm -rf " + os.path.dirname(LOCK))
 
 
-def take(lab, *extra):
-    env = dict(lab.env, SIAK_RUN_ID="SECOND-RUN")
+def take(lab, *extra, lang=None):
+    """The second run; its words in ``lang`` (SIAK_LANG), Bahasa Indonesia by default."""
+    env = dict(lab.env, SIAK_RUN_ID="SECOND-RUN", **({"SIAK_LANG": lang} if lang else {}))
     cmd = [
         str(BIN / "ansible-playbook"),
         "-i",
@@ -82,7 +83,16 @@ def test_a_live_holder_is_refused_by_name(lab, holder_run):
     second = take(lab)
     assert second.returncode != 0
     out = " ".join(second.stdout.split())
-    assert f"{HOST}:" in out and "HOLDER-RUN" in out and held["user"] in out and "Nothing was changed" in out
+    assert (
+        f"{HOST}: {LOCK} dipegang oleh jalan yang masih berlangsung: jalan HOLDER-RUN oleh {held['user']}"
+        in out
+    )
+    assert "Tidak ada yang diubah" in out
+    english = take(lab, lang="en")
+    assert english.returncode != 0
+    out = " ".join(english.stdout.split())
+    assert f"{HOST}: {LOCK} is held by a run that is still going: run HOLDER-RUN by {held['user']}" in out
+    assert "Nothing was changed" in out
     assert lock_on_host(lab)["token"] == held["token"], "a refused run must leave the holder's lock alone"
 
     release.touch()
@@ -100,7 +110,7 @@ def test_a_killed_holder_is_taken_over_at_once(lab, holder_run):
     second = take(lab)
     assert second.returncode == 0, second.stdout
     out = " ".join(second.stdout.split())
-    assert "took over" in out and "HOLDER-RUN" in out and "its process no longer runs" in out
+    assert f"{LOCK} diambil alih dari jalan HOLDER-RUN" in out and "prosesnya sudah tidak berjalan" in out
     # The run that took over is told which of the dead run's processes still run on the host.
     assert f"taken_over=True processes={worker}" in out
     assert lock_on_host(lab) is None
@@ -108,7 +118,7 @@ def test_a_killed_holder_is_taken_over_at_once(lab, holder_run):
 
 def test_break_lock_takes_a_live_holders_lock_and_says_whose(lab, holder_run):
     _proc, _answer, _release = holder_run
-    second = take(lab, "-e", "break_lock=true")
+    second = take(lab, "-e", "break_lock=true", lang="en")
     assert second.returncode == 0, second.stdout
     out = " ".join(second.stdout.split())
     assert "took over" in out and "HOLDER-RUN" in out and "break_lock was set" in out

@@ -317,8 +317,8 @@ def test_a_second_concurrent_upgrade_is_refused_by_the_lock(vm, releases, tmp_pa
         thread.join()
     assert second.returncode == 2
     text = message(second)
-    assert f"siak-vm: {root}/.siak-upgrade.lock is held by a run that is still going: run " in text
-    assert " by root on " in text and "Nothing was changed" in text
+    assert f"siak-vm: {root}/.siak-upgrade.lock dipegang oleh jalan yang masih berlangsung: jalan " in text
+    assert " oleh root di " in text and "Tidak ada yang diubah" in text
     ok(first["r"])
     assert current(vm, root) == "releases/2.0" and get(vm, port) == "2.0"
 

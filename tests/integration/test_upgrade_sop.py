@@ -90,7 +90,7 @@ def test_upgrade_from_vm_off_to_upgraded(ulab):
     # Step 1's Jadwal uji coba, through the results channel: the VM off is a finding, not a failure.
     vm = results["upgrade_prepare"]["siak-vm"]
     assert vm["answers"] is False and vm["finding"] == "off_step_4_starts_it"
-    assert vm["notes"] == ["off: step 4 starts it (command on siak-host)"]
+    assert vm["notes"] == ["mati: langkah 4 menyalakannya (command di siak-host)"]
     # The one Laporan, rendered from the agenda: every output, the SOP's signature chain, in Bahasa Indonesia.
     report, md = laporan(ulab, "first")
     assert report["verdicts"]["prepare"] == "Sesuai" and report["verdicts"]["replace_app"] == "Sesuai"
@@ -195,7 +195,7 @@ def test_check_mode_changes_nothing(ulab):
     result = run(ulab, "--check", "--diff", run_id="rehearsal")
     assert result.returncode == 0, result.stdout[-4000:]
     assert ulab.status()["siak-vm"] is False, "the rehearsal started the VM"
-    assert "Uji coba (check mode): siak-vm is off" in result.stdout
+    assert "Uji coba (check mode): siak-vm dalam keadaan off" in result.stdout
     results = run_results(ulab, "rehearsal")
     assert results["upgrade_prepare_plan"]["localhost"]["check_mode"] is True
     assert results["upgrade_prepare"]["siak-vm"]["finding"] == "off_step_4_starts_it"
@@ -249,8 +249,8 @@ def test_a_server_that_is_down_without_a_power_method_is_named(ulab):
         ulab.start("siak-db")
     assert result.returncode == 2
     assert (
-        "siak-db: Langkah 2 (start the server): the server is down (no answer on "
-        f"{ulab.net}.12:2222 within 2 s) and has no power-on method."
+        "siak-db: Langkah 2 (menjalankan server): server mati (tidak ada jawaban di "
+        f"{ulab.net}.12:2222 dalam 2 detik) dan tidak punya cara menyalakan."
     ) in result.stdout
 
 
@@ -293,8 +293,8 @@ def test_a_wrong_password_fails_at_step_3_naming_the_host(ulab, adb_user, tmp_pa
     extra = _password_inventory(ulab, tmp_path, "Salah-999")
     result = run(ulab, "-i", str(extra), env={"ANSIBLE_SSH_CONTROL_PATH_DIR": str(tmp_path)})
     assert result.returncode == 2, result.stdout[-3000:]
-    assert "siak-host: Langkah 3 (log in): the server refused the login as adb" in result.stdout
-    assert "Check ansible_user and its key or vaulted password" in result.stdout
+    assert "siak-host: Langkah 3 (login): server menolak login sebagai adb" in result.stdout
+    assert "Periksa ansible_user beserta kuncinya atau kata sandinya di vault" in result.stdout
     assert "Salah-999" not in result.stdout + result.stderr
     # The run stopped at step 3: step 4 never ran and the VM is still off, untouched.
     assert "4" not in STEP_OF_TASK.findall(result.stdout)
@@ -313,10 +313,10 @@ def test_a_vm_that_never_answers_fails_after_the_wait(ulab):
         "siak_server_vm_wait_timeout=4",
     )
     assert result.returncode == 2, result.stdout[-3000:]
-    assert "siak-vm: Langkah 4 (start the VM): the VM did not answer over SSH within 4 s." in result.stdout
-    assert "Backend command on siak-host said the VM was 'off'" in result.stdout
-    assert "it ran true and that answered rc 0, no output" in result.stdout
-    assert "does not accept connections" in result.stdout
+    assert "siak-vm: Langkah 4 (menjalankan VM): VM tidak menjawab lewat SSH dalam 4 detik." in result.stdout
+    assert "Backend command di siak-host menyebut VM dalam keadaan 'off'" in result.stdout
+    assert "true sudah dijalankan dan jawabannya rc 0, tanpa keluaran" in result.stdout
+    assert "tidak menerima koneksi" in result.stdout
     assert ulab.status()["siak-vm"] is False
 
 
@@ -328,6 +328,8 @@ def test_a_hypervisor_that_cannot_start_the_vm_is_quoted(ulab):
         "start_vm",
         "-e",
         "siak_server_vm_start_command='sh -c \"echo no such domain >&2; exit 3\"'",
+        # In English (SIAK_LANG=en): step 4's other messages are read in the Bahasa Indonesia default.
+        env={"SIAK_LANG": "en"},
     )
     assert result.returncode == 2, result.stdout[-3000:]
     assert "siak-vm: Langkah 4 (start the VM): command on siak-host ran sh -c" in result.stdout

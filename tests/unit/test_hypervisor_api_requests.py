@@ -88,7 +88,8 @@ def proxmox(tmp_path):
         yield served
 
 
-def step4(tmp_path: Path, port: int, ca_path: Path | str) -> subprocess.CompletedProcess:
+def step4(tmp_path: Path, port: int, ca_path: Path | str, lang: str = "id") -> subprocess.CompletedProcess:
+    """Step 4 alone, its words in ``lang`` (SIAK_LANG)."""
     inventory = tmp_path / "inventory.yml"
     python = sys.executable
     inventory.write_text(
@@ -116,7 +117,7 @@ all:
           siak_server_vm_wait_timeout: 120
 """
     )
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", SIAK_LANG=lang)
     env.pop("REQUESTS_CA_BUNDLE", None)
     env.pop("SSL_CERT_FILE", None)
     return subprocess.run(
@@ -156,10 +157,11 @@ def test_an_untrusted_api_certificate_is_refused_before_any_request(proxmox, tmp
     result = step4(tmp_path, port, "")
     assert result.returncode == 2, result.stdout[-3000:]
     assert (
-        "siak-vm: Langkah 4 (start the VM): proxmox on pve1 was asked about VM 'SIAK-SERVER'" in result.stdout
+        "siak-vm: Langkah 4 (menjalankan VM): proxmox di pve1 ditanya tentang VM 'SIAK-SERVER'"
+        in result.stdout
     )
     assert "CERTIFICATE_VERIFY_FAILED" in result.stdout
-    assert "give the CA that signed it in siak_server_hypervisor_ca_path" in result.stdout
+    assert "berikan CA yang menandatanganinya di siak_server_hypervisor_ca_path" in result.stdout
     assert "validate_certs" not in result.stdout.split("fatal:")[-1]
     assert not ProxmoxStandIn.requests
     assert SECRET not in result.stdout + result.stderr

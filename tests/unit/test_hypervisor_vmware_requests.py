@@ -227,7 +227,8 @@ def vsphere(tmp_path):
         yield served
 
 
-def step4(tmp_path: Path, port: int, ca_path: Path | str) -> subprocess.CompletedProcess:
+def step4(tmp_path: Path, port: int, ca_path: Path | str, lang: str = "id") -> subprocess.CompletedProcess:
+    """Step 4 alone, its words in ``lang`` (SIAK_LANG)."""
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(
         f"""
@@ -254,7 +255,7 @@ all:
           siak_server_vm_wait_timeout: 120
 """
     )
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", SIAK_LANG=lang)
     for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "VMWARE_HOST", "VMWARE_USER", "VMWARE_PASSWORD"):
         env.pop(name, None)
     return subprocess.run(
@@ -309,7 +310,8 @@ def test_a_powered_on_vm_gets_no_power_on_task(vsphere, tmp_path):
 def test_an_untrusted_api_certificate_is_refused_before_any_soap_call(vsphere, tmp_path):
     port = vsphere[0]
     # The controller's own CA store does not hold the stand-in's CA.
-    result = step4(tmp_path, port, "")
+    # In English (SIAK_LANG=en); the Proxmox VE twin of this test reads the Bahasa Indonesia default.
+    result = step4(tmp_path, port, "", lang="en")
     assert result.returncode == 2, result.stdout[-3000:]
     assert (
         "siak-vm: Langkah 4 (start the VM): vmware on vcenter1 was asked about VM 'SIAK-SERVER'"
@@ -328,11 +330,11 @@ def test_a_refused_login_stops_the_step_naming_the_user_and_never_the_password(v
     result = step4(tmp_path, port, ca)
     assert result.returncode == 2, result.stdout[-3000:]
     assert (
-        "siak-vm: Langkah 4 (start the VM): vmware on vcenter1 was asked about VM 'SIAK-SERVER'"
+        "siak-vm: Langkah 4 (menjalankan VM): vmware di vcenter1 ditanya tentang VM 'SIAK-SERVER'"
         in result.stdout
     )
     assert (
-        f"answered 'Unable to log on to vCenter or ESXi API at 127.0.0.1:{port} as {USER}: Cannot complete login"
+        f"jawabannya 'Unable to log on to vCenter or ESXi API at 127.0.0.1:{port} as {USER}: Cannot complete login"
         in result.stdout
     )
     # Refused at Login: nothing else is asked, nothing is started.

@@ -16,6 +16,7 @@ sys.path.insert(0, str(REPO / "build" / "collections"))
 
 from ansible_collections.dukcapil.siak.plugins.module_utils import release as rl  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.module_utils import run_lock  # noqa: E402
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import lock_sentences  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import release_windows as rw  # noqa: E402
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_plan import decide  # noqa: E402
 
@@ -234,7 +235,7 @@ def test_the_windows_lock_writes_the_record_the_linux_lock_reads():
     holder, _token = action.this_run({"siak_run_id": "r1"}, 1_700_000_000)
     assert {"user", "host", "boot_id", "pid", "pid_start", "since", "since_epoch"} <= set(holder)
     record = dict(holder, token="t", run_id="r1", about={"kind": "app"})
-    assert "r1" in run_lock.refusal("win", r"C:\SIAK\app\.siak-upgrade.lock", record)
+    assert "r1" in lock_sentences.refusal("win", r"C:\SIAK\app\.siak-upgrade.lock", record)
     assert run_lock.holder_is_gone(
         record, {"host": holder["host"], "boot_id": holder["boot_id"]}, 1_700_000_001, 60, lambda pid: None
     ) == (True, "process")

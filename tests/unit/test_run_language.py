@@ -229,13 +229,15 @@ def test_the_said_filter_refuses_an_unknown_sentence_or_a_missing_value(run_in):
     )
 
 
-def test_no_role_task_writes_a_sentence_of_its_own():
-    """The release role's messages come from the catalogue (the said filter, or a plugin's message)."""
-    roles = Path(__file__).resolve().parents[2] / "roles" / "release" / "tasks"
+@pytest.mark.parametrize("role", ["release", "siak_server", "upgrade_prepare"])
+def test_no_role_task_writes_a_sentence_of_its_own(role):
+    """The roles' messages come from the catalogue (the said filter, or a plugin's message)."""
+    roles = Path(__file__).resolve().parents[2] / "roles" / role / "tasks"
     english = re.compile(r"'[^']*\b(is|was|the|not|nothing|failed|current) [a-z][^']*'")
     for path in sorted(roles.rglob("*.yml")):
         for number, line in enumerate(path.read_text().splitlines(), 1):
-            if line.lstrip().startswith("#") or "- name:" in line:
+            # A regular expression anchored with ^ matches Ansible's own words (which stay as Ansible says them).
+            if line.lstrip().startswith("#") or "- name:" in line or "'^" in line:
                 continue
             assert not english.search(line), f"{path.name}:{number}: {line.strip()}"
 
@@ -315,3 +317,110 @@ def test_every_reason_of_the_server_cadangan_trial_is_said_in_bahasa_indonesia()
         indonesian = i18n.say(message, "id")
         assert i18n.say(message, "en") == str(message) != indonesian
         assert not ENGLISH.search(indonesian), (indonesian, ENGLISH.search(indonesian))
+
+
+# The lock's own English words (who holds it, why it was taken over) that ENGLISH does not hold.
+LOCK_ENGLISH = re.compile(
+    r"\b(by|since|took over|its|process|older|held|runs|set|ended|still)\b", re.IGNORECASE
+)
+
+
+def every_lock_sentence() -> list[i18n.Said]:
+    """Every refusal and take-over warning the one lock can give (plugin_utils/lock_sentences.py)."""
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils import lock_sentences as ls
+
+    holder = {"run_id": "R-17", "user": "budi", "host": "ctl", "pid": 42, "since": "2026-12-06T08:00:00+0700"}
+    awx = dict(holder, awx_job_id="101", about={"kind": "backup"})
+    said = [ls.refusal("siak-db", "/srv/x.lock", holder), ls.refusal("siak-db", "/srv/x.lock", awx)]
+    said += [ls.taken_over_message("siak-db", "/srv/x.lock", awx, why) for why in ls.TAKEN_OVER_BECAUSE]
+    return said
+
+
+def test_every_sentence_of_the_lock_is_said_in_bahasa_indonesia():
+    sentences = every_lock_sentence()
+    assert len({str(s) for s in sentences}) == len(sentences), "a case is missing: two gave the same sentence"
+    for sentence in sentences:
+        assert isinstance(sentence, i18n.Said), sentence
+        indonesian = i18n.say(sentence, "id")
+        assert i18n.say(sentence, "en") == str(sentence) != indonesian
+        assert not ENGLISH.search(indonesian), (indonesian, ENGLISH.search(indonesian))
+        assert not LOCK_ENGLISH.search(indonesian), (indonesian, LOCK_ENGLISH.search(indonesian))
+        assert "R-17" in indonesian and "/srv/x.lock" in indonesian
+
+
+# The siak_server role's English words (steps 2 to 4) that ENGLISH does not hold.
+SERVER_ENGLISH = re.compile(
+    r"\b(by|within|answered|answers|refused|switched|did|does|could|its|give|wait|set|look|rerun|then|no answer"
+    r"|no output|powered|asked|accepts|step|steps|start|started|down)\b",
+    re.IGNORECASE,
+)
+SERVER_KEYS = [key for key in SENTENCES if key.startswith(("server_", "vm_"))] + ["no_answer", "nothing"]
+
+
+def test_every_sentence_of_the_siak_server_role_is_said_in_bahasa_indonesia(run_in):
+    assert len(SERVER_KEYS) > 50, "the role's sentences are keyed server_* and vm_*"
+    for key in SERVER_KEYS:
+        message = SENTENCES[key]
+        values = {name: "X1" for _, name, _, _ in string.Formatter().parse(message) if name}
+        run_in(None)
+        indonesian = said(key, **values)
+        assert indonesian != message.format(**values), key
+        for english in (ENGLISH, SERVER_ENGLISH):
+            assert not english.search(indonesian), (key, indonesian, english.search(indonesian))
+
+
+def test_the_vm_filters_say_their_words_in_the_runs_language(run_in):
+    """What vm.py builds around a hypervisor's answer (the command's own output stays as it was)."""
+    from ansible_collections.dukcapil.siak.plugins.filter.vm_command import vm_command
+    from ansible_collections.dukcapil.siak.plugins.filter.vm_state import vm_state
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils import vm
+
+    words = [
+        vm.answer(None),
+        vm.answer({"skipped": True}),
+        vm.answer({"rc": 0}),
+        vm.describe(None),
+        vm.describe(vm.command("status", "proxmox", "SIAK")),
+        vm.describe(vm.command("start", "vmware", "SIAK")),
+    ]
+    for sentence in words:
+        indonesian = i18n.say(sentence, "id")
+        assert i18n.say(sentence, "en") == str(sentence) != indonesian
+        assert not SERVER_ENGLISH.search(indonesian), (indonesian, SERVER_ENGLISH.search(indonesian))
+    assert (
+        str(vm.answer({"rc": 1, "stdout": "error: failed to get domain"}))
+        == "rc 1, 'error: failed to get domain'"
+    )
+    for lang, silent, asked in (
+        (None, "rc 0, tanpa keluaran", "community.vmware.vmware_guest_powerstate (menyalakan 'SIAK')"),
+        ("en", "rc 0, no output", "community.vmware.vmware_guest_powerstate (start 'SIAK')"),
+    ):
+        run_in(lang)
+        assert vm_state({"rc": 0, "stdout": ""}, "libvirt")["answer"] == silent
+        assert vm_command("SIAK", "start", "vmware")["display"] == asked
+    run_in(None)
+    with pytest.raises(AnsibleFilterError, match=r"vm_command: backend VM 'xen' tidak dikenal"):
+        vm_command("SIAK", "start", "xen")
+
+
+# Step 1's English words per host and per artifact (roles/upgrade_prepare) that ENGLISH does not hold.
+PREPARE_ENGLISH = re.compile(
+    r"\b(trial|health|answers|refused|step|down|off|missing|has|needed|given|waived|matches|says|checked|ready"
+    r"|starts|switches|picks|will|stop|no answer|target|free)\b",
+    re.IGNORECASE,
+)
+
+
+def test_every_sentence_of_step_1_per_host_is_said_in_bahasa_indonesia(run_in):
+    keys = [k for k in SENTENCES if k.startswith(("prepare_", "trial_row"))]
+    assert {"prepare_note_vm_off", "prepare_artifact_mismatch", "trial_row_why", "prepare_not_ready"} <= set(
+        keys
+    )
+    run_in(None)
+    for key in keys:
+        message = SENTENCES[key]
+        values = {name: "X1" for _, name, _, _ in string.Formatter().parse(message) if name}
+        indonesian = said(key, **values)
+        assert indonesian != message.format(**values), key
+        for english in (ENGLISH, PREPARE_ENGLISH):
+            assert not english.search(indonesian), (key, indonesian, english.search(indonesian))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.dukcapil.siak.plugins.module_utils import run_lock
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import i18n, lock_sentences
 
 HERE = {"host": "ctl", "boot_id": "boot-1"}
 
@@ -61,9 +62,13 @@ def test_unreadable_lock_only_by_age():
 
 
 def test_refusal_names_host_user_and_run_id():
-    msg = run_lock.refusal("siak-vm", "/opt/siak/app/.siak.lock", holder(user="budi", run_id="R-17"))
-    assert "siak-vm" in msg and "budi" in msg and "R-17" in msg and "ctl" in msg
-    assert "Nothing was changed" in msg
+    said = lock_sentences.refusal("siak-vm", "/opt/siak/app/.siak.lock", holder(user="budi", run_id="R-17"))
+    for msg, words in (
+        (i18n.say(said, "id"), "Tidak ada yang diubah"),
+        (i18n.say(said, "en"), "Nothing was changed"),
+    ):
+        assert "siak-vm" in msg and "budi" in msg and "R-17" in msg and "ctl" in msg
+        assert words in msg
 
 
 def test_take_keep_refuse_release(tmp_path):
@@ -168,4 +173,5 @@ def test_another_job_of_the_same_awx_job_template_has_ended():
     assert run_lock.holder_is_gone(cancelled, same_job, 1001, 7200, starts({})) == (False, "")
     # Outside AWX, a holder that was an AWX job is judged by age.
     assert run_lock.holder_is_gone(cancelled, HERE, 1001, 7200, starts({})) == (False, "")
-    assert "AWX job 101" in run_lock.taken_over_message("siak-db", "/srv/x.lock", cancelled, "awx")
+    said = lock_sentences.taken_over_message("siak-db", "/srv/x.lock", cancelled, "awx")
+    assert "AWX job 101" in str(said) and "job AWX 101" in i18n.say(said, "id")
