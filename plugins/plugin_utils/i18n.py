@@ -166,7 +166,7 @@ class Said(str):
     message: str
     values: dict[str, Any]
 
-    def __new__(cls, message: str, **values: Any) -> Said:
+    def __new__(cls, message: str, /, **values: Any) -> Said:
         self = super().__new__(cls, message.format(**values))
         self.message = message
         self.values = values

@@ -14,3 +14,17 @@ def english_messages(monkeypatch):
     monkeypatch.setattr(i18n, "_current", {"lang": "en"})
     yield
     i18n.use("en")
+
+
+@pytest.fixture
+def run_in(monkeypatch):
+    """Set a playbook run's language as ansible-playbook's environment would (None: unset), read afresh."""
+
+    def use(lang: str | None) -> None:
+        if lang is None:
+            monkeypatch.delenv("SIAK_LANG", raising=False)
+        else:
+            monkeypatch.setenv("SIAK_LANG", lang)
+        monkeypatch.setattr(i18n, "_current", {"lang": i18n.DEFAULT_LANG})
+
+    return use

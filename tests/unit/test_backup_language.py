@@ -9,7 +9,6 @@ import re
 import string
 from pathlib import Path
 
-import pytest
 import yaml
 from ansible_collections.dukcapil.siak.plugins.filter.backup_retention import backup_retention
 from ansible_collections.dukcapil.siak.plugins.filter.export_verdict import export_verdict, sqlfile_verdict
@@ -31,18 +30,6 @@ ENGLISH = re.compile(
     r"\b(the|is|was|are|and|not|nothing|no|run|failed|has|does|of|with|copy|verified|kept|removed|"
     r"exit code|damaged|missing|exists|export|import|cut short|found|read|plug)\b"
 )
-
-
-@pytest.fixture
-def run_in(monkeypatch):
-    def use(lang: str | None) -> None:
-        if lang is None:
-            monkeypatch.delenv("SIAK_LANG", raising=False)
-        else:
-            monkeypatch.setenv("SIAK_LANG", lang)
-        monkeypatch.setattr(i18n, "_current", {"lang": i18n.DEFAULT_LANG})
-
-    return use
 
 
 def skeleton(said: i18n.Said) -> i18n.Said:

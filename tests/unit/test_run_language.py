@@ -29,20 +29,6 @@ ENGLISH = re.compile(
 )
 
 
-@pytest.fixture
-def run_in(monkeypatch):
-    """Set the run's language as ansible-playbook's environment would, read afresh."""
-
-    def use(lang: str | None) -> None:
-        if lang is None:
-            monkeypatch.delenv("SIAK_LANG", raising=False)
-        else:
-            monkeypatch.setenv("SIAK_LANG", lang)
-        monkeypatch.setattr(i18n, "_current", {"lang": i18n.DEFAULT_LANG})
-
-    return use
-
-
 def settings(**over) -> dict:
     base = {
         "version": "2.0",
@@ -424,3 +410,8 @@ def test_every_sentence_of_step_1_per_host_is_said_in_bahasa_indonesia(run_in):
         assert indonesian != message.format(**values), key
         for english in (ENGLISH, PREPARE_ENGLISH):
             assert not english.search(indonesian), (key, indonesian, english.search(indonesian))
+
+
+def test_a_sentence_may_have_a_value_named_message():
+    said = i18n.Said("{host}: {message}", host="siak-vm", message="no answer")
+    assert str(said) == "siak-vm: no answer" and said.values == {"host": "siak-vm", "message": "no answer"}
