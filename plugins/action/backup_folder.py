@@ -7,26 +7,15 @@ agenda, the Laporan and the restore drill's Laporan are in the run's language.""
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import THE_FOLDER, execute
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
+    THE_FOLDER,
+    ReasonedModuleAction,
+)
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(ReasonedModuleAction):
+    MODULE = "dukcapil.siak.backup_folder"
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = dict(self._task.args)
-        result.update(
-            execute(
-                self,
-                "dukcapil.siak.backup_folder",
-                args,
-                task_vars,
-                Said(THE_FOLDER, path=args.get("path", "")),
-            )
-        )
-        return result
+    def what(self, args):
+        return Said(THE_FOLDER, path=args.get("path", ""))

@@ -6,30 +6,23 @@ stop_left_running), and a lost connection as a failure the role can rescue (plug
 from __future__ import annotations
 
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
     THE_READING,
-    execute,
+    ReasonedModuleAction,
     lock_ref,
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(ReasonedModuleAction):
+    MODULE = "dukcapil.siak.release_state"
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = dict(self._task.args)
+    def prepare(self, args, task_vars):
         if any(
             boolean(args.get(k, False), strict=False) for k in ("reconcile", "prune", "stop_left_running")
         ):
             args.setdefault("lock", lock_ref(task_vars, args["root"]))
-        result.update(
-            execute(
-                self, "dukcapil.siak.release_state", args, task_vars, Said(THE_READING, root=args["root"])
-            )
-        )
-        return result
+
+    def what(self, args):
+        return Said(THE_READING, root=args["root"])

@@ -6,19 +6,13 @@ plugin_utils/release_remote, so the copy's error in the agenda and the Laporan i
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import THE_COPY, execute
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
+    THE_COPY,
+    ReasonedModuleAction,
+)
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        result.update(
-            execute(self, "dukcapil.siak.verified_copy", dict(self._task.args), task_vars, Said(THE_COPY))
-        )
-        return result
+class ActionModule(ReasonedModuleAction):
+    MODULE = "dukcapil.siak.verified_copy"
+    WHAT = Said(THE_COPY)

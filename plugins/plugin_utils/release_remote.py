@@ -91,10 +91,11 @@ def lock_ref(task_vars, root):
     }
 
 
-class ChangingReleaseAction(ActionBase):
-    """The action of a release module that changes the server (release_unpack, release_switch): in check mode
-    it runs nothing (the release role says what it would do), otherwise it gives the module this run's lock
-    reference and runs it through execute(). A subclass names MODULE and WHAT, and may override run_module."""
+class ReasonedModuleAction(ActionBase):
+    """The action of a module whose reasons are said on the controller in the run's language and whose lost
+    connection is a failure the role can rescue: it runs MODULE through execute(). A subclass names MODULE and
+    WHAT (or says its work from the arguments in what()), and may add to the arguments in prepare() or override
+    run_module."""
 
     TRANSFERS_FILES = False
     MODULE = ""
@@ -103,17 +104,37 @@ class ChangingReleaseAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        if self._task.check_mode:
-            return dict(
-                result,
-                skipped=True,
-                msg="%s changes the server; check mode runs nothing" % self.MODULE.rsplit(".", 1)[-1],
-            )
         args = dict(self._task.args)
-        args.setdefault("lock", lock_ref(task_vars, args["root"]))
+        early = self.prepare(args, task_vars or {})
+        if early is not None:
+            return dict(result, **early)
         return self.run_module(args, task_vars or {}, result)
+
+    def prepare(self, args, task_vars):
+        """Add to the module's arguments; a result to give instead of running the module, else None."""
+        del args, task_vars
+
+    def what(self, args):
+        """The module's work, named in a lost connection's message."""
+        del args
+        return self.WHAT
 
     def run_module(self, args, task_vars, result):
         """The module's run, added to ``result``."""
-        result.update(execute(self, self.MODULE, args, task_vars, self.WHAT))
+        result.update(execute(self, self.MODULE, args, task_vars, self.what(args)))
         return result
+
+
+class ChangingReleaseAction(ReasonedModuleAction):
+    """The action of a release module that changes the server (release_unpack, release_switch): in check mode
+    it runs nothing (the release role says what it would do), otherwise it gives the module this run's lock
+    reference."""
+
+    def prepare(self, args, task_vars):
+        if self._task.check_mode:
+            return {
+                "skipped": True,
+                "msg": "%s changes the server; check mode runs nothing" % self.MODULE.rsplit(".", 1)[-1],
+            }
+        args.setdefault("lock", lock_ref(task_vars, args["root"]))
+        return None
