@@ -120,9 +120,10 @@ if [ -L "$R/current" ]; then
   while [ "${{cur%/}}" != "$cur" ]; do cur=${{cur%/}}; done
   m=$(cat "$R/releases/${{cur##*/}}/{marker}" 2>/dev/null); printf '@@current\n%s\n' "$m"
 elif [ -e "$R/current" ]; then printf '@@notalink\n'; fi
-# A PC whose marker names the target version and checksum (as the module writes it) is current: the
-# controller still decides from the parsed marker, and whether the client runs does not matter there.
-case "$m" in *"\"version\": \"$V\","*"\"sha256\": \"$S\""*) printf '@@target\n@@pids\n@@end\n'; exit 0 ;; esac
+# A PC whose marker names the target version and checksum (release_unpack.marker_text, in any key order) is
+# current: the controller still decides from the parsed marker, and whether the client runs does not matter there.
+case "$m" in *"\"version\": \"$V\""*) case "$m" in *"\"sha256\": \"$S\""*)
+  printf '@@target\n@@pids\n@@end\n'; exit 0 ;; esac ;; esac
 printf '@@target\n'
 if [ -d "$R/releases/$V" ]; then printf '@@isdir\n'; cat "$R/releases/$V/{marker}" 2>/dev/null; fi
 printf '@@pids\n'

@@ -30,14 +30,13 @@ import zipfile
 import zlib
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
+    CHUNK,
     MARKER,
     file_sha256,
     is_release_name,
     is_safe_link,
     is_safe_member,
 )
-
-CHUNK = 1 << 20
 
 
 class UnpackError(Exception):
@@ -383,6 +382,11 @@ def _inside(root, path):
     return real == root or real.startswith(root + os.sep)
 
 
+def marker_text(marker, sha256):
+    """A release's completion marker as written: ``marker`` with the sha256 of its artifact, keys sorted."""
+    return json.dumps(dict(marker or {}, sha256=sha256), sort_keys=True) + "\n"
+
+
 def stage(
     root,
     name,
@@ -428,7 +432,7 @@ def stage(
             if not os.path.lexists(os.path.join(partial, rel)):
                 raise UnpackError("the artifact has no %s: it is not a release of what was asked for" % rel)
         with open(os.path.join(partial, marker_name or MARKER), "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(dict(marker or {}, sha256=digest), sort_keys=True) + "\n")
+            fh.write(marker_text(marker, digest))
         if os.path.lexists(final):
             if os.path.isdir(final) and not os.path.islink(final):
                 shutil.rmtree(final)

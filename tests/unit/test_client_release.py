@@ -19,6 +19,7 @@ def _load(name: str, path: Path):
 
 
 cr = _load("client_release", REPO / "plugins" / "module_utils" / "client_release.py")
+ru = _load("release_unpack", REPO / "plugins" / "module_utils" / "release_unpack.py")
 dp = _load("distpoint", REPO / "roles" / "client_rollout" / "files" / "distpoint.py")
 SHA = "a" * 64
 OTHER = "b" * 64
@@ -107,11 +108,11 @@ def _probe(root: Path, version: str = "2.0", name: str = "siak-client", sha: str
 
 
 def _release(root: Path, version: str, sha: str) -> None:
-    import json
-
+    # The marker exactly as an install writes it, so the probe is tried against the real key order.
     folder = root / "releases" / version
     folder.mkdir(parents=True)
-    (folder / cr.MARKER).write_text(json.dumps({"version": version, "sha256": sha}, indent=2) + "\n")
+    marker = {"version": version, "source": f"http://dist/siak-client-{version}.tar.gz", "installed_at": "x"}
+    (folder / cr.MARKER).write_text(ru.marker_text(marker, sha))
 
 
 def test_the_probe_reads_a_pc_without_the_client(tmp_path):
