@@ -1,6 +1,6 @@
 # Copyright: dukcapil.siak developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The SIAK client install on a Linux workstation: check, download, verify, unpack, switch, prune.
+"""The SIAK client install on a Linux workstation: check, fetch and unpack in one verified pass, switch, prune.
 
 The layout, the safe unpack, the switch and the prune are the release library's (release.py and
 release_unpack.py), the same as the server's; the lock is the collection's one lock (run_lock.py), taken
@@ -20,8 +20,10 @@ from ansible_collections.dukcapil.siak.plugins.module_utils import client_releas
 from ansible_collections.dukcapil.siak.plugins.module_utils import release as rl
 from ansible_collections.dukcapil.siak.plugins.module_utils import run_lock
 from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import (
+    ChecksumMismatch,
+    Fetch,
+    FetchError,
     UnpackError,
-    download as fetch,
     stage,
 )
 
@@ -95,20 +97,17 @@ def running_clients(name: str) -> list[int]:
     return sorted(found)
 
 
-def download(url: str, dest: str, timeout: int, validate_certs: bool) -> tuple[str, int]:
-    """Stream ``url`` into ``dest`` while hashing it (the library's download). Returns (sha256, bytes)."""
-    try:
-        return fetch(
-            url,
-            dest,
-            timeout,
-            validate_certs,
-            # The workstation names itself, so the distribution point's access log says who fetched what.
-            user_agent=f"dukcapil.siak-client_rollout/1 ({socket.gethostname()})",
-            who="the distribution point",
-        )
-    except UnpackError as err:
-        raise InstallError(str(err)) from None
+def package_fetch(url: str, spool: str, timeout: int, validate_certs: bool) -> Fetch:
+    """The package at ``url``, unpacked as it arrives (a zip goes to ``spool`` first)."""
+    return Fetch(
+        url,
+        spool,
+        timeout,
+        validate_certs,
+        # The workstation names itself, so the distribution point's access log says who fetched what.
+        user_agent=f"dukcapil.siak-client_rollout/1 ({socket.gethostname()})",
+        who="the distribution point",
+    )
 
 
 def take_lock(p: dict, result: dict) -> bool:
@@ -221,39 +220,39 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
             if p.get("url"):
                 os.makedirs(incoming, mode=0o700, exist_ok=True)
                 part = os.path.join(incoming, f"{version}.{stamp}{rl.PART_SUFFIX}")
-                try:
-                    got, size = download(p["url"], part, p["timeout"], p["validate_certs"])
-                except InstallError as err:
-                    raise InstallError(str(err), result) from None
-                result["bytes_transferred"] = size
-                source = p["url"]
+                artifact, source = package_fetch(p["url"], part, p["timeout"], p["validate_certs"]), p["url"]
             else:
                 if not os.path.isfile(p["src"]):
                     raise InstallError(
                         f"the pushed package {p['src']} is missing on this workstation", result
                     )
-                part, source = p["src"], p["src"]
-                got = rl.file_sha256(part)
-            if got != sha256:
-                raise InstallError(
-                    f"checksum mismatch for {source}: expected {sha256}, got {got}. The package was "
-                    "not unpacked and the old version stays active; check the file on the distribution "
-                    "point and client_rollout_package_sha256",
-                    result,
-                )
+                part = artifact = source = p["src"]
             marker = dict(version=version, source=source, installed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             try:
                 stage(
                     root,
                     version,
                     partial,
-                    part,
+                    artifact,
+                    sha256=sha256,
                     marker=marker,
                     marker_name=cr.MARKER,
                     require=[p["entrypoint"]] if p["entrypoint"] else [],
                 )
+            except ChecksumMismatch as err:
+                raise InstallError(
+                    f"checksum mismatch for {source}: expected {sha256}, got {err.got}. What was unpacked of it "
+                    "was removed and the old version stays active; check the file on the distribution point and "
+                    "client_rollout_package_sha256",
+                    result,
+                ) from None
+            except FetchError as err:
+                raise InstallError(f"{err}. The old version stays active", result) from None
             except UnpackError as err:
                 raise InstallError(f"the package {source} could not be unpacked: {err}", result) from None
+            finally:
+                if isinstance(artifact, Fetch):
+                    result["bytes_transferred"] = artifact.bytes
             result["changed"] = True
 
         if pids and p["in_use"] == "wait":

@@ -11,8 +11,10 @@ while the stream is read, so the artifact is not read twice. A second thread rea
 while the first writes files: hashlib, zlib and file writes all release the GIL.
 
 A zip is read from its end, so it is hashed first and unpacked only once its checksum is right.
-download() fetches an artifact from an http(s) URL into a ``.part`` file, hashing it as it arrives.
-Standard library only; the modules release_unpack and client_release call it.
+An artifact at an http(s) URL (Fetch) is unpacked as it arrives, with no copy of it on the disk: the unpack
+folder is hidden and removed when the checksum turns out wrong, so nothing half-fetched is ever a release.
+A zip there is first written to a ``.part`` file. Standard library only; the modules release_unpack and
+client_release call it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,105 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
 
 class UnpackError(Exception):
     """The artifact cannot become a release (unsafe member, not an archive, checksum, disk)."""
+
+
+class ChecksumMismatch(UnpackError):
+    """The artifact is not the one that was asked for: its sha256 is ``got``, not ``expected``."""
+
+    def __init__(self, got, expected):
+        super().__init__(
+            "the artifact that reached the server has sha256 %s, not the %s that was given" % (got, expected)
+        )
+        self.got, self.expected = got, expected
+
+
+class FetchError(UnpackError):
+    """The artifact's URL did not answer, answered with an error, or stopped sending."""
+
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+class Fetch:
+    """An artifact at an http(s) URL, read as it arrives (a file-like object once opened).
+
+    ``spool``: where a zip goes first (it is read from its end); the caller removes it. ``bytes``: how many
+    bytes arrived. Every failure is a FetchError naming ``who`` and the URL. Proxies from the environment
+    apply, as for any download the operator asked for.
+    """
+
+    def __init__(
+        self, url, spool, timeout=60, validate_certs=True, *, user_agent="dukcapil.siak", who="the server"
+    ):
+        self.url, self.spool, self.timeout, self.validate_certs = url, spool, timeout, validate_certs
+        self.user_agent, self.who = user_agent, who
+        self.bytes = 0
+        self._response = None
+        self._head = b""
+        self._cut = ()  # the errors of a transfer cut short, known once http.client is imported
+
+    def open(self):
+        import http.client
+        import ssl
+        import urllib.error
+        import urllib.request
+
+        handlers = []
+        if self.url.lower().startswith("https:"):
+            context = ssl.create_default_context()
+            if not self.validate_certs:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        request = urllib.request.Request(self.url, headers={"User-Agent": self.user_agent})
+        self._cut = (http.client.HTTPException, OSError, ValueError)
+        try:
+            self._response = urllib.request.build_opener(*handlers).open(request, timeout=self.timeout)
+            self._head = self._read(4)
+        except urllib.error.HTTPError as err:
+            raise FetchError(
+                "%s answered %s %s for %s" % (self.who, err.code, err.reason, self.url)
+            ) from None
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
+            reason = getattr(err, "reason", None) or err
+            raise FetchError("%s did not answer at %s: %s" % (self.who, self.url, reason)) from None
+        return self
+
+    def is_zip(self):
+        return self._head.startswith(ZIP_MAGIC)
+
+    def _read(self, size):
+        block = self._response.read(size)
+        self.bytes += len(block)
+        left = getattr(self._response, "length", None)
+        if not block and size and left:
+            # http.client ends a body cut short before its Content-Length as if it were complete.
+            raise FetchError(
+                "%s stopped sending %s after %d bytes, %d short" % (self.who, self.url, self.bytes, left)
+            )
+        return block
+
+    def read(self, size=-1):
+        head, self._head = self._head, b""
+        if size is not None and 0 <= size <= len(head):
+            self._head = head[size:]
+            return head[:size]
+        try:
+            return head + self._read(size - len(head) if size is not None and size >= 0 else -1)
+        except self._cut as err:
+            raise FetchError("%s stopped sending %s: %s" % (self.who, self.url, err)) from None
+
+    def save(self):
+        """Write what arrives to ``spool`` (created 0600)."""
+        fd = os.open(self.spool, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            for block in iter(lambda: self.read(CHUNK), b""):
+                out.write(block)
+        self.close()
+
+    def close(self):
+        if self._response is not None:
+            self._response.close()
 
 
 class _Pipe:
@@ -108,7 +209,7 @@ class _Pipe:
         self._thread.join()
         self._release()
         if self.error is not None:
-            raise UnpackError(str(self.error))
+            raise _as_unpack_error(self.error)
         return self.digest.hexdigest()
 
     def abort(self):
@@ -121,6 +222,10 @@ class _Pipe:
     def _release(self):
         if self._close:
             self._fh.close()
+
+
+def _as_unpack_error(err):
+    return err if isinstance(err, UnpackError) else UnpackError(str(err))
 
 
 class _Writer:
@@ -244,7 +349,7 @@ def _unpack_tar(fh, writer, close=True):
     except (tarfile.TarError, EOFError) as err:
         pipe.abort()
         if pipe.error is not None:
-            raise UnpackError(str(pipe.error)) from None
+            raise _as_unpack_error(pipe.error) from None
         raise UnpackError("not a readable tar.gz, tar or zip archive: %s" % err) from None
     except BaseException:
         pipe.abort()
@@ -275,29 +380,30 @@ def _unpack_zip(path, writer, expected):
     return digest
 
 
-def unpack_artifact(path, dest, expected_sha256="", reserve_bytes=0):
-    """Unpack ``path`` into the existing folder ``dest``; returns (sha256, files, bytes).
+def unpack_artifact(artifact, dest, expected_sha256="", reserve_bytes=0):
+    """Unpack ``artifact`` (a path, or a Fetch) into the existing folder ``dest``; returns (sha256, files,
+    bytes).
 
     Raises UnpackError when the artifact is not a safe, readable archive, does not fit on the disk or
-    (with ``expected_sha256``) is not the artifact that was asked for. The caller removes ``dest`` then.
+    (with ``expected_sha256``) is not the artifact that was asked for (ChecksumMismatch). The caller removes
+    ``dest`` then.
     """
     expected = (expected_sha256 or "").lower()
     writer = _Writer(dest, reserve_bytes)
-    is_zip = zipfile.is_zipfile(path)
-    if is_zip:
-        digest = _unpack_zip(path, writer, expected)
+    if isinstance(artifact, Fetch):
+        artifact.open()
+        if artifact.is_zip():
+            artifact.save()
+            digest = _unpack_zip(artifact.spool, writer, expected)
+        else:
+            digest = _unpack_tar(artifact, writer)
+    elif zipfile.is_zipfile(artifact):
+        digest = _unpack_zip(artifact, writer, expected)
     else:
-        digest = _unpack_tar(open(path, "rb", buffering=0), writer)  # noqa: SIM115 - the pipe closes it
-    _verify(digest, expected)
-    return digest, writer.files, writer.bytes
-
-
-def _verify(digest, expected):
+        digest = _unpack_tar(open(artifact, "rb", buffering=0), writer)  # noqa: SIM115 - the pipe closes it
     if expected and digest != expected:
-        raise UnpackError(
-            "the artifact that reached the server has sha256 %s, not the %s that was given"
-            % (digest, expected)
-        )
+        raise ChecksumMismatch(digest, expected)
+    return digest, writer.files, writer.bytes
 
 
 def link_shared(root, release, specs):
@@ -336,46 +442,6 @@ def link_shared(root, release, specs):
     return done
 
 
-def download(url, dest, timeout=60, validate_certs=True, *, user_agent="dukcapil.siak", who="the server"):
-    """Fetch ``url`` into ``dest`` (created 0600), hashing it as it arrives. Returns (sha256, bytes).
-
-    Raises UnpackError naming the URL when the server does not answer or answers with an error. Proxies
-    from the environment apply, as for any download the operator asked for.
-    """
-    import http.client
-    import ssl
-    import urllib.error
-    import urllib.request
-
-    handlers = []
-    if url.lower().startswith("https:"):
-        context = ssl.create_default_context()
-        if not validate_certs:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        handlers.append(urllib.request.HTTPSHandler(context=context))
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        response = urllib.request.build_opener(*handlers).open(request, timeout=timeout)
-        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with response, os.fdopen(fd, "wb") as out:
-            while True:
-                block = response.read(CHUNK)
-                if not block:
-                    break
-                digest.update(block)
-                out.write(block)
-                size += len(block)
-    except urllib.error.HTTPError as err:
-        raise UnpackError("%s answered %s %s for %s" % (who, err.code, err.reason, url)) from None
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
-        reason = getattr(err, "reason", None) or err
-        raise UnpackError("%s did not answer at %s: %s" % (who, url, reason)) from None
-    return digest.hexdigest(), size
-
-
 def _inside(root, path):
     root = os.path.realpath(root)
     real = os.path.realpath(os.path.dirname(path))
@@ -401,7 +467,8 @@ def stage(
     marker_name=None,
     require=(),
 ):
-    """Make ``<root>/releases/<name>`` from ``artifact``, never touching the live release.
+    """Make ``<root>/releases/<name>`` from ``artifact`` (a path on this host, or a Fetch), never touching the
+    live release.
 
     Unpacks into ``partial`` (a hidden folder under releases/, so nothing takes it for a release), links the
     shared paths, writes the marker (with the sha256 computed during the unpack) and renames ``partial`` to
@@ -415,7 +482,7 @@ def stage(
         raise UnpackError("release name %s is not a plain folder name" % name)
     if os.path.dirname(partial) != releases or not os.path.basename(partial).startswith("."):
         raise UnpackError("%s is not an unpack folder under %s" % (partial, releases))
-    if not os.path.isfile(artifact):
+    if not isinstance(artifact, Fetch) and not os.path.isfile(artifact):
         raise UnpackError("artifact %s does not exist on the server or is not a file" % artifact)
     try:
         for folder in (releases, os.path.join(root, "shared")):
@@ -439,7 +506,13 @@ def stage(
             else:
                 os.unlink(final)
         os.rename(partial, final)
+    except (ChecksumMismatch, FetchError):
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     except (UnpackError, OSError) as err:
         shutil.rmtree(partial, ignore_errors=True)
         raise UnpackError(str(err)) from None
+    finally:
+        if isinstance(artifact, Fetch):
+            artifact.close()
     return {"path": final, "sha256": digest, "files": files, "unpacked_bytes": size, "shared": shared}

@@ -15,16 +15,19 @@ description:
   - A workstation whose C(current) already points at the target version with the same checksum is left alone
     and nothing is downloaded.
   - Otherwise the package is pulled from the distribution point over HTTP(S) (or taken from a file already
-    pushed to the workstation), its SHA-256 is checked, it is unpacked beside the old release and the link
-    is switched in one rename; C(previous) names the release it replaced, kept for rollback. The layout, the
-    safe unpack (the same checks as the server's), the switch and the prune are the collection's release
+    pushed to the workstation) and unpacked beside the old release as it arrives, into a hidden folder, while
+    its SHA-256 is computed; only a package with the right checksum becomes a release, and the link is then
+    switched in one rename. C(previous) names the release it replaced, kept for rollback. A pulled tar
+    package is never written to the disk as such (a zip is, first, as it is read from its end). The layout,
+    the safe unpack (the same checks as the server's), the switch and the prune are the collection's release
     library, the same as the server's.
   - The install holds the collection's one lock (C(<root>/.siak-upgrade.lock), as M(dukcapil.siak.run_lock)
     writes it) for its time, so two rollouts never install on one workstation at once; the action decides on
     the controller whether a holder is gone (its process gone on the same boot of the same controller, or the
     lock older than two hours) and takes its lock over with a warning naming it.
-  - What a cut run left (an unpack folder, a C(.part) download) is removed first; RV(cleaned) names it.
-  - A package whose checksum does not match is deleted and the workstation stays on its old version.
+  - What a cut run left (an unpack folder, a C(.part) file) is removed first; RV(cleaned) names it.
+  - A package whose checksum does not match is removed with all that was unpacked of it, and the workstation
+    stays on its old version.
   - When the SIAK client is running (an operator is serving a citizen) the module never stops it; it waits
     for it to close, or reports the workstation as in use, leaving the new release unpacked but not active.
   - One task does all of this, so a rollout to tens of workstations costs one round trip per workstation.

@@ -11,8 +11,9 @@ version_added: 0.2.0
 description:
   - Reads the artifact once, computing its sha256 while it unpacks into O(partial), a folder whose name
     starts with a dot so it is never taken for a release. The artifact is a file on the target
-    (O(artifact)), one the action sends from the controller first (O(src)), or one this module downloads
-    from O(url) into C(<root>/.incoming/) as a C(.part) file.
+    (O(artifact)), one the action sends from the controller first (O(src)), or one this module reads from
+    O(url) as it arrives (a tar is unpacked from the stream itself; a zip, read from its end, is written to
+    C(<root>/.incoming/) as a C(.part) file first).
   - Every member is checked before it is written (no absolute paths, no C(..), no device files or fifos,
     links only inside the release, nothing written through a link, setuid and setgid bits dropped); the
     disk is checked as it fills.
@@ -124,6 +125,10 @@ shared:
   type: list
   elements: str
   returned: success
+download_bytes:
+  description: Bytes that arrived from O(url).
+  type: int
+  returned: success, with O(url)
 unpack_s:
   description: Seconds the unpack took.
   type: float
@@ -138,7 +143,7 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.release_module impor
     changing_module,
     hold_or_fail,
 )
-from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import UnpackError, download, stage
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import Fetch, UnpackError, stage
 
 
 def main():
@@ -171,6 +176,7 @@ def main():
             os.unlink(artifact)
 
     hold_or_fail(module, drop_artifact)
+    source = artifact
     try:
         if p["url"]:
             artifact = os.path.join(
@@ -178,15 +184,13 @@ def main():
             )
             remove = True
             os.makedirs(os.path.dirname(artifact), 0o700, exist_ok=True)
-            result["download_sha256"], result["download_bytes"] = download(
-                p["url"], artifact, p["timeout"], p["validate_certs"]
-            )
+            source = Fetch(p["url"], artifact, p["timeout"], p["validate_certs"])
         result.update(
             stage(
                 p["root"],
                 p["name"],
                 p["partial"],
-                artifact,
+                source,
                 sha256=p["sha256"],
                 reserve_bytes=p["reserve_bytes"],
                 shared_paths=p["shared_paths"],
@@ -203,6 +207,8 @@ def main():
     finally:
         if remove and artifact and os.path.exists(artifact):
             os.unlink(artifact)
+    if p["url"]:
+        result["download_bytes"] = source.bytes
     result["unpack_s"] = round(time.monotonic() - started, 2)
     module.exit_json(**result)
 

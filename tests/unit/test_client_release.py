@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from pathlib import Path
 
@@ -313,8 +314,7 @@ def test_a_current_pc_answers_without_the_process_scan(tmp_path):
         sleeper.wait()
 
 
-def test_the_install_download_hashes_what_it_writes_and_names_a_dead_address(tmp_path):
-    import hashlib
+def test_a_pulled_package_is_unpacked_as_it_arrives_and_a_wrong_one_or_a_dead_address_is_named(tmp_path):
     import socket
     import threading
     from functools import partial
@@ -322,25 +322,39 @@ def test_the_install_download_hashes_what_it_writes_and_names_a_dead_address(tmp
 
     from ansible_collections.dukcapil.siak.plugins.module_utils import client_install as ci
 
-    (tmp_path / "pkg.tar.gz").write_bytes(b"x" * 3_000_000)
-    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    from siak_lab.standins.builder import build_client_package as make_package
+
+    package, sha = make_package(tmp_path / "dist", "2.0", payload_bytes=3_000_000)
+    handler = partial(SimpleHTTPRequestHandler, directory=str(package.parent))
     handler.log_message = lambda *_args: None  # type: ignore[attr-defined]
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    root = tmp_path / "client"
+
+    def pull(url: str, sha256: str, version: str = "2.0") -> dict:
+        params = dict(_install_params(root, package, sha256, version, "t"), url=url, src=None)
+        return ci.install(params)
+
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/pkg.tar.gz"
-        got, size = ci.download(url, str(tmp_path / "out"), 10, True)
-        assert size == 3_000_000 and got == hashlib.sha256(b"x" * 3_000_000).hexdigest()
-        assert (tmp_path / "out").read_bytes() == b"x" * 3_000_000
-        with pytest.raises(ci.InstallError, match="answered 404"):
-            ci.download(url + ".missing", str(tmp_path / "out2"), 10, True)
+        url = f"http://127.0.0.1:{server.server_address[1]}/{package.name}"
+        with pytest.raises(
+            ci.InstallError, match=f"checksum mismatch for {url}: expected {'f' * 64}, got {sha}"
+        ):
+            pull(url, "f" * 64)
+        assert not (root / "current").exists() and os.listdir(root / "releases") == []
+        with pytest.raises(ci.InstallError, match="the distribution point answered 404"):
+            pull(url + ".missing", sha)
+        done = pull(url, sha)
+        assert done["status"] == "updated" and done["bytes_transferred"] == package.stat().st_size
+        assert (root / "current").readlink() == Path("releases/2.0")
+        assert os.listdir(root / ".incoming") == []
     finally:
         server.shutdown()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = s.getsockname()[1]
-    with pytest.raises(ci.InstallError, match="did not answer"):
-        ci.download(f"http://127.0.0.1:{dead}/pkg.tar.gz", str(tmp_path / "out3"), 5, True)
+    with pytest.raises(ci.InstallError, match="the distribution point did not answer"):
+        pull(f"http://127.0.0.1:{dead}/pkg.tar.gz", "e" * 64, "3.0")
 
 
 def _install_params(root: Path, package: Path, sha: str, version: str, token: str) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import tarfile
 import zipfile
@@ -138,3 +139,116 @@ def test_the_controller_estimate_is_at_least_the_unpacked_size(tmp_path):
     make_tar(art, [("a", os.urandom(100_000), None), ("b", b"b" * 50_000, None)])
     fmt, _files, size = local.unpacked_estimate(str(art), art.stat().st_size)
     assert fmt == "tar" and size >= 150_000
+
+
+# An artifact at a URL, unpacked as it arrives: a real HTTP server on loopback, cut on purpose where asked.
+
+
+@pytest.fixture
+def served(tmp_path):
+    """Serves tmp_path/www over HTTP; a file name starting with "cut-" is sent with a Content-Length it does
+    not reach (the connection closes half-way). Yields the base URL."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    www = tmp_path / "www"
+    www.mkdir()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            path = www / self.path.lstrip("/")
+            if not path.is_file():
+                self.send_error(404, "Not Found")
+                return
+            body = path.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2] if path.name.startswith("cut-") else body)
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield www, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def _root(tmp_path: Path) -> Path:
+    root = tmp_path / "app"
+    (root / "releases").mkdir(parents=True)
+    (root / ".incoming").mkdir()
+    return root
+
+
+def _fetch(url: str, root: Path) -> ru.Fetch:
+    return ru.Fetch(url, str(root / ".incoming" / "2.0.part"), timeout=10, who="the distribution point")
+
+
+def test_a_tar_gz_at_a_url_is_unpacked_as_it_arrives_and_never_lands_on_the_disk(served, tmp_path):
+    www, base = served
+    payload = os.urandom(3 << 20)
+    digest = make_tar(www / "r.tar.gz", [("bin", None, None), ("bin/app", payload, None)])
+    root = _root(tmp_path)
+    fetch = _fetch(f"{base}/r.tar.gz", root)
+    got = ru.stage(str(root), "2.0", str(root / "releases" / ".2.0.partial-1"), fetch, sha256=digest)
+    assert got["sha256"] == digest and fetch.bytes == (www / "r.tar.gz").stat().st_size
+    assert (root / "releases" / "2.0" / "bin" / "app").read_bytes() == payload
+    assert list((root / ".incoming").iterdir()) == []
+    assert json.loads((root / "releases" / "2.0" / ru.MARKER).read_text())["sha256"] == digest
+
+
+def test_a_zip_at_a_url_is_written_first_then_verified_and_unpacked(served, tmp_path):
+    www, base = served
+    with zipfile.ZipFile(www / "r.zip", "w") as zf:
+        zf.writestr("VERSION", "2.0\n")
+    digest = hashlib.sha256((www / "r.zip").read_bytes()).hexdigest()
+    root = _root(tmp_path)
+    fetch = _fetch(f"{base}/r.zip", root)
+    ru.stage(str(root), "2.0", str(root / "releases" / ".2.0.partial-1"), fetch, sha256=digest)
+    assert (root / "releases" / "2.0" / "VERSION").read_text() == "2.0\n"
+    assert Path(fetch.spool).is_file()  # the caller removes it
+
+
+def test_a_wrong_checksum_at_a_url_leaves_no_release_and_no_unpack_folder(served, tmp_path):
+    www, base = served
+    digest = make_tar(www / "r.tar.gz", [("VERSION", b"2.0\n", None)])
+    root = _root(tmp_path)
+    with pytest.raises(ru.ChecksumMismatch) as raised:
+        ru.stage(str(root), "2.0", str(root / "releases" / ".2.0.partial-1"), _fetch(f"{base}/r.tar.gz", root),
+                 sha256="0" * 64)  # fmt: skip
+    assert raised.value.got == digest and raised.value.expected == "0" * 64
+    assert list((root / "releases").iterdir()) == []
+
+
+def test_a_transfer_cut_short_names_the_url_and_leaves_nothing(served, tmp_path):
+    www, base = served
+    digest = make_tar(www / "cut-r.tar.gz", [("big", os.urandom(2 << 20), None)])
+    root = _root(tmp_path)
+    with pytest.raises(
+        ru.FetchError, match=r"the distribution point stopped sending .*cut-r\.tar\.gz after \d+ bytes"
+    ):
+        ru.stage(str(root), "2.0", str(root / "releases" / ".2.0.partial-1"),
+                 _fetch(f"{base}/cut-r.tar.gz", root), sha256=digest)  # fmt: skip
+    assert list((root / "releases").iterdir()) == []
+
+
+def test_a_missing_artifact_and_a_dead_address_are_named(served, tmp_path):
+    import socket
+
+    _www, base = served
+    root = _root(tmp_path)
+    partial = str(root / "releases" / ".2.0.partial-1")
+    with pytest.raises(
+        ru.FetchError, match=r"the distribution point answered 404 Not Found for .*/nothing\.tar\.gz"
+    ):
+        ru.stage(str(root), "2.0", partial, _fetch(f"{base}/nothing.tar.gz", root))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    with pytest.raises(ru.FetchError, match=f"did not answer at http://127.0.0.1:{dead}/"):
+        ru.stage(str(root), "2.0", partial, _fetch(f"http://127.0.0.1:{dead}/r.tar.gz", root))
+    assert list((root / "releases").iterdir()) == []
