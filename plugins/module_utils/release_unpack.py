@@ -147,9 +147,8 @@ class Fetch:
 class _Pipe:
     """File-like reader of the decompressed stream, filled by a thread that reads, hashes and inflates."""
 
-    def __init__(self, fh, close=True):
+    def __init__(self, fh):
         self._fh = fh
-        self._close = close
         self.digest = hashlib.sha256()
         self.compressed = 0
         self._inflate = None  # decided by the first bytes: gzip (1f 8b) or a plain tar
@@ -207,21 +206,36 @@ class _Pipe:
             if self._q.get() is None:
                 self._done = True
         self._thread.join()
-        self._release()
         if self.error is not None:
-            raise _as_unpack_error(self.error)
+            raise _as_unpack_error(self.error)  # the artifact stays open for drain() or abort()
+        self._release()
         return self.digest.hexdigest()
 
-    def abort(self):
+    def _halt(self):
         self._stop = True
         while self._thread.is_alive():
             with contextlib.suppress(queue.Empty):
                 self._q.get(timeout=0.1)
+
+    def abort(self):
+        self._halt()
         self._release()
 
+    def drain(self):
+        """After a failure: stop inflating, hash the rest of the artifact as it is and return its sha256, or
+        None when the rest cannot be read."""
+        self._halt()
+        try:
+            for raw in iter(lambda: self._fh.read(CHUNK), b""):
+                self.digest.update(raw)
+            return self.digest.hexdigest()
+        except (OSError, UnpackError):
+            return None
+        finally:
+            self._release()
+
     def _release(self):
-        if self._close:
-            self._fh.close()
+        self._fh.close()
 
 
 def _as_unpack_error(err):
@@ -331,8 +345,8 @@ class _Writer:
         self.bytes += size
 
 
-def _unpack_tar(fh, writer, close=True):
-    pipe = _Pipe(fh, close)
+def _unpack_tar(fh, writer, expected=""):
+    pipe = _Pipe(fh)
     try:
         with tarfile.open(fileobj=pipe, mode="r|", bufsize=1 << 16) as tar:
             for member in tar:
@@ -346,15 +360,27 @@ def _unpack_tar(fh, writer, close=True):
                     writer.hardlink(member.name, member.linkname)
                 else:
                     raise UnpackError("member %s is a device or special file" % member.name)
-    except (tarfile.TarError, EOFError) as err:
-        pipe.abort()
+        return pipe.finish()
+    except (tarfile.TarError, EOFError, UnpackError) as err:
         if pipe.error is not None:
-            raise _as_unpack_error(pipe.error) from None
-        raise UnpackError("not a readable tar.gz, tar or zip archive: %s" % err) from None
+            failure = _as_unpack_error(pipe.error)
+        elif isinstance(err, UnpackError):
+            failure = err
+        else:
+            failure = UnpackError("not a readable tar.gz, tar or zip archive: %s" % err)
+        unreadable = pipe.error is not None or not isinstance(err, UnpackError)
+        if expected and unreadable and not isinstance(failure, FetchError):
+            # An artifact that cannot be read is most often not the one that was asked for (damaged on its
+            # way): its checksum says so, which is the failure to report.
+            digest = pipe.drain()
+            if digest is not None and digest != expected:
+                raise ChecksumMismatch(digest, expected) from None
+        else:
+            pipe.abort()
+        raise failure from None
     except BaseException:
         pipe.abort()
         raise
-    return pipe.finish()
 
 
 def _unpack_zip(path, writer, expected):
@@ -396,11 +422,11 @@ def unpack_artifact(artifact, dest, expected_sha256="", reserve_bytes=0):
             artifact.save()
             digest = _unpack_zip(artifact.spool, writer, expected)
         else:
-            digest = _unpack_tar(artifact, writer)
+            digest = _unpack_tar(artifact, writer, expected)
     elif zipfile.is_zipfile(artifact):
         digest = _unpack_zip(artifact, writer, expected)
     else:
-        digest = _unpack_tar(open(artifact, "rb", buffering=0), writer)  # noqa: SIM115 - the pipe closes it
+        digest = _unpack_tar(open(artifact, "rb", buffering=0), writer, expected)  # noqa: SIM115 - the pipe closes it
     if expected and digest != expected:
         raise ChecksumMismatch(digest, expected)
     return digest, writer.files, writer.bytes

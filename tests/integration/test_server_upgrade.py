@@ -239,6 +239,34 @@ def test_checksum_mismatch_changes_nothing(vm, releases):
     assert vm.sh("siak-vm", f"test -e {root}").returncode == 1
 
 
+def test_an_artifact_at_a_url_is_unpacked_as_it_arrives_and_a_wrong_one_leaves_nothing(
+    vm, releases, tmp_path
+):
+    """The server reads the artifact from an http:// URL (the controller serves it here) and unpacks it as it
+    arrives: no copy of it on the server's disk, and one with another checksum leaves no release behind."""
+    from client_rollout_kit import DistPoint
+
+    root, port, rel = "/srv/url/app", 18094, releases["app2"]
+    dist = DistPoint(Path(rel.path).parent, f"{vm.net}.1", tmp_path / "access.log")
+    try:
+        url = dist.url(Path(rel.path).name)
+        wrong = app(vm, root, port, rel, artifact=url, sha256="0" * 64)
+        assert wrong.returncode == 2 and "Traceback" not in wrong.stdout + wrong.stderr
+        assert rel.sha256 in message(wrong)
+        left = vm.sh("siak-vm", f"ls -A {root}/releases {root}/.incoming 2>/dev/null").stdout.split()
+        assert not [
+            name for name in left if name.startswith(".2.0") or name == "2.0" or name.endswith(".part")
+        ]
+        result = app(vm, root, port, rel, artifact=url)
+        ok(result)
+        assert current(vm, root) == "releases/2.0" and get(vm, port) == "2.0"
+        assert published(vm, "siak_upgrade")["sha256"] == rel.sha256
+        assert vm.sh("siak-vm", f"ls -A {root}/.incoming").stdout.split() == []
+        assert [r["status"] for r in dist.records()] == [200, 200]
+    finally:
+        dist.stop()
+
+
 def test_too_little_disk_is_refused_before_any_change(vm, tmp_path):
     big = build_release("app", "1.0", tmp_path, size_bytes=3 * 1024 * 1024, files=3)
     vm.lab("fill", "siak-vm", "--leave-kib", "2048")

@@ -88,6 +88,28 @@ def test_a_truncated_artifact_is_refused(tmp_path):
         ru.unpack_artifact(str(art), str(dest))
 
 
+def test_an_artifact_damaged_on_its_way_is_reported_by_its_checksum(tmp_path):
+    """A byte changed in the compressed stream breaks the gzip check before the end: with a checksum given,
+    the rest is hashed and the failure is that this is not the artifact that was asked for."""
+    art = tmp_path / "r.tar.gz"
+    digest = make_tar(art, [("big", os.urandom(1 << 20), None), ("VERSION", b"2.0\n", None)])
+    data = bytearray(art.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    art.write_bytes(bytes(data))
+    damaged = hashlib.sha256(bytes(data)).hexdigest()
+    dest = tmp_path / "out"
+    dest.mkdir()
+    with pytest.raises(ru.ChecksumMismatch) as raised:
+        ru.unpack_artifact(str(art), str(dest), digest)
+    assert (raised.value.got, raised.value.expected) == (damaged, digest)
+    # Without a checksum to compare, the reading error itself is the failure.
+    again = tmp_path / "again"
+    again.mkdir()
+    with pytest.raises(ru.UnpackError) as unchecked:
+        ru.unpack_artifact(str(art), str(again), "")
+    assert not isinstance(unchecked.value, ru.ChecksumMismatch)
+
+
 def test_the_disk_reserve_stops_an_unpack_that_would_fill_the_disk(tmp_path):
     art = tmp_path / "r.tar.gz"
     make_tar(art, [("big", b"x" * 1024, None)])
