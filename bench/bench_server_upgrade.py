@@ -1,16 +1,18 @@
 """Benchmark: the server upgrade of a 200 MiB, 5,000-file release, three ways side by side in one run on a lab of
 its own: (a) `rsync -a` of the unpacked tree plus a restart, (b) the ansistrano way with builtin modules (copy
 the archive, unarchive it into a new release folder, switch the link, restart: bench/playbooks/ansistrano_way.yml)
-and (c) this collection's siak_upgrade; then a rerun of (c) at the same version, health check included.
+and (c) this collection's siak_upgrade, the artifact sent from the controller (the default); then a rerun of (c)
+at the same version, health check included. (c') is the same role with the artifact at an http:// URL that the
+controller serves (roles/client_rollout/files/distpoint.py, as a web server of the office would): the server reads
+it as it arrives and unpacks it in the same pass, inside one ordinary module run.
 
 Each round also measures where a transfer-then-unpack upgrade's time must go with ordinary module execution,
 part by part on the same lab: (d1) `ansible-playbook` start-up with one module run on the server (a ping),
 (d2) the artifact's transfer over the same SSH (scp, as the connection plugin sends files), (d3) `tar -xzf`
 of it on the server into a fresh folder, (d4) the restart. Their sum (d) is the floor of any design that sends
 the artifact with the connection and then unpacks it, however few module runs it makes; (c)/(d) is what this
-role adds on top (lock, reconcile, checksum, switch, health check). Streaming the artifact into the unpack,
-which is how (a) overlaps its transfer and its writes, would need a script piped to a remote Python outside
-Ansible's module execution, which the issue rules out. After the rounds, one more (c) runs with
+role adds on top (lock, reconcile, checksum, switch, health check). (c') is not bound by (d): the transfer and
+the unpack overlap, as (a)'s transfer and writes do. After the rounds, one more (c) runs with
 ansible.posix.profile_tasks and prints its per-task times.
 
 Goals (issue 16): (c)/(a) <= 1.5, (c)/(b) <= 0.5, rerun < 3 s, with ordinary module execution only. Printed,
@@ -38,17 +40,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+from client_rollout_kit import DistPoint  # noqa: E402
 from labkit import make_lab  # noqa: E402
 from siak_lab.standins.builder import build_release  # noqa: E402
 
 PORT = 18180
 
 
-def service(addr: str, root: str) -> dict:
+def service(addr: str, root: str, port: int = PORT) -> dict:
     script = f"/usr/bin/python3 {root}/current/bin/siak_standin.py"
     return {
         "manager": "command",
-        "start_command": f"{script} start --kind app --bind {addr} --port {PORT} --pidfile {root}/shared/run/app.pid",
+        "start_command": f"{script} start --kind app --bind {addr} --port {port} --pidfile {root}/shared/run/app.pid",
         "stop_command": f"{script} stop --pidfile {root}/shared/run/app.pid",
     }
 
@@ -70,6 +73,7 @@ def main() -> int:
         return 2
     print(f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     base = Path(tempfile.mkdtemp(prefix="bench-upgrade-"))
+    dist = None
     lab = make_lab(base, os.getpid() + 11, workstations=0)
     try:
         lab.up()
@@ -87,17 +91,19 @@ def main() -> int:
         tree.mkdir()
         subprocess.run(["tar", "-xzf", v2.path, "-C", str(tree)], check=True)  # our own artifact, built above
 
-        def upgrade(rel, root: str) -> tuple[float, float]:
+        dist = DistPoint(rels, f"{lab.net}.1", base / "distpoint.log")
+
+        def upgrade(rel, root: str, artifact: str | None = None, port: int = PORT) -> tuple[float, float]:
             """One whole ansible-playbook run of siak_upgrade; returns (wall seconds, controller CPU seconds)."""
             values = {
                 "siak_upgrade_version": rel.version,
-                "siak_upgrade_artifact": rel.path,
+                "siak_upgrade_artifact": artifact or rel.path,
                 "siak_upgrade_sha256": rel.sha256,
                 "siak_upgrade_root": root,
-                "siak_upgrade_service": service(addr, root),
+                "siak_upgrade_service": service(addr, root, port),
                 "siak_upgrade_health": {
                     "kind": "http",
-                    "url": f"http://{addr}:{PORT}/health",
+                    "url": f"http://{addr}:{port}/health",
                     "body_contains": "OK",
                 },
             }
@@ -196,16 +202,20 @@ def main() -> int:
         for n in range(1, args.rounds + 1):
             # Each round has its own application root and rsync folder, so neither side deletes 5,000
             # files (ext4 with discard) just before the other is timed; the order alternates per round.
-            root = f"/srv/bench/app{n}"
+            root, url_root = f"/srv/bench/app{n}", f"/srv/bench/app-url{n}"
             upgrade(v1, root)  # v1 installed and serving, as before a real upgrade (not timed)
+            upgrade(v1, url_root, port=PORT + 1)
             sides = {
                 "a": lambda n=n, root=root: baseline(root, f"/srv/bench/rsync-copy{n}"),
                 "b": lambda n=n, root=root: ansistrano(v2, f"/srv/bench/ansistrano{n}", root),
                 "c": lambda root=root: upgrade(v2, root),
+                "u": lambda url_root=url_root: upgrade(v2, url_root, dist.url(Path(v2.path).name), PORT + 1),
             }
-            order = "abc"[n % 3 :] + "abc"[: n % 3]
+            order = "abcu"[n % 4 :] + "abcu"[: n % 4]
             timed = {side: sides[side]() for side in order}
             (base_s, base_cpu), (ans_s, _ans_cpu), (up_s, up_cpu) = timed["a"], timed["b"], timed["c"]
+            url_s = timed["u"][0]
+            lab.sh("siak-vm", service(addr, url_root, PORT + 1)["stop_command"])
             # (a) and (b) restart the service of this round's root: it still serves 2.0 from its own release.
             rerun_s = upgrade(v2, root)[0]
             with urllib.request.urlopen(f"http://{addr}:{PORT}/version", timeout=5) as resp:
@@ -219,6 +229,9 @@ def main() -> int:
                     "upgrade_s": round(up_s, 2),
                     "ratio": round(up_s / base_s, 2),
                     "ratio_ansistrano": round(up_s / ans_s, 2),
+                    "url_s": round(url_s, 2),
+                    "ratio_url": round(url_s / base_s, 2),
+                    "ratio_url_ansistrano": round(url_s / ans_s, 2),
                     "rerun_s": round(rerun_s, 2),
                     "baseline_controller_cpu_s": round(base_cpu, 2),
                     "upgrade_controller_cpu_s": round(up_cpu, 2),
@@ -233,6 +246,11 @@ def main() -> int:
                 f"(c) siak_upgrade 1.0 -> 2.0 {up_s:5.2f} s; (c)/(a) {up_s / base_s:.2f}, (c)/(b) {up_s / ans_s:.2f}; "
                 f"rerun {rerun_s:5.2f} s; "
                 f"controller CPU {base_cpu:.1f} / {up_cpu:.1f} s; serving {served or '?'}",
+                flush=True,
+            )
+            print(
+                f"  (c') siak_upgrade, the artifact at an http:// URL {url_s:5.2f} s; "
+                f"(c')/(a) {url_s / base_s:.2f}, (c')/(b) {url_s / ans_s:.2f}",
                 flush=True,
             )
             print(
@@ -259,6 +277,15 @@ def main() -> int:
         print(
             f"(c)/(b): median {median('ratio_ansistrano'):.2f} (goal <= 0.5); per round "
             + ", ".join(f"{r['ratio_ansistrano']:.2f}" for r in rounds)
+        )
+        print(f"(c') siak_upgrade, artifact at a URL: median {median('url_s'):5.2f} s")
+        print(
+            f"(c')/(a): median {median('ratio_url'):.2f} (goal <= 1.5); per round "
+            + ", ".join(f"{r['ratio_url']:.2f}" for r in rounds)
+        )
+        print(
+            f"(c')/(b): median {median('ratio_url_ansistrano'):.2f} (goal <= 0.5); per round "
+            + ", ".join(f"{r['ratio_url_ansistrano']:.2f}" for r in rounds)
         )
         print(f"rerun at 2.0 (health checked): median {median('rerun_s'):5.2f} s (goal < 3 s)")
         print(
@@ -304,6 +331,9 @@ def main() -> int:
                     "rounds": rounds,
                     "median_ratio": median("ratio"),
                     "median_ratio_ansistrano": median("ratio_ansistrano"),
+                    "median_url_s": median("url_s"),
+                    "median_ratio_url": median("ratio_url"),
+                    "median_ratio_url_ansistrano": median("ratio_url_ansistrano"),
                     "median_ansistrano_s": median("ansistrano_s"),
                     "median_baseline_s": median("baseline_s"),
                     "median_upgrade_s": median("upgrade_s"),
@@ -317,6 +347,8 @@ def main() -> int:
             )
         )
     finally:
+        if dist is not None:
+            dist.stop()
         lab.down()
         subprocess.run(["rm", "-rf", str(base)], check=False)
     return 0

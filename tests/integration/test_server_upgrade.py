@@ -246,7 +246,7 @@ def test_an_artifact_at_a_url_is_unpacked_as_it_arrives_and_a_wrong_one_leaves_n
     arrives: no copy of it on the server's disk, and one with another checksum leaves no release behind."""
     from client_rollout_kit import DistPoint
 
-    root, port, rel = "/srv/url/app", 18094, releases["app2"]
+    root, port, rel = "/srv/url/app", 18096, releases["app2"]
     dist = DistPoint(Path(rel.path).parent, f"{vm.net}.1", tmp_path / "access.log")
     try:
         url = dist.url(Path(rel.path).name)
@@ -265,6 +265,7 @@ def test_an_artifact_at_a_url_is_unpacked_as_it_arrives_and_a_wrong_one_leaves_n
         assert [r["status"] for r in dist.records()] == [200, 200]
     finally:
         dist.stop()
+        vm.sh("siak-vm", settings(vm, "siak_upgrade", root, port, rel)["siak_upgrade_service"]["stop_command"])
 
 
 def test_too_little_disk_is_refused_before_any_change(vm, tmp_path):
