@@ -265,7 +265,9 @@ def test_an_artifact_at_a_url_is_unpacked_as_it_arrives_and_a_wrong_one_leaves_n
         assert [r["status"] for r in dist.records()] == [200, 200]
     finally:
         dist.stop()
-        vm.sh("siak-vm", settings(vm, "siak_upgrade", root, port, rel)["siak_upgrade_service"]["stop_command"])
+        vm.sh(
+            "siak-vm", settings(vm, "siak_upgrade", root, port, rel)["siak_upgrade_service"]["stop_command"]
+        )
 
 
 def test_too_little_disk_is_refused_before_any_change(vm, tmp_path):
