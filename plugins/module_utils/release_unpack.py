@@ -117,7 +117,7 @@ class Fetch:
         if not block and size and left:
             # http.client ends a body cut short before its Content-Length as if it were complete.
             raise FetchError(
-                "%s stopped sending %s after %d bytes, %d short" % (self.who, self.url, self.bytes, left)
+                "%s stopped sending %s after %s bytes, %s short" % (self.who, self.url, self.bytes, left)
             )
         return block
 
