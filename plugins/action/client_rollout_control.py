@@ -85,6 +85,10 @@ class ActionModule(ActionBase):
         problem = crr.check_inputs(args)
         if problem:
             raise AnsibleActionFail(say(problem, lang))
+        waves = crr.wave_sizes(args["waves"])
+        if waves is None:
+            raise AnsibleActionFail(say(crr.waves_refusal(args["waves"]), lang))
+        args = dict(args, waves=waves)
         paths = [p for p in dict.fromkeys([args["package_path"], args["windows_package_path"]]) if p]
         sums = {}
         for path in paths:

@@ -184,6 +184,43 @@ def check_inputs(args: dict) -> Said | str:
     )
 
 
+def wave_sizes(value) -> list | None:
+    """The waves as Ansible's ``serial`` takes them (whole numbers from 1, percentages from 1% to 100%), from a list
+    or from its text as ``-e client_rollout_waves=...`` gives it ("[1, 25%, 100%]" or "1,25%,100%"); None when
+    they are not waves."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        value = [part.strip().strip("'\"") for part in text.split(",") if part.strip()]
+    if not isinstance(value, (list, tuple)) or not value:
+        return None
+    sizes: list = []
+    for item in value:
+        text = str(item).strip()
+        if isinstance(item, bool):
+            return None
+        if text.endswith("%") and text[:-1].isdigit() and 1 <= int(text[:-1]) <= 100:
+            sizes.append(text)
+        elif text.isdigit() and int(text) >= 1:
+            sizes.append(int(text))
+        else:
+            return None
+    return sizes
+
+
+def waves_refusal(value) -> Said:
+    """The error when client_rollout_waves is not a list of wave sizes."""
+    return Said(
+        N_(
+            "Langkah 10 (update_clients): client_rollout_waves must be a list of wave sizes, each a whole number of "
+            'workstations from 1 or a percentage from 1% to 100% (for example [1, "25%", "100%"]); got {value}. '
+            "Set it in group_vars, or with -e 'client_rollout_waves=[1, 5, \"100%\"]'."
+        ),
+        value=repr(value),
+    )
+
+
 def checksum_mismatch(args: dict, sums: dict[str, str]) -> Said | str:
     """The error when a package on the controller does not have the SHA-256 given for it, or ""."""
     path, windows_path = args.get("package_path") or "", args.get("windows_package_path") or ""

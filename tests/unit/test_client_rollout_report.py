@@ -6,6 +6,9 @@ import datetime
 import importlib.util
 from pathlib import Path
 
+import pytest
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import say
+
 REPO = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location(
     "client_rollout_report", REPO / "plugins" / "plugin_utils" / "client_rollout_report.py"
@@ -163,3 +166,25 @@ def test_the_plan_serves_the_package_from_the_controller_or_uses_the_given_addre
     )
     assert given["url"] == "http://x/p" and given["windows_url"] == "http://x/p"
     assert given["sha256"] == SHA and given["served"] is False and given["serve_root"] == ""
+
+
+@pytest.mark.parametrize(
+    ("given", "waves"),
+    [
+        ([1, "25%", "100%"], [1, "25%", "100%"]),
+        ("[4]", [4]),  # -e client_rollout_waves=[4] gives text
+        ('[2, "50%"]', [2, "50%"]),
+        ("1,25%,100%", [1, "25%", "100%"]),
+        ([0], None),
+        (["150%"], None),
+        ("abc", None),
+        ([], None),
+        ([True], None),
+    ],
+)
+def test_waves_are_read_from_a_list_or_its_text_and_anything_else_is_refused(given, waves):
+    assert crr.wave_sizes(given) == waves
+    if waves is None:
+        assert "client_rollout_waves harus berupa daftar ukuran gelombang" in say(
+            crr.waves_refusal(given), "id"
+        )
