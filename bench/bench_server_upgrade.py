@@ -267,26 +267,18 @@ def main() -> int:
         def median(key: str) -> float:
             return statistics.median(r[key] for r in rounds)
 
+        def ratio(label: str, key: str, goal: str) -> None:
+            per_round = ", ".join(f"{r[key]:.2f}" for r in rounds)
+            print(f"{label}: median {median(key):.2f} (goal {goal}); per round {per_round}")
+
         print(f"(a) rsync -a + restart:        median {median('baseline_s'):5.2f} s")
         print(f"(b) ansistrano way (builtin):  median {median('ansistrano_s'):5.2f} s")
         print(f"(c) siak_upgrade 1.0 -> 2.0:   median {median('upgrade_s'):5.2f} s")
-        print(
-            f"(c)/(a): median {median('ratio'):.2f} (goal <= 1.5); per round "
-            + ", ".join(f"{r['ratio']:.2f}" for r in rounds)
-        )
-        print(
-            f"(c)/(b): median {median('ratio_ansistrano'):.2f} (goal <= 0.5); per round "
-            + ", ".join(f"{r['ratio_ansistrano']:.2f}" for r in rounds)
-        )
+        ratio("(c)/(a)", "ratio", "<= 1.5")
+        ratio("(c)/(b)", "ratio_ansistrano", "<= 0.5")
         print(f"(c') siak_upgrade, artifact at a URL: median {median('url_s'):5.2f} s")
-        print(
-            f"(c')/(a): median {median('ratio_url'):.2f} (goal <= 1.5); per round "
-            + ", ".join(f"{r['ratio_url']:.2f}" for r in rounds)
-        )
-        print(
-            f"(c')/(b): median {median('ratio_url_ansistrano'):.2f} (goal <= 0.5); per round "
-            + ", ".join(f"{r['ratio_url_ansistrano']:.2f}" for r in rounds)
-        )
+        ratio("(c')/(a)", "ratio_url", "<= 1.5")
+        ratio("(c')/(b)", "ratio_url_ansistrano", "<= 0.5")
         print(f"rerun at 2.0 (health checked): median {median('rerun_s'):5.2f} s (goal < 3 s)")
         print(
             f"(d) floor of transfer-then-unpack: median {median('floor_s'):5.2f} s "
