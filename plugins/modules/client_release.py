@@ -176,6 +176,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dukcapil.siak.plugins.module_utils import client_install as ci
 from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import reasons
 
 
 def main():
@@ -188,7 +189,8 @@ def main():
     try:
         result = ci.install(module.params, check_mode=module.check_mode, diff=module._diff)
     except ci.InstallError as err:
-        module.fail_json(msg=str(err), **err.result)
+        # The reason as its catalogue message and values too: the action says it in the run's language.
+        module.fail_json(**reasons(dict(err.result, msg=err.reason)))
     module.exit_json(**result)
 
 
