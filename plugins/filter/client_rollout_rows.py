@@ -47,7 +47,10 @@ _value:
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import rollout_state, windows_probe
 from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import FAILED
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.client_rollout_report import CLEANED, INSTALL_FAILED
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.client_rollout_report import (
+    CLEANED,
+    INSTALL_FAILED,
+)
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Joined, Said, run_lang, say_all
 
 

@@ -41,7 +41,9 @@ CHECKSUM_MISMATCH = N_(
 )
 FETCH_FAILED = N_("{why}. The old version stays active")
 NOT_UNPACKED = N_("the package {source} could not be unpacked: {why}")
-NOT_INSTALLED = N_("the release {version} could not be installed under {root}: {error}. The old release stays active")
+NOT_INSTALLED = N_(
+    "the release {version} could not be installed under {root}: {error}. The old release stays active"
+)
 
 
 class InstallError(Exception):

@@ -51,7 +51,9 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
 THE_SERVER = N_("the server")
 THE_DISTRIBUTION_POINT = N_("the distribution point")
 # The reasons an artifact cannot become a release.
-CHECKSUM_DIFFERS = N_("the artifact that reached the server has sha256 {got}, not the {expected} that was given")
+CHECKSUM_DIFFERS = N_(
+    "the artifact that reached the server has sha256 {got}, not the {expected} that was given"
+)
 ANSWERED = N_("{who} answered {code} {status} for {url}")
 NO_ANSWER = N_("{who} did not answer at {url}: {error}")
 STOPPED_SHORT = N_("{who} stopped sending {url} after {received} bytes, {left} short")

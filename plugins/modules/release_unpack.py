@@ -138,7 +138,12 @@ unpack_s:
 import os
 import time
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import INCOMING, PART_SUFFIX, Reason, reasons
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
+    INCOMING,
+    PART_SUFFIX,
+    Reason,
+    reasons,
+)
 from ansible_collections.dukcapil.siak.plugins.module_utils.release_module import (
     changing_module,
     hold_or_fail,

@@ -228,7 +228,8 @@ def say(text: Any, lang: str | None = None) -> str:
     if said is not None:
         translate = gettext_for(lang) if lang else tr
         values = {
-            name: say(value, lang) if as_said(value) is not None else value for name, value in said.values.items()
+            name: say(value, lang) if as_said(value) is not None else value
+            for name, value in said.values.items()
         }
         return translate(said.message).format(**values)
     return str(text)
