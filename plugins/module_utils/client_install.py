@@ -56,6 +56,12 @@ class InstallError(Exception):
         self.result = result or {}
 
 
+def failed_result(err: InstallError) -> dict:
+    """What the module returns for ``err``: the result so far, and the reason as ``msg`` with its catalogue
+    message and values beside it (release.reasons), for the action to say in the run's language."""
+    return rl.reasons(dict(err.result, msg=err.reason))
+
+
 def read_marker(release_dir: str) -> tuple[str | None, str | None]:
     """(version, sha256) from a release folder's marker, or (None, None) when it has none."""
     data = rl.read_marker(release_dir, cr.MARKER) or {}

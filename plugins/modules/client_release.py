@@ -176,7 +176,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dukcapil.siak.plugins.module_utils import client_install as ci
 from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import reasons
 
 
 def main():
@@ -189,8 +188,7 @@ def main():
     try:
         result = ci.install(module.params, check_mode=module.check_mode, diff=module._diff)
     except ci.InstallError as err:
-        # The reason as its catalogue message and values too: the action says it in the run's language.
-        module.fail_json(**reasons(dict(err.result, msg=err.reason)))
+        module.fail_json(**ci.failed_result(err))
     module.exit_json(**result)
 
 
