@@ -434,6 +434,10 @@ RELEASE_WORDS = [
     "{module} changes the server; check mode runs nothing",  # plugin_utils/release_remote.py
     "run_lock state=attached needs Python on the host; Windows has none",  # plugin_utils/lock_sentences.py
     "Langkah 10 | Install the new client release: {why}",  # plugin_utils/client_rollout_report.py
+    # module_utils/release.hold: a release module refused because this run no longer holds the lock.
+    "the upgrade lock {path} cannot be read: {error}",
+    "this run no longer holds the upgrade lock {path} (another run took it over, or it was removed); nothing was "
+    "changed by this step",
 ]
 PLACEHOLDER = re.compile(r"\{[a-z_]*(?:![rsa])?(?::[^{}]*)?\}")
 
