@@ -16,10 +16,11 @@ the unpack overlap, as (a)'s transfer and writes do. After the rounds, one more 
 ansible.posix.profile_tasks and prints its per-task times.
 
 Goals (issue 16): (c)/(a) <= 1.5, (c)/(b) <= 0.5, rerun < 3 s, with ordinary module execution only. Printed,
-never asserted. Each time is a whole run (ansible-playbook start-up included for (b) and (c)). Writing 5,000
-files moves several-fold from one moment to the next on a shared machine, so one trio says little: the bench
-runs --rounds interleaved rounds (default 3), each in folders of its own, rotating which side goes first, and
-prints every round's ratios and the medians. Each timed part starts after a sync. Figures: bench/RESULTS.md.
+never asserted. Each time is a whole run (ansible-playbook start-up included for (b) and (c)). On a shared
+machine one trio says little, so the bench runs --rounds interleaved rounds (default 3), each in folders of its own, rotating which side goes first, and
+prints every round's ratios and the medians. Each timed part starts after a sync. Every side writes to the same
+journaled ext4, made for the run on a loop device and mounted at /srv/bench in the server (ServerDisk says why;
+--disk machine writes to the lab host's own folders instead). Figures: bench/RESULTS.md.
 Run it alone, through the bench gate:
     /work/tools/bench .venv/bin/python bench/bench_server_upgrade.py [--size-mib 200] [--files 5000] [--rounds 3]
 """
@@ -56,6 +57,40 @@ def service(addr: str, root: str, port: int = PORT) -> dict:
     }
 
 
+class ServerDisk:
+    """A journaled ext4 (mkfs.ext4's defaults, as an office server's disk is made) on a loop device, mounted at
+    /srv/bench inside the lab's siak-vm, where every side writes.
+
+    Why not the lab host's own /srv: it is an overlay on this machine's root file system, an ext4 made without
+    a journal. Without a journal, ext4 passes over every inode freed in the last one to six minutes when it
+    allocates a new one (fs/ext4/ialloc.c, recently_deleted), so after any 5,000-file delete (a lab torn down,
+    an earlier round's folder) each of the next 5,000 creations walks that list, several times slower. That
+    cost belongs to this machine, not to any side's design, and it fell on whichever side happened to run
+    next (bench/RESULTS.md). A journaled ext4 makes no such check.
+    """
+
+    def __init__(self, image: Path, size_gib: int):
+        self.image, self.device = image, None
+        subprocess.run(["truncate", "-s", f"{size_gib}G", str(image)], check=True)
+        self.device = subprocess.run(
+            ["losetup", "--find", "--show", str(image)], check=True, capture_output=True, text=True
+        ).stdout.strip()
+        # Inode tables and journal written now: ext4lazyinit would otherwise write them during the rounds.
+        subprocess.run(
+            ["mkfs.ext4", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", self.device], check=True
+        )
+
+    def mount(self, lab) -> None:
+        done = lab.sh("siak-vm", f"mkdir -p /srv/bench && mount {self.device} /srv/bench")
+        if done.returncode != 0:
+            raise SystemExit(f"bench_server_upgrade: cannot mount the bench disk in siak-vm: {done.stderr}")
+
+    def release(self, lab) -> None:
+        lab.sh("siak-vm", "umount /srv/bench")
+        if self.device:
+            subprocess.run(["losetup", "--detach", self.device], check=False)
+
+
 def children_cpu() -> float:
     """CPU seconds used so far by finished child processes (ansible-playbook, rsync, ssh) on the controller."""
     t = os.times()
@@ -67,17 +102,28 @@ def main() -> int:
     ap.add_argument("--size-mib", type=float, default=200)
     ap.add_argument("--files", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=3, help="interleaved baseline/upgrade pairs (median)")
+    ap.add_argument(
+        "--disk",
+        choices=("ext4", "machine"),
+        default="ext4",
+        help="where the server writes: a journaled ext4 on a loop device (default; see ServerDisk), or the lab "
+        "host's own overlay on this machine's root file system",
+    )
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("bench_server_upgrade: needs root (the lab)", file=sys.stderr)
         return 2
     print(f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     base = Path(tempfile.mkdtemp(prefix="bench-upgrade-"))
-    dist = None
+    dist = disk = None
     lab = make_lab(base, os.getpid() + 11, workstations=0)
     try:
         lab.up()
         lab.start("siak-vm")
+        if args.disk == "ext4":
+            disk = ServerDisk(base / "srv-bench.img", size_gib=12)
+            disk.mount(lab)
+        print(f"the server writes to /srv/bench on {'a journaled ext4' if disk else 'the lab host overlay'}")
         addr = json.loads((lab.dir / "lab.json").read_text())["hosts"]["siak-vm"]["address"]
         rels = base / "releases"
         v1 = build_release("app", "1.0", rels)
@@ -319,6 +365,7 @@ def main() -> int:
             json.dumps(
                 {
                     "size_mib": args.size_mib,
+                    "disk": args.disk,
                     "files": args.files,
                     "rounds": rounds,
                     "median_ratio": median("ratio"),
@@ -341,6 +388,8 @@ def main() -> int:
     finally:
         if dist is not None:
             dist.stop()
+        if disk is not None:
+            disk.release(lab)
         lab.down()
         subprocess.run(["rm", "-rf", str(base)], check=False)
     return 0

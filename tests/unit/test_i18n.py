@@ -267,6 +267,9 @@ def test_siak_sops_errors_are_in_bahasa_indonesia_by_default_and_english_on_requ
     script = Path(sys.executable).parent / "siak-sop"
     env = {k: v for k, v in os.environ.items() if k != "SIAK_LANG"}
     env["SIAK_OUTPUT_DIR"] = str(tmp_path / "out")
+    # The collection is found as an ADB's install finds it: through an ansible.cfg, here the repository's
+    # (`make unit` exports it; a bare pytest from another shell does not).
+    env.setdefault("ANSIBLE_CONFIG", str(Path(__file__).resolve().parents[2] / "ansible.cfg"))
     for argv, indonesian, english in bad_inputs:
         for lang, wanted in ((None, indonesian), ("en", english)):
             done = subprocess.run(
