@@ -25,8 +25,12 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.run_lock import (
     now_iso,
     process_start,
 )
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import run_lang, say
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.lock_sentences import refusal, taken_over_message
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said, run_lang, say
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.lock_sentences import (
+    ATTACHED_NEEDS_PYTHON,
+    refusal,
+    taken_over_message,
+)
 
 ACTION_ONLY = ("stale_after_min", "break_lock")
 
@@ -194,7 +198,7 @@ class ActionModule(ActionBase):
         if state == "attached":
             return {
                 "failed": True,
-                "msg": "run_lock state=attached needs Python on the host; Windows has none",
+                "msg": say(Said(ATTACHED_NEEDS_PYTHON), run_lang()),
             }
         record = dict(args.get("holder") or {}, token=args["token"], run_id=args.get("run_id") or "")
         record["about"] = args.get("about") or {}

@@ -46,7 +46,11 @@ _value:
 """
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import rollout_state, windows_probe
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.client_rollout_report import CLEANED
+from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import FAILED
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.client_rollout_report import (
+    CLEANED,
+    INSTALL_FAILED,
+)
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Joined, Said, run_lang, say_all
 
 
@@ -102,7 +106,7 @@ def row(host: str, *, windows: bool, probe: dict, install, record, notice, wave)
         elif install.get("failed"):
             base.update(
                 status="failed",
-                message="Langkah 10 | Install the new client release: " + str(install.get("msg", "failed")),
+                message=Said(INSTALL_FAILED, why=install.get("msg") or Said(FAILED)),
             )
         else:
             base.update(
@@ -153,8 +157,9 @@ def client_rollout_rows(hosts, waves=None) -> list[dict]:
 
 
 def client_windows_probe(registered):
-    """The meaning of a Windows PC's registered probe.ps1 answer (module_utils/client_release.windows_probe)."""
-    return windows_probe((registered or {}).get("result") or {})
+    """The meaning of a Windows PC's registered probe.ps1 answer (module_utils/client_release.windows_probe), its
+    problem said in the run's language."""
+    return say_all(windows_probe((registered or {}).get("result") or {}), run_lang())
 
 
 class FilterModule:

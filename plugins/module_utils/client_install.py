@@ -7,7 +7,9 @@ release_unpack.py), the same as the server's; the lock is the collection's one l
 for the time of the install. This file holds only what is particular to a workstation: a client that is
 open (wait for it or skip the PC) and the decision from the package's version and checksum
 (client_release.decide). ``install`` returns the module's result, or raises InstallError with the result
-so far; the old release stays active on every failure.
+so far; the old release stays active on every failure. An InstallError's reason reaches the office (the PC's row
+in the Laporan): a ``Reason`` (release.py) that the module returns with its catalogue message and values, said on
+the controller in the run's language (action/client_release.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import time
 from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
 from ansible_collections.dukcapil.siak.plugins.module_utils import release as rl
 from ansible_collections.dukcapil.siak.plugins.module_utils import run_lock
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import N_, Reason
 from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import (
+    THE_DISTRIBUTION_POINT,
     ChecksumMismatch,
     Fetch,
     FetchError,
@@ -29,13 +33,33 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack impor
 
 LOCK_NAME = rl.LOCK_NAME
 
+# Why the install failed on the workstation (the old release stays active).
+PUSHED_MISSING = N_("the pushed package {path} is missing on this workstation")
+CHECKSUM_MISMATCH = N_(
+    "checksum mismatch for {source}: expected {expected}, got {got}. What was unpacked of it was removed and the "
+    "old version stays active; check the file on the distribution point and client_rollout_package_sha256"
+)
+FETCH_FAILED = N_("{why}. The old version stays active")
+NOT_UNPACKED = N_("the package {source} could not be unpacked: {why}")
+NOT_INSTALLED = N_(
+    "the release {version} could not be installed under {root}: {error}. The old release stays active"
+)
+
 
 class InstallError(Exception):
-    """A failure for people (what, where, what to do), with the result gathered so far."""
+    """A failure for people (what, where, what to do), with the result gathered so far. ``reason``: the
+    failure as a Reason (its English text is ``str()``)."""
 
-    def __init__(self, msg: str, result: dict | None = None) -> None:
-        super().__init__(msg)
+    def __init__(self, reason: Reason, result: dict | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
         self.result = result or {}
+
+
+def failed_result(err: InstallError) -> dict:
+    """What the module returns for ``err``: the result so far, and the reason as ``msg`` with its catalogue
+    message and values beside it (release.reasons), for the action to say in the run's language."""
+    return rl.reasons(dict(err.result, msg=err.reason))
 
 
 def read_marker(release_dir: str) -> tuple[str | None, str | None]:
@@ -50,9 +74,7 @@ def current_release(root: str) -> str | None:
     if os.path.islink(link):
         return rl.link_name(os.readlink(link))
     if os.path.exists(link):
-        raise InstallError(
-            f"{link} is a folder or file, not a link; move it to {root}/{cr.RELEASES}/<its version> and rerun"
-        )
+        raise InstallError(cr.not_a_link(root))
     return None
 
 
@@ -106,7 +128,7 @@ def package_fetch(url: str, spool: str, timeout: int, validate_certs: bool) -> F
         validate_certs,
         # The workstation names itself, so the distribution point's access log says who fetched what.
         user_agent=f"dukcapil.siak-client_rollout/1 ({socket.gethostname()})",
-        who="the distribution point",
+        who=THE_DISTRIBUTION_POINT,
     )
 
 
@@ -137,7 +159,7 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
         raise InstallError(problem)
     sha256 = cr.normalise_sha256(p["sha256"])
     if sha256 is None:
-        raise InstallError(f"sha256 {p['sha256']!r} is not 64 hexadecimal digits")
+        raise InstallError(cr.sha256_refusal(p["sha256"]))
 
     releases = os.path.join(root, cr.RELEASES)
     target = os.path.join(releases, version)
@@ -167,12 +189,7 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
         if action == cr.ALREADY_CURRENT:
             return finish(cr.ALREADY_CURRENT)
         if action == cr.CONFLICT:
-            raise InstallError(
-                f"{target} holds version {version} with another checksum ({read_marker(target)[1]}, wanted "
-                f"{sha256}): the package was rebuilt under the same version. Give it a new version number, or "
-                f"delete {target} if it is not the active release",
-                result,
-            )
+            raise InstallError(cr.rebuilt(target, version, read_marker(target)[1], sha256), result)
         return None
 
     done = settled(action)
@@ -223,9 +240,7 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
                 artifact, source = package_fetch(p["url"], part, p["timeout"], p["validate_certs"]), p["url"]
             else:
                 if not os.path.isfile(p["src"]):
-                    raise InstallError(
-                        f"the pushed package {p['src']} is missing on this workstation", result
-                    )
+                    raise InstallError(Reason(PUSHED_MISSING, path=p["src"]), result)
                 part = artifact = source = p["src"]
             marker = dict(version=version, source=source, installed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             try:
@@ -241,15 +256,12 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
                 )
             except ChecksumMismatch as err:
                 raise InstallError(
-                    f"checksum mismatch for {source}: expected {sha256}, got {err.got}. What was unpacked of it "
-                    "was removed and the old version stays active; check the file on the distribution point and "
-                    "client_rollout_package_sha256",
-                    result,
+                    Reason(CHECKSUM_MISMATCH, source=source, expected=sha256, got=err.got), result
                 ) from None
             except FetchError as err:
-                raise InstallError(f"{err}. The old version stays active", result) from None
+                raise InstallError(Reason(FETCH_FAILED, why=err.reason), result) from None
             except UnpackError as err:
-                raise InstallError(f"the package {source} could not be unpacked: {err}", result) from None
+                raise InstallError(Reason(NOT_UNPACKED, source=source, why=err.reason), result) from None
             finally:
                 if isinstance(artifact, Fetch):
                     result["bytes_transferred"] = artifact.bytes
@@ -272,8 +284,7 @@ def install(p: dict, check_mode: bool = False, diff: bool = False) -> dict:
         return finish("updated")
     except OSError as err:
         raise InstallError(
-            f"the release {version} could not be installed under {root}: {err}. The old release stays active",
-            result,
+            Reason(NOT_INSTALLED, version=version, root=root, error=str(err)), result
         ) from None
     finally:
         if part and os.path.exists(part) and (p.get("url") or p.get("remove_src", True)):

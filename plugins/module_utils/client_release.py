@@ -5,11 +5,17 @@
 Layout on a workstation (after ansistrano): ``<root>/releases/<version>/`` holds each unpacked
 version with its marker file, ``<root>/current`` is a link to the active one, switched in one
 rename. The previous release is kept for rollback.
+
+Why a PC cannot be updated as it is reaches the office (the PC's row in the Laporan), from the module on a Linux
+PC and from the controller's reading of a Windows PC alike: a ``Reason`` (release.py), said on the controller in
+the run's language, and written once here for both.
 """
 
 from __future__ import annotations
 
 import re
+
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import N_, Reason
 
 MARKER = ".siak-client-release.json"
 CURRENT = "current"
@@ -23,6 +29,29 @@ ALREADY_CURRENT = "already_current"  # current points at the target release with
 SWITCH = "switch"  # the target release is unpacked already (a PC that was in use): only switch
 INSTALL = "install"  # fetch, verify, unpack, then switch
 CONFLICT = "conflict"  # a release of that version exists with another checksum: refuse
+
+# Why a PC cannot take the release, or its reading failed.
+BAD_VERSION = N_(
+    "version {version!r} cannot name a release folder: use letters, digits, '.', '_', '+' or '-' (at most 64, "
+    "starting with a letter or digit)"
+)
+BAD_SHA256 = N_("sha256 {sha256!r} is not 64 hexadecimal digits")
+NOT_A_LINK = N_("{link} is a folder or file, not a link; move it to {releases}{sep}<its version> and rerun")
+REBUILT = N_(
+    "{target} holds version {version} with another checksum ({found}, wanted {wanted}): the package was rebuilt "
+    "under the same version. Give it a new version number, or delete {target} if it is not the active release"
+)
+PROBE_INCOMPLETE = N_("the probe's output is incomplete")
+PROBE_EXITED = N_("the probe exited {rc}: {output}")
+PROBE_FAILED = N_("could not read the client release under {root}: {why}")
+READ_STEP_FAILED = N_("Langkah 10 | Read the client version: {why}")
+FAILED = N_("failed")
+# The action plugin's own refusals (said on the controller).
+NOT_POSIX = N_(
+    "{host} is not reached through a POSIX shell: a Windows workstation belongs in the windows_workstations "
+    "group, which uses the Windows tasks"
+)
+NOT_MADE = N_("could not make {path}: {error}")
 
 # The options of dukcapil.siak.client_release, shared by the module and its action plugin.
 ARGUMENT_SPEC = dict(
@@ -46,14 +75,26 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def check_version(version: str) -> str | None:
-    """An error text when ``version`` cannot name a release folder, else None."""
+def check_version(version: str) -> Reason | None:
+    """Why ``version`` cannot name a release folder, else None."""
     if not isinstance(version, str) or not VERSION_RE.match(version) or ".." in version:
-        return (
-            f"version {version!r} cannot name a release folder: use letters, digits, '.', '_', '+' or '-' "
-            "(at most 64, starting with a letter or digit)"
-        )
+        return Reason(BAD_VERSION, version=version)
     return None
+
+
+def sha256_refusal(value) -> Reason:
+    """Why a given sha256 is refused (normalise_sha256 gave None for it)."""
+    return Reason(BAD_SHA256, sha256=value)
+
+
+def not_a_link(root: str, sep: str = "/") -> Reason:
+    """Why a PC whose ``current`` is a real folder or file cannot be switched."""
+    return Reason(NOT_A_LINK, link=f"{root}{sep}{CURRENT}", releases=f"{root}{sep}{RELEASES}", sep=sep)
+
+
+def rebuilt(target: str, version: str, found: str | None, wanted: str) -> Reason:
+    """Why a PC refuses a package whose version it already holds with another checksum."""
+    return Reason(REBUILT, target=target, version=version, found=found, wanted=wanted)
 
 
 def sha256_text(value: str) -> str:
@@ -199,7 +240,7 @@ def parse_probe(output: str) -> dict:
         elif name is not None:
             sections[name].append(line)
     if "end" not in sections or "pids" not in sections:
-        raise ValueError("the probe's output is incomplete")
+        raise ValueError(Reason(PROBE_INCOMPLETE))
     link_lines = sections.get("link", [])
     link = link_lines[0].rstrip("/").rsplit("/", 1)[-1] if link_lines and link_lines[0].strip() else None
     current = _marker("\n".join(sections["current"])) if "current" in sections else (None, None)
@@ -220,20 +261,15 @@ def probe_outcome(seen: dict, root: str, version: str, sha256: str, sep: str = "
     (probe.ps1's answer, the same keys) alike: the action decide() takes, the status (already current or
     pending), the version it runs and the running clients. ``problem`` says why the PC cannot be updated as it
     is (``current`` is not a link, or the target release exists with another checksum), else is empty."""
-    link = f"{root}{sep}{CURRENT}"
     target = f"{root}{sep}{RELEASES}{sep}{version}"
     target_sha = normalise_sha256(seen.get("target_sha256") or "") if seen.get("target_exists") else None
     current_sha = normalise_sha256(seen.get("current_sha256") or "")
     action = decide(version, sha256, seen.get("current_version"), current_sha, target_sha)
     problem = ""
     if seen.get("link_is_not_a_link"):
-        problem = f"{link} is a folder or file, not a link; move it to {root}{sep}{RELEASES}{sep}<its version> and rerun"
+        problem = not_a_link(root, sep)
     elif action == CONFLICT:
-        problem = (
-            f"{target} holds version {version} with another checksum ({target_sha}, wanted {sha256}): "
-            "the package was rebuilt under the same version. Give it a new version number, or delete "
-            f"{target} if it is not the active release"
-        )
+        problem = rebuilt(target, version, target_sha, sha256)
     return dict(
         action=action,
         status=ALREADY_CURRENT if action == ALREADY_CURRENT else "pending",
@@ -280,14 +316,14 @@ def rollout_state(probe: dict | None, windows: bool = False) -> dict:
             "status": "failed",
             "current_version": data["previous_version"],
             "in_use": False,
-            "message": f"Langkah 10 | Read the client version: {data['problem']}",
+            "message": Reason(READ_STEP_FAILED, why=data["problem"]),
         }
     if probe.get("failed"):
         return {
             "status": "failed",
             "current_version": data.get("previous_version") if isinstance(data, dict) else None,
             "in_use": False,
-            "message": f"Langkah 10 | Read the client version: {probe.get('msg', 'failed')}",
+            "message": Reason(READ_STEP_FAILED, why=probe.get("msg") or Reason(FAILED)),
         }
     data = data if isinstance(data, dict) else {}
     return {

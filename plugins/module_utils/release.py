@@ -285,7 +285,7 @@ def read_state(root, keep=3, marker=MARKER):
 
 def hold(lock):
     """Record this module's process group under the run's lock (run_lock attach), so a run that takes the lock
-    over after this one was cut off can stop what is left of it. Returns an error text when this run does not
+    over after this one was cut off can stop what is left of it. Returns why (a Reason) when this run does not
     hold the lock any more (another run took it over): the caller must then change nothing."""
     if not lock:
         return None
@@ -295,10 +295,15 @@ def hold(lock):
         if attach(lock["path"], lock["token"], os.getpgid(0)):
             return None
     except OSError as err:
-        return "the upgrade lock %s cannot be read: %s" % (lock["path"], err)
-    return (
-        "this run no longer holds the upgrade lock %s (another run took it over, or it was removed); "
-        "nothing was changed by this step" % lock["path"]
+        return Reason(
+            N_("the upgrade lock {path} cannot be read: {error}"), path=lock["path"], error=str(err)
+        )
+    return Reason(
+        N_(
+            "this run no longer holds the upgrade lock {path} (another run took it over, or it was removed); "
+            "nothing was changed by this step"
+        ),
+        path=lock["path"],
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import hold
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import hold, reasons
 
 # The lock reference the action adds (path, token; plugin_utils/release_remote.lock_ref). Not a secret: the
 # token only names this run's holder.
@@ -46,9 +46,10 @@ def command_runner(module: AnsibleModule):
 
 def hold_or_fail(module: AnsibleModule, before_fail=None, **fail) -> None:
     """Record this module's process under the run's lock, or fail having changed nothing (``before_fail``
-    is called first, to remove what must not be left behind) when another run holds the lock now."""
+    is called first, to remove what must not be left behind) when another run holds the lock now. The refusal
+    goes with its catalogue message and values, for the action to say in the run's language."""
     refused = hold(module.params["lock"])
     if refused:
         if before_fail:
             before_fail()
-        module.fail_json(msg=refused, changed=False, **fail)
+        module.fail_json(**reasons(dict(fail, msg=refused, changed=False)))

@@ -15,6 +15,11 @@ An artifact at an http(s) URL (Fetch) is unpacked as it arrives, with no copy of
 folder is hidden and removed when the checksum turns out wrong, so nothing half-fetched is ever a release.
 A zip there is first written to a ``.part`` file. Standard library only; the modules release_unpack and
 client_release call it.
+
+Why an artifact cannot become a release reaches the office (a failed step's reason, a client PC's row in the
+Laporan), so each failure carries a ``Reason`` (release.py): English for ``str()``, with its catalogue message
+and values, said on the controller in the run's language. What the system itself answered (an OS error, an
+HTTP reason) is quoted as it came.
 """
 
 from __future__ import annotations
@@ -34,24 +39,61 @@ import zlib
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
     CHUNK,
     MARKER,
+    N_,
+    Reason,
     file_sha256,
     is_release_name,
     is_safe_link,
     is_safe_member,
 )
 
+# Who serves an artifact at a URL (Fetch's ``who``), named in its failures.
+THE_SERVER = N_("the server")
+THE_DISTRIBUTION_POINT = N_("the distribution point")
+# The reasons an artifact cannot become a release.
+CHECKSUM_DIFFERS = N_(
+    "the artifact that reached the server has sha256 {got}, not the {expected} that was given"
+)
+ANSWERED = N_("{who} answered {code} {status} for {url}")
+NO_ANSWER = N_("{who} did not answer at {url}: {error}")
+STOPPED_SHORT = N_("{who} stopped sending {url} after {received} bytes, {left} short")
+STOPPED = N_("{who} stopped sending {url}: {error}")
+GZIP_CUT = N_("the gzip stream ends early (truncated artifact)")
+MEMBER_OUTSIDE = N_("member {name} would land outside the release directory")
+MEMBER_THROUGH_LINK = N_("member {name} would be written through a link out of the release")
+MEMBER_REPLACES_LINK = N_("member {name} replaces a link with a folder")
+LINK_OUTSIDE = N_("member {name} -> {target} points outside the release")
+HARDLINK_OUTSIDE = N_("member {name} links to {target}, which is not a file of the release")
+DISK_FULL = N_("not enough free disk: the release needs more than the free space allows")
+MEMBER_CUT = N_("member {name} is cut short (truncated artifact)")
+MEMBER_SPECIAL = N_("member {name} is a device or special file")
+NOT_AN_ARCHIVE = N_("not a readable tar.gz, tar or zip archive: {error}")
+NOT_A_ZIP = N_("not a readable zip archive: {error}")
+NOT_A_NAME = N_("release name {name} is not a plain folder name")
+NOT_AN_UNPACK_FOLDER = N_("{partial} is not an unpack folder under {releases}")
+NO_ARTIFACT = N_("artifact {path} does not exist on the server or is not a file")
+SHARED_OUT = N_("shared path {path} leads out of the release through a link")
+NOT_THE_RELEASE = N_("the artifact has no {path}: it is not a release of what was asked for")
+# The release_unpack module's failure, around one of the reasons above.
+CANNOT_STAGE = N_(
+    "cannot stage release {name} from {source}: {why}; the unfinished unpack was removed, nothing was switched"
+)
+
 
 class UnpackError(Exception):
-    """The artifact cannot become a release (unsafe member, not an archive, checksum, disk)."""
+    """The artifact cannot become a release (unsafe member, not an archive, checksum, disk). Its argument is a
+    Reason, or the system's own words (an OSError's), which ``reason`` gives."""
+
+    @property
+    def reason(self):
+        return self.args[0] if self.args and isinstance(self.args[0], Reason) else str(self)
 
 
 class ChecksumMismatch(UnpackError):
     """The artifact is not the one that was asked for: its sha256 is ``got``, not ``expected``."""
 
     def __init__(self, got, expected):
-        super().__init__(
-            "the artifact that reached the server has sha256 %s, not the %s that was given" % (got, expected)
-        )
+        super().__init__(Reason(CHECKSUM_DIFFERS, got=got, expected=expected))
         self.got, self.expected = got, expected
 
 
@@ -66,15 +108,16 @@ class Fetch:
     """An artifact at an http(s) URL, read as it arrives (a file-like object once opened).
 
     ``spool``: where a zip goes first (it is read from its end); the caller removes it. ``bytes``: how many
-    bytes arrived. Every failure is a FetchError naming ``who`` and the URL. Proxies from the environment
-    apply, as for any download the operator asked for.
+    bytes arrived. Every failure is a FetchError naming ``who`` (a catalogue message such as
+    THE_DISTRIBUTION_POINT) and the URL. Proxies from the environment apply, as for any download the operator
+    asked for.
     """
 
     def __init__(
-        self, url, spool, timeout=60, validate_certs=True, *, user_agent="dukcapil.siak", who="the server"
+        self, url, spool, timeout=60, validate_certs=True, *, user_agent="dukcapil.siak", who=THE_SERVER
     ):
         self.url, self.spool, self.timeout, self.validate_certs = url, spool, timeout, validate_certs
-        self.user_agent, self.who = user_agent, who
+        self.user_agent, self.who = user_agent, who if isinstance(who, Reason) else Reason(who)
         self.bytes = 0
         self._response = None
         self._head = b""
@@ -100,11 +143,11 @@ class Fetch:
             self._head = self._read(4)
         except urllib.error.HTTPError as err:
             raise FetchError(
-                "%s answered %s %s for %s" % (self.who, err.code, err.reason, self.url)
+                Reason(ANSWERED, who=self.who, code=err.code, status=str(err.reason), url=self.url)
             ) from None
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as err:
             reason = getattr(err, "reason", None) or err
-            raise FetchError("%s did not answer at %s: %s" % (self.who, self.url, reason)) from None
+            raise FetchError(Reason(NO_ANSWER, who=self.who, url=self.url, error=str(reason))) from None
         return self
 
     def is_zip(self):
@@ -117,7 +160,7 @@ class Fetch:
         if not block and size and left:
             # http.client ends a body cut short before its Content-Length as if it were complete.
             raise FetchError(
-                "%s stopped sending %s after %s bytes, %s short" % (self.who, self.url, self.bytes, left)
+                Reason(STOPPED_SHORT, who=self.who, url=self.url, received=self.bytes, left=left)
             )
         return block
 
@@ -129,7 +172,7 @@ class Fetch:
         try:
             return head + self._read(size - len(head) if size is not None and size >= 0 else -1)
         except self._cut as err:
-            raise FetchError("%s stopped sending %s: %s" % (self.who, self.url, err)) from None
+            raise FetchError(Reason(STOPPED, who=self.who, url=self.url, error=str(err))) from None
 
     def save(self):
         """Write what arrives to ``spool`` (created 0600)."""
@@ -180,7 +223,7 @@ class _Pipe:
                 if data:
                     self._q.put(data)
             if self._inflate is not None and not self._inflate.eof and not self._stop:
-                raise UnpackError("the gzip stream ends early (truncated artifact)")
+                raise UnpackError(Reason(GZIP_CUT))
         except (OSError, zlib.error, UnpackError) as err:
             self.error = err
         finally:
@@ -260,7 +303,7 @@ class _Writer:
 
     def _target(self, name):
         if not is_safe_member(name):
-            raise UnpackError("member %s would land outside the release directory" % name)
+            raise UnpackError(Reason(MEMBER_OUTSIDE, name=name))
         rel = os.path.normpath(name)
         if rel == ".":
             return None
@@ -269,7 +312,7 @@ class _Writer:
         if any("/".join(parts[:i]) in self.links for i in range(1, len(parts))):
             parent = os.path.realpath(os.path.join(self.dest, os.path.dirname(rel)))
             if parent != self.dest and not parent.startswith(self.dest + os.sep):
-                raise UnpackError("member %s would be written through a link out of the release" % name)
+                raise UnpackError(Reason(MEMBER_THROUGH_LINK, name=name))
         return rel, os.path.join(self.dest, rel)
 
     def _clear(self, path):
@@ -282,7 +325,7 @@ class _Writer:
             return
         path = target[1]
         if os.path.islink(path):
-            raise UnpackError("member %s replaces a link with a folder" % name)
+            raise UnpackError(Reason(MEMBER_REPLACES_LINK, name=name))
         os.makedirs(path, exist_ok=True)
         os.chmod(path, (mode & 0o755) | 0o700)
         self.folders.add(path)
@@ -301,7 +344,7 @@ class _Writer:
         lands = os.path.normpath(os.path.join(os.path.realpath(os.path.dirname(path)), link_target))
         inside = lands == self.dest or lands.startswith(self.dest + os.sep)
         if not is_safe_link(rel, link_target) or not inside:
-            raise UnpackError("member %s -> %s points outside the release" % (name, link_target))
+            raise UnpackError(Reason(LINK_OUTSIDE, name=name, target=link_target))
         self._clear(path)
         os.symlink(link_target, path)
         self.links.add(rel)
@@ -310,7 +353,7 @@ class _Writer:
         path = self._target(name)[1]
         source = self._target(link_to)
         if source is None or not os.path.isfile(source[1]):
-            raise UnpackError("member %s links to %s, which is not a file of the release" % (name, link_to))
+            raise UnpackError(Reason(HARDLINK_OUTSIDE, name=name, target=link_to))
         self.folders = {self.dest}
         os.makedirs(os.path.dirname(path), exist_ok=True)
         self._clear(path)
@@ -320,7 +363,7 @@ class _Writer:
     def file(self, name, mode, size, source, mtime=None):
         path = self._target(name)[1]
         if self.bytes + size > self.budget:
-            raise UnpackError("not enough free disk: the release needs more than the free space allows")
+            raise UnpackError(Reason(DISK_FULL))
         self._folder_of(path)
         flags, want = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode & 0o755
         try:
@@ -334,7 +377,7 @@ class _Writer:
             while left > 0:
                 block = source.read(min(left, CHUNK))
                 if not block:
-                    raise UnpackError("member %s is cut short (truncated artifact)" % name)
+                    raise UnpackError(Reason(MEMBER_CUT, name=name))
                 out.write(block)
                 left -= len(block)
             if want & ~self.umask != want:  # the umask took bits the member asks for
@@ -359,7 +402,7 @@ def _unpack_tar(fh, writer, expected=""):
                 elif member.islnk():
                     writer.hardlink(member.name, member.linkname)
                 else:
-                    raise UnpackError("member %s is a device or special file" % member.name)
+                    raise UnpackError(Reason(MEMBER_SPECIAL, name=member.name))
         return pipe.finish()
     except (tarfile.TarError, EOFError, UnpackError) as err:
         if pipe.error is not None:
@@ -367,7 +410,7 @@ def _unpack_tar(fh, writer, expected=""):
         elif isinstance(err, UnpackError):
             failure = err
         else:
-            failure = UnpackError("not a readable tar.gz, tar or zip archive: %s" % err)
+            failure = UnpackError(Reason(NOT_AN_ARCHIVE, error=str(err)))
         unreadable = pipe.error is not None or not isinstance(err, UnpackError)
         if expected and unreadable and not isinstance(failure, FetchError):
             # An artifact that cannot be read is most often not the one that was asked for (damaged on its
@@ -402,7 +445,7 @@ def _unpack_zip(path, writer, expected):
                     with zf.open(info) as source:
                         writer.file(info.filename, mode, info.file_size, source)
     except (zipfile.BadZipFile, zlib.error, EOFError) as err:
-        raise UnpackError("not a readable zip archive: %s" % err) from None
+        raise UnpackError(Reason(NOT_A_ZIP, error=str(err))) from None
     return digest
 
 
@@ -505,11 +548,11 @@ def stage(
     releases = os.path.join(root, "releases")
     final = os.path.join(releases, name)
     if not is_release_name(name):
-        raise UnpackError("release name %s is not a plain folder name" % name)
+        raise UnpackError(Reason(NOT_A_NAME, name=name))
     if os.path.dirname(partial) != releases or not os.path.basename(partial).startswith("."):
-        raise UnpackError("%s is not an unpack folder under %s" % (partial, releases))
+        raise UnpackError(Reason(NOT_AN_UNPACK_FOLDER, partial=partial, releases=releases))
     if not isinstance(artifact, Fetch) and not os.path.isfile(artifact):
-        raise UnpackError("artifact %s does not exist on the server or is not a file" % artifact)
+        raise UnpackError(Reason(NO_ARTIFACT, path=artifact))
     try:
         for folder in (releases, os.path.join(root, "shared")):
             os.makedirs(folder, exist_ok=True)
@@ -519,11 +562,11 @@ def stage(
         specs = [("d", x) for x in shared_paths] + [("f", x) for x in shared_files]
         for _kind, rel in specs:
             if not _inside(partial, os.path.join(partial, rel)):
-                raise UnpackError("shared path %s leads out of the release through a link" % rel)
+                raise UnpackError(Reason(SHARED_OUT, path=rel))
         shared = link_shared(root, partial, specs)
         for rel in require:
             if not os.path.lexists(os.path.join(partial, rel)):
-                raise UnpackError("the artifact has no %s: it is not a release of what was asked for" % rel)
+                raise UnpackError(Reason(NOT_THE_RELEASE, path=rel))
         with open(os.path.join(partial, marker_name or MARKER), "w", encoding="utf-8") as fh:
             fh.write(marker_text(marker, digest))
         if os.path.lexists(final):
@@ -537,7 +580,7 @@ def stage(
         raise
     except (UnpackError, OSError) as err:
         shutil.rmtree(partial, ignore_errors=True)
-        raise UnpackError(str(err)) from None
+        raise UnpackError(err.reason if isinstance(err, UnpackError) else str(err)) from None
     finally:
         if isinstance(artifact, Fetch):
             artifact.close()

@@ -188,7 +188,7 @@ def main():
     try:
         result = ci.install(module.params, check_mode=module.check_mode, diff=module._diff)
     except ci.InstallError as err:
-        module.fail_json(msg=str(err), **err.result)
+        module.fail_json(**ci.failed_result(err))
     module.exit_json(**result)
 
 

@@ -138,12 +138,22 @@ unpack_s:
 import os
 import time
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.release import INCOMING, PART_SUFFIX
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
+    INCOMING,
+    PART_SUFFIX,
+    Reason,
+    reasons,
+)
 from ansible_collections.dukcapil.siak.plugins.module_utils.release_module import (
     changing_module,
     hold_or_fail,
 )
-from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import Fetch, UnpackError, stage
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import (
+    CANNOT_STAGE,
+    Fetch,
+    UnpackError,
+    stage,
+)
 
 
 def main():
@@ -199,11 +209,14 @@ def main():
             )
         )
     except (UnpackError, OSError) as err:
-        module.fail_json(
-            msg="cannot stage release %s from %s: %s; the unfinished unpack was removed, nothing was switched"
-            % (p["name"], shown, err),
-            changed=False,
+        # The reason as its catalogue message and values too: the action says it in the run's language.
+        why = Reason(
+            CANNOT_STAGE,
+            name=p["name"],
+            source=shown,
+            why=err.reason if isinstance(err, UnpackError) else str(err),
         )
+        module.fail_json(**reasons({"msg": why, "changed": False}))
     finally:
         if remove and artifact and os.path.exists(artifact):
             os.unlink(artifact)

@@ -30,6 +30,8 @@ STATUS_WORDS = {
 }
 # What a row says of the leftovers its install removed (the Laporan's words for the same).
 CLEANED = N_("removed what a cut-off run left: {detail}")
+# A row's message when the install failed on a Linux PC (the module's reason, said in the run's language).
+INSTALL_FAILED = N_("Langkah 10 | Install the new client release: {why}")
 # A rerun (--limit @ the rerun list) picks these up.
 PENDING = ("offline", "in_use", "failed", "not_started")
 

@@ -210,23 +210,35 @@ def os_reason(exc: OSError) -> Said | str:
     return Said(known) if known else str(exc.strerror or exc)
 
 
-def say(text: Any, lang: str | None = None) -> str:
-    """`text` in `lang` (default: the current language): a `Said` through the catalogue (a `Said` among its
-    values too), anything else as it is."""
+def as_said(text: Any) -> Said | None:
+    """`text` as a `Said`: a `Said` itself, or a module's reason (module_utils/release.Reason, the `Said` of
+    code that also runs on a managed host: the same message and values, and `as_dict()`), else None. The
+    Reason is recognised by its shape, so the wrapper's start does not import the module side's library."""
     if isinstance(text, Said):
+        return text
+    if isinstance(text, str) and hasattr(text, "message") and callable(getattr(text, "as_dict", None)):
+        return Said.from_dict(text.as_dict())
+    return None
+
+
+def say(text: Any, lang: str | None = None) -> str:
+    """`text` in `lang` (default: the current language): a `Said` or a module's `Reason` through the catalogue
+    (one among its values too), anything else as it is."""
+    said = as_said(text)
+    if said is not None:
         translate = gettext_for(lang) if lang else tr
         values = {
-            name: say(value, lang) if isinstance(value, Said) else value
-            for name, value in text.values.items()
+            name: say(value, lang) if as_said(value) is not None else value
+            for name, value in said.values.items()
         }
-        return translate(text.message).format(**values)
+        return translate(said.message).format(**values)
     return str(text)
 
 
 def say_all(value: Any, lang: str | None = None) -> Any:
-    """`value` with every `Said` in it (in a mapping or a list, at any depth) said in `lang`: what a plugin
-    hands to Ansible, which keeps plain strings."""
-    if isinstance(value, Said):
+    """`value` with every `Said` and module `Reason` in it (in a mapping or a list, at any depth) said in
+    `lang`: what a plugin hands to Ansible, which keeps plain strings."""
+    if as_said(value) is not None:
         return say(value, lang)
     if isinstance(value, dict):
         return {key: say_all(item, lang) for key, item in value.items()}

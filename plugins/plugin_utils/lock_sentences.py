@@ -21,6 +21,9 @@ TAKEN_OVER_BECAUSE = {
     "break": N_("break_lock was set"),
 }
 
+# run_lock state=attached on a Windows host: it records a process there, which needs the module (Python).
+ATTACHED_NEEDS_PYTHON = N_("run_lock state=attached needs Python on the host; Windows has none")
+
 
 def describe_holder(holder: dict | None) -> Said:
     """The holder in words, for a refusal or a take-over message: run id, user, controller, process, time."""

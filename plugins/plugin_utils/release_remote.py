@@ -30,6 +30,8 @@ THE_READING = N_("the reading of {root}")
 # What the verified_copy and backup_folder modules do (their actions run them through execute() too).
 THE_COPY = N_("the copy of the backup")
 THE_FOLDER = N_("the work on the backup folder {path}")
+# A release module that changes the server, asked to run in check mode.
+CHECK_MODE_RUNS_NOTHING = N_("{module} changes the server; check mode runs nothing")
 
 
 def execute(action, module_name, module_args, task_vars, what):
@@ -134,7 +136,7 @@ class ChangingReleaseAction(ReasonedModuleAction):
         if self._task.check_mode:
             return {
                 "skipped": True,
-                "msg": "%s changes the server; check mode runs nothing" % self.MODULE.rsplit(".", 1)[-1],
+                "msg": say(Said(CHECK_MODE_RUNS_NOTHING, module=self.MODULE.rsplit(".", 1)[-1]), run_lang()),
             }
         args.setdefault("lock", lock_ref(task_vars, args["root"]))
         return None

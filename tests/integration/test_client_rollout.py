@@ -179,7 +179,11 @@ def test_a_package_url_that_does_not_answer_fails_the_canary_and_touches_nothing
     assert "pembaruan dihentikan setelah gelombang 1 (1 dari 1 gagal" in result.stdout
     report = latest_report(lab)
     failed = [host for host, row in report.items() if row["result"] == "failed"]
-    assert failed == ["pc01"] and "did not answer" in report["pc01"]["message"]
+    # The PC's reason, found by the module on the PC, is said on the controller in the run's language.
+    assert failed == ["pc01"] and report["pc01"]["message"].startswith(
+        f"Langkah 10 | Pemasangan rilis klien baru: titik distribusi tidak menjawab di {dead}: "
+    )
+    assert report["pc01"]["message"].endswith(". Versi lama tetap aktif")
     assert report["pc02"]["message"].startswith("pembaruan dihentikan setelah gelombang 1 (1 dari 1 gagal")
     assert statuses(report) == {pc: ("failed" if pc == "pc01" else "not_started") for pc in PCS}
     assert set(current(lab).values()) == {"releases/2.0"} and len(current(lab)) == 20
@@ -193,6 +197,18 @@ def test_a_package_url_that_does_not_answer_fails_the_canary_and_touches_nothing
     )
     assert len(dist.records()) == before
     assert "Traceback" not in result.stdout + result.stderr
+    # In English on request (SIAK_LANG=en), the same reason as the module wrote it.
+    lab.env["SIAK_LANG"] = "en"
+    try:
+        english = run(lab, "3.0", packages, url=dead)
+    finally:
+        lab.env.pop("SIAK_LANG")
+    assert english.returncode == 2
+    message = latest_report(lab)["pc01"]["message"]
+    assert message.startswith(
+        f"Langkah 10 | Install the new client release: the distribution point did not answer at {dead}: "
+    ) and message.endswith(". The old version stays active"), message
+    assert set(current(lab).values()) == {"releases/2.0"}
 
 
 def test_a_checksum_mismatch_fails_one_pc_and_a_pc_in_use_is_left_running(rollout, tmp_path):
@@ -220,7 +236,13 @@ def test_a_checksum_mismatch_fails_one_pc_and_a_pc_in_use_is_left_running(rollou
         expected = {pc: "updated" for pc in PCS} | {"pc07": "failed", "pc02": "in_use"}
         assert statuses(report) == expected
         row = report["pc07"]
-        assert "checksum mismatch" in row["message"] and row["to_version"] == "2.0"
+        _path, sha = packages["3.0"]
+        assert row["to_version"] == "2.0"
+        assert (
+            f"Langkah 10 | Pemasangan rilis klien baru: checksum {corrupting.url('siak-client-3.0.tar.gz')} tidak "
+            f"cocok: seharusnya {sha}, ternyata "
+        ) in row["message"]
+        assert "versi lama tetap aktif" in row["message"]
         links = current(lab)
         assert (
             links["pc07"] == "releases/2.0"

@@ -3,6 +3,7 @@ sentences) is in $SIAK_LANG, Bahasa Indonesia by default, through the one catalo
 
 from __future__ import annotations
 
+import os
 import re
 import string
 from pathlib import Path
@@ -415,3 +416,231 @@ def test_every_sentence_of_step_1_per_host_is_said_in_bahasa_indonesia(run_in):
 def test_a_sentence_may_have_a_value_named_message():
     said = i18n.Said("{host}: {message}", host="siak-vm", message="no answer")
     assert str(said) == "siak-vm: no answer" and said.values == {"host": "siak-vm", "message": "no answer"}
+
+
+# The words of the client install's, the safe unpack's and the release modules' reasons (module_utils) that
+# ENGLISH does not hold.
+RELEASE_ENGLISH = re.compile(
+    r"\b(member|link|points|outside|stopped|sending|answer|answered|package|unpack|unpacked|stays|active|"
+    r"mismatch|expected|got|missing|could|cannot|probe|output|incomplete|device|special|truncated|needs|has|"
+    r"none|held|going|old|short|bytes|wanted|holds|rebuilt|delete|move|rerun|changes|runs|stage|of|through|"
+    r"leads|no|at|for|by|with|on|under|belongs|reached|given|plain|name|ends|early|free|space)\b",
+    re.IGNORECASE,
+)
+# What this family says: its messages in module_utils (said on the controller from a module's Reason) and the
+# controller's own words around them.
+RELEASE_FILES = ("client_install.py", "client_release.py", "release_unpack.py")
+RELEASE_WORDS = [
+    "{module} changes the server; check mode runs nothing",  # plugin_utils/release_remote.py
+    "run_lock state=attached needs Python on the host; Windows has none",  # plugin_utils/lock_sentences.py
+    "Langkah 10 | Install the new client release: {why}",  # plugin_utils/client_rollout_report.py
+    # module_utils/release.hold: a release module refused because this run no longer holds the lock.
+    "the upgrade lock {path} cannot be read: {error}",
+    "this run no longer holds the upgrade lock {path} (another run took it over, or it was removed); nothing was "
+    "changed by this step",
+]
+PLACEHOLDER = re.compile(r"\{[a-z_]*(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def release_messages() -> list[str]:
+    root = Path(i18n.MODULE_UTILS)
+    found = [m for m, where in i18n.extract([root]).items() if any(w[0] in RELEASE_FILES for w in where)]
+    return found + RELEASE_WORDS
+
+
+def test_every_reason_of_the_client_install_and_the_unpack_is_in_bahasa_indonesia():
+    """Why a release cannot be staged or a client PC updated reaches the Laporan: every such message has its
+    Indonesian translation, with the same values and no English word left."""
+    messages = release_messages()
+    assert len(messages) >= 40, messages
+    catalog = i18n.translations("id")
+    for message in messages:
+        translated = catalog.gettext(message)
+        assert translated and translated != message, f"untranslated: {message!r}"
+        assert sorted(PLACEHOLDER.findall(translated)) == sorted(PLACEHOLDER.findall(message)), message
+        values = {name: "X1" for _, name, _, _ in string.Formatter().parse(message) if name}
+        sentence = i18n.Said(message, **values)
+        indonesian = i18n.say(sentence, "id")
+        assert i18n.say(sentence, "en") == message.format(**values), message
+        for english in (ENGLISH, RELEASE_ENGLISH):
+            assert not english.search(indonesian), (message, indonesian, english.search(indonesian))
+    for key in ("backup_lock_holder_windows", "backup_lock_held_windows", "backup_lock_taken_over"):
+        assert key in SENTENCES
+
+
+def _served(www: Path):
+    """An HTTP server for ``www``; a file named cut-* is sent only half, under its full Content-Length."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            path = www / self.path.lstrip("/")
+            if not path.is_file():
+                self.send_error(404, "Not Found")
+                return
+            body = path.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2] if path.name.startswith("cut-") else body)
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def _install_failure(tmp_path: Path, **given) -> dict:
+    """The client_release module's answer for an install that fails, as it crosses JSON to the controller."""
+    import json
+
+    from ansible_collections.dukcapil.siak.plugins.module_utils import client_install as ci
+    from ansible_collections.dukcapil.siak.plugins.module_utils import client_release as cr
+
+    params = {name: spec.get("default") for name, spec in cr.ARGUMENT_SPEC.items()}
+    params.update(
+        root=str(tmp_path / "client"), version="2.0", process_name="siak-client-not-running", timeout=10
+    )
+    params.update(given)
+    with pytest.raises(ci.InstallError) as raised:
+        ci.install(params)
+    assert isinstance(raised.value.reason, ci.Reason) and str(raised.value) == str(raised.value.reason)
+    return json.loads(json.dumps(ci.failed_result(raised.value)))
+
+
+def test_a_failed_client_install_comes_back_with_its_reason_said_in_the_runs_language(tmp_path):
+    """A checksum mismatch, a cut fetch and an unsafe member: the module's reason crosses JSON with its catalogue
+    message and values, and the controller says it in Bahasa Indonesia, or in English under SIAK_LANG=en."""
+    import hashlib
+    import io
+    import tarfile
+
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import say_reasons
+
+    www = tmp_path / "www"
+    www.mkdir()
+    with tarfile.open(www / "pkg.tar.gz", "w:gz") as tar:
+        info = tarfile.TarInfo("bin/siak-client")
+        body = os.urandom(1 << 20)
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+    (www / "cut-pkg.tar.gz").write_bytes((www / "pkg.tar.gz").read_bytes())
+    with tarfile.open(www / "evil.tar.gz", "w:gz") as tar:
+        info = tarfile.TarInfo("../../etc/cron.d/evil")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"x\n"))
+    sha = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in www.iterdir()}
+    server, base = _served(www)
+    try:
+        cases = [
+            (
+                {"url": f"{base}/pkg.tar.gz", "sha256": "f" * 64},
+                f"checksum {base}/pkg.tar.gz tidak cocok: seharusnya {'f' * 64}, ternyata {sha['pkg.tar.gz']}. "
+                "Bagian yang sudah dibongkar telah dihapus dan versi lama tetap aktif; periksa berkas di titik "
+                "distribusi dan client_rollout_package_sha256",
+                f"checksum mismatch for {base}/pkg.tar.gz: expected {'f' * 64}, got {sha['pkg.tar.gz']}. What was "
+                "unpacked of it was removed and the old version stays active; check the file on the distribution "
+                "point and client_rollout_package_sha256",
+            ),
+            (
+                {"url": f"{base}/cut-pkg.tar.gz", "sha256": sha["cut-pkg.tar.gz"]},
+                f"titik distribusi berhenti mengirim {base}/cut-pkg.tar.gz setelah ",
+                f"the distribution point stopped sending {base}/cut-pkg.tar.gz after ",
+            ),
+            (
+                {"url": f"{base}/evil.tar.gz", "sha256": sha["evil.tar.gz"]},
+                f"paket {base}/evil.tar.gz tidak dapat dibongkar: entri arsip ../../etc/cron.d/evil akan tertulis di "
+                "luar folder rilis",
+                f"the package {base}/evil.tar.gz could not be unpacked: member ../../etc/cron.d/evil would land "
+                "outside the release directory",
+            ),
+        ]
+        for given, indonesian, english in cases:
+            sent = _install_failure(tmp_path, **given)
+            assert sent["msg"].startswith(english) and "_reasons" in sent
+            said_id = say_reasons(sent, "id")
+            assert said_id["msg"].startswith(indonesian) and "_reasons" not in said_id, said_id["msg"]
+            assert not ENGLISH.search(said_id["msg"].replace(base, "X1")), said_id["msg"]
+            assert say_reasons(sent, "en")["msg"] == sent["msg"]
+            assert not (tmp_path / "client" / "current").exists()
+            assert os.listdir(tmp_path / "client" / "releases") == []
+        assert said_id["bytes_transferred"] > 0 and said_id["in_use"] == []  # the result so far, kept
+        cut = say_reasons(_install_failure(tmp_path, url=f"{base}/cut-pkg.tar.gz", sha256="e" * 64), "id")
+        assert cut["msg"].endswith(". Versi lama tetap aktif")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_pc_whose_install_failed_has_its_row_in_the_runs_language(run_in):
+    """The PC's row in the Laporan: the step's own words around the module's reason, in one language."""
+    from ansible_collections.dukcapil.siak.plugins.filter.client_rollout_rows import client_rollout_rows
+
+    hosts = [
+        {
+            "inventory_hostname": "pc07",
+            "group_names": ["workstations"],
+            "__client_rollout_probe": {"status": "pending", "previous_version": "2.0", "in_use": []},
+            "__client_rollout_install": {"failed": True, "msg": "checksum X1 tidak cocok"},
+        },
+        {
+            "inventory_hostname": "pc08",
+            "group_names": ["workstations"],
+            "__client_rollout_probe": {"failed": True, "msg": ""},
+        },
+    ]
+    run_in(None)
+    rows = {r["host"]: r["message"] for r in client_rollout_rows(hosts, [["pc07", "pc08"]])}
+    assert rows == {
+        "pc07": "Langkah 10 | Pemasangan rilis klien baru: checksum X1 tidak cocok",
+        "pc08": "Langkah 10 | Pembacaan versi klien: gagal",
+    }
+    run_in("en")
+    rows = {r["host"]: r["message"] for r in client_rollout_rows(hosts, [["pc07", "pc08"]])}
+    assert rows["pc08"] == "Langkah 10 | Read the client version: failed"
+
+
+def test_a_windows_pcs_problem_is_said_in_the_runs_language(run_in):
+    """A Windows PC is read by probe.ps1 and judged on the controller with the Linux PC's own reasons."""
+    from ansible_collections.dukcapil.siak.plugins.filter.client_rollout_rows import client_windows_probe
+
+    answer = {
+        "result": {"root": "C:\\SIAK", "version": "2.0", "sha256": "a" * 64, "link_is_not_a_link": True}
+    }
+    run_in(None)
+    problem = client_windows_probe(answer)["problem"]
+    assert type(problem) is str and problem == (
+        "C:\\SIAK\\current adalah folder atau berkas, bukan tautan; pindahkan ke C:\\SIAK\\releases\\<versinya> lalu "
+        "jalankan ulang"
+    )
+    run_in("en")
+    assert client_windows_probe(answer)["problem"].startswith(
+        "C:\\SIAK\\current is a folder or file, not a link"
+    )
+
+
+def test_the_server_unpacks_reason_is_composed_and_said_in_the_runs_language(tmp_path):
+    """release_unpack's failure wraps the unpack's reason, which may wrap who did not answer."""
+    import json
+
+    from ansible_collections.dukcapil.siak.plugins.module_utils import release_unpack as ru
+    from ansible_collections.dukcapil.siak.plugins.module_utils.release import Reason, reasons
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import say_reasons
+
+    root = tmp_path / "app"
+    (root / "releases").mkdir(parents=True)
+    url = "http://127.0.0.1:9/siak-app-2.0.tar.gz"
+    with pytest.raises(ru.FetchError) as raised:
+        ru.stage(str(root), "2.0", str(root / "releases" / ".2.0.partial-1"), ru.Fetch(url, "", timeout=2))
+    why = Reason(ru.CANNOT_STAGE, name="2.0", source=url, why=raised.value.reason)
+    sent = json.loads(json.dumps(reasons({"failed": True, "msg": why})))
+    assert sent["msg"].startswith(
+        f"cannot stage release 2.0 from {url}: the server did not answer at {url}: "
+    )
+    said = say_reasons(sent, "id")["msg"]
+    assert said.startswith(f"rilis 2.0 tidak dapat disiapkan dari {url}: server tidak menjawab di {url}: ")
+    assert said.endswith("; pembongkaran yang belum selesai sudah dihapus, tidak ada yang dialihkan")
+    assert say_reasons(sent, "en")["msg"] == sent["msg"]
