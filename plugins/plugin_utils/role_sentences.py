@@ -349,13 +349,6 @@ SENTENCES = {
         "for: method {method}, retention {retention}, destinations {types}{encryption}. Nothing was changed."
     ),
     "backup_encryption": N_(", encryption"),
-    "backup_lock_taken_over": N_("{host}: took over the backup lock: {holder}"),
-    # The Windows backup lock's holder (tasks/windows.yml), judged by age alone.
-    "backup_lock_holder_windows": N_("run {run_id} by {user} on {host}, {age} min old"),
-    "backup_lock_held_windows": N_(
-        "{host}: Langkah 1 (prepare_backup): the backup lock is held by a run that may still be going: {holder}. "
-        "Nothing was changed. Wait for it to end, or set oracle_backup_break_lock=true if it is certainly dead."
-    ),
     "backup_cleaned_up": N_("{host}: cleaned up after a run that was cut off: {what}"),
     # What a cut-off run left (the `what` of the published `cleaned` list, named as the Laporan names it).
     "backup_left_lock": N_("lock"),

@@ -284,29 +284,3 @@ def test_the_service_hours_window_is_named_in_the_runs_language(run_in):
     assert service_hours(monday, windows)["window"] == "Senin–Kamis 08:00–15:00"
     run_in("en")
     assert service_hours(monday, windows)["window"] == "Mon–Thu 08:00–15:00"
-
-
-def test_the_windows_backup_locks_holder_is_named_in_the_runs_language(run_in):
-    """tasks/windows.yml: the lock script answers with data, and the sentences around it come from the catalogue."""
-    text = (ROOT / "roles" / "oracle_backup" / "tasks" / "windows.yml").read_text()
-    assert "TAKEN-OVER" not in text and "throw (" not in text  # no English sentence of PowerShell's own
-    values = {"run_id": "R-9", "user": "adb", "host": "ctl", "age": 731}
-    for lang, holder, taken, held in (
-        (
-            None,
-            "jalan R-9 oleh adb di ctl, berumur 731 menit",
-            "db-win: kunci backup diambil alih: jalan R-9 oleh adb di ctl, berumur 731 menit",
-            "db-win: Langkah 1 (prepare_backup): kunci backup dipegang oleh jalan yang mungkin masih berlangsung: ",
-        ),
-        (
-            "en",
-            "run R-9 by adb on ctl, 731 min old",
-            "db-win: took over the backup lock: run R-9 by adb on ctl, 731 min old",
-            "db-win: Langkah 1 (prepare_backup): the backup lock is held by a run that may still be going: ",
-        ),
-    ):
-        run_in(lang)
-        named = said("backup_lock_holder_windows", **values)
-        assert named == holder
-        assert said("backup_lock_taken_over", host="db-win", holder=named) == taken
-        assert said("backup_lock_held_windows", host="db-win", holder=named).startswith(held + holder)

@@ -241,6 +241,27 @@ def test_the_windows_lock_writes_the_record_the_linux_lock_reads():
     ) == (True, "process")
 
 
+def test_the_windows_backup_takes_the_one_lock_at_the_linux_backups_name():
+    """A backup on a Windows server takes run_lock, the lock of upgrades and of the Linux backup, at the name the
+    Linux backup uses, and gives it back whatever happens once it holds it."""
+    role = REPO / "roles" / "oracle_backup"
+    linux = yaml.safe_load((role / "vars" / "main.yml").read_text())["__oracle_backup_lock"]
+    steps = tasks(role / "tasks" / "windows.yml")
+    take, give_back = [t for t in walk(steps) if "dukcapil.siak.run_lock" in t]
+    path = take["dukcapil.siak.run_lock"]["path"]
+    assert (
+        path.endswith("\\" + linux.rsplit("/", 1)[1]) and give_back["dukcapil.siak.run_lock"]["path"] == path
+    )
+    assert "state" not in take["dukcapil.siak.run_lock"] and take["register"] == "__oracle_backup_lock_result"
+    assert give_back["dukcapil.siak.run_lock"]["state"] == "absent" and "acquired" in give_back["when"]
+    assert give_back in next(t for t in steps if "always" in t)["always"]
+    # No second lock beside it: no other task names the lock's file.
+    leaves = [t for t in walk(steps) if not any(key in t for key in ("block", "rescue", "always"))]
+    assert [
+        t["name"] for t in leaves if ".siak-backup.lock" in str(t) and "dukcapil.siak.run_lock" not in t
+    ] == []
+
+
 def test_the_client_pcs_lock_and_leftovers_on_windows_use_the_linux_names():
     client = REPO / "roles" / "client_rollout"
     update = list(walk(tasks(client / "tasks" / "windows" / "update.yml")))

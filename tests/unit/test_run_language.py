@@ -464,8 +464,6 @@ def test_every_reason_of_the_client_install_and_the_unpack_is_in_bahasa_indonesi
         assert i18n.say(sentence, "en") == message.format(**values), message
         for english in (ENGLISH, RELEASE_ENGLISH):
             assert not english.search(indonesian), (message, indonesian, english.search(indonesian))
-    for key in ("backup_lock_holder_windows", "backup_lock_held_windows", "backup_lock_taken_over"):
-        assert key in SENTENCES
 
 
 def _served(www: Path):
