@@ -222,6 +222,10 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
+# The release root itself cannot be read or repaired (release_state); the system's own words are ``error``.
+ROOT_UNREADABLE = N_("cannot read or repair the release root {root}: {error}")
+
+
 def read_state(root, keep=3, marker=MARKER):
     """Everything a run needs to know about a root, read without changing anything.
 

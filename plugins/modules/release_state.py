@@ -160,6 +160,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import (
     INCOMING,
+    ROOT_UNREADABLE,
+    Reason,
     check_live,
     dangling,
     live_summary,
@@ -231,7 +233,8 @@ def main():
         if p["prune"]:
             pruned = state["prune"] if module.check_mode else prune(root, p["keep"], p["marker"], module.warn)
     except OSError as err:
-        module.fail_json(msg="cannot read or repair the release root %s: %s" % (root, err))
+        # What the system answered is quoted as it came; the sentence around it is said in the run's language.
+        module.fail_json(**reasons({"msg": Reason(ROOT_UNREADABLE, root=root, error=str(err))}))
     changed = changed or bool(done) or bool(pruned)
     # The reasons beside their English text, for the controller to say in the run's language.
     module.exit_json(

@@ -436,6 +436,7 @@ RELEASE_WORDS = [
     "Langkah 10 | Install the new client release: {why}",  # plugin_utils/client_rollout_report.py
     # module_utils/release.hold: a release module refused because this run no longer holds the lock.
     "the upgrade lock {path} cannot be read: {error}",
+    "cannot read or repair the release root {root}: {error}",  # module_utils/release.py, said for release_state
     "this run no longer holds the upgrade lock {path} (another run took it over, or it was removed); nothing was "
     "changed by this step",
 ]
