@@ -16,6 +16,11 @@ import shlex
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.dukcapil.siak.plugins.module_utils.backup_copy import MODE_NOT_OCTAL
+from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import NOTICE_NOT_LEFT
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said, run_lang, say
+from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import say_reasons
+
 MODULE = "dukcapil.siak.client_notice"
 POSIX_SHELLS = ("sh", "bash", "dash", "ksh", "zsh")
 
@@ -64,15 +69,14 @@ class ActionModule(ActionBase):
         # the plain command below is POSIX shell, any other shell runs the module.
         shell = str((task_vars or {}).get("ansible_shell_type") or "sh")
         if shell not in POSIX_SHELLS:
-            result.update(self._execute_module(MODULE, module_args=self._task.args, task_vars=task_vars))
+            answer = self._execute_module(MODULE, module_args=self._task.args, task_vars=task_vars)
+            result.update(say_reasons(answer, run_lang()))
             return result
         path, content = args["path"], args["content"]
         try:
             int(args["mode"], 8)
         except ValueError:
-            raise AnsibleActionFail(
-                f"mode {args['mode']!r} is not an octal permission such as 0644"
-            ) from None
+            raise AnsibleActionFail(say(Said(MODE_NOT_OCTAL, mode=args["mode"]), run_lang())) from None
         values = {
             "P": path,
             "D": posixpath.dirname(path) or "/",
@@ -83,9 +87,8 @@ class ActionModule(ActionBase):
         script = " ".join(f"{k}={shlex.quote(v)}" for k, v in values.items()) + SCRIPT.rstrip()
         out = self._low_level_execute_command(script, in_data=content.encode("utf-8"))
         if out["rc"] != 0:
-            raise AnsibleActionFail(
-                f"could not leave the notice at {path}: {out['stderr'].strip() or out['rc']}"
-            )
+            why = Said(NOTICE_NOT_LEFT, path=path, error=out["stderr"].strip() or out["rc"])
+            raise AnsibleActionFail(say(why, run_lang()))
         seen = parse(out["stdout"])
         result.update(changed=not seen["same"], wall_sent=seen["wall"], path=path)
         if self._play_context.diff:

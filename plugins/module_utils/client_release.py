@@ -52,6 +52,8 @@ NOT_POSIX = N_(
     "group, which uses the Windows tasks"
 )
 NOT_MADE = N_("could not make {path}: {error}")
+# Step 9's notice on a workstation (client_notice); ``error`` is what the PC answered.
+NOTICE_NOT_LEFT = N_("could not leave the notice at {path}: {error}")
 
 # The options of dukcapil.siak.client_release, shared by the module and its action plugin.
 ARGUMENT_SPEC = dict(

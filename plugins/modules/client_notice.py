@@ -54,6 +54,8 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import NOTICE_NOT_LEFT
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import Reason, reasons
 
 
 def main():
@@ -91,7 +93,8 @@ def main():
         os.chmod(tmp, int(module.params["mode"], 8))
         os.replace(tmp, path)
     except (OSError, ValueError) as err:
-        module.fail_json(msg=f"could not leave the notice at {path}: {err}")
+        # The reason with its catalogue message, for the action to say in the run's language.
+        module.fail_json(**reasons({"msg": Reason(NOTICE_NOT_LEFT, path=path, error=str(err))}))
     wall = module.get_bin_path("wall") if module.params["wall"] else None
     if wall:
         rc, _out, _err = module.run_command([wall, path])

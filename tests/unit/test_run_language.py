@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -643,3 +645,40 @@ def test_the_server_unpacks_reason_is_composed_and_said_in_the_runs_language(tmp
     assert said.startswith(f"rilis 2.0 tidak dapat disiapkan dari {url}: server tidak menjawab di {url}: ")
     assert said.endswith("; pembongkaran yang belum selesai sudah dihapus, tidak ada yang dialihkan")
     assert say_reasons(sent, "en")["msg"] == sent["msg"]
+
+
+@pytest.mark.parametrize(
+    ("args", "indonesian", "english"),
+    [
+        # mkdir cannot make a folder under /proc: the action's one shell command fails on the host.
+        (
+            "path=/proc/siak-notice/notice.txt content=x wall=false",
+            "pemberitahuan tidak dapat ditulis di /proc/siak-notice/notice.txt: ",
+            "could not leave the notice at /proc/siak-notice/notice.txt: ",
+        ),
+        (
+            "path={tmp}/notice.txt content=x wall=false mode=abc",
+            "mode 'abc' bukan mode oktal seperti 0600",
+            "mode 'abc' is not an octal mode such as 0600",
+        ),
+    ],
+)
+def test_the_step_9_notice_fails_in_the_runs_language(args, indonesian, english, tmp_path):
+    """client_notice's failures, from a real run of the action on this machine (local connection, POSIX shell),
+    as an operator's step 9 row shows them."""
+    ansible = Path(sys.executable).parent / "ansible"
+    env = {k: v for k, v in os.environ.items() if k != "SIAK_LANG"}
+    env.setdefault("ANSIBLE_CONFIG", str(Path(__file__).resolve().parents[2] / "ansible.cfg"))
+    for lang, wanted in ((None, indonesian), ("en", english)):
+        run_env = dict(env, **({"SIAK_LANG": lang} if lang else {}))
+        done = subprocess.run(
+            [str(ansible), "localhost", "-c", "local", "-m", "dukcapil.siak.client_notice",
+             "-a", args.format(tmp=tmp_path)],
+            env=run_env, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+        assert done.returncode != 0 and wanted in done.stdout, (
+            lang,
+            done.stdout[-2000:],
+            done.stderr[-2000:],
+        )
+    assert not (tmp_path / "notice.txt").exists()
