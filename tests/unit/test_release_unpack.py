@@ -166,39 +166,6 @@ def test_the_controller_estimate_is_at_least_the_unpacked_size(tmp_path):
 # An artifact at a URL, unpacked as it arrives: a real HTTP server on loopback, cut on purpose where asked.
 
 
-@pytest.fixture
-def served(tmp_path):
-    """Serves tmp_path/www over HTTP; a file name starting with "cut-" is sent with a Content-Length it does
-    not reach (the connection closes half-way). Yields the base URL."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    www = tmp_path / "www"
-    www.mkdir()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            path = www / self.path.lstrip("/")
-            if not path.is_file():
-                self.send_error(404, "Not Found")
-                return
-            body = path.read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2] if path.name.startswith("cut-") else body)
-
-        def log_message(self, *_args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield www, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-
-
 def _root(tmp_path: Path) -> Path:
     root = tmp_path / "app"
     (root / "releases").mkdir(parents=True)

@@ -469,31 +469,6 @@ def test_every_reason_of_the_client_install_and_the_unpack_is_in_bahasa_indonesi
             assert not english.search(indonesian), (message, indonesian, english.search(indonesian))
 
 
-def _served(www: Path):
-    """An HTTP server for ``www``; a file named cut-* is sent only half, under its full Content-Length."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            path = www / self.path.lstrip("/")
-            if not path.is_file():
-                self.send_error(404, "Not Found")
-                return
-            body = path.read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2] if path.name.startswith("cut-") else body)
-
-        def log_message(self, *_args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
 def _install_failure(tmp_path: Path, **given) -> dict:
     """The client_release module's answer for an install that fails, as it crosses JSON to the controller."""
     import json
@@ -512,7 +487,7 @@ def _install_failure(tmp_path: Path, **given) -> dict:
     return json.loads(json.dumps(ci.failed_result(raised.value)))
 
 
-def test_a_failed_client_install_comes_back_with_its_reason_said_in_the_runs_language(tmp_path):
+def test_a_failed_client_install_comes_back_with_its_reason_said_in_the_runs_language(served, tmp_path):
     """A checksum mismatch, a cut fetch and an unsafe member: the module's reason crosses JSON with its catalogue
     message and values, and the controller says it in Bahasa Indonesia, or in English under SIAK_LANG=en."""
     import hashlib
@@ -521,8 +496,7 @@ def test_a_failed_client_install_comes_back_with_its_reason_said_in_the_runs_lan
 
     from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import say_reasons
 
-    www = tmp_path / "www"
-    www.mkdir()
+    www, base = served
     with tarfile.open(www / "pkg.tar.gz", "w:gz") as tar:
         info = tarfile.TarInfo("bin/siak-client")
         body = os.urandom(1 << 20)
@@ -534,46 +508,41 @@ def test_a_failed_client_install_comes_back_with_its_reason_said_in_the_runs_lan
         info.size = 2
         tar.addfile(info, io.BytesIO(b"x\n"))
     sha = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in www.iterdir()}
-    server, base = _served(www)
-    try:
-        cases = [
-            (
-                {"url": f"{base}/pkg.tar.gz", "sha256": "f" * 64},
-                f"checksum {base}/pkg.tar.gz tidak cocok: seharusnya {'f' * 64}, ternyata {sha['pkg.tar.gz']}. "
-                "Bagian yang sudah dibongkar telah dihapus dan versi lama tetap aktif; periksa berkas di titik "
-                "distribusi dan client_rollout_package_sha256",
-                f"checksum mismatch for {base}/pkg.tar.gz: expected {'f' * 64}, got {sha['pkg.tar.gz']}. What was "
-                "unpacked of it was removed and the old version stays active; check the file on the distribution "
-                "point and client_rollout_package_sha256",
-            ),
-            (
-                {"url": f"{base}/cut-pkg.tar.gz", "sha256": sha["cut-pkg.tar.gz"]},
-                f"titik distribusi berhenti mengirim {base}/cut-pkg.tar.gz setelah ",
-                f"the distribution point stopped sending {base}/cut-pkg.tar.gz after ",
-            ),
-            (
-                {"url": f"{base}/evil.tar.gz", "sha256": sha["evil.tar.gz"]},
-                f"paket {base}/evil.tar.gz tidak dapat dibongkar: entri arsip ../../etc/cron.d/evil akan tertulis di "
-                "luar folder rilis",
-                f"the package {base}/evil.tar.gz could not be unpacked: member ../../etc/cron.d/evil would land "
-                "outside the release directory",
-            ),
-        ]
-        for given, indonesian, english in cases:
-            sent = _install_failure(tmp_path, **given)
-            assert sent["msg"].startswith(english) and "_reasons" in sent
-            said_id = say_reasons(sent, "id")
-            assert said_id["msg"].startswith(indonesian) and "_reasons" not in said_id, said_id["msg"]
-            assert not ENGLISH.search(said_id["msg"].replace(base, "X1")), said_id["msg"]
-            assert say_reasons(sent, "en")["msg"] == sent["msg"]
-            assert not (tmp_path / "client" / "current").exists()
-            assert os.listdir(tmp_path / "client" / "releases") == []
-        assert said_id["bytes_transferred"] > 0 and said_id["in_use"] == []  # the result so far, kept
-        cut = say_reasons(_install_failure(tmp_path, url=f"{base}/cut-pkg.tar.gz", sha256="e" * 64), "id")
-        assert cut["msg"].endswith(". Versi lama tetap aktif")
-    finally:
-        server.shutdown()
-        server.server_close()
+    cases = [
+        (
+            {"url": f"{base}/pkg.tar.gz", "sha256": "f" * 64},
+            f"checksum {base}/pkg.tar.gz tidak cocok: seharusnya {'f' * 64}, ternyata {sha['pkg.tar.gz']}. "
+            "Bagian yang sudah dibongkar telah dihapus dan versi lama tetap aktif; periksa berkas di titik "
+            "distribusi dan client_rollout_package_sha256",
+            f"checksum mismatch for {base}/pkg.tar.gz: expected {'f' * 64}, got {sha['pkg.tar.gz']}. What was "
+            "unpacked of it was removed and the old version stays active; check the file on the distribution "
+            "point and client_rollout_package_sha256",
+        ),
+        (
+            {"url": f"{base}/cut-pkg.tar.gz", "sha256": sha["cut-pkg.tar.gz"]},
+            f"titik distribusi berhenti mengirim {base}/cut-pkg.tar.gz setelah ",
+            f"the distribution point stopped sending {base}/cut-pkg.tar.gz after ",
+        ),
+        (
+            {"url": f"{base}/evil.tar.gz", "sha256": sha["evil.tar.gz"]},
+            f"paket {base}/evil.tar.gz tidak dapat dibongkar: entri arsip ../../etc/cron.d/evil akan tertulis di "
+            "luar folder rilis",
+            f"the package {base}/evil.tar.gz could not be unpacked: member ../../etc/cron.d/evil would land "
+            "outside the release directory",
+        ),
+    ]
+    for given, indonesian, english in cases:
+        sent = _install_failure(tmp_path, **given)
+        assert sent["msg"].startswith(english) and "_reasons" in sent
+        said_id = say_reasons(sent, "id")
+        assert said_id["msg"].startswith(indonesian) and "_reasons" not in said_id, said_id["msg"]
+        assert not ENGLISH.search(said_id["msg"].replace(base, "X1")), said_id["msg"]
+        assert say_reasons(sent, "en")["msg"] == sent["msg"]
+        assert not (tmp_path / "client" / "current").exists()
+        assert os.listdir(tmp_path / "client" / "releases") == []
+    assert said_id["bytes_transferred"] > 0 and said_id["in_use"] == []  # the result so far, kept
+    cut = say_reasons(_install_failure(tmp_path, url=f"{base}/cut-pkg.tar.gz", sha256="e" * 64), "id")
+    assert cut["msg"].endswith(". Versi lama tetap aktif")
 
 
 def test_a_pc_whose_install_failed_has_its_row_in_the_runs_language(run_in):
