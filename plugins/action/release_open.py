@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import os
 import secrets
-import tarfile
 import threading
-import zipfile
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -36,11 +34,9 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import (
     run_lang,
     say,
 )
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_artifact import (
-    unpacked_estimate,
-)
-from ansible_collections.dukcapil.siak.plugins.module_utils import release as release_utils
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import UnpackError, measure
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
+    THE_MEASURE,
     THE_READING,
     execute,
     lock_ref,
@@ -50,7 +46,6 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.report.values import
 )
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_plan import (
     ARTIFACT_MISSING,
-    ARTIFACT_UNREADABLE,
     RECONCILED_FIRST,
     decide,
     location_of,
@@ -69,27 +64,9 @@ class _Measure(threading.Thread):
 
     def run(self):
         try:
-            size = os.path.getsize(self.path)
-            fmt, files, unpacked = unpacked_estimate(self.path, size)
-            digest = release_utils.file_sha256(self.path)
-            self.info = {
-                "sha256": digest,
-                "size_bytes": size,
-                "format": fmt,
-                "files": files,
-                "unpacked_bytes": unpacked,
-            }
-        except AnsibleActionFail as err:
-            self.error = str(err.message)
-        except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile) as err:
-            self.error = say(
-                Said(
-                    ARTIFACT_UNREADABLE,
-                    path=self.path,
-                    error=err,
-                ),
-                run_lang(),
-            )
+            self.info = measure(self.path)
+        except UnpackError as err:
+            self.error = say(err.reason, run_lang())
 
 
 class ActionModule(ActionBase):
@@ -141,15 +118,15 @@ class ActionModule(ActionBase):
                 state = self._read_state(args, task_vars)
             info = info or {}
             if location == "remote" and not info:
-                info = self._execute_module(
-                    module_name="dukcapil.siak.release_archive_info",
-                    module_args={"path": args["artifact"]},
-                    task_vars=task_vars,
+                info = execute(
+                    self,
+                    "dukcapil.siak.release_archive_info",
+                    {"path": args["artifact"]},
+                    task_vars,
+                    Said(THE_MEASURE, path=args["artifact"]),
                 )
                 if info.get("failed"):
-                    return dict(
-                        result, failed=True, msg=info.get("msg") or "cannot measure %s" % args["artifact"]
-                    )
+                    return dict(result, failed=True, msg=info.get("msg"))
         finally:
             if measure is not None:
                 measure.join()

@@ -72,6 +72,8 @@ NOT_A_ZIP = N_("not a readable zip archive: {error}")
 NOT_A_NAME = N_("release name {name} is not a plain folder name")
 NOT_AN_UNPACK_FOLDER = N_("{partial} is not an unpack folder under {releases}")
 NO_ARTIFACT = N_("artifact {path} does not exist on the server or is not a file")
+# An artifact refused before anything is written, around NOT_AN_ARCHIVE or MEMBER_OUTSIDE.
+ARTIFACT_REFUSED = N_("artifact {path}: {why}")
 SHARED_OUT = N_("shared path {path} leads out of the release through a link")
 NOT_THE_RELEASE = N_("the artifact has no {path}: it is not a release of what was asked for")
 # The release_unpack module's failure, around one of the reasons above.
@@ -473,6 +475,77 @@ def unpack_artifact(artifact, dest, expected_sha256="", reserve_bytes=0):
     if expected and digest != expected:
         raise ChecksumMismatch(digest, expected)
     return digest, writer.files, writer.bytes
+
+
+def _gzip_isize(path, size):
+    """The gzip trailer's uncompressed size (modulo 4 GiB), or None for a file too short to have one."""
+    if size < 18:
+        return None
+    with open(path, "rb") as fh:
+        fh.seek(-4, os.SEEK_END)
+        return int.from_bytes(fh.read(4), "little")
+
+
+def _unpacked_estimate(path, size):
+    """(format, files or None, bytes) from the archive's own bookkeeping: a zip's central directory, a gzip's
+    trailer (the size of the tar stream, at least the size of its files), a plain tar's own size. Never
+    smaller than what the release needs, except for a gzip past 4 GiB, whose members are then counted."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+        unsafe = [i.filename for i in infos if not is_safe_member(i.filename)]
+        if unsafe:
+            raise UnpackError(Reason(MEMBER_OUTSIDE, name=unsafe[0]))
+        files = [i for i in infos if not i.is_dir()]
+        return "zip", len(files), sum(i.file_size for i in files)
+    with open(path, "rb") as fh:
+        magic = fh.read(262)
+    if magic[:2] == b"\x1f\x8b":
+        isize = _gzip_isize(path, size)
+        # The trailer counts modulo 4 GiB: when it is smaller than the artifact itself it has wrapped
+        # (or the gzip has several members), so count the members the slow way.
+        if isize is not None and isize >= size:
+            return "tar", None, isize
+    elif magic[257:262] == b"ustar" or not magic:
+        return "tar", None, size
+    files = total = 0
+    with tarfile.open(path, "r:*") as tar:
+        for member in tar:
+            if member.isfile():
+                files, total = files + 1, total + member.size
+    return "tar", files, total
+
+
+def measure(path):
+    """What step 5 decides with, read without unpacking: the artifact's sha256 and size, its format, and how
+    many files and bytes it unpacks to (``files`` is None when only the total is known cheaply).
+
+    A tar's members are checked for safety when they are unpacked (unpack_artifact); a zip's names, which its
+    central directory lists for free, here already. Raises UnpackError with an ARTIFACT_REFUSED or NO_ARTIFACT
+    reason when the artifact is missing, unreadable or unsafe. The controller (release_open's action) and
+    the server (the release_archive_info module) both measure with this.
+    """
+    if not os.path.isfile(path):
+        raise UnpackError(Reason(NO_ARTIFACT, path=path))
+    try:
+        size = os.path.getsize(path)
+        fmt, files, unpacked = _unpacked_estimate(path, size)
+        digest = file_sha256(path)
+    except UnpackError as err:
+        why = err.reason
+    except (EOFError, tarfile.TarError, zipfile.BadZipFile, zlib.error) as err:
+        why = Reason(NOT_AN_ARCHIVE, error=str(err))
+    except OSError as err:  # the system's own words: permission denied, an I/O error
+        why = err.strerror or str(err)
+    else:
+        return {
+            "sha256": digest,
+            "size_bytes": size,
+            "format": fmt,
+            "files": files,
+            "unpacked_bytes": unpacked,
+        }
+    raise UnpackError(Reason(ARTIFACT_REFUSED, path=path, why=why))
 
 
 def link_shared(root, release, specs):

@@ -287,8 +287,7 @@ def saying(s: dict, plan: dict, check_mode: bool, state: dict | None = None) -> 
     return Said(N_("{host}: Langkah {step}: {what}"), host=s["host"], step=s["step"], what=Joined(parts, " "))
 
 
-# The action's own words: an artifact it cannot measure, and what the reconcile under the lock put right.
-ARTIFACT_UNREADABLE = N_("artifact {path} is not a readable tar.gz, tar or zip archive: {error}")
+# The action's own words: an artifact missing on the controller, and what the reconcile under the lock put right.
 ARTIFACT_MISSING = N_("artifact {path} does not exist on the controller or is not a file")
 RECONCILED_FIRST = N_("Reconciled first: {done}.")
 

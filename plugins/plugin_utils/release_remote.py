@@ -27,6 +27,7 @@ THE_SWITCH = N_("the switch")
 THE_UNPACK = N_("the unpack")
 THE_TRANSFER = N_("the transfer of the artifact")
 THE_READING = N_("the reading of {root}")
+THE_MEASURE = N_("the measuring of {path}")
 # What the verified_copy and backup_folder modules do (their actions run them through execute() too).
 THE_COPY = N_("the copy of the backup")
 THE_FOLDER = N_("the work on the backup folder {path}")

@@ -282,6 +282,35 @@ def test_an_artifact_at_a_url_is_unpacked_as_it_arrives_and_a_wrong_one_leaves_n
         )
 
 
+def test_an_artifact_already_on_the_server_is_measured_there(vm, releases):
+    """An artifact the ADB put on the server (artifact_location remote) is measured there by the release
+    library (release_archive_info): one that is not an archive is refused at step 5 in the run's language,
+    changing nothing; the real one is upgraded from, and stays where it was."""
+    root, port, rel = "/srv/remote/app", 18097, releases["app2"]
+    incoming = "/srv/remote-incoming"
+    fake, real = f"{incoming}/siak-app-2.1.tar.gz", f"{incoming}/siak-app-2.0.tar.gz"
+    vm.sh("siak-vm", f"mkdir -p {incoming} && printf '<html>404 Not Found</html>' > {fake}")
+    assert (
+        vm.ansible("siak-vm", "ansible.builtin.copy", f"src={rel.path} dest={real} mode=0600").returncode == 0
+    )
+    try:
+        refused = app(vm, root, port, rel, artifact=fake, artifact_location="remote")
+        assert refused.returncode == 2 and "Traceback" not in refused.stdout + refused.stderr
+        assert f"artefak {fake}: bukan arsip tar.gz, tar atau zip yang dapat dibaca: " in message(refused), (
+            message(refused)[-3000:]
+        )
+        assert vm.sh("siak-vm", f"test -e {root}").returncode == 1
+        result = app(vm, root, port, rel, artifact=real, artifact_location="remote")
+        ok(result)
+        assert current(vm, root) == "releases/2.0" and get(vm, port) == "2.0"
+        assert published(vm, "siak_upgrade")["sha256"] == rel.sha256
+        assert vm.sh("siak-vm", f"sha256sum {real}").stdout.split()[0] == rel.sha256
+    finally:
+        vm.sh(
+            "siak-vm", settings(vm, "siak_upgrade", root, port, rel)["siak_upgrade_service"]["stop_command"]
+        )
+
+
 def test_too_little_disk_is_refused_before_any_change(vm, tmp_path):
     big = build_release("app", "1.0", tmp_path, size_bytes=3 * 1024 * 1024, files=3)
     vm.lab("fill", "siak-vm", "--leave-kib", "2048")

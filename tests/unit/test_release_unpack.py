@@ -14,7 +14,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 from ansible_collections.dukcapil.siak.plugins.module_utils import release_unpack as ru  # noqa: E402
-from ansible_collections.dukcapil.siak.plugins.plugin_utils import release_artifact as local  # noqa: E402
 
 
 def make_tar(path: Path, members: list[tuple[str, bytes | None, str | None]], mode: str = "w:gz") -> str:
@@ -156,11 +155,46 @@ def test_shared_paths_are_seeded_once_then_linked(tmp_path):
     assert (again / "config/db.properties").read_text() == "edited on the server\n"
 
 
-def test_the_controller_estimate_is_at_least_the_unpacked_size(tmp_path):
+def test_the_measure_gives_at_least_the_unpacked_size_without_unpacking(tmp_path):
     art = tmp_path / "r.tar.gz"
-    make_tar(art, [("a", os.urandom(100_000), None), ("b", b"b" * 50_000, None)])
-    fmt, _files, size = local.unpacked_estimate(str(art), art.stat().st_size)
-    assert fmt == "tar" and size >= 150_000
+    digest = make_tar(art, [("a", os.urandom(100_000), None), ("b", b"b" * 50_000, None)])
+    info = ru.measure(str(art))
+    assert info["format"] == "tar" and info["unpacked_bytes"] >= 150_000
+    assert info["sha256"] == digest and info["size_bytes"] == art.stat().st_size
+    plain = tmp_path / "r.tar"
+    make_tar(plain, [("a", b"x" * 70_000, None)], mode="w")
+    assert ru.measure(str(plain))["unpacked_bytes"] >= 70_000
+    packed = tmp_path / "r.zip"
+    with zipfile.ZipFile(packed, "w") as zf:
+        zf.writestr("bin/app", b"y" * 40_000)
+        zf.writestr("VERSION", "2.0\n")
+    assert {k: ru.measure(str(packed))[k] for k in ("format", "files", "unpacked_bytes")} == {
+        "format": "zip",
+        "files": 2,
+        "unpacked_bytes": 40_004,
+    }
+
+
+def test_an_artifact_that_cannot_be_measured_is_refused_naming_it(tmp_path):
+    """Missing, not an archive, a zip with a member outside: each a reason naming the artifact. (A cut tar.gz is
+    measured from its trailer; its sha256 differs from the expected one, and the unpack refuses it too.)"""
+    bad_zip = tmp_path / "out.zip"
+    with zipfile.ZipFile(bad_zip, "w") as zf:
+        zf.writestr("../../etc/cron.d/x", "boom")
+    text = tmp_path / "notes.tar"
+    text.write_bytes(b"not an archive at all, only some words" * 20)
+    cases = {
+        str(tmp_path / "nothing.tar.gz"): (ru.NO_ARTIFACT, None),
+        str(bad_zip): (ru.ARTIFACT_REFUSED, ru.MEMBER_OUTSIDE),
+        str(text): (ru.ARTIFACT_REFUSED, ru.NOT_AN_ARCHIVE),
+    }
+    for path, (message, inner) in cases.items():
+        with pytest.raises(ru.UnpackError) as raised:
+            ru.measure(path)
+        reason = raised.value.reason
+        assert reason.message == message and reason.values["path"] == path, (path, reason)
+        if inner:
+            assert reason.values["why"].message == inner, (path, reason)
 
 
 # An artifact at a URL, unpacked as it arrives: a real HTTP server on loopback, cut on purpose where asked.

@@ -616,6 +616,32 @@ def test_the_server_unpacks_reason_is_composed_and_said_in_the_runs_language(tmp
     assert say_reasons(sent, "en")["msg"] == sent["msg"]
 
 
+def test_an_artifact_refused_by_its_measure_is_said_in_the_runs_language(run_in, tmp_path):
+    """Step 5's measure of an artifact (release_archive_info on the server, release_open's thread on the
+    controller): its reason comes back and is said in the run's language."""
+    import json
+
+    from ansible_collections.dukcapil.siak.plugins.action.release_open import _Measure
+    from ansible_collections.dukcapil.siak.plugins.module_utils import release_unpack as ru
+    from ansible_collections.dukcapil.siak.plugins.module_utils.release import reasons
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import say_reasons
+
+    text = tmp_path / "siak-app-2.0.tar.gz"
+    text.write_bytes(b"<html>404 Not Found</html>" * 20)
+    with pytest.raises(ru.UnpackError) as raised:
+        ru.measure(str(text))
+    sent = json.loads(json.dumps(reasons({"failed": True, "msg": raised.value.reason})))
+    assert sent["msg"].startswith(f"artifact {text}: not a readable tar.gz, tar or zip archive: ")
+    assert say_reasons(sent, "id")["msg"].startswith(
+        f"artefak {text}: bukan arsip tar.gz, tar atau zip yang dapat dibaca: "
+    )
+    for lang, start in ((None, f"artefak {text}: bukan arsip"), ("en", f"artifact {text}: not a readable")):
+        run_in(lang)
+        measuring = _Measure(str(text))
+        measuring.run()
+        assert measuring.info is None and measuring.error.startswith(start), (lang, measuring.error)
+
+
 @pytest.mark.parametrize(
     ("args", "indonesian", "english"),
     [
