@@ -28,6 +28,7 @@ FILES_MISSING = N_("missing file(s) to back up: {names}")
 NAMES_NOT_UNIQUE = N_("file names must be unique and not {manifest}: {names}")
 NOT_MADE = N_("could not make {path}: {why}; the files were put back")
 FOLDER_MISSING = N_("{path} does not exist")
+CANNOT_MEASURE = N_("cannot read where {path} lives or how much room it has: {error}")
 FOLDER_PROBLEMS = N_("{path}: {problems}")
 NOT_OURS = N_("{path} has no {manifest}: not a backup this collection made; left alone")
 

@@ -64,17 +64,20 @@ total_bytes:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import path_info
+from ansible_collections.dukcapil.siak.plugins.module_utils.backup_io import CANNOT_MEASURE, path_info
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import Reason, reasons
 
 
 def main():
     module = AnsibleModule(
         argument_spec={"path": {"type": "path", "required": True}}, supports_check_mode=True
     )
+    path = module.params["path"]
     try:
-        info = path_info(module.params["path"])
+        info = path_info(path)
     except OSError as err:
-        module.fail_json(msg="cannot read {0}: {1}".format(module.params["path"], err.strerror))
+        why = Reason(CANNOT_MEASURE, path=path, error=err.strerror or str(err))
+        module.fail_json(**reasons({"msg": why, "changed": False}))
     module.exit_json(changed=False, **info)
 
 

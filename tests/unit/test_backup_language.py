@@ -5,15 +5,18 @@ request (SIAK_LANG), with no English left in the Indonesian (i18n.run_lang)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
 from ansible_collections.dukcapil.siak.plugins.filter.backup_retention import backup_retention
 from ansible_collections.dukcapil.siak.plugins.filter.export_verdict import export_verdict, sqlfile_verdict
 from ansible_collections.dukcapil.siak.plugins.filter.said import said
-from ansible_collections.dukcapil.siak.plugins.module_utils import backup_copy
+from ansible_collections.dukcapil.siak.plugins.module_utils import backup_copy, backup_io
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import Reason, reasons
 from ansible_collections.dukcapil.siak.plugins.plugin_utils import i18n, oracle_log
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.backup_plan import retention
@@ -170,8 +173,6 @@ def test_every_reason_of_the_backup_modules_is_translated_without_english():
 
 
 def test_a_damaged_backups_problems_cross_json_and_are_said_on_the_controller():
-    from ansible_collections.dukcapil.siak.plugins.module_utils import backup_io
-
     problems = [
         Reason(backup_io.CHECKSUM_DIFFERS, name="master.dmp", manifest="aaaa", file="bbbb"),
         Reason(backup_io.FILE_MISSING, name="master.log"),
@@ -284,3 +285,22 @@ def test_the_service_hours_window_is_named_in_the_runs_language(run_in):
     assert service_hours(monday, windows)["window"] == "Senin–Kamis 08:00–15:00"
     run_in("en")
     assert service_hours(monday, windows)["window"] == "Mon–Thu 08:00–15:00"
+
+
+def test_the_volume_is_measured_through_the_action_that_says_its_reasons(tmp_path):
+    """backup_path_info runs through its action (release_remote's ReasonedModuleAction), which says a
+    failure's reason in the run's language: a real run on this machine (local connection) still answers
+    with the volume, for a folder that does not exist yet too."""
+    ansible = Path(sys.executable).parent / "ansible"
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    done = subprocess.run(
+        [str(ansible), "localhost", "-c", "local", "-m", "dukcapil.siak.backup_path_info",
+         "-a", f"path={tmp_path}/not-yet/dump", "-o"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    answer = json.loads(done.stdout.split("=>", 1)[1])
+    assert answer["exists"] is False and answer["free_bytes"] > 0 and answer["mount_point"].startswith("/")
+    assert i18n.say(i18n.Said(backup_io.CANNOT_MEASURE, path="/u01/dump", error="X1"), "id") == (
+        "tidak dapat membaca di volume mana /u01/dump berada atau berapa ruang kosongnya: X1"
+    )
