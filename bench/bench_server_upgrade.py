@@ -12,8 +12,11 @@ part by part on the same lab: (d1) `ansible-playbook` start-up with one module r
 of it on the server into a fresh folder, (d4) the restart. Their sum (d) is the floor of any design that sends
 the artifact with the connection and then unpacks it, however few module runs it makes; (c)/(d) is what this
 role adds on top (lock, reconcile, checksum, switch, health check). (c') is not bound by (d): the transfer and
-the unpack overlap, as (a)'s transfer and writes do. After the rounds, one more (c) runs with
-ansible.posix.profile_tasks and prints its per-task times.
+the unpack overlap, as (a)'s transfer and writes do; its floor (d') is (d1) plus the server fetching the
+artifact from the URL and unpacking it in one pipeline (curl | tar -xzf) plus (d4). Each round also times what
+one more module run costs (the same module again, its payload already built), the unit of everything (c) and
+(c') add to their floors. After the rounds, one more (c) runs with ansible.posix.profile_tasks and prints its
+per-task times.
 
 Goals (issue 16): (c)/(a) <= 1.5, (c)/(b) <= 0.5, rerun < 3 s, with ordinary module execution only. Printed,
 never asserted. Each time is a whole run (ansible-playbook start-up included for (b) and (c)). On a shared
@@ -31,6 +34,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -46,6 +50,9 @@ from labkit import make_lab  # noqa: E402
 from siak_lab.standins.builder import build_release  # noqa: E402
 
 PORT = 18180
+# The floor's second playbook runs this many more pings than the first: the difference, divided, is what one
+# more module run costs.
+MORE_RUNS = 4
 
 
 def service(addr: str, root: str, port: int = PORT) -> dict:
@@ -210,6 +217,11 @@ def main() -> int:
         ping_playbook.write_text(
             "- hosts: siak_servers\n  gather_facts: false\n  tasks:\n    - ansible.builtin.ping:\n"
         )
+        pings_playbook = base / "pings.yml"
+        pings_playbook.write_text(
+            "- hosts: siak_servers\n  gather_facts: false\n  tasks:\n"
+            + "".join(f"    - ansible.builtin.ping:\n      register: ping{i}\n" for i in range(1 + MORE_RUNS))
+        )
 
         def floor(root: str, n: int) -> dict:
             """(d1)-(d4): the parts any transfer-then-unpack upgrade pays, each timed on its own."""
@@ -240,8 +252,30 @@ def main() -> int:
             parts["restart_s"] = time.monotonic() - start
             if done.returncode != 0:
                 raise SystemExit(f"bench_server_upgrade: the floor's restart failed: {done.stderr}")
+            # (d'): the artifact at the URL, fetched and unpacked in one pipeline on the server, as (c') overlaps them.
+            if lab.sh("siak-vm", f"mkdir -p {folder}/from-url").returncode != 0:
+                raise SystemExit("bench_server_upgrade: cannot make the floor's URL folder")
+            os.sync()
+            start = time.monotonic()
+            done = lab.sh(
+                "siak-vm",
+                "bash -c "
+                + shlex.quote(
+                    f"set -o pipefail; curl -sSf {dist.url(Path(v2.path).name)} | tar -xzf - -C {folder}/from-url"
+                ),
+            )
+            parts["fetch_unpack_s"] = time.monotonic() - start
+            if done.returncode != 0:
+                raise SystemExit(f"bench_server_upgrade: the floor's fetch and unpack failed: {done.stderr}")
+            # What one more module run costs, the same module again (its payload already built).
+            start = time.monotonic()
+            result = lab.playbook(str(pings_playbook))
+            parts["module_run_s"] = max(0.0, (time.monotonic() - start - parts["startup_s"]) / MORE_RUNS)
+            if result.returncode != 0:
+                raise SystemExit(f"bench_server_upgrade: the pings playbook failed: {result.stdout[-2000:]}")
             lab.sh("siak-vm", f"rm -rf {folder}")
-            parts["floor_s"] = sum(parts.values())
+            parts["floor_s"] = sum(parts[k] for k in ("startup_s", "transfer_s", "unpack_s", "restart_s"))
+            parts["url_floor_s"] = parts["startup_s"] + parts["fetch_unpack_s"] + parts["restart_s"]
             return parts
 
         rounds = []
@@ -284,7 +318,11 @@ def main() -> int:
                     "served_after": served,
                     **{key: round(value, 2) for key, value in parts.items()},
                     "ratio_floor_baseline": round(parts["floor_s"] / base_s, 2),
+                    "ratio_floor_ansistrano": round(parts["floor_s"] / ans_s, 2),
                     "ratio_upgrade_floor": round(up_s / parts["floor_s"], 2),
+                    "ratio_url_floor_baseline": round(parts["url_floor_s"] / base_s, 2),
+                    "ratio_url_floor_ansistrano": round(parts["url_floor_s"] / ans_s, 2),
+                    "ratio_url_upgrade_floor": round(url_s / parts["url_floor_s"], 2),
                 }
             )
             print(
@@ -303,7 +341,14 @@ def main() -> int:
                 f"  (d) floor {parts['floor_s']:5.2f} s = start-up and one module run {parts['startup_s']:.2f} "
                 f"+ transfer {parts['transfer_s']:.2f} + tar -xzf {parts['unpack_s']:.2f} "
                 f"+ restart {parts['restart_s']:.2f}; (d)/(a) {parts['floor_s'] / base_s:.2f}, "
-                f"(c)/(d) {up_s / parts['floor_s']:.2f}",
+                f"(d)/(b) {parts['floor_s'] / ans_s:.2f}, (c)/(d) {up_s / parts['floor_s']:.2f}",
+                flush=True,
+            )
+            print(
+                f"  (d') URL floor {parts['url_floor_s']:5.2f} s = start-up {parts['startup_s']:.2f} "
+                f"+ curl | tar -xzf {parts['fetch_unpack_s']:.2f} + restart {parts['restart_s']:.2f}; "
+                f"(d')/(a) {parts['url_floor_s'] / base_s:.2f}, (d')/(b) {parts['url_floor_s'] / ans_s:.2f}, "
+                f"(c')/(d') {url_s / parts['url_floor_s']:.2f}; one more module run {parts['module_run_s']:.2f} s",
                 flush=True,
             )
             stop = lab.sh("siak-vm", service(addr, root)["stop_command"])  # frees the port for the next round
@@ -330,8 +375,17 @@ def main() -> int:
             f"(d) floor of transfer-then-unpack: median {median('floor_s'):5.2f} s "
             f"(start-up {median('startup_s'):.2f}, transfer {median('transfer_s'):.2f}, "
             f"tar -xzf {median('unpack_s'):.2f}, restart {median('restart_s'):.2f}); "
-            f"(d)/(a) median {median('ratio_floor_baseline'):.2f}, (c)/(d) median {median('ratio_upgrade_floor'):.2f}"
+            f"(d)/(a) median {median('ratio_floor_baseline'):.2f}, (d)/(b) median {median('ratio_floor_ansistrano'):.2f}, "
+            f"(c)/(d) median {median('ratio_upgrade_floor'):.2f}"
         )
+        print(
+            f"(d') floor of an upgrade from a URL: median {median('url_floor_s'):5.2f} s "
+            f"(start-up {median('startup_s'):.2f}, curl | tar -xzf {median('fetch_unpack_s'):.2f}, "
+            f"restart {median('restart_s'):.2f}); (d')/(a) median {median('ratio_url_floor_baseline'):.2f}, "
+            f"(d')/(b) median {median('ratio_url_floor_ansistrano'):.2f}, "
+            f"(c')/(d') median {median('ratio_url_upgrade_floor'):.2f}"
+        )
+        print(f"one more module run (a ping, its payload built): median {median('module_run_s'):.2f} s")
         profile_root = "/srv/bench/profiled"
         upgrade(v1, profile_root)
         varfile = base / "vars-profiled.json"
@@ -355,6 +409,9 @@ def main() -> int:
             env={**lab.env, "ANSIBLE_CALLBACKS_ENABLED": "dukcapil.siak.agenda,dukcapil.siak.laporan,ansible.posix.profile_tasks",
                  "PROFILE_TASKS_SORT_ORDER": "none", "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all"},
         )  # fmt: skip
+        if profiled.returncode != 0:
+            print(profiled.stdout[-3000:] + profiled.stderr[-2000:], file=sys.stderr)
+            raise SystemExit("bench_server_upgrade: the profiled upgrade failed")
         recap = profiled.stdout[profiled.stdout.rfind("PLAY RECAP") :]
         print("(c) once more, per task (ansible.posix.profile_tasks):")
         print("\n".join(line for line in recap.splitlines() if re.search(r"-{3,} +[0-9.]+s$", line)))
@@ -380,6 +437,12 @@ def main() -> int:
                     "median_floor_s": median("floor_s"),
                     "median_ratio_floor_baseline": median("ratio_floor_baseline"),
                     "median_ratio_upgrade_floor": median("ratio_upgrade_floor"),
+                    "median_ratio_floor_ansistrano": median("ratio_floor_ansistrano"),
+                    "median_url_floor_s": median("url_floor_s"),
+                    "median_ratio_url_floor_baseline": median("ratio_url_floor_baseline"),
+                    "median_ratio_url_floor_ansistrano": median("ratio_url_floor_ansistrano"),
+                    "median_ratio_url_upgrade_floor": median("ratio_url_upgrade_floor"),
+                    "median_module_run_s": median("module_run_s"),
                     "loadavg": os.getloadavg()[0],
                 },
                 indent=2,

@@ -34,7 +34,13 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import (
     run_lang,
     say,
 )
-from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import UnpackError, measure
+from ansible_collections.dukcapil.siak.plugins.module_utils.release import Reason
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import (
+    ARTIFACT_REFUSED,
+    MEMBER_OUTSIDE,
+    UnpackError,
+    measure,
+)
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
     THE_MEASURE,
     THE_READING,
@@ -134,6 +140,13 @@ class ActionModule(ActionBase):
             if measure.error:
                 return dict(result, failed=True, msg=measure.error)
             info = measure.info
+        if info.get("unsafe"):  # a zip measured on a Windows server names what would land outside
+            why = Reason(MEMBER_OUTSIDE, name=info["unsafe"][0])
+            return dict(
+                result,
+                failed=True,
+                msg=say(Reason(ARTIFACT_REFUSED, path=args["artifact"], why=why), run_lang()),
+            )
         decided = decide(
             settings,
             state,

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import socket
 import time
 
@@ -28,6 +29,7 @@ from ansible_collections.dukcapil.siak.plugins.module_utils.run_lock import (
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said, run_lang, say
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.lock_sentences import (
     ATTACHED_NEEDS_PYTHON,
+    LOCK_NOT_WRITABLE,
     refusal,
     taken_over_message,
 )
@@ -164,10 +166,16 @@ class ActionModule(ActionBase):
             args.setdefault("run_id", run_id_of(task_vars))
             args["holder"] = holder
         answer = self._lock(args, task_vars)
+        host = task_vars.get("inventory_hostname", "?")
+        if answer.get("failed") and answer.get("lock_error") is not None:
+            folder = re.split(r"[\\/](?=[^\\/]*$)", str(args["path"]))[0] or "/"
+            why = Said(
+                LOCK_NOT_WRITABLE, host=host, path=args["path"], folder=folder, error=answer["lock_error"]
+            )
+            answer["msg"] = say(why, run_lang())
         if state != "present" or answer.get("failed") or answer.get("acquired"):
             result.update(answer)
             return result
-        host = task_vars.get("inventory_hostname", "?")
         other = answer.get("holder") or {}
         here = {"host": holder["host"], "boot_id": holder["boot_id"]}
         here.update(awx_job(task_vars))
@@ -218,5 +226,5 @@ class ActionModule(ActionBase):
             task_vars=task_vars,
         )
         if answer.get("failed"):
-            return answer
+            return dict(answer, lock_error=answer.get("msg") or "")
         return dict(answer.get("result") or {}, changed=answer.get("changed", False), token=args["token"])

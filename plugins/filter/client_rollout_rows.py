@@ -19,6 +19,9 @@ description:
   - C(client_windows_probe) says what a Windows workstation's registered probe (C(probe.ps1)) means, with the
     same decision as on a Linux PC (action, status, previous_version, in_use, release_path, problem), taken on
     the controller by module_utils/client_release.probe_outcome. Its input is the registered result.
+  - C(client_windows_unpack_refusal) says why a Windows workstation's C(unpack.ps1) refused the package (its
+    version held with another checksum, or no client entry point in it), in the run's language; empty when it
+    did not. Its input is the registered result, its arguments the version and sha256 asked for.
 options:
   _input:
     description: The workstations' hostvars (C(groups.workstations | map('extract', hostvars))).
@@ -45,8 +48,12 @@ _value:
   elements: dict
 """
 
-from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import rollout_state, windows_probe
-from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import FAILED
+from ansible_collections.dukcapil.siak.plugins.module_utils.client_release import (
+    FAILED,
+    rollout_state,
+    windows_probe,
+    windows_unpack_refusal,
+)
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.client_rollout_report import (
     CLEANED,
     INSTALL_FAILED,
@@ -162,6 +169,16 @@ def client_windows_probe(registered):
     return say_all(windows_probe((registered or {}).get("result") or {}), run_lang())
 
 
+def client_windows_unpack_refusal(registered, version, sha256):
+    """Why a Windows PC's unpack.ps1 refused the package, said in the run's language; "" when it did not."""
+    why = windows_unpack_refusal((registered or {}).get("result") or {}, str(version), str(sha256))
+    return say_all(why, run_lang()) if why is not None else ""
+
+
 class FilterModule:
     def filters(self):
-        return {"client_rollout_rows": client_rollout_rows, "client_windows_probe": client_windows_probe}
+        return {
+            "client_rollout_rows": client_rollout_rows,
+            "client_windows_probe": client_windows_probe,
+            "client_windows_unpack_refusal": client_windows_unpack_refusal,
+        }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.dukcapil.siak.plugins.module_utils.release import N_, Reason
+from ansible_collections.dukcapil.siak.plugins.module_utils.release_unpack import NOT_THE_RELEASE
 
 MARKER = ".siak-client-release.json"
 CURRENT = "current"
@@ -294,6 +295,17 @@ def windows_probe(result: dict) -> dict:
         normalise_sha256(str(result.get("sha256") or "")) or "",
         sep="\\",
     )
+
+
+def windows_unpack_refusal(result: dict, version: str, sha256: str) -> Reason | None:
+    """Why a Windows PC's unpack.ps1 refused the package (its answer's ``refused``), else None."""
+    result = result or {}
+    refused = result.get("refused")
+    if refused == "rebuilt":
+        return rebuilt(str(result.get("target")), version, result.get("found"), sha256)
+    if refused:
+        return Reason(NOT_THE_RELEASE, path=str(result.get("entrypoint") or "?"))
+    return None
 
 
 def rollout_state(probe: dict | None, windows: bool = False) -> dict:

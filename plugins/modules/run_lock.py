@@ -148,18 +148,24 @@ def main():
         "taken_over_processes": [],
         "token": p["token"],
     }
-    if p["state"] == "present":
-        holder = dict(p["holder"], token=p["token"], run_id=p["run_id"] or "", about=p["about"])
-        result.update(take(path, holder, p["steal_token"], module.check_mode))
-        if result["taken_over"]:
-            result["taken_over_processes"] = live_target_processes(result["holder"])
-    elif p["state"] == "attached":
-        if not module.check_mode and not attach(path, p["token"], p["pid"]):
-            module.fail_json(msg="%s is not held by this run; the process was not recorded" % path, **result)
-        result.update(acquired=True, changed=not module.check_mode)
-    else:
-        result["holder"] = read_lock(path)
-        result["changed"] = release(path, p["token"], module.check_mode)
+    attached = True
+    try:
+        if p["state"] == "present":
+            holder = dict(p["holder"], token=p["token"], run_id=p["run_id"] or "", about=p["about"])
+            result.update(take(path, holder, p["steal_token"], module.check_mode))
+            if result["taken_over"]:
+                result["taken_over_processes"] = live_target_processes(result["holder"])
+        elif p["state"] == "attached":
+            attached = module.check_mode or attach(path, p["token"], p["pid"])
+            result.update(acquired=attached, changed=attached and not module.check_mode)
+        else:
+            result["holder"] = read_lock(path)
+            result["changed"] = release(path, p["token"], module.check_mode)
+    except OSError as err:
+        # The lock's folder is missing or not writable: the action says so, naming the host and the fix.
+        module.fail_json(msg=str(err), lock_error=err.strerror or str(err), **result)
+    if not attached:
+        module.fail_json(msg="%s is not held by this run; the process was not recorded" % path, **result)
     module.exit_json(**result)
 
 

@@ -21,6 +21,13 @@ TAKEN_OVER_BECAUSE = {
     "break": N_("break_lock was set"),
 }
 
+# The lock's file cannot be made or read on the host (its folder is missing or not writable); ``error`` is the
+# system's own words.
+LOCK_NOT_WRITABLE = N_(
+    "{host}: the lock {path} cannot be taken: {error}. Check that {folder} exists on {host} and that this login "
+    "may write there"
+)
+
 # run_lock state=attached on a Windows host: it records a process there, which needs the module (Python).
 ATTACHED_NEEDS_PYTHON = N_("run_lock state=attached needs Python on the host; Windows has none")
 

@@ -342,6 +342,10 @@ SENTENCES = {
         "retention, which need the real dump. Nothing was changed."
     ),
     "backup_no_destination": N_("no destination"),
+    "backup_windows_volume_not_ready": N_(
+        "{host}: Langkah 5 (copy_to_spare): the volume {volume} of {name} is not ready: plug in the disk and rerun. "
+        "Nothing was copied."
+    ),
     "backup_windows_only_script": N_(
         "{host}: Langkah 1 (prepare_backup): on a Windows server the backup runs the office's backup.bat "
         "(oracle_backup_method=script) and copies to local disks (destinations of type path) without encryption; "

@@ -338,3 +338,50 @@ def test_after_a_failure_the_report_says_what_the_server_shows():
         s, plan, failed_task="t", failed_msg="m", failed_result={"switched": True}, after=back, look=""
     )
     assert rolled["result"] == "rolled_back" and "is current again, started and healthy" in rolled["message"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "wanted"),
+    [
+        (None, "artefak {path}: entri arsip ../../evil.dll akan tertulis di luar folder rilis"),
+        ("en", "artifact {path}: member ../../evil.dll would land outside the release directory"),
+    ],
+)
+def test_a_zip_measured_on_a_windows_server_with_a_member_outside_is_refused_in_the_runs_language(
+    lang, wanted, tmp_path
+):
+    """The Windows tasks measure a zip already on the server with PowerShell and name the members that would
+    land outside; the action (a real run on this machine, given what Windows read) refuses it, naming it."""
+    import json
+    import subprocess
+    import sys
+
+    artifact = "C:\\rilis\\siak-app-2.0.zip"
+    args = dict(
+        settings(root="C:\\SIAK\\app", artifact=artifact),
+        location="remote",
+        steps={"open": {"number": 5}},
+        windows=True,
+        state=state(),
+        artifact_info={"sha256": SHA, "size_bytes": 100, "format": "zip", "files": 1, "unpacked_bytes": 10,
+                       "unsafe": ["../../evil.dll"]},
+    )  # fmt: skip
+    for key in ("host", "step"):
+        args.pop(key)
+    play = tmp_path / "open.yml"
+    play.write_text(
+        json.dumps(
+            [{"hosts": "localhost", "gather_facts": False, "tasks": [{"dukcapil.siak.release_open": args}]}]
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SIAK_LANG"}
+    env["ANSIBLE_CONFIG"] = str(Path(__file__).resolve().parents[2] / "ansible.cfg")
+    if lang:
+        env["SIAK_LANG"] = lang
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-c", "local", "-i", "localhost,", str(play)],
+        env=env, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and wanted.format(path=artifact.replace("\\", "\\\\")) in done.stdout, (
+        done.stdout[-3000:] + done.stderr[-2000:]
+    )

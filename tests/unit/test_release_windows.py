@@ -379,3 +379,59 @@ def test_a_windows_pc_has_the_linux_pcs_release_layout():
     )
     script = (files / "cleanup.ps1").read_text()
     assert "$Staged -and $live -notcontains $Version" in script
+
+
+def run_role_task(path: Path, name: str, tmp_path: Path, **given) -> str:
+    """Run the role's own task ``name`` (from ``path``) on this machine with what the Windows tasks before it
+    registered (``given``): the controller-side judgement of a Windows answer, with real Ansible templating.
+    Returns the run's output; the run's exit code is in its last line."""
+    import json
+    import os
+    import subprocess
+
+    task = next(t for t in walk(tasks(path)) if t.get("name") == name)
+    task = {k: v for k, v in task.items() if k != "tags"}
+    play = [{"hosts": "localhost", "gather_facts": False, "vars": given, "tasks": [task]}]
+    (tmp_path / "play.yml").write_text(json.dumps(play))
+    env = {k: v for k, v in os.environ.items() if k != "SIAK_LANG"}
+    env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-c", "local", "-i", "localhost,", "play.yml"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    return f"{done.stdout}\n{done.stderr}\nrc={done.returncode}"
+
+
+def test_a_windows_backup_disk_not_plugged_in_is_refused_in_the_offices_words(tmp_path):
+    backup = REPO / "roles" / "oracle_backup" / "tasks" / "windows.yml"
+    refuse = "Langkah 5 | Refuse a destination whose disk is not plugged in"
+    ready = {"results": [{"stdout": "Fixed 20480 MiB free\r\n", "item": {"name": "disk2"}}]}
+    assert run_role_task(backup, refuse, tmp_path, __oracle_backup_win_volumes=ready).endswith("rc=0")
+    missing = {
+        "results": [ready["results"][0], {"stdout": "not-ready E:\\\r\n", "item": {"name": "flashdisk"}}]
+    }
+    out = run_role_task(backup, refuse, tmp_path, __oracle_backup_win_volumes=missing)
+    assert (
+        out.endswith("rc=2")
+        and (
+            "localhost: Langkah 5 (copy_to_spare): volume E:\\\\ untuk flashdisk belum siap: pasang disknya lalu "
+            "jalankan ulang. Tidak ada yang disalin."
+        )
+        in out
+    ), out[-3000:]
+
+
+def test_a_package_a_windows_pc_refused_fails_its_step_in_the_offices_words(tmp_path):
+    update = REPO / "roles" / "client_rollout" / "tasks" / "windows" / "update.yml"
+    refuse = "Langkah 10 | Refuse a package that is not the release asked for"
+    plan = {"version": "2.0", "windows_sha256": "a" * 64}
+    done = {"changed": True, "result": {}}
+    assert run_role_task(
+        update, refuse, tmp_path, __client_rollout_unpack=done, __client_rollout_plan=plan
+    ).endswith("rc=0")
+    refused = {"changed": False, "result": {"refused": "not_the_release", "entrypoint": "siak.exe"}}
+    out = run_role_task(update, refuse, tmp_path, __client_rollout_unpack=refused, __client_rollout_plan=plan)
+    assert (
+        out.endswith("rc=2")
+        and "artefak tidak memuat siak.exe: artefak ini bukan rilis dari yang diminta" in out
+    )

@@ -592,6 +592,32 @@ def test_a_windows_pcs_problem_is_said_in_the_runs_language(run_in):
     )
 
 
+def test_a_windows_pcs_refused_package_is_said_in_the_runs_language(run_in):
+    """unpack.ps1 answers `refused` instead of throwing English; the controller says why, as for a Linux PC."""
+    from ansible_collections.dukcapil.siak.plugins.filter.client_rollout_rows import (
+        client_windows_unpack_refusal,
+    )
+
+    rebuilt = {"result": {"refused": "rebuilt", "target": "C:\\SIAK\\releases\\2.0", "found": "b" * 64}}
+    no_entry = {"result": {"refused": "not_the_release", "entrypoint": "siak.exe"}}
+    run_in(None)
+    said = client_windows_unpack_refusal(rebuilt, "2.0", "a" * 64)
+    assert said.startswith(f"C:\\SIAK\\releases\\2.0 berisi versi 2.0 dengan checksum lain ({'b' * 64}, "), (
+        said
+    )
+    assert client_windows_unpack_refusal(no_entry, "2.0", "a" * 64) == (
+        "artefak tidak memuat siak.exe: artefak ini bukan rilis dari yang diminta"
+    )
+    assert client_windows_unpack_refusal({"result": {"changed": True}}, "2.0", "a" * 64) == ""
+    run_in("en")
+    assert client_windows_unpack_refusal(rebuilt, "2.0", "a" * 64).startswith(
+        f"C:\\SIAK\\releases\\2.0 holds version 2.0 with another checksum ({'b' * 64}, wanted {'a' * 64})"
+    )
+    assert client_windows_unpack_refusal(no_entry, "2.0", "a" * 64) == (
+        "the artifact has no siak.exe: it is not a release of what was asked for"
+    )
+
+
 def test_the_server_unpacks_reason_is_composed_and_said_in_the_runs_language(tmp_path):
     """release_unpack's failure wraps the unpack's reason, which may wrap who did not answer."""
     import json
@@ -677,3 +703,27 @@ def test_the_step_9_notice_fails_in_the_runs_language(args, indonesian, english,
             done.stderr[-2000:],
         )
     assert not (tmp_path / "notice.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("lang", "wanted"),
+    [
+        (None, "localhost: kunci /proc/siak-lock/.siak-upgrade.lock tidak dapat diambil: No such file or directory. "
+               "Periksa bahwa /proc/siak-lock ada di localhost dan login ini boleh menulis di sana"),
+        ("en", "localhost: the lock /proc/siak-lock/.siak-upgrade.lock cannot be taken: No such file or directory. "
+               "Check that /proc/siak-lock exists on localhost and that this login may write there"),
+    ],
+)  # fmt: skip
+def test_a_lock_that_cannot_be_taken_is_named_with_its_fix_in_the_runs_language(lang, wanted, tmp_path):
+    """The lock's folder cannot be made (under /proc): a real run of the action on this machine names the host,
+    the lock and what to check, in the run's language, where the module had only the system's words."""
+    env = {k: v for k, v in os.environ.items() if k != "SIAK_LANG"}
+    env["ANSIBLE_CONFIG"] = str(Path(__file__).resolve().parents[2] / "ansible.cfg")
+    if lang:
+        env["SIAK_LANG"] = lang
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible"), "localhost", "-c", "local", "-m", "dukcapil.siak.run_lock",
+         "-a", "path=/proc/siak-lock/.siak-upgrade.lock"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0 and wanted in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]

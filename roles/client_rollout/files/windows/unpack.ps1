@@ -1,5 +1,7 @@
 # Langkah 10: unpack the checked package into releases\<version> (via a hidden partial folder, renamed when
-# complete), write its marker, delete the package. A release already unpacked with this checksum is kept.
+# complete), write its marker, delete the package. A release already unpacked with this checksum is kept. A
+# package it must refuse (its version held with another checksum, or without the client's entry point) changes
+# nothing and answers `refused`, which the role turns into the failure.
 param(
     [Parameter(Mandatory)][string]$Root,
     [Parameter(Mandatory)][string]$Version,
@@ -18,7 +20,9 @@ if (Test-Path -LiteralPath $marker) {
         Remove-Item -LiteralPath $Package -Force -ErrorAction SilentlyContinue
         return
     }
-    throw "$release holds version $Version with another checksum; give the package a new version number"
+    # Refused, not thrown: the controller says why in the run's language (filter client_windows_unpack_refusal).
+    $Ansible.Result = @{ refused = 'rebuilt'; target = $release; found = [string]$existing.sha256 }
+    return
 }
 $partial = Join-Path -Path $releases -ChildPath ".$Version.partial"
 if (Test-Path -LiteralPath $partial) { Remove-Item -LiteralPath $partial -Recurse -Force }
@@ -26,7 +30,8 @@ New-Item -Path $partial -ItemType Directory -Force | Out-Null
 Expand-Archive -LiteralPath $Package -DestinationPath $partial
 if (-not (Test-Path -LiteralPath (Join-Path -Path $partial -ChildPath $Entrypoint))) {
     Remove-Item -LiteralPath $partial -Recurse -Force
-    throw "the package has no $Entrypoint: it is not a SIAK client package"
+    $Ansible.Result = @{ refused = 'not_the_release'; entrypoint = $Entrypoint }
+    return
 }
 @{ version = $Version; sha256 = $Sha256.ToLowerInvariant(); installed_at = (Get-Date).ToString('o') } |
     ConvertTo-Json | Set-Content -LiteralPath (Join-Path -Path $partial -ChildPath '.siak-client-release.json') -Encoding UTF8
