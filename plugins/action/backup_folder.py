@@ -7,7 +7,6 @@ agenda, the Laporan and the restore drill's Laporan are in the run's language.""
 
 from __future__ import annotations
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
     THE_FOLDER,
     ReasonedModuleAction,
@@ -16,6 +15,4 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote impor
 
 class ActionModule(ReasonedModuleAction):
     MODULE = "dukcapil.siak.backup_folder"
-
-    def what(self, args):
-        return Said(THE_FOLDER, path=args.get("path", ""))
+    WHAT = THE_FOLDER

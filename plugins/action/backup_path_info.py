@@ -5,7 +5,6 @@ reason comes back with its catalogue message: plugin_utils/release_remote), as t
 
 from __future__ import annotations
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
     THE_MEASURE,
     ReasonedModuleAction,
@@ -14,6 +13,4 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote impor
 
 class ActionModule(ReasonedModuleAction):
     MODULE = "dukcapil.siak.backup_path_info"
-
-    def what(self, args):
-        return Said(THE_MEASURE, path=args.get("path", "?"))
+    WHAT = THE_MEASURE

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
     THE_READING,
     ReasonedModuleAction,
@@ -17,12 +16,10 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote impor
 
 class ActionModule(ReasonedModuleAction):
     MODULE = "dukcapil.siak.release_state"
+    WHAT = THE_READING
 
     def prepare(self, args, task_vars):
         if any(
             boolean(args.get(k, False), strict=False) for k in ("reconcile", "prune", "stop_left_running")
         ):
             args.setdefault("lock", lock_ref(task_vars, args["root"]))
-
-    def what(self, args):
-        return Said(THE_READING, root=args["root"])

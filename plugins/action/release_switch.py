@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
     THE_SWITCH,
     ChangingReleaseAction,
@@ -13,4 +12,4 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote impor
 
 class ActionModule(ChangingReleaseAction):
     MODULE = "dukcapil.siak.release_switch"
-    WHAT = Said(THE_SWITCH)
+    WHAT = THE_SWITCH

@@ -31,7 +31,7 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote impor
 
 class ActionModule(ChangingReleaseAction):
     MODULE = "dukcapil.siak.release_unpack"
-    WHAT = Said(THE_UNPACK)
+    WHAT = THE_UNPACK
 
     def run_module(self, args, task_vars, result):
         src = args.pop("src", None)
@@ -63,7 +63,7 @@ class ActionModule(ChangingReleaseAction):
                 self._fixup_perms2([tmpdir, remote])
             result["transfer_s"] = round(time.monotonic() - started, 2)
             args.update(artifact=remote, remove_artifact=True)
-            result.update(execute(self, self.MODULE, args, task_vars, self.WHAT))
+            result.update(execute(self, self.MODULE, args, task_vars, self.what(args)))
         finally:
             if tmpdir:
                 self._remove_tmp_path(tmpdir)

@@ -6,7 +6,6 @@ plugin_utils/release_remote, so the copy's error in the agenda and the Laporan i
 
 from __future__ import annotations
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import Said
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote import (
     THE_COPY,
     ReasonedModuleAction,
@@ -15,4 +14,4 @@ from ansible_collections.dukcapil.siak.plugins.plugin_utils.release_remote impor
 
 class ActionModule(ReasonedModuleAction):
     MODULE = "dukcapil.siak.verified_copy"
-    WHAT = Said(THE_COPY)
+    WHAT = THE_COPY

@@ -14,6 +14,7 @@ back as English text with their catalogue messages beside them; execute() says t
 
 from __future__ import annotations
 
+import string
 import time
 
 from ansible.errors import AnsibleConnectionFailure
@@ -97,12 +98,12 @@ def lock_ref(task_vars, root):
 class ReasonedModuleAction(ActionBase):
     """The action of a module whose reasons are said on the controller in the run's language and whose lost
     connection is a failure the role can rescue: it runs MODULE through execute(). A subclass names MODULE and
-    WHAT (or says its work from the arguments in what()), and may add to the arguments in prepare() or override
-    run_module."""
+    WHAT, the catalogue message naming the module's work (its placeholders are filled from the module's
+    arguments of the same names), and may add to the arguments in prepare() or override run_module."""
 
     TRANSFERS_FILES = False
     MODULE = ""
-    WHAT = Said(N_("the change"))
+    WHAT = N_("the change")
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -119,8 +120,8 @@ class ReasonedModuleAction(ActionBase):
 
     def what(self, args):
         """The module's work, named in a lost connection's message."""
-        del args
-        return self.WHAT
+        names = [name for _, name, _, _ in string.Formatter().parse(self.WHAT) if name]
+        return Said(self.WHAT, **{name: args.get(name, "?") for name in names})
 
     def run_module(self, args, task_vars, result):
         """The module's run, added to ``result``."""
