@@ -69,6 +69,7 @@ MEMBER_CUT = N_("member {name} is cut short (truncated artifact)")
 MEMBER_SPECIAL = N_("member {name} is a device or special file")
 NOT_AN_ARCHIVE = N_("not a readable tar.gz, tar or zip archive: {error}")
 NOT_A_ZIP = N_("not a readable zip archive: {error}")
+STARTS_WITH = N_("it starts with {start}")
 NOT_A_NAME = N_("release name {name} is not a plain folder name")
 NOT_AN_UNPACK_FOLDER = N_("{partial} is not an unpack folder under {releases}")
 NO_ARTIFACT = N_("artifact {path} does not exist on the server or is not a file")
@@ -509,7 +510,13 @@ def _unpacked_estimate(path, size):
     elif magic[257:262] == b"ustar" or not magic:
         return "tar", None, size
     files = total = 0
-    with tarfile.open(path, "r:*") as tar:
+    try:
+        tar = tarfile.open(path, "r:*")  # noqa: SIM115 - closed below; opening is what may fail here
+    except tarfile.ReadError:
+        # No format recognised it: what the file starts with tells the ADB what it is (an error page, a note).
+        start = "".join(c if c.isprintable() else "\u00b7" for c in magic[:40].decode("utf-8", "replace"))
+        raise UnpackError(Reason(NOT_AN_ARCHIVE, error=Reason(STARTS_WITH, start=start.strip()))) from None
+    with tar:
         for member in tar:
             if member.isfile():
                 files, total = files + 1, total + member.size
