@@ -75,6 +75,18 @@ class RunRecord:
         found = data.get("siak_results", data) if isinstance(data, dict) else {}
         return found if isinstance(found, dict) else {}
 
+    def service_hours(self, windows: Any, timezone: str) -> tuple[Any, str]:
+        """The service hours a step to run after them is judged by: those a role of this run judged its own
+        start by and published with its result (``service_hours.windows`` and ``.timezone``: the backup role
+        does), else ``windows`` and ``timezone`` as given. So the Laporan, the Buku Agenda and an auditor
+        reading the agenda alone judge by the office's hours, not by a default."""
+        for by_host in self.results.values():
+            for result in (by_host or {}).values() if isinstance(by_host, dict) else ():
+                hours = result.get("service_hours") if isinstance(result, dict) else None
+                if isinstance(hours, dict) and isinstance(hours.get("windows"), list) and hours["windows"]:
+                    return hours["windows"], str(hours.get("timezone") or timezone)
+        return windows, timezone
+
     @property
     def started(self) -> datetime | None:
         return parse_time(self.run_start.get("started"))

@@ -80,7 +80,10 @@ def agenda_verdicts(out: Path, rid: str, sop) -> dict[str, str]:
 
     (path,) = (out / "agenda").glob(f"*/{rid}.jsonl")
     run = runlog.read_agenda(path)
-    verdicts = budgets.verdicts(sop, runlog.step_runs(run))
+    # The service hours the run published with its result, as an auditor finds them in the agenda.
+    windows, timezone = run.service_hours(None, "Asia/Jakarta")
+    assert windows, "the agenda does not say which service hours step 1 was judged by"
+    verdicts = budgets.verdicts(sop, runlog.step_runs(run), windows=windows, timezone=timezone)
     outcomes = model.step_outcomes(run, sop, verdicts, "id")
     return {step.id: o.word for step, o in zip(sop.steps, outcomes, strict=True)}
 

@@ -140,3 +140,47 @@ def test_the_page_shows_the_days_chain_and_a_removed_run(tmp_path, capsys):
     assert cli.main(["agenda", "book", "--agenda-dir", str(agenda), "--out", str(out), "--no-pdf"]) == 2
     data = json.loads((out / f"buku-agenda-{DAY}.json").read_text(encoding="utf-8"))
     assert not data["chain"]["ok"] and data["chain"]["text"].startswith("RUSAK")
+
+
+def backup_at_16(results=None):
+    """A backup started Monday 16:00: after the default hours (Mon-Thu until 15:00), inside an office's that
+    serves until 17:00."""
+    run = Run(sop_id="backup_db", playbook="backup.yml", run_id="b2")
+    run.records[0]["started"] = "2026-11-23T16:00:00+07:00"
+    for step, at in (("prepare_backup", -10800), ("run_export", -10790), ("record_daily_agenda", -10700)):
+        run.task(step, "siak-db", at, 5)
+    return run.end(results=results)
+
+
+def test_the_office_service_hours_the_run_published_judge_its_first_step_in_book_and_laporan(tmp_path):
+    """The backup role publishes the office's service hours it judged step 1 by; the Buku Agenda and the Laporan
+    judge "after service hours" by the same, and without them by the default week, so both always agree."""
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets, runlog
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.report import laporan
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.service_hours import (
+        DEFAULT_TIMEZONE,
+        DEFAULT_WINDOWS,
+    )
+    from ansible_collections.dukcapil.siak.plugins.plugin_utils.sop import load_sop
+
+    office_hours = {
+        "windows": [{"days": "mon-fri", "start": "08:00", "end": "17:00"}],
+        "timezone": "Asia/Jakarta",
+    }
+    published = {
+        "siak_results": {"oracle_backup": {"siak-db": {"verdict": "verified", "service_hours": office_hours}}}
+    }
+    expected = {"b-default": "Sesuai", "b-office": "Melebihi Mutu Baku"}
+    for run_id, results in (("b-default", None), ("b-office", published)):
+        agenda = write_day(tmp_path / run_id, {run_id: backup_at_16(results)})
+        (block,) = book.day_model(DAY, book.load_day(agenda, DAY), office={})["runs"]
+        row = next(r for r in block["rows"] if r["kegiatan"] == "Persiapan membackup database")
+        assert row["verdict"] == expected[run_id], (run_id, row)
+        run = runlog.read_agenda(agenda / DAY / f"{run_id}.jsonl")
+        verdicts, _code = laporan.run_outcome(
+            run, load_sop("backup"), budgets.BudgetConfig(), cancelled_step=None, cancelled_at=None,
+            interrupted=False, runner_failed=False, windows=DEFAULT_WINDOWS, timezone=DEFAULT_TIMEZONE,
+        )  # fmt: skip
+        first = verdicts[0]
+        assert first.step.id == "prepare_backup"
+        assert first.kind == (budgets.INSIDE_SERVICE_HOURS if results else budgets.AFTER_HOURS_OK), run_id

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets, runlog
+from ansible_collections.dukcapil.siak.plugins.plugin_utils import budgets, runlog, service_hours
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.errors import SiakError
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.i18n import N_, Said, gettext_for, say
 from ansible_collections.dukcapil.siak.plugins.plugin_utils.budgets import fmt_elapsed
@@ -156,7 +156,10 @@ def run_block(day_run: DayRun, lang: str) -> dict[str, Any] | None:
     }
     if sop is None:
         return block
-    verdicts = budgets.verdicts(sop, runlog.step_runs(run))
+    windows, timezone = run.service_hours(
+        service_hours.DEFAULT_WINDOWS, str(run.run_start.get("timezone") or service_hours.DEFAULT_TIMEZONE)
+    )
+    verdicts = budgets.verdicts(sop, runlog.step_runs(run), windows=windows, timezone=timezone)
     outcomes = model.step_outcomes(run, sop, verdicts, lang)
     block["status"], _css = model.run_status(run, {}, outcomes, lang)
     for v, o in zip(verdicts, outcomes, strict=True):

@@ -63,6 +63,7 @@ def run_outcome(
             )
         )
         return [], code
+    windows, timezone = run.service_hours(windows, timezone)
     verdicts = budgets.verdicts(
         sop,
         step_runs(run, stopped_at=cancelled_at),
