@@ -120,7 +120,7 @@ class ReasonedModuleAction(ActionBase):
 
     def what(self, args):
         """The module's work, named in a lost connection's message."""
-        names = [name for _, name, _, _ in string.Formatter().parse(self.WHAT) if name]
+        names = [part[1] for part in string.Formatter().parse(self.WHAT) if part[1]]
         return Said(self.WHAT, **{name: args.get(name, "?") for name in names})
 
     def run_module(self, args, task_vars, result):
