@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import ntpath
 import os
 import pwd
-import re
 import socket
 import time
 
@@ -168,7 +168,7 @@ class ActionModule(ActionBase):
         answer = self._lock(args, task_vars)
         host = task_vars.get("inventory_hostname", "?")
         if answer.get("failed") and answer.get("lock_error") is not None:
-            folder = re.split(r"[\\/](?=[^\\/]*$)", str(args["path"]))[0] or "/"
+            folder = ntpath.dirname(str(args["path"])) or "/"  # ntpath splits at "/" and "\\" alike
             why = Said(
                 LOCK_NOT_WRITABLE, host=host, path=args["path"], folder=folder, error=answer["lock_error"]
             )

@@ -81,7 +81,9 @@ class RunRecord:
         does), else ``windows`` and ``timezone`` as given. So the Laporan, the Buku Agenda and an auditor
         reading the agenda alone judge by the office's hours, not by a default."""
         for by_host in self.results.values():
-            for result in (by_host or {}).values() if isinstance(by_host, dict) else ():
+            if not isinstance(by_host, dict):
+                continue
+            for result in by_host.values():
                 hours = result.get("service_hours") if isinstance(result, dict) else None
                 if isinstance(hours, dict) and isinstance(hours.get("windows"), list) and hours["windows"]:
                     return hours["windows"], str(hours.get("timezone") or timezone)
